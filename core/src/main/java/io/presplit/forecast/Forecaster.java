@@ -1,0 +1,32 @@
+package io.presplit.forecast;
+
+import io.presplit.profile.LoadHistory;
+import io.presplit.profile.Resource;
+
+/**
+ * A model that predicts the load of many partitions at once from their history.
+ * <p>
+ * Contract: called on the control thread once per tick; writes steps {@code 0..table.horizon()) of every listed
+ * slot. A slot with too little history for the model still gets a forecast (each model documents its fallback);
+ * the model never leaves stale values behind. Implementations that do not allocate say so.
+ */
+public interface Forecaster extends AutoCloseable {
+    /** Short name, used in reports and on the command line. */
+    String name();
+
+    /**
+     * Forecasts {@code resource} for {@code slots[0..count)} over the table's horizon.
+     *
+     * @param history the load history, with at least one tick for every listed slot.
+     * @param resource the resource to forecast.
+     * @param slots   the partition slots.
+     * @param count   how many entries of {@code slots} to use.
+     * @param table   the output.
+     */
+    void forecast(LoadHistory history, Resource resource, int[] slots, int count, ForecastTable table);
+
+    /** Releases model resources. Safe to call twice. */
+    @Override
+    default void close() {
+    }
+}

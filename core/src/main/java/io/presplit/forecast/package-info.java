@@ -1,0 +1,2 @@
+/** The Load Forecaster: the forecaster SPI, the forecast table, and the native models. */
+package io.presplit.forecast;

@@ -1,0 +1,2 @@
+/** Presplit: predictive adaptive partitioning for time-series data. */
+package io.presplit;
