@@ -1,0 +1,184 @@
+package io.presplit.adjust;
+
+import io.presplit.capacity.CapacityPlan;
+import io.presplit.forecast.ForecastTable;
+import io.presplit.keyspace.KeySpace;
+import io.presplit.profile.LoadHistory;
+import io.presplit.profile.Resource;
+
+/**
+ * Decides, once per control step, which partitions to split and which neighbours to merge, from their predicted
+ * load over the horizon against capacity.
+ * <p>
+ * The rule, per live partition in key order:
+ * <ul>
+ *   <li>split when the predicted peak over the horizon exceeds {@code capacity * splitThreshold}, unless it is
+ *       cooling down, the partition limit is reached, or its load sits on one key bucket (a hot key). The split
+ *       point is the key-bucket boundary that minimises the larger child's load (from the decayed per-bucket
+ *       load);</li>
+ *   <li>merge a partition with its upper neighbour when neither is cooling down, both are predicted and were
+ *       measured over the recent window below {@code capacity * mergeThreshold}, and their summed prediction
+ *       stays below {@code capacity * splitThreshold} over the whole horizon: split early, merge late.</li>
+ * </ul>
+ * Every partition held back from a split records why ({@link HoldReason}), per slot and in counters.
+ * <p>
+ * Threading: the control thread. {@link #step} allocates nothing; the policy can be replaced from any thread
+ * and takes effect at the next step.
+ */
+public final class PartitionAdjustmentEngine {
+    /** {@link #chooseSplitKey} result when no split point relieves the partition. */
+    public static final long NO_SPLIT_KEY = -1L;
+
+    private final PartitionTable partitions;
+    private final long[] holdCounts = new long[HoldReason.VALUES.length];
+    private volatile AdjustmentPolicy policy;
+    private long splitsDecided;
+    private long mergesDecided;
+
+    /**
+     * @param partitions the live partitions.
+     * @param policy     the initial thresholds and limits.
+     */
+    public PartitionAdjustmentEngine(final PartitionTable partitions, final AdjustmentPolicy policy) {
+        this.partitions = partitions;
+        this.policy = policy;
+    }
+
+    /** Replaces the thresholds and limits from the next step on. Any thread. */
+    public void policy(final AdjustmentPolicy policy) {
+        this.policy = policy;
+    }
+
+    /** The thresholds and limits in force. */
+    public AdjustmentPolicy policy() {
+        return policy;
+    }
+
+    /**
+     * Runs one control step. Allocation-free.
+     *
+     * @param nowNs     the control clock.
+     * @param forecasts predicted ingest points per slot over the horizon.
+     * @param history   the measured load.
+     * @param capacity  the capacity plan.
+     * @param sink      where decisions go.
+     * @return the number of decisions sent.
+     */
+    public int step(
+        final long nowNs, final ForecastTable forecasts, final LoadHistory history, final CapacityPlan capacity,
+        final DecisionSink sink) {
+        final AdjustmentPolicy policy = this.policy;
+        final PartitionTable partitions = this.partitions;
+        final double splitLevel = capacity.ingestPointsPerTick() * policy.splitThreshold();
+        final double mergeLevel = capacity.ingestPointsPerTick() * policy.mergeThreshold();
+        final int liveCount = partitions.liveCount();
+        int pendingSplits = 0;
+        int decisions = 0;
+        for (int i = 0; i < liveCount; i++) {
+            final int slot = partitions.liveSlot(i);
+            if (forecasts.peak(slot) > splitLevel) {
+                final HoldReason reason;
+                if (nowNs - partitions.cooldownUntilNs(slot) < 0) {
+                    reason = HoldReason.COOLDOWN;
+                } else if (liveCount + pendingSplits >= policy.maxPartitions()) {
+                    reason = HoldReason.PARTITION_LIMIT;
+                } else {
+                    final long splitKey = chooseSplitKey(history, slot, policy.minSplitImprovement());
+                    if (splitKey == NO_SPLIT_KEY) {
+                        reason = HoldReason.HOT_KEY;
+                    } else if (sink.split(slot, splitKey)) {
+                        reason = HoldReason.NONE;
+                        partitions.cooldownUntilNs(slot, nowNs + policy.cooldownNs());
+                        pendingSplits++;
+                        decisions++;
+                        splitsDecided++;
+                    } else {
+                        reason = HoldReason.BACKLOG;
+                    }
+                }
+                partitions.holdReason(slot, reason);
+                holdCounts[reason.ordinal()]++;
+            } else {
+                partitions.holdReason(slot, HoldReason.NONE);
+                if (i + 1 < liveCount
+                    && isMergeable(nowNs, forecasts, history, policy, slot, partitions.liveSlot(i + 1), splitLevel,
+                    mergeLevel)) {
+                    final int upper = partitions.liveSlot(i + 1);
+                    if (sink.merge(slot, upper)) {
+                        partitions.cooldownUntilNs(slot, nowNs + policy.cooldownNs());
+                        partitions.cooldownUntilNs(upper, nowNs + policy.cooldownNs());
+                        decisions++;
+                        mergesDecided++;
+                        i++;
+                    }
+                }
+            }
+        }
+        return decisions;
+    }
+
+    /** Splits decided since start. */
+    public long splitsDecided() {
+        return splitsDecided;
+    }
+
+    /** Merges decided since start. */
+    public long mergesDecided() {
+        return mergesDecided;
+    }
+
+    /** Times a partition over the split threshold was held back for {@code reason} (NONE counts splits sent). */
+    public long holdCount(final HoldReason reason) {
+        return holdCounts[reason.ordinal()];
+    }
+
+    /**
+     * The key-bucket boundary that minimises the larger child's load, or {@link #NO_SPLIT_KEY} when even the best
+     * boundary leaves more than {@code maxLargerShare} of the load in one child (a hot key, which a split cannot
+     * relieve), or when the range is too narrow to split. Allocation-free.
+     */
+    public long chooseSplitKey(final LoadHistory history, final int slot, final double maxLargerShare) {
+        final long lo = partitions.keyLo(slot);
+        final long hi = partitions.keyHi(slot);
+        final long width = KeySpace.bucketWidth(lo, hi);
+        double total = 0;
+        for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
+            total += history.bucketLoad(slot, b);
+        }
+        int bestBoundary = KeySpace.BUCKET_COUNT / 2;
+        double bestLarger = Double.POSITIVE_INFINITY;
+        double below = 0;
+        for (int boundary = 1; boundary < KeySpace.BUCKET_COUNT; boundary++) {
+            below += history.bucketLoad(slot, boundary - 1);
+            final double larger = Math.max(below, total - below);
+            // Strictly smaller only: on ties keep the boundary nearest the low end, which is stable across steps.
+            if (larger < bestLarger) {
+                bestLarger = larger;
+                bestBoundary = boundary;
+            }
+        }
+        if (total > 0 && bestLarger > maxLargerShare * total) {
+            return NO_SPLIT_KEY;
+        }
+        final long splitKey = KeySpace.bucketStart(lo, width, bestBoundary);
+        return splitKey > lo && splitKey <= hi ? splitKey : NO_SPLIT_KEY;
+    }
+
+    private boolean isMergeable(
+        final long nowNs, final ForecastTable forecasts, final LoadHistory history, final AdjustmentPolicy policy,
+        final int lower, final int upper, final double splitLevel, final double mergeLevel) {
+        final PartitionTable partitions = this.partitions;
+        if (nowNs - partitions.cooldownUntilNs(lower) < 0 || nowNs - partitions.cooldownUntilNs(upper) < 0) {
+            return false;
+        }
+        final int window = policy.mergeWindowTicks();
+        if (history.length(lower) < window || history.length(upper) < window) {
+            return false;
+        }
+        return forecasts.peak(lower) < mergeLevel
+            && forecasts.peak(upper) < mergeLevel
+            && history.windowMax(Resource.INGEST_POINTS, lower, window) < mergeLevel
+            && history.windowMax(Resource.INGEST_POINTS, upper, window) < mergeLevel
+            && forecasts.mergedPeak(lower, upper) < splitLevel;
+    }
+}

@@ -1,0 +1,209 @@
+package io.presplit.adjust;
+
+import java.util.Arrays;
+
+/**
+ * The control plane's view of the live partitions, as structure-of-arrays indexed by load slot, plus the live
+ * slots in key order. The adjustment loop reads it without allocating; the coordinator changes it on commit.
+ * <p>
+ * Threading: one control thread owns it (the adjustment and coordinator steps run on it).
+ * <p>
+ * Slots: a partition keeps its load slot for life. A retired slot is reused only after
+ * {@link #SLOT_QUARANTINE_TICKS} completed ticks, so that a write counted just after its partition was sealed
+ * cannot land in the history of an unrelated new partition.
+ */
+public final class PartitionTable {
+    /** Completed ticks a retired slot waits before reuse. */
+    public static final int SLOT_QUARANTINE_TICKS = 2;
+
+    private final int slotCapacity;
+    private final long[] partitionIds;
+    private final long[] keyLos;
+    private final long[] keyHis;
+    private final long[] cooldownUntilNs;
+    private final boolean[] isLive;
+    private final HoldReason[] holdReasons;
+    private final int[] liveByKey;
+    private int liveCount;
+    /** Written by the control thread, read by the profiler thread to bound its fold. */
+    private volatile int highWaterSlot;
+    private final int[] freeSlots;
+    private final long[] freedAtTick;
+    private int freeHead;
+    private int freeCount;
+
+    /** @param slotCapacity the number of load slots (the recorder's and history's slot capacity). */
+    public PartitionTable(final int slotCapacity) {
+        if (slotCapacity < 1) {
+            throw new IllegalArgumentException("slot capacity must be positive [slotCapacity=" + slotCapacity + "]");
+        }
+        this.slotCapacity = slotCapacity;
+        this.partitionIds = new long[slotCapacity];
+        this.keyLos = new long[slotCapacity];
+        this.keyHis = new long[slotCapacity];
+        this.cooldownUntilNs = new long[slotCapacity];
+        this.isLive = new boolean[slotCapacity];
+        this.holdReasons = new HoldReason[slotCapacity];
+        Arrays.fill(holdReasons, HoldReason.NONE);
+        this.liveByKey = new int[slotCapacity];
+        this.freeSlots = new int[slotCapacity];
+        this.freedAtTick = new long[slotCapacity];
+    }
+
+    /** Number of live partitions. */
+    public int liveCount() {
+        return liveCount;
+    }
+
+    /** The slot of the {@code index}-th live partition in key order. */
+    public int liveSlot(final int index) {
+        return liveByKey[index];
+    }
+
+    /** The live slots in key order: entries {@code [0, liveCount())} are valid. Do not modify. */
+    public int[] liveSlotsByKey() {
+        return liveByKey;
+    }
+
+    /** One past the largest slot ever used: the profiler folds slots below it. */
+    public int highWaterSlot() {
+        return highWaterSlot;
+    }
+
+    /** Number of slots. */
+    public int slotCapacity() {
+        return slotCapacity;
+    }
+
+    /** Partition id in {@code slot}. */
+    public long partitionId(final int slot) {
+        return partitionIds[slot];
+    }
+
+    /** First key of the range of the partition in {@code slot}. */
+    public long keyLo(final int slot) {
+        return keyLos[slot];
+    }
+
+    /** Last key of the range of the partition in {@code slot}. */
+    public long keyHi(final int slot) {
+        return keyHis[slot];
+    }
+
+    /** Whether {@code slot} holds a live partition. */
+    public boolean isLive(final int slot) {
+        return isLive[slot];
+    }
+
+    /** Until when the partition in {@code slot} may not change. */
+    public long cooldownUntilNs(final int slot) {
+        return cooldownUntilNs[slot];
+    }
+
+    /** Sets until when the partition in {@code slot} may not change. */
+    public void cooldownUntilNs(final int slot, final long untilNs) {
+        cooldownUntilNs[slot] = untilNs;
+    }
+
+    /** Why the partition in {@code slot} was last held back from a split, or {@link HoldReason#NONE}. */
+    public HoldReason holdReason(final int slot) {
+        return holdReasons[slot];
+    }
+
+    void holdReason(final int slot, final HoldReason reason) {
+        holdReasons[slot] = reason;
+    }
+
+    /**
+     * Takes a free slot for a new partition. Cold path.
+     *
+     * @param currentTick the number of completed profiler ticks.
+     * @return the slot, or {@code -1} when none is free.
+     */
+    public int allocateSlot(final long currentTick) {
+        if (freeCount > 0 && freedAtTick[freeHead] + SLOT_QUARANTINE_TICKS <= currentTick) {
+            final int slot = freeSlots[freeHead];
+            freeHead = (freeHead + 1) % slotCapacity;
+            freeCount--;
+            return slot;
+        }
+        if (highWaterSlot < slotCapacity) {
+            return highWaterSlot++;
+        }
+        return -1;
+    }
+
+    /** Returns a slot taken by {@link #allocateSlot} but never made live (an aborted transaction). Cold path. */
+    public void releaseSlot(final int slot, final long currentTick) {
+        if (isLive[slot]) {
+            throw new IllegalStateException("cannot release a live slot [slot=" + slot + "]");
+        }
+        enqueueFree(slot, currentTick);
+    }
+
+    /**
+     * Makes a partition live. Cold path.
+     *
+     * @throws IllegalStateException if the slot is live or the range overlaps a live partition.
+     */
+    public void add(final long partitionId, final long keyLo, final long keyHi, final int slot, final long cooldownUntil) {
+        if (slot < 0 || slot >= slotCapacity || isLive[slot]) {
+            throw new IllegalStateException("slot not available [slot=" + slot + ", partitionId=" + partitionId + "]");
+        }
+        int insertAt = 0;
+        while (insertAt < liveCount && keyLos[liveByKey[insertAt]] < keyLo) {
+            insertAt++;
+        }
+        final boolean overlapsBelow = insertAt > 0 && keyHis[liveByKey[insertAt - 1]] >= keyLo;
+        final boolean overlapsAbove = insertAt < liveCount && keyLos[liveByKey[insertAt]] <= keyHi;
+        if (overlapsBelow || overlapsAbove) {
+            throw new IllegalStateException("partition range overlaps a live partition [partitionId=" + partitionId
+                + ", keyLo=" + keyLo + ", keyHi=" + keyHi + "]");
+        }
+        System.arraycopy(liveByKey, insertAt, liveByKey, insertAt + 1, liveCount - insertAt);
+        liveByKey[insertAt] = slot;
+        liveCount++;
+        partitionIds[slot] = partitionId;
+        keyLos[slot] = keyLo;
+        keyHis[slot] = keyHi;
+        cooldownUntilNs[slot] = cooldownUntil;
+        holdReasons[slot] = HoldReason.NONE;
+        isLive[slot] = true;
+        if (slot >= highWaterSlot) {
+            highWaterSlot = slot + 1;
+        }
+    }
+
+    /** Retires the partition in {@code slot}; its slot becomes free after the quarantine. Cold path. */
+    public void retire(final int slot, final long currentTick) {
+        if (!isLive[slot]) {
+            throw new IllegalStateException("slot is not live [slot=" + slot + "]");
+        }
+        int index = 0;
+        while (liveByKey[index] != slot) {
+            index++;
+        }
+        System.arraycopy(liveByKey, index + 1, liveByKey, index, liveCount - index - 1);
+        liveCount--;
+        isLive[slot] = false;
+        holdReasons[slot] = HoldReason.NONE;
+        enqueueFree(slot, currentTick);
+    }
+
+    /** The live slot holding partition {@code partitionId}, or {@code -1}. Cold path. */
+    public int slotOf(final long partitionId) {
+        for (int i = 0; i < liveCount; i++) {
+            if (partitionIds[liveByKey[i]] == partitionId) {
+                return liveByKey[i];
+            }
+        }
+        return -1;
+    }
+
+    private void enqueueFree(final int slot, final long currentTick) {
+        final int tail = (freeHead + freeCount) % slotCapacity;
+        freeSlots[tail] = slot;
+        freedAtTick[tail] = currentTick;
+        freeCount++;
+    }
+}

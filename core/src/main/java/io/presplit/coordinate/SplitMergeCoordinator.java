@@ -1,0 +1,243 @@
+package io.presplit.coordinate;
+
+import io.presplit.PresplitException;
+import io.presplit.adjust.PartitionTable;
+import io.presplit.keyspace.KeySpace;
+import io.presplit.profile.LoadHistory;
+import io.presplit.ring.DecisionHandler;
+import org.agrona.concurrent.NanoClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.function.LongSupplier;
+
+/**
+ * Turns split and merge decisions into two-phase-commit transactions against the partition store, and keeps the
+ * control plane's partition table and load history in step with what committed.
+ * <p>
+ * Protocol (docs/ARCHITECTURE.md): BEGIN (logged, durable) → participant prepare (children created durably,
+ * vote) → COMMIT (logged: the commit point) → participant commit (parents sealed, new routing epoch) → the
+ * partition table and history follow → DONE (logged). A no vote or a failure before the commit point aborts:
+ * ABORT is logged, the participant drops what it prepared, and the partition keeps its cooldown so that the
+ * engine does not hammer it. After the commit point the participant's commit is retried; if it still fails the
+ * transaction stays in doubt in the log and {@link #recover()} redoes it at the next start.
+ * <p>
+ * Threading: the control thread. Cold path: each transaction allocates and forces the log.
+ */
+public final class SplitMergeCoordinator implements DecisionHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(SplitMergeCoordinator.class);
+    private static final int COMMIT_ATTEMPTS = 3;
+
+    private final CoordinatorLog log;
+    private final PartitionParticipant participant;
+    private final PartitionTable partitions;
+    private final LoadHistory history;
+    private final NanoClock clock;
+    private final LongSupplier cooldownNs;
+    private long nextTxId;
+    private long nextPartitionId;
+    private long splitsCommitted;
+    private long mergesCommitted;
+    private long aborts;
+    private long failures;
+
+    /**
+     * @param log         the durable coordinator log.
+     * @param participant the partition store.
+     * @param partitions  the control plane's partition table.
+     * @param history     the load history, seeded for new partitions.
+     * @param clock       the control clock.
+     * @param cooldownNs  the cooldown a changed partition gets (read at each transaction, so it may change).
+     */
+    public SplitMergeCoordinator(
+        final CoordinatorLog log, final PartitionParticipant participant, final PartitionTable partitions,
+        final LoadHistory history, final NanoClock clock, final LongSupplier cooldownNs) {
+        this.log = log;
+        this.participant = participant;
+        this.partitions = partitions;
+        this.history = history;
+        this.clock = clock;
+        this.cooldownNs = cooldownNs;
+    }
+
+    /**
+     * Finishes what the log left in doubt (abort before the commit point, redo after it), then loads the live
+     * partitions into the partition table. Call once, before the first decision.
+     */
+    public void recover() {
+        for (final CoordinatorLog.TxnState state : log.inDoubt()) {
+            final Txn txn = state.txn();
+            if (state.outcome() == CoordinatorLog.Outcome.BEGUN) {
+                participant.abort(txn);
+                log.abort(txn);
+                LOG.info("recovery aborted [txId={}, kind={}]", txn.txId(), txn.kind());
+            } else {
+                participant.commit(txn);
+                log.done(txn);
+                LOG.info("recovery redid commit [txId={}, kind={}]", txn.txId(), txn.kind());
+            }
+        }
+        final long now = clock.nanoTime();
+        for (final PartitionParticipant.PartitionView view : participant.livePartitions()) {
+            partitions.add(view.partitionId(), view.keyLo(), view.keyHi(), view.loadSlot(), now);
+        }
+        nextTxId = log.maxTxId() + 1;
+        nextPartitionId = Math.max(log.maxPartitionId(), participant.maxPartitionId()) + 1;
+    }
+
+    @Override
+    public void onSplit(final int slot, final long splitKey) {
+        if (!partitions.isLive(slot)) {
+            return;
+        }
+        final long tick = history.tickCount();
+        final int lowerSlot = partitions.allocateSlot(tick);
+        final int upperSlot = lowerSlot < 0 ? -1 : partitions.allocateSlot(tick);
+        if (upperSlot < 0) {
+            if (lowerSlot >= 0) {
+                partitions.releaseSlot(lowerSlot, tick);
+            }
+            failures++;
+            LOG.warn("split refused: no free load slot [partitionId={}]", partitions.partitionId(slot));
+            return;
+        }
+        final long parentId = partitions.partitionId(slot);
+        final Txn txn = Txn.split(nextTxId++, parentId, splitKey, nextPartitionId++, lowerSlot, nextPartitionId++,
+            upperSlot);
+        final double lowerShare = lowerShare(slot, splitKey);
+        if (!prepare(txn, slot)) {
+            partitions.releaseSlot(lowerSlot, tick);
+            partitions.releaseSlot(upperSlot, tick);
+            return;
+        }
+        commit(txn);
+        final long lo = partitions.keyLo(slot);
+        final long hi = partitions.keyHi(slot);
+        final long cooldownUntil = clock.nanoTime() + cooldownNs.getAsLong();
+        partitions.retire(slot, tick);
+        partitions.add(txn.firstChildId(), lo, splitKey - 1, lowerSlot, cooldownUntil);
+        partitions.add(txn.secondChildId(), splitKey, hi, upperSlot, cooldownUntil);
+        history.seedFromParent(lowerSlot, slot, lowerShare);
+        history.seedFromParent(upperSlot, slot, 1 - lowerShare);
+        log.done(txn);
+        splitsCommitted++;
+        LOG.info("split done [txId={}, parent={}, splitKey={}, lower={}, upper={}, lowerShare={}]", txn.txId(),
+            parentId, splitKey, txn.firstChildId(), txn.secondChildId(), lowerShare);
+    }
+
+    @Override
+    public void onMerge(final int lowerSlot, final int upperSlot) {
+        if (!partitions.isLive(lowerSlot) || !partitions.isLive(upperSlot)
+            || partitions.keyHi(lowerSlot) + 1 != partitions.keyLo(upperSlot)) {
+            return;
+        }
+        final long tick = history.tickCount();
+        final int mergedSlot = partitions.allocateSlot(tick);
+        if (mergedSlot < 0) {
+            failures++;
+            LOG.warn("merge refused: no free load slot [lower={}, upper={}]", partitions.partitionId(lowerSlot),
+                partitions.partitionId(upperSlot));
+            return;
+        }
+        final Txn txn = Txn.merge(nextTxId++, partitions.partitionId(lowerSlot), partitions.partitionId(upperSlot),
+            nextPartitionId++, mergedSlot);
+        if (!prepare(txn, lowerSlot)) {
+            partitions.cooldownUntilNs(upperSlot, partitions.cooldownUntilNs(lowerSlot));
+            partitions.releaseSlot(mergedSlot, tick);
+            return;
+        }
+        commit(txn);
+        final long lo = partitions.keyLo(lowerSlot);
+        final long hi = partitions.keyHi(upperSlot);
+        partitions.retire(lowerSlot, tick);
+        partitions.retire(upperSlot, tick);
+        partitions.add(txn.firstChildId(), lo, hi, mergedSlot, clock.nanoTime() + cooldownNs.getAsLong());
+        history.seedFromMerge(mergedSlot, lowerSlot, upperSlot);
+        log.done(txn);
+        mergesCommitted++;
+        LOG.info("merge done [txId={}, lower={}, upper={}, merged={}]", txn.txId(), txn.firstParentId(),
+            txn.secondParentId(), txn.firstChildId());
+    }
+
+    /** Splits committed since start. */
+    public long splitsCommitted() {
+        return splitsCommitted;
+    }
+
+    /** Merges committed since start. */
+    public long mergesCommitted() {
+        return mergesCommitted;
+    }
+
+    /** Transactions aborted (a no vote or a failure before the commit point). */
+    public long aborts() {
+        return aborts;
+    }
+
+    /** Participant failures (exceptions), and decisions refused for want of a slot. */
+    public long failures() {
+        return failures;
+    }
+
+    /** BEGIN and prepare; on a no vote or a failure, abort and keep the partition cooling down. */
+    private boolean prepare(final Txn txn, final int cooldownSlot) {
+        log.begin(txn);
+        boolean isYes;
+        try {
+            isYes = participant.prepare(txn);
+        } catch (final PresplitException ex) {
+            failures++;
+            LOG.warn("prepare failed [txId={}, kind={}]", txn.txId(), txn.kind(), ex);
+            isYes = false;
+        }
+        if (isYes) {
+            return true;
+        }
+        try {
+            participant.abort(txn);
+        } catch (final PresplitException ex) {
+            failures++;
+            LOG.warn("abort failed, recovery will retry [txId={}]", txn.txId(), ex);
+            return false;
+        }
+        log.abort(txn);
+        aborts++;
+        partitions.cooldownUntilNs(cooldownSlot, clock.nanoTime() + cooldownNs.getAsLong());
+        LOG.info("transaction aborted [txId={}, kind={}]", txn.txId(), txn.kind());
+        return false;
+    }
+
+    /** COMMIT and the participant's commit, retried; throws, leaving the transaction in doubt, if it still fails. */
+    private void commit(final Txn txn) {
+        log.commit(txn);
+        for (int attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
+            try {
+                participant.commit(txn);
+                return;
+            } catch (final PresplitException ex) {
+                failures++;
+                LOG.warn("commit failed [txId={}, attempt={}]", txn.txId(), attempt, ex);
+            }
+        }
+        LOG.error("commit still failing, left in doubt for recovery [txId={}, kind={}]", txn.txId(), txn.kind());
+        throw new PresplitException(PresplitException.Category.FATAL, "COMMIT_IN_DOUBT",
+            "participant commit failed after the commit point [txId=" + txn.txId() + "]");
+    }
+
+    /** Share of the parent's recent load below {@code splitKey}, from the key-bucket loads. */
+    private double lowerShare(final int slot, final long splitKey) {
+        final long lo = partitions.keyLo(slot);
+        final long width = KeySpace.bucketWidth(lo, partitions.keyHi(slot));
+        final int boundary = KeySpace.bucketOf(splitKey, lo, width);
+        double below = 0;
+        double total = 0;
+        for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
+            final double load = history.bucketLoad(slot, b);
+            total += load;
+            if (b < boundary) {
+                below += load;
+            }
+        }
+        return total > 0 ? below / total : (double) (splitKey - lo) / (partitions.keyHi(slot) - lo + 1.0);
+    }
+}
