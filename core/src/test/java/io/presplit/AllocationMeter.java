@@ -1,0 +1,33 @@
+package io.presplit;
+
+import java.lang.management.ManagementFactory;
+
+/** Measures heap bytes allocated by the calling thread, to prove hot paths allocation-free. */
+public final class AllocationMeter {
+    private static final com.sun.management.ThreadMXBean THREADS =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    private AllocationMeter() {
+    }
+
+    /**
+     * Bytes the current thread allocated while running {@code action} {@code times} times in steady state: the
+     * fewest over several rounds after a warm-up, so that one-off costs (class loading, the JIT swapping in
+     * compiled code, which the Vector API needs to stop boxing) are not blamed on the path under test.
+     */
+    public static long allocatedBytes(final int times, final Runnable action) {
+        final long threadId = Thread.currentThread().threadId();
+        long fewest = Long.MAX_VALUE;
+        for (int round = 0; round < 8; round++) {
+            final long before = THREADS.getThreadAllocatedBytes(threadId);
+            for (int i = 0; i < times; i++) {
+                action.run();
+            }
+            final long allocated = THREADS.getThreadAllocatedBytes(threadId) - before;
+            if (round >= 2) {
+                fewest = Math.min(fewest, allocated);
+            }
+        }
+        return fewest;
+    }
+}

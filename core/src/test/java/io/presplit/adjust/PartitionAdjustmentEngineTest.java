@@ -1,0 +1,170 @@
+package io.presplit.adjust;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.presplit.AllocationMeter;
+import io.presplit.capacity.CapacityPlan;
+import io.presplit.forecast.ForecastTable;
+import io.presplit.keyspace.KeySpace;
+import io.presplit.profile.LoadHistory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+class PartitionAdjustmentEngineTest {
+    private static final long COOLDOWN_NS = 100;
+    private static final CapacityPlan CAPACITY = new CapacityPlan(1000);
+    private static final AdjustmentPolicy POLICY = new AdjustmentPolicy(0.8, 0.3, 3, COOLDOWN_NS, 8, 0.9);
+
+    private final PartitionTable table = new PartitionTable(16);
+    private final LoadHistory history = new LoadHistory(16, 32, 0.5);
+    private final ForecastTable forecasts = new ForecastTable(16, 4);
+    private final PartitionAdjustmentEngine engine = new PartitionAdjustmentEngine(table, POLICY);
+    private final RecordingSink sink = new RecordingSink();
+
+    @AfterEach
+    void close() {
+        history.close();
+    }
+
+    /** Guards the core rule: a partition predicted over capacity x threshold splits before it gets there. */
+    @Test
+    void shouldSplitAtTheBalancingBoundaryWhenThePredictedPeakExceedsTheThreshold() {
+        table.add(0, KeySpace.MIN_KEY, KeySpace.MAX_KEY, 0, 0);
+        final long[] buckets = new long[KeySpace.BUCKET_COUNT];
+        buckets[0] = 300;
+        buckets[1] = 300;
+        buckets[2] = 100;
+        buckets[9] = 200;
+        tick(0, 700, buckets);
+        predict(0, 600, 700, 850, 820);
+
+        assertThat(engine.step(1000, forecasts, history, CAPACITY, sink)).isEqualTo(1);
+
+        final long width = KeySpace.bucketWidth(KeySpace.MIN_KEY, KeySpace.MAX_KEY);
+        // Loads 300|300|100|..|200 (total 900): boundaries 1 and 2 both leave a larger child of 600, boundary 3
+        // leaves 700. On a tie the lower boundary wins.
+        assertThat(sink.decisions).containsExactly("split 0 at " + KeySpace.bucketStart(0, width, 1));
+        assertThat(table.holdReason(0)).isEqualTo(HoldReason.NONE);
+        assertThat(table.cooldownUntilNs(0)).isEqualTo(1000 + COOLDOWN_NS);
+    }
+
+    /** Guards against thrashing: a partition that changed recently waits out its cooldown, and says so. */
+    @Test
+    void shouldHoldWithCooldownReasonWhenThePartitionChangedRecently() {
+        table.add(0, KeySpace.MIN_KEY, KeySpace.MAX_KEY, 0, 5000);
+        tick(0, 900, uniform(50));
+        predict(0, 900, 900, 900, 900);
+
+        assertThat(engine.step(1000, forecasts, history, CAPACITY, sink)).isZero();
+        assertThat(table.holdReason(0)).isEqualTo(HoldReason.COOLDOWN);
+        assertThat(engine.holdCount(HoldReason.COOLDOWN)).isEqualTo(1);
+    }
+
+    /** Guards against splitting forever around a hot key that no split point can relieve. */
+    @Test
+    void shouldRaiseHotKeyInsteadOfSplittingWhenOneBucketCarriesTheLoad() {
+        table.add(0, KeySpace.MIN_KEY, KeySpace.MAX_KEY, 0, 0);
+        final long[] buckets = new long[KeySpace.BUCKET_COUNT];
+        buckets[5] = 990;
+        buckets[6] = 10;
+        tick(0, 1000, buckets);
+        predict(0, 1000, 1000, 1000, 1000);
+
+        assertThat(engine.step(1000, forecasts, history, CAPACITY, sink)).isZero();
+        assertThat(table.holdReason(0)).isEqualTo(HoldReason.HOT_KEY);
+        assertThat(sink.decisions).isEmpty();
+    }
+
+    /** Guards the global partition limit. */
+    @Test
+    void shouldHoldAtThePartitionLimit() {
+        engine.policy(new AdjustmentPolicy(0.8, 0.3, 3, COOLDOWN_NS, 1, 0.9));
+        table.add(0, KeySpace.MIN_KEY, KeySpace.MAX_KEY, 0, 0);
+        tick(0, 900, uniform(50));
+        predict(0, 900, 900, 900, 900);
+
+        assertThat(engine.step(1000, forecasts, history, CAPACITY, sink)).isZero();
+        assertThat(table.holdReason(0)).isEqualTo(HoldReason.PARTITION_LIMIT);
+    }
+
+    /** Guards merge-late: two cold neighbours merge only when forecast and measured window are both low. */
+    @Test
+    void shouldMergeNeighboursOnlyWhenForecastAndMeasuredLoadAreBothLow() {
+        final long half = KeySpace.MAX_KEY / 2;
+        table.add(1, KeySpace.MIN_KEY, half, 0, 0);
+        table.add(2, half + 1, KeySpace.MAX_KEY, 1, 0);
+        for (int t = 0; t < 3; t++) {
+            history.writeRow(0, t == 0 ? 900 : 100, 0, 0, uniform(1));
+            history.writeRow(1, 100, 0, 0, uniform(1));
+            history.completeTick();
+        }
+        predict(0, 100, 100, 100, 100);
+        predict(1, 100, 100, 100, 100);
+
+        assertThat(engine.step(1000, forecasts, history, CAPACITY, sink))
+            .as("measured 900 in the window blocks the merge").isZero();
+
+        history.writeRow(0, 100, 0, 0, uniform(1));
+        history.writeRow(1, 100, 0, 0, uniform(1));
+        history.completeTick();
+        assertThat(engine.step(1000, forecasts, history, CAPACITY, sink)).isEqualTo(1);
+        assertThat(sink.decisions).containsExactly("merge 0 1");
+    }
+
+    /** Guards the hot-path promise: a control step allocates nothing. */
+    @Test
+    void shouldNotAllocateWhenStepping() {
+        table.add(0, KeySpace.MIN_KEY, KeySpace.MAX_KEY, 0, Long.MAX_VALUE);
+        tick(0, 900, uniform(50));
+        predict(0, 900, 900, 900, 900);
+        final DecisionSink refusing = new DecisionSink() {
+            @Override
+            public boolean split(final int slot, final long splitKey) {
+                return false;
+            }
+
+            @Override
+            public boolean merge(final int lowerSlot, final int upperSlot) {
+                return false;
+            }
+        };
+        assertThat(AllocationMeter.allocatedBytes(10_000, () -> engine.step(0, forecasts, history, CAPACITY, refusing)))
+            .isZero();
+    }
+
+    private void tick(final int slot, final double points, final long[] buckets) {
+        history.writeRow(slot, points, 0, 0, buckets);
+        history.completeTick();
+    }
+
+    private void predict(final int slot, final double... steps) {
+        for (int h = 0; h < steps.length; h++) {
+            forecasts.mean(slot, h, steps[h]);
+        }
+    }
+
+    private static long[] uniform(final long perBucket) {
+        final long[] buckets = new long[KeySpace.BUCKET_COUNT];
+        java.util.Arrays.fill(buckets, perBucket);
+        return buckets;
+    }
+
+    private static final class RecordingSink implements DecisionSink {
+        final List<String> decisions = new ArrayList<>();
+
+        @Override
+        public boolean split(final int slot, final long splitKey) {
+            decisions.add("split " + slot + " at " + splitKey);
+            return true;
+        }
+
+        @Override
+        public boolean merge(final int lowerSlot, final int upperSlot) {
+            decisions.add("merge " + lowerSlot + " " + upperSlot);
+            return true;
+        }
+    }
+}

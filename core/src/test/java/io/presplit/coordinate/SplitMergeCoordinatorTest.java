@@ -1,0 +1,158 @@
+package io.presplit.coordinate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.presplit.PresplitException;
+import io.presplit.adjust.PartitionTable;
+import io.presplit.keyspace.KeySpace;
+import io.presplit.profile.LoadHistory;
+import org.agrona.concurrent.CachedNanoClock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+class SplitMergeCoordinatorTest {
+    private static final long COOLDOWN_NS = 500;
+
+    @TempDir
+    Path dir;
+
+    private final CachedNanoClock clock = new CachedNanoClock();
+    private final LoadHistory history = new LoadHistory(16, 8, 0.5);
+    private final PartitionTable table = new PartitionTable(16);
+    private final FakeParticipant store = new FakeParticipant();
+
+    @AfterEach
+    void close() {
+        history.close();
+    }
+
+    /** Guards the happy path: a committed split replaces the parent by two children over its range, logged DONE. */
+    @Test
+    void shouldReplaceParentByChildrenWhenSplitCommits() {
+        try (CoordinatorLog log = CoordinatorLog.open(dir.resolve("coordinator.log"))) {
+            final SplitMergeCoordinator coordinator = coordinator(log);
+            coordinator.recover();
+            clock.update(1000);
+            coordinator.onSplit(0, 1L << 40);
+
+            assertThat(table.liveCount()).isEqualTo(2);
+            final int lower = table.liveSlot(0);
+            final int upper = table.liveSlot(1);
+            assertThat(table.keyLo(lower)).isZero();
+            assertThat(table.keyHi(lower)).isEqualTo((1L << 40) - 1);
+            assertThat(table.keyLo(upper)).isEqualTo(1L << 40);
+            assertThat(table.keyHi(upper)).isEqualTo(KeySpace.MAX_KEY);
+            assertThat(table.cooldownUntilNs(lower)).isEqualTo(1000 + COOLDOWN_NS);
+            assertThat(store.calls).containsExactly("prepare 0", "commit 0");
+            assertThat(log.transactions()).extracting(CoordinatorLog.TxnState::outcome)
+                .containsExactly(CoordinatorLog.Outcome.DONE);
+            assertThat(coordinator.splitsCommitted()).isEqualTo(1);
+        }
+    }
+
+    /** Guards abort handling: a no vote leaves the partition map unchanged, logs ABORT and keeps the cooldown. */
+    @Test
+    void shouldAbortAndKeepCooldownWhenParticipantVotesNo() {
+        store.isVotingNo = true;
+        try (CoordinatorLog log = CoordinatorLog.open(dir.resolve("coordinator.log"))) {
+            final SplitMergeCoordinator coordinator = coordinator(log);
+            coordinator.recover();
+            clock.update(2000);
+            coordinator.onSplit(0, 1L << 40);
+
+            assertThat(table.liveCount()).isEqualTo(1);
+            assertThat(table.cooldownUntilNs(0)).isEqualTo(2000 + COOLDOWN_NS);
+            assertThat(store.calls).containsExactly("prepare 0", "abort 0");
+            assertThat(log.transactions()).extracting(CoordinatorLog.TxnState::outcome)
+                .containsExactly(CoordinatorLog.Outcome.ABORTED);
+            assertThat(coordinator.aborts()).isEqualTo(1);
+        }
+    }
+
+    /** Guards against a participant failure escaping or being swallowed: it is counted, and the split aborted. */
+    @Test
+    void shouldCountFailureAndAbortWhenPrepareThrows() {
+        store.isFailingPrepare = true;
+        try (CoordinatorLog log = CoordinatorLog.open(dir.resolve("coordinator.log"))) {
+            final SplitMergeCoordinator coordinator = coordinator(log);
+            coordinator.recover();
+            coordinator.onSplit(0, 1L << 40);
+            assertThat(coordinator.failures()).isEqualTo(1);
+            assertThat(coordinator.aborts()).isEqualTo(1);
+            assertThat(table.liveCount()).isEqualTo(1);
+        }
+    }
+
+    /** Guards crash recovery: BEGIN without COMMIT is aborted, COMMIT without DONE is redone. */
+    @Test
+    void shouldAbortUncommittedAndRedoCommittedWhenRecovering() {
+        final Path file = dir.resolve("coordinator.log");
+        final Txn uncommitted = Txn.split(0, 0, 1L << 40, 1, 1, 2, 2);
+        final Txn committed = Txn.merge(1, 3, 4, 5, 3);
+        try (CoordinatorLog log = CoordinatorLog.open(file)) {
+            log.begin(uncommitted);
+            log.begin(committed);
+            log.commit(committed);
+        }
+        try (CoordinatorLog log = CoordinatorLog.open(file)) {
+            final SplitMergeCoordinator coordinator = coordinator(log);
+            coordinator.recover();
+            assertThat(store.calls).containsExactly("abort 0", "commit 1");
+            assertThat(log.inDoubt()).isEmpty();
+        }
+        try (CoordinatorLog log = CoordinatorLog.open(file)) {
+            assertThat(log.transactions()).extracting(CoordinatorLog.TxnState::outcome)
+                .containsExactly(CoordinatorLog.Outcome.ABORTED, CoordinatorLog.Outcome.DONE);
+            assertThat(log.maxTxId()).isEqualTo(1);
+            assertThat(log.maxPartitionId()).isEqualTo(5);
+        }
+    }
+
+    private SplitMergeCoordinator coordinator(final CoordinatorLog log) {
+        final long[] tick = new long[KeySpace.BUCKET_COUNT];
+        history.writeRow(0, 10, 10, 0, tick);
+        history.completeTick();
+        return new SplitMergeCoordinator(log, store, table, history, clock, () -> COOLDOWN_NS);
+    }
+
+    /** An in-memory participant with one live partition over the whole key space. */
+    private static final class FakeParticipant implements PartitionParticipant {
+        final List<String> calls = new ArrayList<>();
+        boolean isVotingNo;
+        boolean isFailingPrepare;
+
+        @Override
+        public boolean prepare(final Txn txn) {
+            calls.add("prepare " + txn.txId());
+            if (isFailingPrepare) {
+                throw new PresplitException(PresplitException.Category.ERROR, "TEST", "injected");
+            }
+            return !isVotingNo;
+        }
+
+        @Override
+        public void commit(final Txn txn) {
+            calls.add("commit " + txn.txId());
+        }
+
+        @Override
+        public void abort(final Txn txn) {
+            calls.add("abort " + txn.txId());
+        }
+
+        @Override
+        public List<PartitionView> livePartitions() {
+            return List.of(new PartitionView(0, KeySpace.MIN_KEY, KeySpace.MAX_KEY, 0));
+        }
+
+        @Override
+        public long maxPartitionId() {
+            return 0;
+        }
+    }
+}

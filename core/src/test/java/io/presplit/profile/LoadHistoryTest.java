@@ -1,0 +1,103 @@
+package io.presplit.profile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.presplit.AllocationMeter;
+import io.presplit.keyspace.KeySpace;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+class LoadHistoryTest {
+    private static final long[] NO_BUCKETS = new long[KeySpace.BUCKET_COUNT];
+
+    /**
+     * Guards the vectorized window aggregation against the scalar definition, over windows that wrap around the
+     * ring and lengths that are not a multiple of the vector width.
+     */
+    @Test
+    void shouldMatchScalarReferenceWhenWindowsWrapAndHaveOddLengths() {
+        final long seed = System.nanoTime();
+        System.out.println("LoadHistoryTest seed=" + seed);
+        final Random random = new Random(seed);
+        final int retained = 97;
+        try (LoadHistory history = new LoadHistory(3, retained, 0.9)) {
+            final double[][] written = new double[3][500];
+            for (int t = 0; t < 500; t++) {
+                for (int slot = 0; slot < 3; slot++) {
+                    written[slot][t] = random.nextDouble() * 1000;
+                    history.writeRow(slot, written[slot][t], 0, 0, NO_BUCKETS);
+                }
+                history.completeTick();
+                for (int window = 1; window <= Math.min(t + 1, retained); window += 1 + random.nextInt(7)) {
+                    final int slot = random.nextInt(3);
+                    double sum = 0;
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int i = t - window + 1; i <= t; i++) {
+                        sum += written[slot][i];
+                        max = Math.max(max, written[slot][i]);
+                    }
+                    assertThat(history.windowSum(Resource.INGEST_POINTS, slot, window)).isCloseTo(sum, within(1e-6));
+                    assertThat(history.windowMax(Resource.INGEST_POINTS, slot, window)).isEqualTo(max);
+                }
+            }
+        }
+    }
+
+    /** Guards the stated NaN rule: a NaN in the window propagates to sum and max. */
+    @Test
+    void shouldPropagateNanWhenTheWindowHoldsOne() {
+        try (LoadHistory history = new LoadHistory(1, 64, 0.9)) {
+            for (int t = 0; t < 40; t++) {
+                history.writeRow(0, t == 17 ? Double.NaN : t, 0, 0, NO_BUCKETS);
+                history.completeTick();
+            }
+            assertThat(history.windowSum(Resource.INGEST_POINTS, 0, 40)).isNaN();
+            assertThat(history.windowMax(Resource.INGEST_POINTS, 0, 40)).isNaN();
+            assertThat(history.windowMax(Resource.INGEST_POINTS, 0, 20)).isEqualTo(39.0);
+        }
+    }
+
+    /** Guards lineage seeding: the children of a split sum back to the parent, tick by tick. */
+    @Test
+    void shouldSumChildrenBackToParentWhenSeededFromASplit() {
+        try (LoadHistory history = new LoadHistory(4, 48, 0.9)) {
+            final long[] buckets = new long[KeySpace.BUCKET_COUNT];
+            buckets[2] = 7;
+            for (int t = 0; t < 30; t++) {
+                history.writeRow(0, 100 + t, 1000 + t, t, buckets);
+                history.completeTick();
+            }
+            history.seedFromParent(1, 0, 0.25);
+            history.seedFromParent(2, 0, 0.75);
+            assertThat(history.length(1)).isEqualTo(30);
+            for (int ago = 0; ago < 30; ago++) {
+                for (final Resource r : Resource.values()) {
+                    assertThat(history.value(r, 1, ago) + history.value(r, 2, ago))
+                        .isCloseTo(history.value(r, 0, ago), within(1e-9));
+                }
+            }
+            history.seedFromMerge(3, 1, 2);
+            assertThat(history.windowSum(Resource.INGEST_POINTS, 3, 30))
+                .isCloseTo(history.windowSum(Resource.INGEST_POINTS, 0, 30), within(1e-9));
+        }
+    }
+
+    /** Guards the hot-path promise: writing rows and window queries allocate nothing. */
+    @Test
+    void shouldNotAllocateWhenWritingAndAggregating() {
+        try (LoadHistory history = new LoadHistory(2, 256, 0.9)) {
+            final long[] buckets = new long[KeySpace.BUCKET_COUNT];
+            final double[] sink = new double[1];
+            final long allocated = AllocationMeter.allocatedBytes(20_000, () -> {
+                history.writeRow(0, 5, 6, 7, buckets);
+                history.writeRow(1, 5, 6, 7, buckets);
+                history.completeTick();
+                sink[0] += history.windowSum(Resource.INGEST_POINTS, 0, history.length(0));
+                sink[0] += history.windowMax(Resource.INGEST_POINTS, 1, history.length(1));
+            });
+            assertThat(allocated).isZero();
+        }
+    }
+}
