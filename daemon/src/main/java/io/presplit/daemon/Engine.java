@@ -1,0 +1,145 @@
+package io.presplit.daemon;
+
+import io.presplit.adjust.PartitionAdjustmentEngine;
+import io.presplit.adjust.PartitionTable;
+import io.presplit.agent.ControlAgent;
+import io.presplit.coordinate.CoordinatorLog;
+import io.presplit.coordinate.SplitMergeCoordinator;
+import io.presplit.forecast.ForecastTable;
+import io.presplit.forecast.Forecaster;
+import io.presplit.profile.LoadHistory;
+import io.presplit.profile.LoadRecorder;
+import io.presplit.profile.ProfilerAgent;
+import io.presplit.ring.OneToOneDecisionRing;
+import io.presplit.storage.PartitionStore;
+import io.presplit.storage.PartitionWriter;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.CachedNanoClock;
+
+import java.io.IOException;
+import java.nio.file.Files;
+
+/**
+ * One node embedded in the caller's process: the partition store and the control plane (profiler, forecaster,
+ * adjustment engine, coordinator), wired together and driven by the caller on a clock it controls.
+ * <p>
+ * Threading: any number of ingest threads (up to {@link EngineConfig#writerThreads()}) write through their own
+ * {@link PartitionWriter}; one thread calls {@link #advanceTo(long)}, which runs the profiler and control agents
+ * on that thread (Agrona's invoker mode). Replay drives the clock virtually; a daemon drives it from the wall
+ * clock.
+ */
+public final class Engine implements AutoCloseable {
+    private static final int DECISION_RING_BYTES = 64 * 1024;
+
+    private final CachedNanoClock clock = new CachedNanoClock();
+    private final LoadRecorder recorder;
+    private final LoadHistory history;
+    private final PartitionTable partitions;
+    private final ForecastTable forecasts;
+    private final PartitionAdjustmentEngine adjustment;
+    private final OneToOneDecisionRing decisions;
+    private final CoordinatorLog coordinatorLog;
+    private final PartitionStore store;
+    private final SplitMergeCoordinator coordinator;
+    private final ProfilerAgent profiler;
+    private final ControlAgent control;
+    private final Forecaster forecaster;
+
+    private Engine(final EngineConfig config, final Forecaster forecaster, final long startNs) throws IOException {
+        Files.createDirectories(config.dataDir());
+        clock.update(startNs);
+        this.forecaster = forecaster;
+        this.recorder = new LoadRecorder(config.writerThreads(), config.slotCapacity());
+        this.history = new LoadHistory(config.slotCapacity(), config.ticksRetained(), 0.8);
+        this.partitions = new PartitionTable(config.slotCapacity());
+        this.forecasts = new ForecastTable(config.slotCapacity(), config.horizonTicks());
+        this.adjustment = new PartitionAdjustmentEngine(partitions, config.policy());
+        this.decisions = new OneToOneDecisionRing(DECISION_RING_BYTES);
+        this.store = PartitionStore.open(config.dataDir().resolve("store"), recorder);
+        this.coordinatorLog = CoordinatorLog.open(config.dataDir().resolve("coordinator.log"));
+        this.coordinator = new SplitMergeCoordinator(coordinatorLog, store, partitions, history, clock,
+            () -> adjustment.policy().cooldownNs());
+        coordinator.recover();
+        this.profiler = new ProfilerAgent(recorder, history, clock, config.tickNs(), partitions::highWaterSlot);
+        this.control = new ControlAgent(history, partitions, forecaster, forecasts, adjustment, config.capacity(),
+            decisions, coordinator, clock, config.isAdjusting());
+    }
+
+    /**
+     * Opens the engine on its data directory, finishing any split or merge a crash left in doubt.
+     *
+     * @param config     the configuration.
+     * @param forecaster the forecaster; the engine closes it.
+     * @param startNs    the clock's initial time.
+     */
+    public static Engine open(final EngineConfig config, final Forecaster forecaster, final long startNs)
+        throws IOException {
+        return new Engine(config, forecaster, startNs);
+    }
+
+    /** A writer for the calling ingest thread. Cold path; the writer's {@code write} is the hot path. */
+    public PartitionWriter openWriter() {
+        return store.openWriter();
+    }
+
+    /**
+     * Moves the clock to {@code nowNs} and runs every tick that became due: the profiler closes the tick, then
+     * {@code onTick} sees the measured load before any decision changes the partitions, then the control loop
+     * forecasts, adjusts and commits.
+     *
+     * @return the number of ticks closed.
+     */
+    public int advanceTo(final long nowNs, final Runnable onTick) {
+        clock.update(nowNs);
+        int ticks = 0;
+        while (profiler.doWork() > 0) {
+            ticks++;
+            onTick.run();
+            while (control.doWork() > 0) {
+                // run the control loop until it has nothing left to do for this tick
+            }
+        }
+        return ticks;
+    }
+
+    /** The store. */
+    public PartitionStore store() {
+        return store;
+    }
+
+    /** The load history. */
+    public LoadHistory history() {
+        return history;
+    }
+
+    /** The live partitions. */
+    public PartitionTable partitions() {
+        return partitions;
+    }
+
+    /** The latest forecasts. */
+    public ForecastTable forecasts() {
+        return forecasts;
+    }
+
+    /** The adjustment engine. */
+    public PartitionAdjustmentEngine adjustment() {
+        return adjustment;
+    }
+
+    /** The coordinator. */
+    public SplitMergeCoordinator coordinator() {
+        return coordinator;
+    }
+
+    /** The forecaster in use. */
+    public Forecaster forecaster() {
+        return forecaster;
+    }
+
+    /** Closes everything, in reverse order of opening. Safe to call twice. */
+    @Override
+    public void close() {
+        CloseHelper.closeAll(forecaster, coordinatorLog, store, decisions, history, recorder);
+    }
+}

@@ -1,0 +1,41 @@
+package io.presplit.daemon.replay;
+
+/**
+ * What one policy did on one trace.
+ *
+ * @param policy                  the policy.
+ * @param forecaster              the forecaster's name.
+ * @param ticks                   ticks replayed.
+ * @param partitionTicks          sum over ticks of live partitions: the cost.
+ * @param saturatedPartitionTicks partition-ticks whose measured load exceeded capacity.
+ * @param worstUtilization        the highest measured load / capacity of any partition in any tick.
+ * @param splits                  splits committed.
+ * @param merges                  merges committed.
+ * @param aborts                  transactions aborted.
+ * @param hotKeyHolds             times a partition over threshold was held because of a hot key.
+ * @param maxPartitions           the most live partitions at once.
+ * @param pointsWritten           points acknowledged by the store.
+ * @param pointsReadBack          points read back from the store after the replay.
+ * @param elapsedMs               wall time of the replay.
+ */
+public record ReplayResult(
+    Policy policy,
+    String forecaster,
+    int ticks,
+    long partitionTicks,
+    long saturatedPartitionTicks,
+    double worstUtilization,
+    long splits,
+    long merges,
+    long aborts,
+    long hotKeyHolds,
+    int maxPartitions,
+    long pointsWritten,
+    long pointsReadBack,
+    long elapsedMs) {
+
+    /** Share of partition-ticks that were saturated. */
+    public double saturatedShare() {
+        return partitionTicks == 0 ? 0 : (double) saturatedPartitionTicks / partitionTicks;
+    }
+}

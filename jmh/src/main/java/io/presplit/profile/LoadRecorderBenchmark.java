@@ -1,0 +1,102 @@
+package io.presplit.profile;
+
+import io.presplit.keyspace.KeySpace;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The ingest-path load recorder: {@link LoadRecorder#recordIngest} (a per-thread stripe, plain read + opaque
+ * write) against the obvious lock-free alternative, one shared {@link AtomicLongArray} updated with
+ * {@code getAndAdd}, over the same slot/bucket sequence. Run with {@code -t 1} and {@code -t 2}, and
+ * {@code -prof gc} for bytes per operation.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 10, time = 1)
+@Fork(3)
+public class LoadRecorderBenchmark {
+    private static final int MAX_THREADS = 8;
+    private static final int SEQUENCE_LENGTH = 4096;
+    private static final int COUNTERS_PER_SLOT = 2 + KeySpace.BUCKET_COUNT;
+
+    /** Shared recorder and baseline counters. */
+    @State(Scope.Benchmark)
+    public static class Shared {
+        @Param({"1024", "1048576"})
+        int slots;
+
+        LoadRecorder recorder;
+        AtomicLongArray baseline;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            recorder = new LoadRecorder(MAX_THREADS, slots);
+            baseline = new AtomicLongArray(slots * COUNTERS_PER_SLOT);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            recorder.close();
+        }
+    }
+
+    /** One writer thread: its stripe and a precomputed pseudo-random slot/bucket sequence. */
+    @State(Scope.Thread)
+    public static class Writer {
+        int stripe;
+        int[] slots;
+        int[] buckets;
+        int index;
+
+        @Setup(Level.Trial)
+        public void setUp(final Shared shared) {
+            stripe = shared.recorder.claimStripe();
+            final SplittableRandom random = new SplittableRandom(42 + stripe);
+            slots = new int[SEQUENCE_LENGTH];
+            buckets = new int[SEQUENCE_LENGTH];
+            for (int i = 0; i < SEQUENCE_LENGTH; i++) {
+                slots[i] = random.nextInt(shared.slots);
+                buckets[i] = random.nextInt(KeySpace.BUCKET_COUNT);
+            }
+        }
+
+        int next() {
+            index = (index + 1) & (SEQUENCE_LENGTH - 1);
+            return index;
+        }
+    }
+
+    /** Presplit's recorder. */
+    @Benchmark
+    public void recordIngest(final Shared shared, final Writer writer) {
+        final int i = writer.next();
+        shared.recorder.recordIngest(writer.stripe, writer.slots[i], writer.buckets[i], 1, 64);
+    }
+
+    /** Baseline: one shared array of atomic counters, updated with getAndAdd. */
+    @Benchmark
+    public void atomicLongArrayBaseline(final Shared shared, final Writer writer) {
+        final int i = writer.next();
+        final int base = writer.slots[i] * COUNTERS_PER_SLOT;
+        final AtomicLongArray counters = shared.baseline;
+        counters.getAndAdd(base, 1);
+        counters.getAndAdd(base + 1, 64);
+        counters.getAndAdd(base + 2 + writer.buckets[i], 1);
+    }
+}
