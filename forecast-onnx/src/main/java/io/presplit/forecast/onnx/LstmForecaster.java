@@ -128,7 +128,7 @@ public final class LstmForecaster implements Forecaster {
             bytes = in.readAllBytes();
         } catch (final IOException ex) {
             throw new PresplitException(Category.ERROR, OnnxModel.MODEL_MISSING,
-                "bundled model could not be read [source=" + source + ", reason=" + ex.getMessage() + "]", ex);
+                "bundled model could not be read [source=" + source + ", reason=" + OnnxModel.reason(ex) + "]", ex);
         }
         return create(OnnxModel.fromBytes(source, bytes, OnnxModel.DEFAULT_INTRA_OP_THREADS, INPUTS, OUTPUTS));
     }
@@ -356,7 +356,7 @@ public final class LstmForecaster implements Forecaster {
             unbindTensors();
             throw new PresplitException(Category.ERROR, OnnxModel.INFERENCE_FAILED,
                 "tensor creation failed [source=" + model.source() + ", rows=" + rows + ", reason="
-                    + ex.getMessage() + "]", ex);
+                    + OnnxModel.reason(ex) + "]", ex);
         }
         inputs.put(INPUT_NAME, inputTensor);
         outputs.put(OUTPUT_NAME, outputTensor);

@@ -88,7 +88,7 @@ public final class OnnxModel implements AutoCloseable {
         checkArguments(intraOpThreads, inputs, outputs);
         final String source = file.toAbsolutePath().toString();
         if (!Files.isRegularFile(file)) {
-            throw new PresplitException(Category.ERROR, MODEL_MISSING, "model file not found [file=" + source + "]");
+            throw new PresplitException(Category.ERROR, MODEL_MISSING, "model file not found [source=" + source + "]");
         }
         return load(source, null, source, intraOpThreads, inputs, outputs);
     }
@@ -155,7 +155,7 @@ public final class OnnxModel implements AutoCloseable {
             return session.run(inputs, pinnedOutputs);
         } catch (final OrtException ex) {
             throw new PresplitException(Category.ERROR, INFERENCE_FAILED,
-                "model run failed [source=" + source + ", reason=" + ex.getMessage() + "]", ex);
+                "model run failed [source=" + source + ", reason=" + reason(ex) + "]", ex);
         }
     }
 
@@ -175,7 +175,7 @@ public final class OnnxModel implements AutoCloseable {
             session.close();
         } catch (final OrtException ex) {
             throw new PresplitException(Category.WARN, INFERENCE_FAILED,
-                "model session did not close cleanly [source=" + source + ", reason=" + ex.getMessage() + "]", ex);
+                "model session did not close cleanly [source=" + source + ", reason=" + reason(ex) + "]", ex);
         } finally {
             options.close();
         }
@@ -204,7 +204,7 @@ public final class OnnxModel implements AutoCloseable {
             closeQuietly(session, ex);
             options.close();
             throw new PresplitException(Category.ERROR, MODEL_INVALID,
-                "model could not be loaded [source=" + source + ", reason=" + ex.getMessage() + "]", ex);
+                "model could not be loaded [source=" + source + ", reason=" + reason(ex) + "]", ex);
         } catch (final RuntimeException | Error ex) {
             closeQuietly(session, ex);
             options.close();
@@ -276,6 +276,11 @@ public final class OnnxModel implements AutoCloseable {
             }
         }
         return text.append(']').toString();
+    }
+
+    /** ONNX Runtime's message on one line: it may end with a newline. */
+    static String reason(final Exception ex) {
+        return String.valueOf(ex.getMessage()).strip();
     }
 
     private static PresplitException mismatch(final String message) {
