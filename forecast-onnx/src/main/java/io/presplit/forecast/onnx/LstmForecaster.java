@@ -1,0 +1,385 @@
+package io.presplit.forecast.onnx;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtException;
+import io.presplit.PresplitException;
+import io.presplit.PresplitException.Category;
+import io.presplit.forecast.ForecastTable;
+import io.presplit.forecast.Forecaster;
+import io.presplit.profile.LoadHistory;
+import io.presplit.profile.Resource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Forecasts load with a sequence-to-vector LSTM served by ONNX Runtime, one batched call for all slots.
+ * <p>
+ * Model contract (the PyTorch export in {@code shared/fixtures/lstm}, bundled as {@value #BUNDLED_MODEL}): input
+ * {@value #INPUT_NAME} float32 {@code [batch, W, 1]}, output {@value #OUTPUT_NAME} float32 {@code [batch, H]}, batch
+ * dynamic, {@code W} (the window) and {@code H} (the model horizon) fixed by the model and read from it. The model
+ * is stateless and sees only normalized values.
+ * <p>
+ * Algorithm, per slot with at least {@code W} ticks of history, {@code x} its last {@code W} ticks, oldest first:
+ * <pre>
+ *   mu = mean(x)                                      // double
+ *   s  = max(sqrt(mean((x - mu)^2)), MIN_SCALE)       // population std, floored at 1e-6
+ *   input[i] = (float) ((x[i] - mu) / s)              // i = 0..W-1
+ *   y = model(input)                                  // one ONNX Runtime call for every such slot
+ *   forecast[h] = max(0, y[h] * s + mu)               // h = 0..H-1, in double
+ * </pre>
+ * This is the fixture README's normalization, with one addition: a forecast of load below zero means nothing, so
+ * it is clamped at 0. NaN in the history propagates to the forecast.
+ * <p>
+ * Rules for the table:
+ * <ul>
+ *   <li><b>Short history</b> (fewer than {@code W} ticks, at least 1): every step gets the last observed value,
+ *       clamped at 0 (the naive forecast, i.e. seasonal naive with a season of one tick).</li>
+ *   <li><b>Table horizon longer than {@code H}</b>: steps {@code H..horizon-1} repeat the model's last step
+ *       {@code H-1} (a flat extrapolation, as the naive forecast would do from there).</li>
+ *   <li><b>Table horizon shorter than {@code H}</b>: only steps {@code 0..horizon-1} are written.</li>
+ * </ul>
+ * Every listed slot gets steps {@code 0..table.horizon()-1} written on every call: no stale values.
+ * <p>
+ * Threading: not thread-safe; {@link #forecast} and {@link #close} run on the forecast thread. Allocation: the
+ * input and output tensors live over direct buffers that are reused across calls and grow (doubling) only when
+ * more slots are listed than ever before; tensors over them are re-created only when the batch size changes.
+ * Each call still allocates ONNX Runtime's {@code Result} and its bookkeeping, which is accepted on the forecast
+ * thread. Blocking: the call runs inference on the calling thread (one intra-op thread by default).
+ */
+public final class LstmForecaster implements Forecaster {
+    /** Name of the model's input. */
+    public static final String INPUT_NAME = "input";
+    /** Name of the model's output. */
+    public static final String OUTPUT_NAME = "output";
+    /** Floor of the per-window scale {@code s}, so that a constant window normalizes to zeros, not NaN. */
+    public static final double MIN_SCALE = 1e-6;
+    /** The bundled model's resource name, relative to this class's package. */
+    public static final String BUNDLED_MODEL = "lstm_forecaster.onnx";
+
+    private static final List<TensorSpec> INPUTS =
+        List.of(new TensorSpec(INPUT_NAME, OnnxJavaType.FLOAT, TensorSpec.DYNAMIC, TensorSpec.FIXED, 1));
+    private static final List<TensorSpec> OUTPUTS =
+        List.of(new TensorSpec(OUTPUT_NAME, OnnxJavaType.FLOAT, TensorSpec.DYNAMIC, TensorSpec.FIXED));
+
+    private final OnnxModel model;
+    private final int windowTicks;
+    private final int modelHorizon;
+    private final double[] window;
+    private final Map<String, OnnxTensor> inputs = new HashMap<>(2);
+    private final Map<String, OnnxTensor> outputs = new HashMap<>(2);
+
+    // Batch state, sized for capacityRows rows; grows only.
+    private int capacityRows;
+    private FloatBuffer inputBuffer;
+    private FloatBuffer outputBuffer;
+    private int[] rowSlots;
+    private double[] rowMeans;
+    private double[] rowScales;
+
+    // Tensors over the first boundRows rows of the buffers; 0 = none.
+    private int boundRows;
+    private OnnxTensor inputTensor;
+    private OnnxTensor outputTensor;
+    private boolean isClosed;
+
+    private LstmForecaster(final OnnxModel model) {
+        this.model = model;
+        this.windowTicks = Math.toIntExact(model.inputShape(INPUT_NAME)[1]);
+        this.modelHorizon = Math.toIntExact(model.outputShape(OUTPUT_NAME)[1]);
+        this.window = new double[windowTicks];
+    }
+
+    /**
+     * Loads an LSTM from {@code modelFile} and checks it against the model contract in the class comment.
+     * Cold path.
+     *
+     * @throws PresplitException {@link OnnxModel#MODEL_MISSING}, {@link OnnxModel#MODEL_INVALID} or
+     *                           {@link OnnxModel#MODEL_MISMATCH}, category ERROR, naming the file.
+     */
+    public static LstmForecaster open(final Path modelFile) {
+        return create(OnnxModel.open(modelFile, INPUTS, OUTPUTS));
+    }
+
+    /**
+     * Loads the LSTM bundled in this jar ({@value #BUNDLED_MODEL}: window 48, horizon 12, trained on hourly
+     * series; provenance in the README next to it). Cold path.
+     *
+     * @throws PresplitException {@link OnnxModel#MODEL_MISSING} if the resource is not on the classpath, or as
+     *                           {@link #open(Path)}.
+     */
+    public static LstmForecaster openBundled() {
+        final String source = "classpath:" + LstmForecaster.class.getPackageName().replace('.', '/') + '/'
+            + BUNDLED_MODEL;
+        final byte[] bytes;
+        try (InputStream in = LstmForecaster.class.getResourceAsStream(BUNDLED_MODEL)) {
+            if (in == null) {
+                throw new PresplitException(Category.ERROR, OnnxModel.MODEL_MISSING,
+                    "bundled model not on the classpath [source=" + source + "]");
+            }
+            bytes = in.readAllBytes();
+        } catch (final IOException ex) {
+            throw new PresplitException(Category.ERROR, OnnxModel.MODEL_MISSING,
+                "bundled model could not be read [source=" + source + ", reason=" + OnnxModel.reason(ex) + "]", ex);
+        }
+        return create(OnnxModel.fromBytes(source, bytes, OnnxModel.DEFAULT_INTRA_OP_THREADS, INPUTS, OUTPUTS));
+    }
+
+    /** {@code lstm}. */
+    @Override
+    public String name() {
+        return "lstm";
+    }
+
+    /** Ticks of history the model reads per slot ({@code W}, from the model's input shape). */
+    public int windowTicks() {
+        return windowTicks;
+    }
+
+    /** Steps the model predicts ({@code H}, from the model's output shape). */
+    public int modelHorizon() {
+        return modelHorizon;
+    }
+
+    /** Where the model came from: a file path or a {@code classpath:} name. */
+    public String source() {
+        return model.source();
+    }
+
+    /**
+     * Forecasts every listed slot; see the class comment for the algorithm and the rules. Forecast thread only.
+     *
+     * @throws PresplitException {@link OnnxModel#INFERENCE_FAILED} (category ERROR) if ONNX Runtime fails; the
+     *                           slots the model would have served then hold the short-history (last value)
+     *                           forecast, so the table is still complete.
+     * @throws IllegalArgumentException if a listed slot has no history at all (the SPI requires one tick).
+     * @throws IllegalStateException    if the forecaster is closed.
+     */
+    @Override
+    public void forecast(
+        final LoadHistory history, final Resource resource, final int[] slots, final int count,
+        final ForecastTable table) {
+        if (isClosed) {
+            throw new IllegalStateException("forecaster is closed [source=" + model.source() + "]");
+        }
+        final int w = windowTicks;
+        final int horizon = table.horizon();
+        final double[] x = window;
+        ensureCapacity(count);
+        final FloatBuffer in = inputBuffer;
+
+        // Phase 1: short histories get the naive forecast; full windows are normalized into the batch.
+        int rows = 0;
+        for (int i = 0; i < count; i++) {
+            final int slot = slots[i];
+            if (history.length(slot) < w) {
+                fillLastValue(history, resource, slot, horizon, table);
+                continue;
+            }
+            history.copySeries(resource, slot, w, x);
+            final double mean = windowMean(x, w);
+            final double scale = windowScale(x, w, mean);
+            normalize(x, w, mean, scale, in, rows * w);
+            rowSlots[rows] = slot;
+            rowMeans[rows] = mean;
+            rowScales[rows] = scale;
+            rows++;
+        }
+        if (rows == 0) {
+            return;
+        }
+
+        // Phase 2: one model call for the whole batch.
+        try {
+            runBatch(rows);
+        } catch (final PresplitException ex) {
+            for (int r = 0; r < rows; r++) {
+                fillLastValue(history, resource, rowSlots[r], horizon, table);
+            }
+            throw ex;
+        }
+
+        // Phase 3: de-normalize into the table, flat beyond the model's horizon.
+        final FloatBuffer out = outputBuffer;
+        final int modelSteps = Math.min(horizon, modelHorizon);
+        for (int r = 0; r < rows; r++) {
+            final int slot = rowSlots[r];
+            final double mean = rowMeans[r];
+            final double scale = rowScales[r];
+            final int base = r * modelHorizon;
+            double value = 0;
+            for (int h = 0; h < modelSteps; h++) {
+                value = denormalize(out.get(base + h), mean, scale);
+                table.mean(slot, h, value);
+            }
+            for (int h = modelSteps; h < horizon; h++) {
+                table.mean(slot, h, value);
+            }
+        }
+    }
+
+    /** Releases the tensors and the ONNX Runtime session. Safe to call twice. */
+    @Override
+    public void close() {
+        if (isClosed) {
+            return;
+        }
+        isClosed = true;
+        try {
+            unbindTensors();
+        } finally {
+            // The direct buffers are freed by the garbage collector once unreachable.
+            inputBuffer = null;
+            outputBuffer = null;
+            model.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LstmForecaster[source=" + model.source() + ", windowTicks=" + windowTicks + ", modelHorizon="
+            + modelHorizon + "]";
+    }
+
+    /** Rows the reusable buffers can hold. */
+    int capacityRows() {
+        return capacityRows;
+    }
+
+    /**
+     * The input buffer, made large enough for {@code rows} rows: row {@code r} is floats
+     * {@code [r * W, (r + 1) * W)}. Write with absolute puts.
+     */
+    FloatBuffer inputBuffer(final int rows) {
+        ensureCapacity(rows);
+        return inputBuffer;
+    }
+
+    /** Runs the model on the first {@code rows} rows of the input buffer; results via {@link #output}. */
+    void runBatch(final int rows) {
+        if (rows != boundRows) {
+            bindTensors(rows);
+        }
+        // The output is pinned: ONNX Runtime writes it into outputBuffer, and the result does not own it.
+        model.run(inputs, outputs).close();
+    }
+
+    /** The model's normalized output for row {@code row}, step {@code step}, after {@link #runBatch}. */
+    float output(final int row, final int step) {
+        return outputBuffer.get(row * modelHorizon + step);
+    }
+
+    /** Arithmetic mean of {@code x[0..n)}, summed left to right in double. */
+    static double windowMean(final double[] x, final int n) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += x[i];
+        }
+        return sum / n;
+    }
+
+    /** Population standard deviation of {@code x[0..n)} about {@code mean}, floored at {@link #MIN_SCALE}. */
+    static double windowScale(final double[] x, final int n, final double mean) {
+        double sumSquares = 0;
+        for (int i = 0; i < n; i++) {
+            final double d = x[i] - mean;
+            sumSquares += d * d;
+        }
+        return Math.max(Math.sqrt(sumSquares / n), MIN_SCALE);
+    }
+
+    /** Writes {@code (float) ((x[i] - mean) / scale)} for {@code i < n} at {@code out[offset + i]}. */
+    static void normalize(
+        final double[] x, final int n, final double mean, final double scale, final FloatBuffer out,
+        final int offset) {
+        for (int i = 0; i < n; i++) {
+            out.put(offset + i, (float) ((x[i] - mean) / scale));
+        }
+    }
+
+    /** {@code max(0, y * scale + mean)} in double: a model output back in load units, never negative. */
+    static double denormalize(final float y, final double mean, final double scale) {
+        return Math.max(0.0, y * scale + mean);
+    }
+
+    private static LstmForecaster create(final OnnxModel model) {
+        try {
+            return new LstmForecaster(model);
+        } catch (final RuntimeException | Error ex) {
+            model.close();
+            throw ex;
+        }
+    }
+
+    private static void fillLastValue(
+        final LoadHistory history, final Resource resource, final int slot, final int horizon,
+        final ForecastTable table) {
+        final double last = Math.max(0.0, history.value(resource, slot, 0));
+        for (int h = 0; h < horizon; h++) {
+            table.mean(slot, h, last);
+        }
+    }
+
+    /** Grows the buffers (doubling) if they hold fewer than {@code rows} rows. */
+    private void ensureCapacity(final int rows) {
+        if (rows <= capacityRows) {
+            return;
+        }
+        // Tensors point into the old buffers: drop them before the buffers go.
+        unbindTensors();
+        final int capacity = Math.max(rows, 2 * capacityRows);
+        inputBuffer = directFloats(Math.multiplyExact(capacity, windowTicks));
+        outputBuffer = directFloats(Math.multiplyExact(capacity, modelHorizon));
+        rowSlots = new int[capacity];
+        rowMeans = new double[capacity];
+        rowScales = new double[capacity];
+        capacityRows = capacity;
+    }
+
+    /** Creates tensors over the first {@code rows} rows of the buffers (no copy: ONNX Runtime uses their memory). */
+    private void bindTensors(final int rows) {
+        unbindTensors();
+        try {
+            inputTensor = OnnxTensor.createTensor(model.environment(), inputBuffer.slice(0, rows * windowTicks),
+                new long[] {rows, windowTicks, 1});
+            outputTensor = OnnxTensor.createTensor(model.environment(), outputBuffer.slice(0, rows * modelHorizon),
+                new long[] {rows, modelHorizon});
+        } catch (final OrtException ex) {
+            unbindTensors();
+            throw new PresplitException(Category.ERROR, OnnxModel.INFERENCE_FAILED,
+                "tensor creation failed [source=" + model.source() + ", rows=" + rows + ", reason="
+                    + OnnxModel.reason(ex) + "]", ex);
+        }
+        inputs.put(INPUT_NAME, inputTensor);
+        outputs.put(OUTPUT_NAME, outputTensor);
+        boundRows = rows;
+    }
+
+    private void unbindTensors() {
+        inputs.clear();
+        outputs.clear();
+        boundRows = 0;
+        if (inputTensor != null) {
+            inputTensor.close();
+            inputTensor = null;
+        }
+        if (outputTensor != null) {
+            outputTensor.close();
+            outputTensor = null;
+        }
+    }
+
+    private static FloatBuffer directFloats(final int count) {
+        // Native order: ONNX Runtime reads a direct buffer's memory as is.
+        return ByteBuffer.allocateDirect(Math.multiplyExact(count, Float.BYTES)).order(ByteOrder.nativeOrder())
+            .asFloatBuffer();
+    }
+}
