@@ -146,7 +146,8 @@ public final class PartitionTable {
      *
      * @throws IllegalStateException if the slot is live or the range overlaps a live partition.
      */
-    public void add(final long partitionId, final long keyLo, final long keyHi, final int slot, final long cooldownUntil) {
+    public void add(
+        final long partitionId, final long keyLo, final long keyHi, final int slot, final long cooldownUntil) {
         if (slot < 0 || slot >= slotCapacity || isLive[slot]) {
             throw new IllegalStateException("slot not available [slot=" + slot + ", partitionId=" + partitionId + "]");
         }

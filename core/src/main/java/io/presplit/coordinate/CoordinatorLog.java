@@ -1,6 +1,25 @@
 package io.presplit.coordinate;
 
-import static io.presplit.coordinate.CoordinatorLogDescriptor.*;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.CRC_OFFSET;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.FIRST_CHILD_ID_OFFSET;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.FIRST_CHILD_SLOT_OFFSET;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.FIRST_PARENT_ID_OFFSET;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.HEADER_LENGTH;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.KIND_OFFSET;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.MAGIC;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.MAGIC_OFFSET;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.RECORD_LENGTH;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.SECOND_CHILD_ID_OFFSET;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.SECOND_CHILD_SLOT_OFFSET;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.SECOND_PARENT_ID_OFFSET;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.SPLIT_KEY_OFFSET;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.TX_ID_OFFSET;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.TYPE_ABORT;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.TYPE_BEGIN;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.TYPE_COMMIT;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.TYPE_DONE;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.VERSION;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.VERSION_OFFSET;
 
 import io.presplit.PresplitException;
 
@@ -184,7 +203,8 @@ public final class CoordinatorLog implements AutoCloseable {
         maxTxId = Math.max(maxTxId, txId);
         if (type == TYPE_BEGIN) {
             final Txn txn = new Txn(txId, rec.getInt(KIND_OFFSET) == 0 ? Txn.Kind.SPLIT : Txn.Kind.MERGE,
-                rec.getLong(FIRST_PARENT_ID_OFFSET), rec.getLong(SECOND_PARENT_ID_OFFSET), rec.getLong(SPLIT_KEY_OFFSET),
+                rec.getLong(FIRST_PARENT_ID_OFFSET), rec.getLong(SECOND_PARENT_ID_OFFSET),
+                rec.getLong(SPLIT_KEY_OFFSET),
                 rec.getLong(FIRST_CHILD_ID_OFFSET), rec.getInt(FIRST_CHILD_SLOT_OFFSET),
                 rec.getLong(SECOND_CHILD_ID_OFFSET), rec.getInt(SECOND_CHILD_SLOT_OFFSET));
             maxPartitionId = Math.max(maxPartitionId, Math.max(txn.firstChildId(), txn.secondChildId()));

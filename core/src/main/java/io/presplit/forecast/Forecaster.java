@@ -6,7 +6,7 @@ import io.presplit.profile.Resource;
 /**
  * A model that predicts the load of many partitions at once from their history.
  * <p>
- * Contract: called on the control thread once per tick; writes steps {@code 0..table.horizon()) of every listed
+ * Contract: called on the control thread once per tick; writes steps 0 to {@code table.horizon() - 1} of every listed
  * slot. A slot with too little history for the model still gets a forecast (each model documents its fallback);
  * the model never leaves stale values behind. Implementations that do not allocate say so.
  */
