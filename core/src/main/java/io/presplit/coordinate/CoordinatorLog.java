@@ -18,6 +18,7 @@ import static io.presplit.coordinate.CoordinatorLogDescriptor.TYPE_ABORT;
 import static io.presplit.coordinate.CoordinatorLogDescriptor.TYPE_BEGIN;
 import static io.presplit.coordinate.CoordinatorLogDescriptor.TYPE_COMMIT;
 import static io.presplit.coordinate.CoordinatorLogDescriptor.TYPE_DONE;
+import static io.presplit.coordinate.CoordinatorLogDescriptor.TYPE_OFFSET;
 import static io.presplit.coordinate.CoordinatorLogDescriptor.VERSION;
 import static io.presplit.coordinate.CoordinatorLogDescriptor.VERSION_OFFSET;
 
