@@ -30,6 +30,8 @@ import java.nio.file.Files;
  */
 public final class Engine implements AutoCloseable {
     private static final int DECISION_RING_BYTES = 64 * 1024;
+    /** Per-tick decay of the key-bucket loads that choose split points: a half-life of about three ticks. */
+    private static final double BUCKET_DECAY = 0.8;
 
     private final CachedNanoClock clock = new CachedNanoClock();
     private final LoadRecorder recorder;
@@ -45,21 +47,22 @@ public final class Engine implements AutoCloseable {
     private final ControlAgent control;
     private final Forecaster forecaster;
 
-    private Engine(final EngineConfig config, final Forecaster forecaster, final long startNs) throws IOException {
-        Files.createDirectories(config.dataDir());
+    private Engine(
+        final EngineConfig config, final Forecaster forecaster, final long startNs, final LoadRecorder recorder,
+        final LoadHistory history, final OneToOneDecisionRing decisions, final PartitionStore store,
+        final CoordinatorLog coordinatorLog) {
         clock.update(startNs);
         this.forecaster = forecaster;
-        this.recorder = new LoadRecorder(config.writerThreads(), config.slotCapacity());
-        this.history = new LoadHistory(config.slotCapacity(), config.ticksRetained(), 0.8);
+        this.recorder = recorder;
+        this.history = history;
+        this.decisions = decisions;
+        this.store = store;
+        this.coordinatorLog = coordinatorLog;
         this.partitions = new PartitionTable(config.slotCapacity());
         this.forecasts = new ForecastTable(config.slotCapacity(), config.horizonTicks());
         this.adjustment = new PartitionAdjustmentEngine(partitions, config.policy());
-        this.decisions = new OneToOneDecisionRing(DECISION_RING_BYTES);
-        this.store = PartitionStore.open(config.dataDir().resolve("store"), recorder);
-        this.coordinatorLog = CoordinatorLog.open(config.dataDir().resolve("coordinator.log"));
         this.coordinator = new SplitMergeCoordinator(coordinatorLog, store, partitions, history, clock,
             () -> adjustment.policy().cooldownNs());
-        coordinator.recover();
         this.profiler = new ProfilerAgent(recorder, history, clock, config.tickNs(), partitions::highWaterSlot);
         this.control = new ControlAgent(history, partitions, forecaster, forecasts, adjustment, config.capacity(),
             decisions, coordinator, clock, config.isAdjusting());
@@ -74,7 +77,27 @@ public final class Engine implements AutoCloseable {
      */
     public static Engine open(final EngineConfig config, final Forecaster forecaster, final long startNs)
         throws IOException {
-        return new Engine(config, forecaster, startNs);
+        LoadRecorder recorder = null;
+        LoadHistory history = null;
+        OneToOneDecisionRing decisions = null;
+        PartitionStore store = null;
+        CoordinatorLog coordinatorLog = null;
+        try {
+            Files.createDirectories(config.dataDir());
+            recorder = new LoadRecorder(config.writerThreads(), config.slotCapacity());
+            history = new LoadHistory(config.slotCapacity(), config.ticksRetained(), BUCKET_DECAY);
+            decisions = new OneToOneDecisionRing(DECISION_RING_BYTES);
+            store = PartitionStore.open(config.dataDir().resolve("store"), recorder);
+            coordinatorLog = CoordinatorLog.open(config.dataDir().resolve("coordinator.log"));
+            final Engine engine = new Engine(config, forecaster, startNs, recorder, history, decisions, store,
+                coordinatorLog);
+            engine.coordinator.recover();
+            return engine;
+        } catch (final IOException | RuntimeException | Error ex) {
+            // A failed open releases what it acquired, newest first, and keeps the original failure.
+            CloseHelper.closeAll(ex::addSuppressed, coordinatorLog, store, decisions, history, recorder, forecaster);
+            throw ex;
+        }
     }
 
     /** A writer for the calling ingest thread. Cold path; the writer's {@code write} is the hot path. */

@@ -92,15 +92,15 @@ class EndToEndTest {
             for (final Map.Entry<String, List<long[]>> entry : written.entrySet()) {
                 final List<long[]> readBack = new ArrayList<>();
                 engine.store().query(entry.getKey(), 0, Long.MAX_VALUE,
-                    (partitionKey, timestampNs, value, seriesKey) -> readBack.add(new long[] {timestampNs,
-                        Double.doubleToLongBits(value)}));
+                    (partitionId, record) -> readBack.add(new long[] {record.timestampNs(),
+                        Double.doubleToLongBits(record.value())}));
                 readBack.sort((a, b) -> Long.compare(a[0], b[0]));
                 assertThat(readBack).as("every point of %s, once", entry.getKey())
                     .containsExactlyElementsOf(entry.getValue());
                 total += readBack.size();
             }
             final long[] scanned = new long[1];
-            engine.store().scan((partitionKey, timestampNs, value, seriesKey) -> scanned[0]++);
+            engine.store().scan((partitionId, record) -> scanned[0]++);
             assertThat(scanned[0]).isEqualTo(total);
         }
     }

@@ -77,7 +77,7 @@ public final class TraceReplay {
                 engine.advanceTo(tickStartNs + trace.tickNs(), onTick);
             }
             final AtomicLong readBack = new AtomicLong();
-            engine.store().scan((partitionKey, timestampNs, value, seriesKey) -> readBack.incrementAndGet());
+            engine.store().scan((partitionId, record) -> readBack.incrementAndGet());
             return new ReplayResult(policy, policy == Policy.STATIC ? "-" : forecaster.name(), trace.tickCount(),
                 measurement.partitionTicks, measurement.saturated, measurement.worstUtilization,
                 engine.coordinator().splitsCommitted(), engine.coordinator().mergesCommitted(),
