@@ -29,8 +29,10 @@ import java.util.stream.Stream;
  * <p>
  * Guarantees:
  * <ul>
- *   <li>{@link #append} takes no lock and allocates nothing, except when it finds the active segment full: that
- *   writer (and any that find the same segment full) takes the log's lock while the next segment is created.</li>
+ *   <li>{@link #append} takes no lock and allocates nothing, except when it finds the active segment full: the
+ *   writers that find it full before the next segment is published take the log's lock while that segment is
+ *   created (file creation and two forces); the one that created it then seals the full segment (a force of its
+ *   pages) without the lock. A pre-allocated next segment would remove this stall; it is not done yet.</li>
  *   <li>After {@link #seal} returns, every append that returned {@link #APPENDED} is in the log before the
  *   sealed tail, every later append returns {@link #SEALED}, and the seal is on disk.</li>
  *   <li>Readers see, per segment, a prefix of the records in claim order: every record published before the
@@ -176,7 +178,9 @@ public final class PartitionLog implements AutoCloseable {
                 return APPENDED;
             }
             if (offset == Segment.FULL) {
-                roll(segment);
+                if (active == segment) {
+                    roll(segment);
+                }
             } else if (isSealed) {
                 return SEALED;
             }
@@ -185,15 +189,20 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Seals the partition at its current tail (see "Seal protocol" in {@link SegmentDescriptor}): waits for
-     * in-flight appends, records {@code txId} in the last segment's header and forces it. Idempotent. Cold path;
-     * blocks for the in-flight appends and the forces.
+     * Seals the partition at its current tail (see "Seal protocol" in {@link SegmentDescriptor}): records
+     * {@code txId} in the last segment's header, waits for in-flight appends, and forces. It also completes the
+     * seal of a segment a writer has just rolled, so that when it returns no append to this partition is still
+     * writing. Idempotent. Cold path; blocks for the in-flight appends and the forces.
      */
     public synchronized void seal(final long txId) {
         checkOpen();
         // Set before the segment's seal bit: a writer whose claim sees the bit then reads isSealed as true.
         isSealed = true;
-        active.seal(STATE_SEALED, txId);
+        final Segment[] segments = this.segments;
+        segments[segments.length - 1].seal(STATE_SEALED, txId);
+        for (int i = segments.length - 2; i >= 0; i--) {
+            segments[i].seal(STATE_ROLLED, NONE);
+        }
     }
 
     /** Whether the partition is sealed. */
@@ -287,20 +296,26 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Chains a new segment after {@code full} unless another writer did, or the partition is sealed. The next
-     * segment is published before {@code full} is sealed, so writers that find {@code full} sealed move on at once.
+     * Chains a new segment after {@code full} unless another writer did, or the partition is sealed. The lock
+     * covers only the creation and the publication of the next segment, which writers that found {@code full}
+     * full wait for; the seal of {@code full} (waiting for its in-flight writers, forcing it) runs after, on the
+     * rolling writer alone, while the others append to the next segment. A partition seal may seal it too;
+     * {@link Segment#seal} serializes the two. A crash before it completes leaves an open segment before the
+     * last, which {@link #open} seals.
      */
-    private synchronized void roll(final Segment full) {
-        checkOpen();
-        if (isSealed || active != full) {
-            return;
+    private void roll(final Segment full) {
+        synchronized (this) {
+            checkOpen();
+            if (isSealed || active != full) {
+                return;
+            }
+            final Segment next = Segment.create(directory, header, full.index() + 1, segmentLengthBytes, false);
+            final Segment[] current = segments;
+            final Segment[] grown = Arrays.copyOf(current, current.length + 1);
+            grown[current.length] = next;
+            segments = grown;
+            active = next;
         }
-        final Segment next = Segment.create(directory, header, full.index() + 1, segmentLengthBytes, false);
-        final Segment[] current = segments;
-        final Segment[] grown = Arrays.copyOf(current, current.length + 1);
-        grown[current.length] = next;
-        segments = grown;
-        active = next;
         full.seal(STATE_ROLLED, NONE);
     }
 

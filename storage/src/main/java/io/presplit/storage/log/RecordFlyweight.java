@@ -1,8 +1,8 @@
 package io.presplit.storage.log;
 
-import static io.presplit.storage.log.SegmentDescriptor.DOUBLE;
-import static io.presplit.storage.log.SegmentDescriptor.INT;
-import static io.presplit.storage.log.SegmentDescriptor.LONG;
+import static io.presplit.storage.log.SegmentDescriptor.DOUBLE_UNALIGNED;
+import static io.presplit.storage.log.SegmentDescriptor.INT_UNALIGNED;
+import static io.presplit.storage.log.SegmentDescriptor.LONG_UNALIGNED;
 import static io.presplit.storage.log.SegmentDescriptor.PARTITION_KEY_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.RECORD_LENGTH_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.SERIES_KEY_LENGTH_OFFSET;
@@ -15,9 +15,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A view of one published record in a mapped segment (layout: {@link SegmentDescriptor}). One instance is reused
- * across the records of a read; it is not thread-safe and holds no copy of the data. Getters allocate nothing
- * except {@link #seriesKey()}.
+ * A view of one published record in a mapped segment or an encoder's buffer (layout: {@link SegmentDescriptor}).
+ * One instance is reused across the records of a read; it is not thread-safe and holds no copy of the data.
+ * Getters allocate nothing except {@link #seriesKey()}. Accesses are unaligned so that heap buffers (alignment 1)
+ * work too; on x86 and AArch64 they cost the same as aligned ones.
  */
 public final class RecordFlyweight {
     private MemorySegment memory = MemorySegment.NULL;
@@ -37,27 +38,27 @@ public final class RecordFlyweight {
 
     /** Length of the record, padding included. */
     public int lengthBytes() {
-        return memory.get(INT, offset + RECORD_LENGTH_OFFSET);
+        return memory.get(INT_UNALIGNED, offset + RECORD_LENGTH_OFFSET);
     }
 
     /** The partition key of the record's series key. */
     public long partitionKey() {
-        return memory.get(LONG, offset + PARTITION_KEY_OFFSET);
+        return memory.get(LONG_UNALIGNED, offset + PARTITION_KEY_OFFSET);
     }
 
     /** The point's timestamp in nanoseconds since the epoch. */
     public long timestampNs() {
-        return memory.get(LONG, offset + TIMESTAMP_OFFSET);
+        return memory.get(LONG_UNALIGNED, offset + TIMESTAMP_OFFSET);
     }
 
     /** The point's value. */
     public double value() {
-        return memory.get(DOUBLE, offset + VALUE_OFFSET);
+        return memory.get(DOUBLE_UNALIGNED, offset + VALUE_OFFSET);
     }
 
     /** Length of the series key in UTF-8 bytes. */
     public int seriesKeyLengthBytes() {
-        return memory.get(INT, offset + SERIES_KEY_LENGTH_OFFSET);
+        return memory.get(INT_UNALIGNED, offset + SERIES_KEY_LENGTH_OFFSET);
     }
 
     /** Whether the series key equals {@code utf8Key} byte for byte. Allocation-free. */

@@ -58,9 +58,10 @@ import java.util.zip.CRC32C;
 /**
  * One memory-mapped segment file of a partition log (format: {@link SegmentDescriptor}).
  * <p>
- * Assumptions the caller holds: {@link #append} may run on many threads at once; {@link #seal},
- * {@link #markCommitted} and {@link #close} are serialized by the owning {@link PartitionLog} and never run
- * concurrently with each other; nobody appends or reads after {@link #close}.
+ * Assumptions the caller holds: {@link #append} may run on many threads at once; {@link #markCommitted} and
+ * {@link #close} are serialized by the owning {@link PartitionLog}; {@link #seal} may run on two threads (the
+ * rolling writer and a partition seal) and serializes itself; nobody appends, reads or seals after
+ * {@link #close}.
  * <p>
  * Guarantees: {@link #append} takes no lock and allocates nothing; a record it wrote is visible to readers once
  * the call returns, unless an earlier claim is still being written (readers see a prefix). After {@link #seal}
@@ -235,15 +236,16 @@ final class Segment implements AutoCloseable {
 
     /**
      * Seals the segment (see "Seal protocol" in {@link SegmentDescriptor}): stops claims, waits for in-flight
-     * writers, forces the records, then writes and forces the sealed header. Idempotent. Cold path; blocks for
-     * the in-flight writers and the forces.
+     * writers, forces the records, then writes and forces the sealed header. Idempotent, and synchronized: the
+     * writer that rolled the segment and a partition seal may both call it, and the second waits for the first.
+     * Cold path; blocks for the in-flight writers and the forces.
      *
      * @param state {@link SegmentDescriptor#STATE_ROLLED} or {@link SegmentDescriptor#STATE_SEALED}.
      * @param txId  the sealing transaction, or {@link SegmentDescriptor#NONE}.
      * @return the sealed tail offset.
      * @throws PresplitException when an in-flight writer does not publish within {@link #SEAL_WAIT_TIMEOUT_NS}.
      */
-    long seal(final long state, final long txId) {
+    synchronized long seal(final long state, final long txId) {
         if (sealState != STATE_OPEN) {
             return sealedTailOffset;
         }
