@@ -363,7 +363,8 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     /**
      * {@inheritDoc}
      * <p>
-     * Closes and deletes the directories of the transaction's children that exist and were created by it.
+     * Closes and deletes the directories of the transaction's children that exist and were created by it;
+     * anything else (unknown ids, partitions of other transactions, a malformed transaction) is left alone.
      *
      * @throws PresplitException with code {@code TXN_COMMITTED} when a child is already committed.
      */
@@ -371,7 +372,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     public void abort(final Txn txn) {
         synchronized (lock) {
             checkOpen();
-            checkShape(txn);
+            // No shape check: abort must succeed for a transaction whose prepare was rejected as malformed.
             for (final long childId : childIds(txn)) {
                 final Partition child = partitions.get(childId);
                 if (child == null || child.header().createdByTxId() != txn.txId()) {

@@ -177,7 +177,8 @@ final class PartitionStoreParticipantTest {
     /**
      * Guards idempotence, which recovery relies on: repeating prepare votes the same and creates nothing new,
      * repeating commit publishes no further epoch and loses nothing, and abort of a transaction that prepared
-     * nothing here is a no-op.
+     * nothing here is a no-op, even a malformed one (whose prepare threw) naming live partitions as children:
+     * the coordinator aborts after any prepare failure and must not be stuck, nor delete what is not its own.
      */
     @Test
     void shouldChangeNothingWhenPrepareCommitOrAbortRepeats() {
@@ -193,6 +194,7 @@ final class PartitionStoreParticipantTest {
             written.addAll(writeSeries(writer, 10, 2));
             store.abort(Txn.split(9, 1, HALF / 2, 7, 4, 8, 5));
             store.abort(Txn.split(9, 1, HALF / 2, 7, 4, 8, 5));
+            store.abort(Txn.split(10, 1, HALF / 2, 1, 99, 2, 100));
 
             assertThat(store.routingTable().epoch()).isEqualTo(2);
             assertThat(store.livePartitions()).extracting(PartitionView::partitionId).containsExactly(1L, 2L);

@@ -139,6 +139,8 @@ final class Segment implements AutoCloseable {
             final MemorySegment memory = channel.map(MapMode.READ_WRITE, 0, lengthBytes, arena);
             writeHeader(memory, header, index, isCommitted);
             memory.asSlice(0, HEADER_LENGTH).force();
+            // The header pages are on disk; this also makes the file's new length (metadata) durable.
+            channel.force(true);
             Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE);
             FileOps.forceDirectory(directory);
             return new Segment(path, index, channel, arena, memory);

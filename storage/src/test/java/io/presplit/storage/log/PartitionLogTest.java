@@ -15,9 +15,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -33,6 +35,44 @@ final class PartitionLogTest {
     private Path tempDir;
 
     private final RecordEncoder encoder = new RecordEncoder();
+
+    /**
+     * Golden bytes of a new segment's header for a known identity. Guards the on-disk header of spec 001 as a
+     * whole (field order, byte order, checksum range, reserved zeros, initial state block): recovery, lineage
+     * and tools read these bytes, so any change must come with a new format version.
+     */
+    @Test
+    void shouldWriteGoldenHeaderBytesWhenCreatingSegment() throws IOException {
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, SMALL_SEGMENT_BYTES, true)) {
+            assertThat(log.segmentCount()).isEqualTo(1);
+        }
+
+        final ByteBuffer header = SegmentFiles.read(directory().resolve(SegmentDescriptor.segmentFileName(0)), 0,
+            SegmentDescriptor.HEADER_LENGTH);
+
+        final String zeros8 = "0000000000000000";
+        final byte[] expected = HexFormat.of().parseHex(
+            "50534547" + "01000000"          // magic "PSEG", version 1
+                + "0700000000000000"         // partition id 7
+                + "00000000" + "03000000"    // segment index 0, load slot 3
+                + "0b00000000000000"         // created by txn 11
+                + "0500000000000000"         // first parent 5
+                + "ffffffffffffffff"         // second parent: none
+                + zeros8                     // key lo 0
+                + "ffffffffffffff7f"         // key hi Long.MAX_VALUE
+                + "0001000000000000"         // first record offset 256
+                + "2805000000000000"         // segment length 1320
+                + "0a4588b5" + "00000000"    // CRC32C of bytes [0, 80), reserved
+                + zeros8.repeat(5)           // reserved to offset 128
+                + "0100000000000000"         // committed
+                + zeros8                     // seal state OPEN
+                + zeros8                     // sealed tail
+                + "ffffffffffffffff"         // sealed by: none
+                + zeros8.repeat(12));        // reserved to offset 256
+        final byte[] actual = new byte[SegmentDescriptor.HEADER_LENGTH];
+        header.get(actual);
+        assertThat(HexFormat.of().formatHex(actual)).isEqualTo(HexFormat.of().formatHex(expected));
+    }
 
     /** Guards the basic contract: what was appended is read back, complete and in order, from the log. */
     @Test
