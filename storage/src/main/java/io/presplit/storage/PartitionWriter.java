@@ -1,0 +1,62 @@
+package io.presplit.storage;
+
+import io.presplit.profile.LoadRecorder;
+import io.presplit.storage.log.PartitionLog;
+import io.presplit.storage.log.RecordEncoder;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The write path of one ingest thread: encodes a point, routes it under the current routing snapshot, appends it
+ * to the partition's log and counts it in the load recorder.
+ * <p>
+ * Assumptions the caller holds: one thread uses a writer at a time (it owns the writer's load recorder stripe and
+ * encoder buffer); the store is open.
+ * <p>
+ * Guarantees: {@link #write} allocates nothing for ASCII series keys once warm (see {@link RecordEncoder}), takes
+ * no lock except when a segment fills up, and does not log. When it returns, the point is in exactly one
+ * partition's log, and that partition was not sealed when the point landed: a point routed to a partition that a
+ * concurrent commit sealed is re-routed under the newer snapshot (the commit publishes the snapshot before it
+ * seals, so one retry suffices).
+ */
+public final class PartitionWriter {
+    private final PartitionStore store;
+    private final LoadRecorder recorder;
+    private final RecordEncoder encoder = new RecordEncoder();
+    private final int stripe;
+
+    PartitionWriter(final PartitionStore store, final LoadRecorder recorder, final int stripe) {
+        this.store = store;
+        this.recorder = recorder;
+        this.stripe = stripe;
+    }
+
+    /**
+     * Writes one point. Caller: the writer's owner thread.
+     *
+     * @param seriesKey   the series key: 1 to 1024 UTF-8 bytes.
+     * @param timestampNs nanoseconds since the epoch, non-negative.
+     * @param value       a finite value.
+     * @throws IllegalArgumentException on invalid input, with nothing written or counted.
+     */
+    public void write(final CharSequence seriesKey, final long timestampNs, final double value) {
+        final RecordEncoder encoder = this.encoder;
+        final int lengthBytes = encoder.encode(seriesKey, timestampNs, value);
+        final long key = encoder.partitionKey();
+        final MemorySegment record = encoder.record();
+        final PartitionStore store = this.store;
+        while (true) {
+            final Partition partition = store.routingTable().route(key);
+            if (partition.log().append(record, lengthBytes) == PartitionLog.APPENDED) {
+                recorder.recordIngest(stripe, partition.loadSlot(), partition.bucketOf(key), 1, lengthBytes);
+                return;
+            }
+            // Sealed by a concurrent split or merge commit: the snapshot read next already routes past it.
+        }
+    }
+
+    /** The load recorder stripe this writer counts in. */
+    public int stripe() {
+        return stripe;
+    }
+}

@@ -1,0 +1,353 @@
+package io.presplit.storage.log;
+
+import static io.presplit.storage.log.SegmentDescriptor.NONE;
+import static io.presplit.storage.log.SegmentDescriptor.STATE_OPEN;
+import static io.presplit.storage.log.SegmentDescriptor.STATE_ROLLED;
+import static io.presplit.storage.log.SegmentDescriptor.STATE_SEALED;
+
+import io.presplit.PresplitException;
+import io.presplit.keyspace.KeySpace;
+import io.presplit.storage.internal.FileOps;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A partition's append-only log: a chain of memory-mapped segment files in the partition's own directory
+ * (format: {@link SegmentDescriptor}). When a segment fills up, the writer that finds it full chains the next one;
+ * records never straddle segments.
+ * <p>
+ * Assumptions the caller holds: {@link #append} and {@code read*} may run on any number of threads; the cold
+ * operations ({@link #seal}, {@link #markCommitted}, {@link #close}) may run on any thread and are serialized
+ * here; nothing is appended or read after {@link #close} starts.
+ * <p>
+ * Guarantees:
+ * <ul>
+ *   <li>{@link #append} takes no lock and allocates nothing, except when it finds the active segment full: the
+ *   writers that find it full before the next segment is published take the log's lock while that segment is
+ *   created (file creation and two forces); the one that created it then seals the full segment (a force of its
+ *   pages) without the lock. A pre-allocated next segment would remove this stall; it is not done yet.</li>
+ *   <li>After {@link #seal} returns, every append that returned {@link #APPENDED} is in the log before the
+ *   sealed tail, every later append returns {@link #SEALED}, and the seal is on disk.</li>
+ *   <li>Readers see, per segment, a prefix of the records in claim order: every record published before the
+ *   read, up to the first record another writer is still writing.</li>
+ * </ul>
+ * Durability: OS writeback of the mapped pages; {@link #seal}, segment creation, {@link #markCommitted} and
+ * {@link #close} force (see "Durability" in {@link SegmentDescriptor}).
+ */
+public final class PartitionLog implements AutoCloseable {
+    /** {@link #append} result: the record is in the log. */
+    public static final int APPENDED = 0;
+    /** {@link #append} result: the partition is sealed; nothing was written. */
+    public static final int SEALED = -1;
+
+    private volatile Segment active;
+    private volatile boolean isSealed;
+    /** Copy-on-write for readers: replaced, never changed in place. */
+    private volatile Segment[] segments;
+    private final Path directory;
+    private final PartitionHeader header;
+    private final long segmentLengthBytes;
+    private boolean isClosed;
+
+    private PartitionLog(final Path directory, final PartitionHeader header, final long segmentLengthBytes,
+        final Segment[] segments, final boolean isSealed) {
+        this.directory = directory;
+        this.header = header;
+        this.segmentLengthBytes = segmentLengthBytes;
+        this.segments = segments;
+        this.active = segments[segments.length - 1];
+        this.isSealed = isSealed;
+    }
+
+    /**
+     * Creates the log of a new partition durably: its directory (which must not exist), then segment 0 with the
+     * header, both forced. Cold path.
+     *
+     * @param directory          the partition's directory, {@code <dataDir>/partitions/<id>}.
+     * @param header             the partition's identity.
+     * @param segmentLengthBytes length of each segment file.
+     * @param isCommitted        whether the partition is routable from the start (the initial partition), rather
+     *                           than a prepared child that a commit will mark.
+     */
+    public static PartitionLog create(final Path directory, final PartitionHeader header,
+        final long segmentLengthBytes, final boolean isCommitted) {
+        try {
+            Files.createDirectory(directory);
+        } catch (final IOException e) {
+            throw FileOps.ioFailure("cannot create partition directory", directory, e);
+        }
+        FileOps.forceDirectory(directory.getParent());
+        final Segment first;
+        try {
+            first = Segment.create(directory, header, 0, segmentLengthBytes, isCommitted);
+        } catch (final RuntimeException e) {
+            try {
+                FileOps.deleteDirectory(directory);
+            } catch (final RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return new PartitionLog(directory, header, segmentLengthBytes, new Segment[] {first}, false);
+    }
+
+    /**
+     * Opens an existing partition log and recovers it: deletes leftover temporary files, recovers each segment's
+     * tail, seals as rolled any segment a crash left open before the last, and chains a new segment when the last
+     * one was rolled. Cold path.
+     *
+     * @param segmentLengthBytes length of segment files created from now on.
+     * @throws PresplitException when the directory holds no segment, the chain has a gap, or a file is corrupt.
+     */
+    public static PartitionLog open(final Path directory, final long segmentLengthBytes) {
+        final int[] indexes = segmentIndexes(directory, true);
+        if (indexes.length == 0) {
+            throw FileOps.corrupt("partition directory holds no segment [directory=" + directory + "]");
+        }
+        final List<Segment> opened = new ArrayList<>(indexes.length + 1);
+        try {
+            for (int i = 0; i < indexes.length; i++) {
+                if (indexes[i] != i) {
+                    throw FileOps.corrupt("segment chain has a gap [directory=" + directory + ", missingIndex=" + i
+                        + "]");
+                }
+                opened.add(Segment.open(directory.resolve(SegmentDescriptor.segmentFileName(i)), i));
+            }
+            final PartitionHeader header = opened.getFirst().header();
+            for (final Segment segment : opened) {
+                if (!segment.header().equals(header)) {
+                    throw FileOps.corrupt("segments of one partition disagree on its identity [directory="
+                        + directory + ", segment=" + segment.path() + "]");
+                }
+            }
+            final int last = opened.size() - 1;
+            for (int i = 0; i < last; i++) {
+                final Segment segment = opened.get(i);
+                if (segment.sealState() == STATE_SEALED) {
+                    throw FileOps.corrupt("sealed segment is not the last of its chain [path=" + segment.path()
+                        + "]");
+                }
+                if (segment.sealState() == STATE_OPEN) {
+                    // A crash between chaining the next segment and sealing this one: finish the roll.
+                    segment.seal(STATE_ROLLED, NONE);
+                }
+            }
+            final Segment lastSegment = opened.get(last);
+            if (lastSegment.sealState() == STATE_ROLLED) {
+                opened.add(Segment.create(directory, header, last + 1, segmentLengthBytes, false));
+            }
+            return new PartitionLog(directory, header, segmentLengthBytes, opened.toArray(new Segment[0]),
+                lastSegment.sealState() == STATE_SEALED);
+        } catch (final RuntimeException e) {
+            for (int i = opened.size() - 1; i >= 0; i--) {
+                try {
+                    opened.get(i).close();
+                } catch (final RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** Whether {@code directory} holds at least one segment file (a torn creation leaves none). */
+    public static boolean hasSegments(final Path directory) {
+        return segmentIndexes(directory, false).length > 0;
+    }
+
+    /**
+     * Appends one encoded record. Any thread. Lock-free and allocation-free unless the active segment is full
+     * (see the class comment).
+     *
+     * @param record      the record from offset 0, as {@link RecordEncoder} lays it out.
+     * @param lengthBytes its length, at most {@link SegmentDescriptor#MAX_RECORD_LENGTH}.
+     * @return {@link #APPENDED}, or {@link #SEALED} when the partition is sealed and nothing was written.
+     */
+    public int append(final MemorySegment record, final int lengthBytes) {
+        while (true) {
+            final Segment segment = active;
+            final long offset = segment.append(record, lengthBytes);
+            if (offset >= 0) {
+                return APPENDED;
+            }
+            if (offset == Segment.FULL) {
+                if (active == segment) {
+                    roll(segment);
+                }
+            } else if (isSealed) {
+                return SEALED;
+            }
+            // Otherwise the segment was rolled, and the roll published the next segment before sealing this one.
+        }
+    }
+
+    /**
+     * Seals the partition at its current tail (see "Seal protocol" in {@link SegmentDescriptor}): records
+     * {@code txId} in the last segment's header, waits for in-flight appends, and forces. It also completes the
+     * seal of a segment a writer has just rolled, so that when it returns no append to this partition is still
+     * writing. Idempotent. Cold path; blocks for the in-flight appends and the forces.
+     */
+    public synchronized void seal(final long txId) {
+        checkOpen();
+        // Set before the segment's seal bit: a writer whose claim sees the bit then reads isSealed as true.
+        isSealed = true;
+        final Segment[] segments = this.segments;
+        segments[segments.length - 1].seal(STATE_SEALED, txId);
+        for (int i = segments.length - 2; i >= 0; i--) {
+            segments[i].seal(STATE_ROLLED, NONE);
+        }
+    }
+
+    /** Whether the partition is sealed. */
+    public boolean isSealed() {
+        return isSealed;
+    }
+
+    /** The transaction that sealed the partition, or {@link SegmentDescriptor#NONE}. */
+    public long sealedByTxId() {
+        return isSealed ? active.sealedByTxId() : NONE;
+    }
+
+    /** Marks the partition committed (routable) in segment 0's header and forces it. Idempotent. Cold path. */
+    public synchronized void markCommitted() {
+        checkOpen();
+        segments[0].markCommitted();
+    }
+
+    /** Whether segment 0's header marks the partition committed. */
+    public boolean isCommitted() {
+        return segments[0].isCommitted();
+    }
+
+    /**
+     * Visits every published record. Any thread; allocates one flyweight per call.
+     *
+     * @param visitor called once per record, in log order.
+     */
+    public void read(final RecordVisitor visitor) {
+        read(KeySpace.MIN_KEY, KeySpace.MAX_KEY, visitor);
+    }
+
+    /**
+     * Visits the published records whose partition key lies in {@code [keyLo, keyHi]}. Any thread; allocates one
+     * flyweight per call.
+     */
+    public void read(final long keyLo, final long keyHi, final RecordVisitor visitor) {
+        final RecordFlyweight flyweight = new RecordFlyweight();
+        final long partitionId = header.partitionId();
+        for (final Segment segment : segments) {
+            segment.read(partitionId, keyLo, keyHi, visitor, flyweight);
+        }
+    }
+
+    /** The partition's identity. */
+    public PartitionHeader header() {
+        return header;
+    }
+
+    /** The partition's directory. */
+    public Path directory() {
+        return directory;
+    }
+
+    /** Number of segments in the chain. */
+    public int segmentCount() {
+        return segments.length;
+    }
+
+    /** Forces every segment's mapped pages to disk. Cold path. */
+    public synchronized void force() {
+        checkOpen();
+        for (final Segment segment : segments) {
+            segment.force();
+        }
+    }
+
+    /** Forces and closes every segment, last first. Safe to call twice. */
+    @Override
+    public synchronized void close() {
+        if (isClosed) {
+            return;
+        }
+        isClosed = true;
+        final Segment[] segments = this.segments;
+        RuntimeException failure = null;
+        for (int i = segments.length - 1; i >= 0; i--) {
+            try {
+                segments[i].close();
+            } catch (final RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /**
+     * Chains a new segment after {@code full} unless another writer did, or the partition is sealed. The lock
+     * covers only the creation and the publication of the next segment, which writers that found {@code full}
+     * full wait for; the seal of {@code full} (waiting for its in-flight writers, forcing it) runs after, on the
+     * rolling writer alone, while the others append to the next segment. A partition seal may seal it too;
+     * {@link Segment#seal} serializes the two. A crash before it completes leaves an open segment before the
+     * last, which {@link #open} seals.
+     */
+    private void roll(final Segment full) {
+        synchronized (this) {
+            checkOpen();
+            if (isSealed || active != full) {
+                return;
+            }
+            final Segment next = Segment.create(directory, header, full.index() + 1, segmentLengthBytes, false);
+            final Segment[] current = segments;
+            final Segment[] grown = Arrays.copyOf(current, current.length + 1);
+            grown[current.length] = next;
+            segments = grown;
+            active = next;
+        }
+        full.seal(STATE_ROLLED, NONE);
+    }
+
+    private void checkOpen() {
+        if (isClosed) {
+            throw new IllegalStateException("partition log is closed [directory=" + directory + "]");
+        }
+    }
+
+    private static int[] segmentIndexes(final Path directory, final boolean isDeletingTempFiles) {
+        try (Stream<Path> files = Files.list(directory)) {
+            final List<Integer> indexes = new ArrayList<>();
+            for (final Path file : (Iterable<Path>) files::iterator) {
+                final String name = file.getFileName().toString();
+                if (isDeletingTempFiles && name.endsWith(".tmp")) {
+                    Files.delete(file);
+                    continue;
+                }
+                final int index = SegmentDescriptor.segmentIndex(name);
+                if (index >= 0) {
+                    indexes.add(index);
+                }
+            }
+            return indexes.stream().mapToInt(Integer::intValue).sorted().toArray();
+        } catch (final IOException e) {
+            throw FileOps.ioFailure("cannot list partition directory", directory, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionLog [directory=" + directory + ", segmentCount=" + segments.length + ", isSealed="
+            + isSealed + "]";
+    }
+}

@@ -1,0 +1,514 @@
+package io.presplit.storage.log;
+
+import static io.presplit.storage.log.SegmentDescriptor.COMMITTED_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.CREATED_BY_TX_ID_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.END_OF_SEGMENT;
+import static io.presplit.storage.log.SegmentDescriptor.FIRST_PARENT_ID_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.FIRST_RECORD_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.FIRST_RECORD_OFFSET_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.FORMAT_VERSION;
+import static io.presplit.storage.log.SegmentDescriptor.HEADER_CHECKSUM_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.HEADER_LENGTH;
+import static io.presplit.storage.log.SegmentDescriptor.INT;
+import static io.presplit.storage.log.SegmentDescriptor.KEY_HI_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.KEY_LO_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.LOAD_SLOT_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.LONG;
+import static io.presplit.storage.log.SegmentDescriptor.MAGIC;
+import static io.presplit.storage.log.SegmentDescriptor.MAGIC_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.MAX_RECORD_LENGTH;
+import static io.presplit.storage.log.SegmentDescriptor.MIN_RECORD_LENGTH;
+import static io.presplit.storage.log.SegmentDescriptor.MIN_SEGMENT_LENGTH;
+import static io.presplit.storage.log.SegmentDescriptor.NONE;
+import static io.presplit.storage.log.SegmentDescriptor.PARTITION_ID_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.PARTITION_KEY_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.RECORD_ALIGNMENT;
+import static io.presplit.storage.log.SegmentDescriptor.RECORD_CHECKSUM_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.RECORD_LENGTH_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.SEALED_BY_TX_ID_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.SEALED_TAIL_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.SEAL_STATE_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.SECOND_PARENT_ID_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.SEGMENT_INDEX_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.SEGMENT_LENGTH_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.SERIES_KEY_LENGTH_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.SERIES_KEY_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.STATE_OPEN;
+import static io.presplit.storage.log.SegmentDescriptor.STATE_ROLLED;
+import static io.presplit.storage.log.SegmentDescriptor.STATE_SEALED;
+import static io.presplit.storage.log.SegmentDescriptor.VERSION_OFFSET;
+
+import io.presplit.PresplitException;
+import io.presplit.storage.internal.FileOps;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileChannel.MapMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
+
+/**
+ * One memory-mapped segment file of a partition log (format: {@link SegmentDescriptor}).
+ * <p>
+ * Assumptions the caller holds: {@link #append} may run on many threads at once; {@link #markCommitted} and
+ * {@link #close} are serialized by the owning {@link PartitionLog}; {@link #seal} may run on two threads (the
+ * rolling writer and a partition seal) and serializes itself; nobody appends, reads or seals after
+ * {@link #close}.
+ * <p>
+ * Guarantees: {@link #append} takes no lock and allocates nothing; a record it wrote is visible to readers once
+ * the call returns, unless an earlier claim is still being written (readers see a prefix). After {@link #seal}
+ * returns, every claim that succeeded before it is published, the tail is fixed, and no claim succeeds.
+ */
+final class Segment implements AutoCloseable {
+    /** Returned by {@link #append} when the record does not fit. */
+    static final long FULL = -1;
+    /** Returned by {@link #append} when the segment is sealed (rolled or sealed with its partition). */
+    static final long SEALED = -2;
+
+    /** Longest time {@link #seal} waits for an in-flight writer before giving up. */
+    static final long SEAL_WAIT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    // The seal bit is the tail's sign bit: get-and-add on a sealed tail keeps it negative (the low 63 bits cannot
+    // reach 2^63), so every claim after the seal sees it.
+    private static final long SEAL_BIT = Long.MIN_VALUE;
+    private static final VarHandle TAIL;
+    private static final VarHandle LENGTH_WORD = INT.varHandle();
+
+    static {
+        try {
+            TAIL = MethodHandles.lookup().findVarHandle(Segment.class, "tail", long.class);
+        } catch (final ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Path path;
+    private final int index;
+    private final FileChannel channel;
+    private final Arena arena;
+    private final MemorySegment memory;
+    private final long lengthBytes;
+    /** Next offset to claim, with the seal bit; accessed through {@link #TAIL}. */
+    @SuppressWarnings("unused")
+    private volatile long tail;
+    /** End of the last record once sealed, else -1; readers use it as their limit. */
+    private volatile long sealedTailOffset;
+    private volatile long sealState;
+
+    private Segment(final Path path, final int index, final FileChannel channel, final Arena arena,
+        final MemorySegment memory) {
+        this.path = path;
+        this.index = index;
+        this.channel = channel;
+        this.arena = arena;
+        this.memory = memory;
+        this.lengthBytes = memory.byteSize();
+        this.tail = FIRST_RECORD_OFFSET;
+        this.sealedTailOffset = -1;
+        this.sealState = STATE_OPEN;
+    }
+
+    /**
+     * Creates segment {@code index} of a partition durably: a temporary file with a complete, forced header,
+     * atomically renamed, and the directory forced. Cold path.
+     */
+    static Segment create(final Path directory, final PartitionHeader header, final int index,
+        final long lengthBytes, final boolean isCommitted) {
+        if (lengthBytes < MIN_SEGMENT_LENGTH || lengthBytes % RECORD_ALIGNMENT != 0) {
+            throw new IllegalArgumentException("invalid segment length [lengthBytes=" + lengthBytes
+                + ", minLengthBytes=" + MIN_SEGMENT_LENGTH + ", alignment=" + RECORD_ALIGNMENT + "]");
+        }
+        final Path temp = directory.resolve(SegmentDescriptor.segmentTempFileName(index));
+        final Path path = directory.resolve(SegmentDescriptor.segmentFileName(index));
+        FileChannel channel = null;
+        Arena arena = null;
+        try {
+            Files.deleteIfExists(temp);
+            channel = FileChannel.open(
+                temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            arena = Arena.ofShared();
+            // Mapping past the end grows the file, sparse: unwritten space reads as zero.
+            final MemorySegment memory = channel.map(MapMode.READ_WRITE, 0, lengthBytes, arena);
+            writeHeader(memory, header, index, isCommitted);
+            memory.asSlice(0, HEADER_LENGTH).force();
+            // The header pages are on disk; this also makes the file's new length (metadata) durable.
+            channel.force(true);
+            Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE);
+            FileOps.forceDirectory(directory);
+            return new Segment(path, index, channel, arena, memory);
+        } catch (final IOException | RuntimeException e) {
+            release(arena, channel, temp, e);
+            try {
+                Files.deleteIfExists(temp);
+            } catch (final IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e instanceof IOException io ? FileOps.ioFailure("cannot create segment", temp, io)
+                : (RuntimeException) e;
+        }
+    }
+
+    /**
+     * Opens an existing segment file and recovers its tail (see "Recovery" in {@link SegmentDescriptor}). Cold
+     * path.
+     *
+     * @throws PresplitException with {@link FileOps#STORAGE_CORRUPT} when the file breaks the format.
+     */
+    static Segment open(final Path path, final int expectedIndex) {
+        FileChannel channel = null;
+        Arena arena = null;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            final long size = channel.size();
+            if (size < MIN_SEGMENT_LENGTH || size % RECORD_ALIGNMENT != 0) {
+                throw FileOps.corrupt("segment file has an invalid length [path=" + path + ", lengthBytes=" + size
+                    + "]");
+            }
+            arena = Arena.ofShared();
+            final MemorySegment memory = channel.map(MapMode.READ_WRITE, 0, size, arena);
+            checkHeader(path, memory, expectedIndex);
+            final Segment segment = new Segment(path, expectedIndex, channel, arena, memory);
+            segment.recover();
+            return segment;
+        } catch (final IOException | RuntimeException e) {
+            release(arena, channel, path, e);
+            throw e instanceof IOException io ? FileOps.ioFailure("cannot open segment", path, io)
+                : (RuntimeException) e;
+        }
+    }
+
+    /**
+     * Appends one encoded record. Any thread; lock-free; allocation-free.
+     *
+     * @param record      the record, from offset 0, as {@link RecordEncoder} lays it out.
+     * @param lengthBytes its length, padding included.
+     * @return the record's offset in the segment, {@link #FULL} or {@link #SEALED}.
+     */
+    long append(final MemorySegment record, final int lengthBytes) {
+        final long offset = (long) TAIL.getAndAdd(this, (long) lengthBytes);
+        if (offset < 0) {
+            return SEALED;
+        }
+        final MemorySegment memory = this.memory;
+        final long segmentLength = this.lengthBytes;
+        if (offset + lengthBytes > segmentLength) {
+            // Only the first claim past the end starts inside the segment: it marks the end for the sealer's walk.
+            if (offset < segmentLength) {
+                LENGTH_WORD.setRelease(memory, offset + RECORD_LENGTH_OFFSET, END_OF_SEGMENT);
+            }
+            return FULL;
+        }
+        MemorySegment.copy(record, RECORD_CHECKSUM_OFFSET, memory, offset + RECORD_CHECKSUM_OFFSET,
+            lengthBytes - RECORD_CHECKSUM_OFFSET);
+        // Publish: the release store orders every byte above before the length word readers acquire.
+        LENGTH_WORD.setRelease(memory, offset + RECORD_LENGTH_OFFSET, lengthBytes);
+        return offset;
+    }
+
+    /**
+     * Visits the published records whose partition key lies in {@code [keyLo, keyHi]}. Any thread; allocation-free.
+     */
+    void read(final long partitionId, final long keyLo, final long keyHi, final RecordVisitor visitor,
+        final RecordFlyweight flyweight) {
+        final MemorySegment memory = this.memory;
+        final long sealedTail = sealedTailOffset;
+        final long limit = sealedTail >= 0 ? sealedTail : lengthBytes;
+        long offset = FIRST_RECORD_OFFSET;
+        while (offset < limit) {
+            final int recordLength = (int) LENGTH_WORD.getAcquire(memory, offset + RECORD_LENGTH_OFFSET);
+            if (recordLength <= 0) {
+                break;
+            }
+            flyweight.wrap(memory, offset);
+            final long key = flyweight.partitionKey();
+            if (key >= keyLo && key <= keyHi) {
+                visitor.onRecord(partitionId, flyweight);
+            }
+            offset += recordLength;
+        }
+    }
+
+    /**
+     * Seals the segment (see "Seal protocol" in {@link SegmentDescriptor}): stops claims, waits for in-flight
+     * writers, forces the records, then writes and forces the sealed header. Idempotent, and synchronized: the
+     * writer that rolled the segment and a partition seal may both call it, and the second waits for the first.
+     * Cold path; blocks for the in-flight writers and the forces.
+     *
+     * @param state {@link SegmentDescriptor#STATE_ROLLED} or {@link SegmentDescriptor#STATE_SEALED}.
+     * @param txId  the sealing transaction, or {@link SegmentDescriptor#NONE}.
+     * @return the sealed tail offset.
+     * @throws PresplitException when an in-flight writer does not publish within {@link #SEAL_WAIT_TIMEOUT_NS}.
+     */
+    synchronized long seal(final long state, final long txId) {
+        if (sealState != STATE_OPEN) {
+            return sealedTailOffset;
+        }
+        final long claimedEnd = (long) TAIL.getAndBitwiseOr(this, SEAL_BIT) & ~SEAL_BIT;
+        final long limit = Math.min(claimedEnd, lengthBytes);
+        final MemorySegment memory = this.memory;
+        final long deadlineNs = System.nanoTime() + SEAL_WAIT_TIMEOUT_NS;
+        long offset = FIRST_RECORD_OFFSET;
+        while (offset < limit) {
+            final int recordLength = (int) LENGTH_WORD.getAcquire(memory, offset + RECORD_LENGTH_OFFSET);
+            if (recordLength == END_OF_SEGMENT) {
+                break;
+            }
+            if (recordLength == 0) {
+                if (System.nanoTime() - deadlineNs > 0) {
+                    throw new PresplitException(PresplitException.Category.FATAL, "SEAL_STALLED",
+                        "an in-flight writer did not publish its record [path=" + path + ", offset=" + offset + "]");
+                }
+                Thread.onSpinWait();
+                continue;
+            }
+            offset += recordLength;
+        }
+        sealedTailOffset = offset;
+        memory.force();
+        memory.set(LONG, SEALED_TAIL_OFFSET, offset);
+        memory.set(LONG, SEALED_BY_TX_ID_OFFSET, txId);
+        memory.set(LONG, SEAL_STATE_OFFSET, state);
+        memory.asSlice(0, HEADER_LENGTH).force();
+        sealState = state;
+        return offset;
+    }
+
+    /** Sets the committed flag in the header and forces it. Idempotent. Cold path. */
+    void markCommitted() {
+        if (memory.get(LONG, COMMITTED_OFFSET) != 1) {
+            memory.set(LONG, COMMITTED_OFFSET, 1);
+            memory.asSlice(0, HEADER_LENGTH).force();
+        }
+    }
+
+    /** Whether the header's committed flag is set. */
+    boolean isCommitted() {
+        return memory.get(LONG, COMMITTED_OFFSET) == 1;
+    }
+
+    /** The partition identity in the header. */
+    PartitionHeader header() {
+        return new PartitionHeader(
+            memory.get(LONG, PARTITION_ID_OFFSET),
+            memory.get(INT, LOAD_SLOT_OFFSET),
+            memory.get(LONG, CREATED_BY_TX_ID_OFFSET),
+            memory.get(LONG, FIRST_PARENT_ID_OFFSET),
+            memory.get(LONG, SECOND_PARENT_ID_OFFSET),
+            memory.get(LONG, KEY_LO_OFFSET),
+            memory.get(LONG, KEY_HI_OFFSET));
+    }
+
+    /** Seal state: {@link SegmentDescriptor#STATE_OPEN}, {@code STATE_ROLLED} or {@code STATE_SEALED}. */
+    long sealState() {
+        return sealState;
+    }
+
+    /** The sealed tail offset, or -1 while open. */
+    long sealedTailOffset() {
+        return sealedTailOffset;
+    }
+
+    /** The transaction that sealed the segment, or {@link SegmentDescriptor#NONE}. */
+    long sealedByTxId() {
+        return sealState == STATE_OPEN ? NONE : memory.get(LONG, SEALED_BY_TX_ID_OFFSET);
+    }
+
+    /** Index of the segment in its chain. */
+    int index() {
+        return index;
+    }
+
+    /** The segment file. */
+    Path path() {
+        return path;
+    }
+
+    /** Forces the mapped pages to disk. Cold path. */
+    void force() {
+        memory.force();
+    }
+
+    /** Forces the pages, unmaps and closes the file. Safe to call twice. */
+    @Override
+    public void close() {
+        if (!arena.scope().isAlive()) {
+            return;
+        }
+        RuntimeException failure = null;
+        try {
+            memory.force();
+        } catch (final RuntimeException e) {
+            failure = e;
+        }
+        final RuntimeException releaseFailure = release(arena, channel, path, failure);
+        if (failure != null) {
+            throw failure;
+        }
+        if (releaseFailure != null) {
+            throw releaseFailure;
+        }
+    }
+
+    private void recover() {
+        final long state = memory.get(LONG, SEAL_STATE_OFFSET);
+        if (state == STATE_OPEN) {
+            final long end = walkValid(lengthBytes);
+            zeroFrom(end);
+            tail = end;
+            return;
+        }
+        if (state != STATE_ROLLED && state != STATE_SEALED) {
+            throw FileOps.corrupt("invalid seal state [path=" + path + ", state=" + state + "]");
+        }
+        final long sealedTail = memory.get(LONG, SEALED_TAIL_OFFSET);
+        if (sealedTail < FIRST_RECORD_OFFSET || sealedTail > lengthBytes || sealedTail % RECORD_ALIGNMENT != 0) {
+            throw FileOps.corrupt("invalid sealed tail [path=" + path + ", sealedTailOffset=" + sealedTail + "]");
+        }
+        final long end = walkValid(sealedTail);
+        if (end != sealedTail) {
+            throw FileOps.corrupt("invalid record before the sealed tail [path=" + path + ", offset=" + end
+                + ", sealedTailOffset=" + sealedTail + "]");
+        }
+        tail = sealedTail | SEAL_BIT;
+        sealedTailOffset = sealedTail;
+        sealState = state;
+    }
+
+    /** Walks the records that pass validation, up to {@code limit}; returns where the walk stopped. */
+    private long walkValid(final long limit) {
+        final MemorySegment memory = this.memory;
+        final CRC32C checksum = new CRC32C();
+        long offset = FIRST_RECORD_OFFSET;
+        while (offset < limit) {
+            final int recordLength = memory.get(INT, offset + RECORD_LENGTH_OFFSET);
+            if (recordLength < MIN_RECORD_LENGTH || recordLength > MAX_RECORD_LENGTH
+                || recordLength % RECORD_ALIGNMENT != 0 || offset + recordLength > limit) {
+                break;
+            }
+            final int keyLength = memory.get(INT, offset + SERIES_KEY_LENGTH_OFFSET);
+            if (keyLength < 1 || SegmentDescriptor.recordLength(keyLength) != recordLength) {
+                break;
+            }
+            checksum.reset();
+            checksum.update(memory.asSlice(offset + PARTITION_KEY_OFFSET, recordLength - PARTITION_KEY_OFFSET)
+                .asByteBuffer());
+            if ((int) checksum.getValue() != memory.get(INT, offset + RECORD_CHECKSUM_OFFSET)) {
+                break;
+            }
+            offset += recordLength;
+        }
+        return offset;
+    }
+
+    /** Zeroes any non-zero bytes from {@code offset} to the end, so that appends cannot expose a torn tail. */
+    private void zeroFrom(final long offset) {
+        final MemorySegment memory = this.memory;
+        long lastNonZeroEnd = -1;
+        for (long word = offset; word < lengthBytes; word += Long.BYTES) {
+            if (memory.get(LONG, word) != 0) {
+                lastNonZeroEnd = word + Long.BYTES;
+            }
+        }
+        if (lastNonZeroEnd > 0) {
+            final MemorySegment garbage = memory.asSlice(offset, lastNonZeroEnd - offset);
+            garbage.fill((byte) 0);
+            garbage.force();
+        }
+    }
+
+    private static void writeHeader(final MemorySegment memory, final PartitionHeader header, final int index,
+        final boolean isCommitted) {
+        memory.set(INT, MAGIC_OFFSET, MAGIC);
+        memory.set(INT, VERSION_OFFSET, FORMAT_VERSION);
+        memory.set(LONG, PARTITION_ID_OFFSET, header.partitionId());
+        memory.set(INT, SEGMENT_INDEX_OFFSET, index);
+        memory.set(INT, LOAD_SLOT_OFFSET, header.loadSlot());
+        memory.set(LONG, CREATED_BY_TX_ID_OFFSET, header.createdByTxId());
+        memory.set(LONG, FIRST_PARENT_ID_OFFSET, header.firstParentId());
+        memory.set(LONG, SECOND_PARENT_ID_OFFSET, header.secondParentId());
+        memory.set(LONG, KEY_LO_OFFSET, header.keyLo());
+        memory.set(LONG, KEY_HI_OFFSET, header.keyHi());
+        memory.set(LONG, FIRST_RECORD_OFFSET_OFFSET, FIRST_RECORD_OFFSET);
+        memory.set(LONG, SEGMENT_LENGTH_OFFSET, memory.byteSize());
+        memory.set(INT, HEADER_CHECKSUM_OFFSET, headerChecksum(memory));
+        memory.set(LONG, COMMITTED_OFFSET, isCommitted ? 1 : 0);
+        memory.set(LONG, SEAL_STATE_OFFSET, STATE_OPEN);
+        memory.set(LONG, SEALED_TAIL_OFFSET, 0);
+        memory.set(LONG, SEALED_BY_TX_ID_OFFSET, NONE);
+    }
+
+    private static void checkHeader(final Path path, final MemorySegment memory, final int expectedIndex) {
+        final int magic = memory.get(INT, MAGIC_OFFSET);
+        final int version = memory.get(INT, VERSION_OFFSET);
+        if (magic != MAGIC || version != FORMAT_VERSION) {
+            throw FileOps.corrupt("not a segment file of a known version [path=" + path + ", magic=0x"
+                + Integer.toHexString(magic) + ", version=" + version + "]");
+        }
+        final int checksum = memory.get(INT, HEADER_CHECKSUM_OFFSET);
+        if (checksum != headerChecksum(memory)) {
+            throw FileOps.corrupt("segment header checksum mismatch [path=" + path + "]");
+        }
+        final int index = memory.get(INT, SEGMENT_INDEX_OFFSET);
+        final long firstRecordOffset = memory.get(LONG, FIRST_RECORD_OFFSET_OFFSET);
+        final long lengthBytes = memory.get(LONG, SEGMENT_LENGTH_OFFSET);
+        if (index != expectedIndex || firstRecordOffset != FIRST_RECORD_OFFSET || lengthBytes != memory.byteSize()) {
+            throw FileOps.corrupt("segment header disagrees with its file [path=" + path + ", index=" + index
+                + ", expectedIndex=" + expectedIndex + ", firstRecordOffset=" + firstRecordOffset
+                + ", lengthBytes=" + lengthBytes + ", fileLengthBytes=" + memory.byteSize() + "]");
+        }
+    }
+
+    private static int headerChecksum(final MemorySegment memory) {
+        final CRC32C checksum = new CRC32C();
+        checksum.update(memory.asSlice(0, HEADER_CHECKSUM_OFFSET).asByteBuffer());
+        return (int) checksum.getValue();
+    }
+
+    /**
+     * Releases the mapping and then the channel (reverse order of acquisition), attempting both even when the
+     * first fails. Failures are added to {@code primary} when there is one; otherwise the first is returned,
+     * with any later one suppressed in it.
+     */
+    private static RuntimeException release(
+        final Arena arena, final FileChannel channel, final Path path, final Exception primary) {
+        RuntimeException first = null;
+        if (arena != null && arena.scope().isAlive()) {
+            try {
+                arena.close();
+            } catch (final RuntimeException e) {
+                first = e;
+            }
+        }
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (final IOException e) {
+                final PresplitException failure = FileOps.ioFailure("cannot close segment file", path, e);
+                if (first == null) {
+                    first = failure;
+                } else {
+                    first.addSuppressed(failure);
+                }
+            }
+        }
+        if (primary != null && first != null) {
+            primary.addSuppressed(first);
+            return null;
+        }
+        return first;
+    }
+
+    @Override
+    public String toString() {
+        return "Segment [path=" + path + ", index=" + index + ", sealState=" + sealState + ", sealedTailOffset="
+            + sealedTailOffset + "]";
+    }
+}

@@ -1,0 +1,315 @@
+package io.presplit.storage.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.presplit.PresplitException;
+import io.presplit.keyspace.KeySpace;
+import io.presplit.storage.LeakCheck;
+import io.presplit.storage.Point;
+import io.presplit.storage.Points;
+import io.presplit.storage.SegmentFiles;
+import io.presplit.storage.internal.FileOps;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** A partition log: append, read, chain, seal, reopen and recover. */
+@ExtendWith(LeakCheck.class)
+final class PartitionLogTest {
+    private static final PartitionHeader HEADER = new PartitionHeader(7, 3, 11, 5, SegmentDescriptor.NONE,
+        KeySpace.MIN_KEY, KeySpace.MAX_KEY);
+    /** The smallest legal segment: room for one longest record, or about 30 short ones. */
+    private static final long SMALL_SEGMENT_BYTES = SegmentDescriptor.MIN_SEGMENT_LENGTH;
+
+    @TempDir
+    private Path tempDir;
+
+    private final RecordEncoder encoder = new RecordEncoder();
+
+    /**
+     * Golden bytes of a new segment's header for a known identity. Guards the on-disk header of spec 001 as a
+     * whole (field order, byte order, checksum range, reserved zeros, initial state block): recovery, lineage
+     * and tools read these bytes, so any change must come with a new format version.
+     */
+    @Test
+    void shouldWriteGoldenHeaderBytesWhenCreatingSegment() throws IOException {
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, SMALL_SEGMENT_BYTES, true)) {
+            assertThat(log.segmentCount()).isEqualTo(1);
+        }
+
+        final ByteBuffer header = SegmentFiles.read(directory().resolve(SegmentDescriptor.segmentFileName(0)), 0,
+            SegmentDescriptor.HEADER_LENGTH);
+
+        final String zeros8 = "0000000000000000";
+        final byte[] expected = HexFormat.of().parseHex(
+            "50534547" + "01000000"          // magic "PSEG", version 1
+                + "0700000000000000"         // partition id 7
+                + "00000000" + "03000000"    // segment index 0, load slot 3
+                + "0b00000000000000"         // created by txn 11
+                + "0500000000000000"         // first parent 5
+                + "ffffffffffffffff"         // second parent: none
+                + zeros8                     // key lo 0
+                + "ffffffffffffff7f"         // key hi Long.MAX_VALUE
+                + "0001000000000000"         // first record offset 256
+                + "2805000000000000"         // segment length 1320
+                + "0a4588b5" + "00000000"    // CRC32C of bytes [0, 80), reserved
+                + zeros8.repeat(5)           // reserved to offset 128
+                + "0100000000000000"         // committed
+                + zeros8                     // seal state OPEN
+                + zeros8                     // sealed tail
+                + "ffffffffffffffff"         // sealed by: none
+                + zeros8.repeat(12));        // reserved to offset 256
+        final byte[] actual = new byte[SegmentDescriptor.HEADER_LENGTH];
+        header.get(actual);
+        assertThat(HexFormat.of().formatHex(actual)).isEqualTo(HexFormat.of().formatHex(expected));
+    }
+
+    /** Guards the basic contract: what was appended is read back, complete and in order, from the log. */
+    @Test
+    void shouldReadBackEveryRecordInOrderWhenAppended() {
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, SegmentDescriptor.MIN_SEGMENT_LENGTH * 8,
+            true)) {
+            final List<Point> written = appendPoints(log, 50);
+
+            assertThat(read(log)).containsExactlyElementsOf(written);
+            assertThat(log.header()).isEqualTo(HEADER);
+            assertThat(log.isCommitted()).isTrue();
+        }
+    }
+
+    /**
+     * Guards chaining: a full segment must not lose or split a record; the writer that finds it full chains a
+     * new segment file, and reads cross the chain in order.
+     */
+    @Test
+    void shouldChainNewSegmentWhenActiveSegmentIsFull() throws IOException {
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, SMALL_SEGMENT_BYTES, true)) {
+            final List<Point> written = appendPoints(log, 200);
+
+            assertThat(log.segmentCount()).isGreaterThan(3);
+            assertThat(read(log)).containsExactlyElementsOf(written);
+            assertThat(segmentFiles()).hasSize(log.segmentCount());
+            final List<Long> ends = new ArrayList<>();
+            log.read((partitionId, record) -> ends.add(record.offset() + record.lengthBytes()));
+            assertThat(ends).allSatisfy(end -> assertThat(end).isLessThanOrEqualTo(SMALL_SEGMENT_BYTES));
+        }
+        final Path first = directory().resolve(SegmentDescriptor.segmentFileName(0));
+        assertThat(SegmentFiles.readLong(first, SegmentDescriptor.SEAL_STATE_OFFSET))
+            .isEqualTo(SegmentDescriptor.STATE_ROLLED);
+    }
+
+    /** Guards reopen: every record of every segment survives a close and a reopen, and appends continue. */
+    @Test
+    void shouldFindEveryRecordWhenReopenedAfterClose() {
+        final List<Point> written;
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, SMALL_SEGMENT_BYTES, true)) {
+            written = new ArrayList<>(appendPoints(log, 100));
+        }
+        try (PartitionLog log = PartitionLog.open(directory(), SMALL_SEGMENT_BYTES)) {
+            assertThat(read(log)).containsExactlyElementsOf(written);
+            assertThat(log.header()).isEqualTo(HEADER);
+            written.add(append(log, "after-reopen", 1, 2));
+            assertThat(read(log)).containsExactlyElementsOf(written);
+        }
+    }
+
+    /**
+     * Guards tail recovery: bytes after the last record (a torn record, garbage) must be cut off on reopen, and
+     * zeroed, so that records appended afterwards are not followed by stale bytes a reader would take for data.
+     */
+    @Test
+    void shouldIgnoreGarbageAfterLastRecordWhenReopened() throws IOException {
+        final List<Point> written;
+        final long tail;
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, SMALL_SEGMENT_BYTES * 4, true)) {
+            written = new ArrayList<>(appendPoints(log, 10));
+            tail = lastRecordEnd(log);
+        }
+        final Path segment = directory().resolve(SegmentDescriptor.segmentFileName(0));
+        // A torn record: a plausible length word with a body that does not match its checksum, then noise.
+        final byte[] garbage = new byte[300];
+        for (int i = 0; i < garbage.length; i++) {
+            garbage[i] = (byte) (i * 31 + 7);
+        }
+        garbage[0] = 48;
+        garbage[1] = 0;
+        garbage[2] = 0;
+        garbage[3] = 0;
+        SegmentFiles.write(segment, tail, garbage);
+
+        try (PartitionLog log = PartitionLog.open(directory(), SMALL_SEGMENT_BYTES * 4)) {
+            assertThat(read(log)).containsExactlyElementsOf(written);
+            written.add(append(log, "x", 1, 1));
+            assertThat(read(log)).containsExactlyElementsOf(written);
+        }
+        try (PartitionLog log = PartitionLog.open(directory(), SMALL_SEGMENT_BYTES * 4)) {
+            assertThat(read(log)).containsExactlyElementsOf(written);
+        }
+    }
+
+    /** Guards the checksum: a last record whose bytes changed on disk is treated as torn and cut off. */
+    @Test
+    void shouldCutLastRecordWhenItsChecksumFailsOnReopen() throws IOException {
+        final List<Point> written;
+        final long lastOffset;
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, SMALL_SEGMENT_BYTES * 4, true)) {
+            written = appendPoints(log, 10);
+            final long[] offset = new long[1];
+            log.read((partitionId, record) -> offset[0] = record.offset());
+            lastOffset = offset[0];
+        }
+        final Path segment = directory().resolve(SegmentDescriptor.segmentFileName(0));
+        SegmentFiles.write(segment, lastOffset + SegmentDescriptor.VALUE_OFFSET, new byte[] {1, 2, 3});
+
+        try (PartitionLog log = PartitionLog.open(directory(), SMALL_SEGMENT_BYTES * 4)) {
+            assertThat(read(log)).containsExactlyElementsOf(written.subList(0, 9));
+        }
+    }
+
+    /**
+     * Guards the seal: after it, appends fail without writing, the tail is recorded in the header together with
+     * the sealing transaction, and a repeat is a no-op (recovery may repeat it).
+     */
+    @Test
+    void shouldRefuseAppendsAndRecordTailWhenSealed() throws IOException {
+        final List<Point> written;
+        final long tail;
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, SMALL_SEGMENT_BYTES * 4, true)) {
+            written = appendPoints(log, 5);
+            tail = lastRecordEnd(log);
+
+            log.seal(99);
+            log.seal(99);
+
+            final int length = encoder.encode("late", 1, 1);
+            assertThat(log.append(encoder.record(), length)).isEqualTo(PartitionLog.SEALED);
+            assertThat(log.isSealed()).isTrue();
+            assertThat(log.sealedByTxId()).isEqualTo(99);
+            assertThat(read(log)).containsExactlyElementsOf(written);
+        }
+        final Path segment = directory().resolve(SegmentDescriptor.segmentFileName(0));
+        assertThat(SegmentFiles.readLong(segment, SegmentDescriptor.SEAL_STATE_OFFSET))
+            .isEqualTo(SegmentDescriptor.STATE_SEALED);
+        assertThat(SegmentFiles.readLong(segment, SegmentDescriptor.SEALED_TAIL_OFFSET)).isEqualTo(tail);
+        assertThat(SegmentFiles.readLong(segment, SegmentDescriptor.SEALED_BY_TX_ID_OFFSET)).isEqualTo(99);
+        try (PartitionLog log = PartitionLog.open(directory(), SMALL_SEGMENT_BYTES * 4)) {
+            assertThat(log.isSealed()).isTrue();
+            assertThat(log.sealedByTxId()).isEqualTo(99);
+            assertThat(read(log)).containsExactlyElementsOf(written);
+            final int length = encoder.encode("late", 1, 1);
+            assertThat(log.append(encoder.record(), length)).isEqualTo(PartitionLog.SEALED);
+        }
+    }
+
+    /**
+     * Guards recovery of an interrupted roll: a crash after the next segment was created but before the full one
+     * was sealed leaves an open segment before the last; reopen must keep its records and seal it.
+     */
+    @Test
+    void shouldSealEarlierSegmentWhenReopenedAfterInterruptedRoll() throws IOException {
+        final List<Point> written;
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, SMALL_SEGMENT_BYTES, true)) {
+            written = appendPoints(log, 60);
+            assertThat(log.segmentCount()).isGreaterThan(1);
+        }
+        final Path first = directory().resolve(SegmentDescriptor.segmentFileName(0));
+        SegmentFiles.writeLong(first, SegmentDescriptor.SEAL_STATE_OFFSET, SegmentDescriptor.STATE_OPEN);
+
+        try (PartitionLog log = PartitionLog.open(directory(), SMALL_SEGMENT_BYTES)) {
+            assertThat(read(log)).containsExactlyElementsOf(written);
+        }
+        assertThat(SegmentFiles.readLong(first, SegmentDescriptor.SEAL_STATE_OFFSET))
+            .isEqualTo(SegmentDescriptor.STATE_ROLLED);
+    }
+
+    /**
+     * Guards the difference between a torn tail and corruption: a sealed segment promises every record before its
+     * sealed tail, so a bad record there must fail the open instead of silently dropping data.
+     */
+    @Test
+    void shouldFailOpenWhenRecordBeforeSealedTailIsCorrupt() throws IOException {
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, SMALL_SEGMENT_BYTES * 4, true)) {
+            appendPoints(log, 5);
+            log.seal(1);
+        }
+        final Path segment = directory().resolve(SegmentDescriptor.segmentFileName(0));
+        SegmentFiles.write(segment, SegmentDescriptor.FIRST_RECORD_OFFSET + SegmentDescriptor.VALUE_OFFSET,
+            new byte[] {9});
+
+        assertThatThrownBy(() -> PartitionLog.open(directory(), SMALL_SEGMENT_BYTES * 4))
+            .isInstanceOf(PresplitException.class)
+            .satisfies(e -> assertThat(((PresplitException) e).code()).isEqualTo(FileOps.STORAGE_CORRUPT))
+            .hasMessageContaining("invalid record before the sealed tail");
+    }
+
+    /** Guards the header checksum: a segment whose identity bytes changed must not be trusted. */
+    @Test
+    void shouldFailOpenWhenHeaderChecksumDoesNotMatch() throws IOException {
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, SMALL_SEGMENT_BYTES, true)) {
+            appendPoints(log, 1);
+        }
+        final Path segment = directory().resolve(SegmentDescriptor.segmentFileName(0));
+        SegmentFiles.writeLong(segment, SegmentDescriptor.KEY_LO_OFFSET, 5);
+
+        assertThatThrownBy(() -> PartitionLog.open(directory(), SMALL_SEGMENT_BYTES))
+            .isInstanceOf(PresplitException.class).hasMessageContaining("segment header checksum mismatch");
+    }
+
+    /** Guards the no-op repeat of close, which every owner relies on in its own error paths. */
+    @Test
+    void shouldDoNothingWhenClosedTwice() {
+        final PartitionLog log = PartitionLog.create(directory(), HEADER, SMALL_SEGMENT_BYTES, true);
+        log.close();
+        log.close();
+        assertThatThrownBy(() -> log.seal(1)).isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("partition log is closed");
+    }
+
+    private Path directory() {
+        return tempDir.resolve("7");
+    }
+
+    private List<Path> segmentFiles() throws IOException {
+        try (Stream<Path> files = Files.list(directory())) {
+            return files.filter(path -> SegmentDescriptor.segmentIndex(path.getFileName().toString()) >= 0)
+                .toList();
+        }
+    }
+
+    private List<Point> appendPoints(final PartitionLog log, final int count) {
+        final List<Point> written = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            written.add(append(log, "series-" + (i % 7), 1_000L * i, i * 0.5));
+        }
+        return written;
+    }
+
+    private Point append(final PartitionLog log, final String seriesKey, final long timestampNs,
+        final double value) {
+        final int length = encoder.encode(seriesKey, timestampNs, value);
+        assertThat(log.append(encoder.record(), length)).isEqualTo(PartitionLog.APPENDED);
+        return new Point(log.header().partitionId(), seriesKey, timestampNs, value);
+    }
+
+    private static List<Point> read(final PartitionLog log) {
+        final Points points = new Points();
+        log.read(points);
+        return points.all();
+    }
+
+    private static long lastRecordEnd(final PartitionLog log) {
+        final long[] end = new long[1];
+        log.read((partitionId, record) -> end[0] = record.offset() + record.lengthBytes());
+        return end[0];
+    }
+}
