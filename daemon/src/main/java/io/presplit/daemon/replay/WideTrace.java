@@ -78,7 +78,8 @@ public record WideTrace(List<String> keys, long startNs, long tickNs, double[][]
                 }
             } else if (timeNs - previousNs != tickNs) {
                 throw new IllegalArgumentException("ticks must be evenly spaced [source=" + source + ", line="
-                    + lineNumber + ", expectedSpacingNs=" + tickNs + ", actualSpacingNs=" + (timeNs - previousNs) + "]");
+                    + lineNumber + ", expectedSpacingNs=" + tickNs + ", actualSpacingNs=" + (timeNs - previousNs)
+                    + "]");
             }
             previousNs = timeNs;
             final double[] row = new double[keys.size()];

@@ -32,7 +32,6 @@ import static io.presplit.storage.log.SegmentDescriptor.SECOND_PARENT_ID_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.SEGMENT_INDEX_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.SEGMENT_LENGTH_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.SERIES_KEY_LENGTH_OFFSET;
-import static io.presplit.storage.log.SegmentDescriptor.SERIES_KEY_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.STATE_OPEN;
 import static io.presplit.storage.log.SegmentDescriptor.STATE_ROLLED;
 import static io.presplit.storage.log.SegmentDescriptor.STATE_SEALED;
