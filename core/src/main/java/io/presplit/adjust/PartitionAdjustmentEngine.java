@@ -74,9 +74,14 @@ public final class PartitionAdjustmentEngine {
         final int liveCount = partitions.liveCount();
         int pendingSplits = 0;
         int decisions = 0;
+        // Each partition's peak is read once and carried, since the merge check also needs the upper neighbour's.
+        double peak = liveCount > 0 ? forecasts.peak(partitions.liveSlot(0)) : 0;
         for (int i = 0; i < liveCount; i++) {
             final int slot = partitions.liveSlot(i);
-            if (forecasts.peak(slot) > splitLevel) {
+            final boolean hasUpper = i + 1 < liveCount;
+            final int upper = hasUpper ? partitions.liveSlot(i + 1) : -1;
+            final double upperPeak = hasUpper ? forecasts.peak(upper) : 0;
+            if (peak > splitLevel) {
                 final HoldReason reason;
                 if (nowNs - partitions.cooldownUntilNs(slot) < 0) {
                     reason = HoldReason.COOLDOWN;
@@ -100,19 +105,20 @@ public final class PartitionAdjustmentEngine {
                 holdCounts[reason.ordinal()]++;
             } else {
                 partitions.holdReason(slot, HoldReason.NONE);
-                if (i + 1 < liveCount
-                    && isMergeable(nowNs, forecasts, history, policy, slot, partitions.liveSlot(i + 1), splitLevel,
-                    mergeLevel)) {
-                    final int upper = partitions.liveSlot(i + 1);
-                    if (sink.merge(slot, upper)) {
-                        partitions.cooldownUntilNs(slot, nowNs + policy.cooldownNs());
-                        partitions.cooldownUntilNs(upper, nowNs + policy.cooldownNs());
-                        decisions++;
-                        mergesDecided++;
-                        i++;
-                    }
+                if (hasUpper && peak < mergeLevel && upperPeak < mergeLevel
+                    && isMergeable(nowNs, forecasts, history, policy, slot, upper, splitLevel, mergeLevel)
+                    && sink.merge(slot, upper)) {
+                    partitions.cooldownUntilNs(slot, nowNs + policy.cooldownNs());
+                    partitions.cooldownUntilNs(upper, nowNs + policy.cooldownNs());
+                    decisions++;
+                    mergesDecided++;
+                    // The upper neighbour is taken: skip it, and carry the peak of the one after.
+                    i++;
+                    peak = i + 1 < liveCount ? forecasts.peak(partitions.liveSlot(i + 1)) : 0;
+                    continue;
                 }
             }
+            peak = upperPeak;
         }
         return decisions;
     }
@@ -164,6 +170,7 @@ public final class PartitionAdjustmentEngine {
         return splitKey > lo && splitKey <= hi ? splitKey : NO_SPLIT_KEY;
     }
 
+    /** The merge conditions beyond the two predicted peaks, which the caller has already checked. */
     private boolean isMergeable(
         final long nowNs, final ForecastTable forecasts, final LoadHistory history, final AdjustmentPolicy policy,
         final int lower, final int upper, final double splitLevel, final double mergeLevel) {
@@ -175,9 +182,7 @@ public final class PartitionAdjustmentEngine {
         if (history.length(lower) < window || history.length(upper) < window) {
             return false;
         }
-        return forecasts.peak(lower) < mergeLevel
-            && forecasts.peak(upper) < mergeLevel
-            && history.windowMax(Resource.INGEST_POINTS, lower, window) < mergeLevel
+        return history.windowMax(Resource.INGEST_POINTS, lower, window) < mergeLevel
             && history.windowMax(Resource.INGEST_POINTS, upper, window) < mergeLevel
             && forecasts.mergedPeak(lower, upper) < splitLevel;
     }

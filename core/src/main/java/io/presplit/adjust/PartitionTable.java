@@ -151,10 +151,7 @@ public final class PartitionTable {
         if (slot < 0 || slot >= slotCapacity || isLive[slot]) {
             throw new IllegalStateException("slot not available [slot=" + slot + ", partitionId=" + partitionId + "]");
         }
-        int insertAt = 0;
-        while (insertAt < liveCount && keyLos[liveByKey[insertAt]] < keyLo) {
-            insertAt++;
-        }
+        final int insertAt = insertionIndex(keyLo);
         final boolean overlapsBelow = insertAt > 0 && keyHis[liveByKey[insertAt - 1]] >= keyLo;
         final boolean overlapsAbove = insertAt < liveCount && keyLos[liveByKey[insertAt]] <= keyHi;
         if (overlapsBelow || overlapsAbove) {
@@ -199,6 +196,21 @@ public final class PartitionTable {
             }
         }
         return -1;
+    }
+
+    /** First index in key order whose partition starts at or after {@code keyLo} (binary search). */
+    private int insertionIndex(final long keyLo) {
+        int low = 0;
+        int high = liveCount;
+        while (low < high) {
+            final int mid = (low + high) >>> 1;
+            if (keyLos[liveByKey[mid]] < keyLo) {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
+        }
+        return low;
     }
 
     private void enqueueFree(final int slot, final long currentTick) {
