@@ -70,6 +70,7 @@ public final class ControlAgent implements Agent {
             }
         }
         work += decisions.drain(coordinator, DECISIONS_PER_CYCLE);
+        work += coordinator.applyDue();
         return work;
     }
 

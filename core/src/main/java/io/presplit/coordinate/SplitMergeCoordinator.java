@@ -9,6 +9,9 @@ import org.agrona.concurrent.NanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
@@ -22,6 +25,11 @@ import java.util.function.LongSupplier;
  * engine does not hammer it. After the commit point the participant's commit is retried; if it still fails the
  * transaction stays in doubt in the log and {@link #recover()} redoes it at the next start.
  * <p>
+ * Decisions can take effect after a delay of whole ticks ({@link #decisionDelayTicks(int)}), as a real split
+ * does: a decision drained after tick {@code t} closed is carried out once tick {@code t + delay} has closed. The
+ * coordinator also counts thrash: a split undone by a merge of the same two children, or a merge undone by a split
+ * of the merged partition, within {@link #thrashWindowTicks(int)} ticks.
+ * <p>
  * Threading: the control thread. Cold path: each transaction allocates and forces the log.
  */
 public final class SplitMergeCoordinator implements DecisionHandler {
@@ -34,6 +42,11 @@ public final class SplitMergeCoordinator implements DecisionHandler {
     private final LoadHistory history;
     private final NanoClock clock;
     private final LongSupplier cooldownNs;
+    private final ArrayDeque<PendingDecision> pending = new ArrayDeque<>();
+    private final Map<Long, Birth> births = new HashMap<>();
+    private int decisionDelayTicks;
+    private int thrashWindowTicks = 24;
+    private long thrash;
     private long nextTxId;
     private long nextPartitionId;
     private long splitsCommitted;
@@ -85,8 +98,72 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         nextPartitionId = Math.max(log.maxPartitionId(), participant.maxPartitionId()) + 1;
     }
 
+    /** Carries out decisions only after this many more ticks have closed (0 = at once). Cold path. */
+    public void decisionDelayTicks(final int ticks) {
+        if (ticks < 0) {
+            throw new IllegalArgumentException("decision delay must not be negative [ticks=" + ticks + "]");
+        }
+        this.decisionDelayTicks = ticks;
+    }
+
+    /** A split and a merge that undo each other within this many ticks count as thrash. Cold path. */
+    public void thrashWindowTicks(final int ticks) {
+        if (ticks < 1) {
+            throw new IllegalArgumentException("thrash window must be positive [ticks=" + ticks + "]");
+        }
+        this.thrashWindowTicks = ticks;
+    }
+
     @Override
     public void onSplit(final int slot, final long splitKey) {
+        if (decisionDelayTicks == 0) {
+            split(slot, splitKey);
+        } else {
+            pending.addLast(new PendingDecision(history.tickCount() + decisionDelayTicks, true, slot, -1, splitKey));
+        }
+    }
+
+    @Override
+    public void onMerge(final int lowerSlot, final int upperSlot) {
+        if (decisionDelayTicks == 0) {
+            merge(lowerSlot, upperSlot);
+        } else {
+            pending.addLast(new PendingDecision(history.tickCount() + decisionDelayTicks, false, lowerSlot, upperSlot,
+                -1));
+        }
+    }
+
+    /**
+     * Carries out the delayed decisions whose delay has passed, in the order they were made.
+     *
+     * @return the number carried out.
+     */
+    public int applyDue() {
+        int applied = 0;
+        final long tick = history.tickCount();
+        while (!pending.isEmpty() && pending.peekFirst().dueTick() <= tick) {
+            final PendingDecision decision = pending.pollFirst();
+            if (decision.isSplit()) {
+                split(decision.slot(), decision.splitKey());
+            } else {
+                merge(decision.slot(), decision.otherSlot());
+            }
+            applied++;
+        }
+        return applied;
+    }
+
+    /** Decisions waiting for their delay to pass. */
+    public int pendingDecisions() {
+        return pending.size();
+    }
+
+    /** Splits undone by a merge, or merges undone by a split, within the thrash window. */
+    public long thrash() {
+        return thrash;
+    }
+
+    private void split(final int slot, final long splitKey) {
         if (!partitions.isLive(slot)) {
             return;
         }
@@ -121,12 +198,18 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         history.seedFromParent(upperSlot, slot, 1 - lowerShare);
         log.done(txn);
         splitsCommitted++;
+        final Birth parentBirth = births.remove(parentId);
+        if (parentBirth != null && parentBirth.kind() == Txn.Kind.MERGE
+            && tick - parentBirth.tick() <= thrashWindowTicks) {
+            thrash++;
+        }
+        births.put(txn.firstChildId(), new Birth(tick, txn.txId(), Txn.Kind.SPLIT));
+        births.put(txn.secondChildId(), new Birth(tick, txn.txId(), Txn.Kind.SPLIT));
         LOG.info("split done [txId={}, parent={}, splitKey={}, lower={}, upper={}, lowerShare={}]", txn.txId(),
             parentId, splitKey, txn.firstChildId(), txn.secondChildId(), lowerShare);
     }
 
-    @Override
-    public void onMerge(final int lowerSlot, final int upperSlot) {
+    private void merge(final int lowerSlot, final int upperSlot) {
         if (!partitions.isLive(lowerSlot) || !partitions.isLive(upperSlot)
             || partitions.keyHi(lowerSlot) + 1 != partitions.keyLo(upperSlot)) {
             return;
@@ -155,6 +238,13 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         history.seedFromMerge(mergedSlot, lowerSlot, upperSlot);
         log.done(txn);
         mergesCommitted++;
+        final Birth lowerBirth = births.remove(txn.firstParentId());
+        final Birth upperBirth = births.remove(txn.secondParentId());
+        if (lowerBirth != null && upperBirth != null && lowerBirth.kind() == Txn.Kind.SPLIT
+            && lowerBirth.txId() == upperBirth.txId() && tick - lowerBirth.tick() <= thrashWindowTicks) {
+            thrash++;
+        }
+        births.put(txn.firstChildId(), new Birth(tick, txn.txId(), Txn.Kind.MERGE));
         LOG.info("merge done [txId={}, lower={}, upper={}, merged={}]", txn.txId(), txn.firstParentId(),
             txn.secondParentId(), txn.firstChildId());
     }
@@ -239,5 +329,13 @@ public final class SplitMergeCoordinator implements DecisionHandler {
             }
         }
         return total > 0 ? below / total : (double) (splitKey - lo) / (partitions.keyHi(slot) - lo + 1.0);
+    }
+
+    /** A decision waiting for its delay. */
+    private record PendingDecision(long dueTick, boolean isSplit, int slot, int otherSlot, long splitKey) {
+    }
+
+    /** How and when a partition was born, for thrash accounting. */
+    private record Birth(long tick, long txId, Txn.Kind kind) {
     }
 }

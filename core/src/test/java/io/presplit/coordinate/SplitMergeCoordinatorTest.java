@@ -113,6 +113,69 @@ class SplitMergeCoordinatorTest {
         }
     }
 
+    /** Guards the replay's fairness rule: a delayed decision changes nothing until its delay has passed. */
+    @Test
+    void shouldCarryOutADecisionOnlyAfterItsDelayWhenDelayed() {
+        try (CoordinatorLog log = CoordinatorLog.open(dir.resolve("coordinator.log"))) {
+            final SplitMergeCoordinator coordinator = coordinator(log);
+            coordinator.recover();
+            coordinator.decisionDelayTicks(1);
+            coordinator.onSplit(0, 1L << 40);
+
+            assertThat(coordinator.applyDue()).isZero();
+            assertThat(table.liveCount()).isEqualTo(1);
+            assertThat(coordinator.pendingDecisions()).isEqualTo(1);
+
+            nextTick();
+            assertThat(coordinator.applyDue()).isEqualTo(1);
+            assertThat(table.liveCount()).isEqualTo(2);
+            assertThat(store.calls).containsExactly("prepare 0", "commit 0");
+        }
+    }
+
+    /** Guards the thrash count: merging the two children of a recent split undoes it and counts once. */
+    @Test
+    void shouldCountThrashWhenAMergeUndoesARecentSplit() {
+        try (CoordinatorLog log = CoordinatorLog.open(dir.resolve("coordinator.log"))) {
+            final SplitMergeCoordinator coordinator = coordinator(log);
+            coordinator.recover();
+            coordinator.thrashWindowTicks(4);
+            coordinator.onSplit(0, 1L << 40);
+            nextTick();
+            nextTick();
+            coordinator.onMerge(table.liveSlot(0), table.liveSlot(1));
+
+            assertThat(coordinator.mergesCommitted()).isEqualTo(1);
+            assertThat(coordinator.thrash()).isEqualTo(1);
+        }
+    }
+
+    /** Guards against counting ordinary life as thrash: a merge long after the split is not thrash. */
+    @Test
+    void shouldNotCountThrashWhenTheMergeComesAfterTheWindow() {
+        try (CoordinatorLog log = CoordinatorLog.open(dir.resolve("coordinator.log"))) {
+            final SplitMergeCoordinator coordinator = coordinator(log);
+            coordinator.recover();
+            coordinator.thrashWindowTicks(2);
+            coordinator.onSplit(0, 1L << 40);
+            for (int t = 0; t < 3; t++) {
+                nextTick();
+            }
+            coordinator.onMerge(table.liveSlot(0), table.liveSlot(1));
+
+            assertThat(coordinator.mergesCommitted()).isEqualTo(1);
+            assertThat(coordinator.thrash()).isZero();
+        }
+    }
+
+    private void nextTick() {
+        final long[] buckets = new long[KeySpace.BUCKET_COUNT];
+        for (int slot = 0; slot < table.highWaterSlot(); slot++) {
+            history.writeRow(slot, 10, 10, 0, buckets);
+        }
+        history.completeTick();
+    }
+
     private SplitMergeCoordinator coordinator(final CoordinatorLog log) {
         final long[] tick = new long[KeySpace.BUCKET_COUNT];
         history.writeRow(0, 10, 10, 0, tick);
