@@ -117,7 +117,7 @@ public final class SplitMergeCoordinator implements DecisionHandler {
     @Override
     public void onSplit(final int slot, final long splitKey) {
         if (decisionDelayTicks == 0) {
-            split(slot, splitKey);
+            splitNow(slot, splitKey);
         } else {
             pending.addLast(new PendingDecision(history.tickCount() + decisionDelayTicks, true, slot, -1, splitKey));
         }
@@ -126,7 +126,7 @@ public final class SplitMergeCoordinator implements DecisionHandler {
     @Override
     public void onMerge(final int lowerSlot, final int upperSlot) {
         if (decisionDelayTicks == 0) {
-            merge(lowerSlot, upperSlot);
+            mergeNow(lowerSlot, upperSlot);
         } else {
             pending.addLast(new PendingDecision(history.tickCount() + decisionDelayTicks, false, lowerSlot, upperSlot,
                 -1));
@@ -144,9 +144,9 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         while (!pending.isEmpty() && pending.peekFirst().dueTick() <= tick) {
             final PendingDecision decision = pending.pollFirst();
             if (decision.isSplit()) {
-                split(decision.slot(), decision.splitKey());
+                splitNow(decision.slot(), decision.splitKey());
             } else {
-                merge(decision.slot(), decision.otherSlot());
+                mergeNow(decision.slot(), decision.otherSlot());
             }
             applied++;
         }
@@ -158,12 +158,24 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         return pending.size();
     }
 
+    /**
+     * Forgets how the live partitions were born, so that the changes made so far (an initial layout, say) never
+     * count as thrash. Cold path.
+     */
+    public void forgetBirths() {
+        births.clear();
+    }
+
     /** Splits undone by a merge, or merges undone by a split, within the thrash window. */
     public long thrash() {
         return thrash;
     }
 
-    private void split(final int slot, final long splitKey) {
+    /**
+     * Splits the partition in {@code slot} at {@code splitKey} now, whatever the delay: the admin path, and where
+     * delayed decisions end up. Does nothing if the slot is no longer live; an abort or failure is counted.
+     */
+    public void splitNow(final int slot, final long splitKey) {
         if (!partitions.isLive(slot)) {
             return;
         }
@@ -209,7 +221,11 @@ public final class SplitMergeCoordinator implements DecisionHandler {
             parentId, splitKey, txn.firstChildId(), txn.secondChildId(), lowerShare);
     }
 
-    private void merge(final int lowerSlot, final int upperSlot) {
+    /**
+     * Merges the adjacent partitions in {@code lowerSlot} and {@code upperSlot} now, whatever the delay. Does
+     * nothing if they are no longer live and adjacent; an abort or failure is counted.
+     */
+    public void mergeNow(final int lowerSlot, final int upperSlot) {
         if (!partitions.isLive(lowerSlot) || !partitions.isLive(upperSlot)
             || partitions.keyHi(lowerSlot) + 1 != partitions.keyLo(upperSlot)) {
             return;

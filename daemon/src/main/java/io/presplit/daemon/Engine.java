@@ -63,6 +63,8 @@ public final class Engine implements AutoCloseable {
         this.adjustment = new PartitionAdjustmentEngine(partitions, config.policy());
         this.coordinator = new SplitMergeCoordinator(coordinatorLog, store, partitions, history, clock,
             () -> adjustment.policy().cooldownNs());
+        coordinator.decisionDelayTicks(config.decisionDelayTicks());
+        coordinator.thrashWindowTicks(config.thrashWindowTicks());
         this.profiler = new ProfilerAgent(recorder, history, clock, config.tickNs(), partitions::highWaterSlot);
         this.control = new ControlAgent(history, partitions, forecaster, forecasts, adjustment, config.capacity(),
             decisions, coordinator, clock, config.isAdjusting());

@@ -18,6 +18,8 @@ import java.nio.file.Path;
  * @param capacity       capacity per partition.
  * @param policy         thresholds and limits of the adjustment engine.
  * @param isAdjusting    {@code false} measures only (a static partitioning).
+ * @param decisionDelayTicks ticks between a decision and its effect (0 = at once).
+ * @param thrashWindowTicks  a split and a merge undoing each other within this many ticks count as thrash.
  */
 public record EngineConfig(
     Path dataDir,
@@ -28,5 +30,7 @@ public record EngineConfig(
     int horizonTicks,
     CapacityPlan capacity,
     AdjustmentPolicy policy,
-    boolean isAdjusting) {
+    boolean isAdjusting,
+    int decisionDelayTicks,
+    int thrashWindowTicks) {
 }

@@ -1,72 +1,97 @@
 package io.presplit.daemon;
 
 import io.presplit.daemon.replay.Policy;
+import io.presplit.daemon.replay.PolicyComparison;
 import io.presplit.daemon.replay.ReplayReport;
 import io.presplit.daemon.replay.ReplayResult;
+import io.presplit.daemon.replay.ReplaySettings;
+import io.presplit.daemon.replay.TraceReader;
 import io.presplit.daemon.replay.WideTrace;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.InputStream;
-import java.nio.file.Files;
+import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code presplit replay}: a recorded trace through the real engine under several policies. */
+/** {@code presplit replay}: recorded traces through the real engine under several policies. */
 @Command(name = "replay", mixinStandardHelpOptions = true,
-    description = "Replay a keyed load trace (wide CSV: timestamp_utc,key1,key2,...) through the real engine "
-        + "under several policies and print what each did.")
+    description = "Replay a keyed load trace through the real engine under several policies and print what each "
+        + "did. Formats: wide CSV (timestamp,key1,key2,...), long CSV (timestamp,key,value), or several "
+        + "single-series files (timestamp,value; each file one key). Blank cells are missing data: a key's last "
+        + "value carries over gaps inside its life; before its first and after its last sample it has no load.")
 final class ReplayCommand implements Callable<Integer> {
-    @Option(names = "--trace", required = true, description = "The trace file.")
-    Path trace;
+    @Option(names = "--trace", required = true, arity = "1..*", description = "The trace file(s).")
+    List<Path> traces;
 
     @Option(names = "--policies", split = ",", description = "Policies to compare (default: all): "
-        + "static, reactive, predictive-snaive, predictive-lstm.")
+        + "static, reactive, predictive-snaive, predictive-lstm, oracle.")
     List<String> policies;
+
+    @Option(names = "--capacity", defaultValue = "0", description = "Capacity of one partition per tick, in the "
+        + "trace's unit (default: mean total load / (initial partitions x 0.5)).")
+    double capacity;
+
+    @Option(names = "--initial-partitions", defaultValue = "0",
+        description = "Partitions at the start, equal key ranges (default: 4).")
+    int initialPartitions;
+
+    @Option(names = "--tick-seconds", defaultValue = "0",
+        description = "The tick; default: the most common spacing of the trace's timestamps.")
+    long tickSeconds;
+
+    @Option(names = "--zipf-keys", defaultValue = "0",
+        description = "Spread the trace's total over this many keys with Zipf weights (for single-series traces).")
+    int zipfKeys;
+
+    @Option(names = "--zipf-exponent", defaultValue = "1.1", description = "Zipf exponent (default: 1.1).")
+    double zipfExponent;
+
+    @Option(names = "--zipf-seed", defaultValue = "1", description = "Seed of the Zipf key order (default: 1).")
+    long zipfSeed;
+
+    @Option(names = "--sweep", description = "Run every policy at split thresholds 0.5, 0.6, 0.7, 0.8, 0.9 "
+        + "(merge threshold 0.375 x split): the cost frontier.")
+    boolean isSweep;
+
+    @Option(names = "--format", defaultValue = "table", description = "table or json (one object per line).")
+    String format;
 
     @Option(names = "--data-dir", description = "Where the stores go (default: a temporary folder, deleted).")
     Path dataDir;
 
-    @Option(names = "--points-per-unit", defaultValue = "0.01",
-        description = "Points written per unit of trace load per tick (default: ${DEFAULT-VALUE}).")
-    double pointsPerUnit;
-
-    @Option(names = "--capacity", defaultValue = "2000",
-        description = "Capacity of one partition, in points per tick (default: ${DEFAULT-VALUE}).")
-    double capacity;
-
-    @Option(names = "--horizon", defaultValue = "6",
-        description = "Forecast horizon of the predictive policies, in ticks (default: ${DEFAULT-VALUE}).")
-    int horizon;
-
     @Override
     public Integer call() throws Exception {
-        if (!Files.isRegularFile(trace)) {
-            throw new IllegalArgumentException("trace file not found [trace=" + trace + "]");
+        if (!"table".equals(format) && !"json".equals(format)) {
+            throw new IllegalArgumentException("unknown format [format=" + format + ", known=table,json]");
         }
-        final WideTrace wide;
-        try (InputStream in = Files.newInputStream(trace)) {
-            wide = WideTrace.read(in, trace.toString());
+        WideTrace trace = TraceReader.read(traces, tickSeconds);
+        if (zipfKeys > 0) {
+            trace = TraceReader.zipfKeys(trace, zipfKeys, zipfExponent, zipfSeed);
         }
-        final List<ReplayResult> results = DemoCommand.runPolicies(wide, parsePolicies(policies), pointsPerUnit,
-            capacity, horizon, dataDir, System.out);
-        ReplayReport.print(results, capacity, System.out);
-        return 0;
-    }
-
-    static List<Policy> parsePolicies(final List<String> names) {
-        if (names == null || names.isEmpty()) {
-            return List.of(Policy.values());
-        }
-        return names.stream().map(name -> {
-            for (final Policy policy : Policy.values()) {
-                if (policy.label().equals(name)) {
-                    return policy;
-                }
+        final ReplaySettings settings = ReplaySettings.derive(trace, initialPartitions, capacity);
+        final List<ReplaySettings> settingsList = new ArrayList<>();
+        if (isSweep) {
+            for (final double threshold : new double[] {0.5, 0.6, 0.7, 0.8, 0.9}) {
+                settingsList.add(settings.withSplitThreshold(threshold));
             }
-            throw new IllegalArgumentException("unknown policy [policy=" + name
-                + ", known=static,reactive,predictive-snaive,predictive-lstm]");
-        }).toList();
+        } else {
+            settingsList.add(settings);
+        }
+        final List<Policy> chosen = policies == null || policies.isEmpty()
+            ? List.of(Policy.values()) : policies.stream().map(Policy::byLabel).toList();
+        final PrintStream progress = "json".equals(format) ? System.err : System.out;
+        progress.printf(Locale.ROOT, "trace: %d keys, %d ticks of %d s%n", trace.keys().size(), trace.tickCount(),
+            trace.tickNs() / 1_000_000_000L);
+        final List<ReplayResult> results = PolicyComparison.run(trace, chosen, settingsList, dataDir, progress);
+        if ("json".equals(format)) {
+            ReplayReport.json(results, System.out);
+        } else {
+            ReplayReport.table(results, settings, System.out);
+        }
+        return 0;
     }
 }

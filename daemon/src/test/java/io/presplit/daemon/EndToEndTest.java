@@ -41,7 +41,7 @@ class EndToEndTest {
     void shouldSplitBeforeLoadCrossesCapacityAndReadEveryPointBack() throws Exception {
         final long startNs = 1_700_000_000L * 1_000_000_000L;
         final EngineConfig config = new EngineConfig(dir, 256, 1, 24 * 7, HOUR_NS, 6, new CapacityPlan(CAPACITY),
-            new AdjustmentPolicy(0.8, 0.2, 6, 2 * HOUR_NS, 64, 0.9), true);
+            new AdjustmentPolicy(0.8, 0.2, 6, 2 * HOUR_NS, 64, 0.9), true, 1, 24);
         final Map<String, List<long[]>> written = new HashMap<>();
         int firstSplitTick = -1;
         double loadWhenFirstSplit = 0;

@@ -9,7 +9,9 @@ public enum Policy {
     /** Split or merge ahead of the predicted peak over the horizon, forecast by seasonal naive (daily season). */
     PREDICTIVE_SNAIVE("predictive-snaive"),
     /** Same, forecast by the bundled LSTM served by ONNX Runtime. */
-    PREDICTIVE_LSTM("predictive-lstm");
+    PREDICTIVE_LSTM("predictive-lstm"),
+    /** The same engine fed the trace's true future load: the lower bound, not a policy one could run. */
+    ORACLE("oracle");
 
     private final String label;
 
@@ -20,5 +22,16 @@ public enum Policy {
     /** The name shown in reports and accepted on the command line. */
     public String label() {
         return label;
+    }
+
+    /** The policy named {@code label}. */
+    public static Policy byLabel(final String label) {
+        for (final Policy policy : values()) {
+            if (policy.label.equals(label)) {
+                return policy;
+            }
+        }
+        throw new IllegalArgumentException("unknown policy [policy=" + label
+            + ", known=static,reactive,predictive-snaive,predictive-lstm,oracle]");
     }
 }

@@ -5,12 +5,16 @@ package io.presplit.daemon.replay;
  *
  * @param policy                  the policy.
  * @param forecaster              the forecaster's name.
+ * @param splitThreshold          the split threshold used (share of capacity).
  * @param ticks                   ticks replayed.
  * @param partitionTicks          sum over ticks of live partitions: the cost.
  * @param saturatedPartitionTicks partition-ticks whose measured load exceeded capacity.
- * @param worstUtilization        the highest measured load / capacity of any partition in any tick.
- * @param splits                  splits committed.
+ * @param worstOverload           the highest measured load / capacity of any partition in any tick.
+ * @param splits                  splits committed during the replay (the initial partitioning not counted).
  * @param merges                  merges committed.
+ * @param thrash                  splits undone by a merge, or merges by a split, within the thrash window.
+ * @param movedBytes              bytes moved between partitions: 0, because a split or merge hands sealed segments
+ *                                over without copying (compaction, which would move them later, is not built).
  * @param aborts                  transactions aborted.
  * @param hotKeyHolds             times a partition over threshold was held because of a hot key.
  * @param maxPartitions           the most live partitions at once.
@@ -21,12 +25,15 @@ package io.presplit.daemon.replay;
 public record ReplayResult(
     Policy policy,
     String forecaster,
+    double splitThreshold,
     int ticks,
     long partitionTicks,
     long saturatedPartitionTicks,
-    double worstUtilization,
+    double worstOverload,
     long splits,
     long merges,
+    long thrash,
+    long movedBytes,
     long aborts,
     long hotKeyHolds,
     int maxPartitions,

@@ -1,12 +1,12 @@
 package io.presplit.daemon.replay;
 
-import io.presplit.adjust.AdjustmentPolicy;
 import io.presplit.adjust.HoldReason;
 import io.presplit.adjust.PartitionTable;
-import io.presplit.capacity.CapacityPlan;
+import io.presplit.coordinate.SplitMergeCoordinator;
 import io.presplit.daemon.Engine;
 import io.presplit.daemon.EngineConfig;
 import io.presplit.forecast.Forecaster;
+import io.presplit.keyspace.KeySpace;
 import io.presplit.profile.LoadHistory;
 import io.presplit.profile.Resource;
 import io.presplit.storage.PartitionWriter;
@@ -18,54 +18,51 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Replays a keyed load trace through the real engine on a virtual clock: every tick, each key writes points to
  * the store at a rate proportional to its load in the trace; the profiler, forecaster, adjustment engine and
- * coordinator run as they would live, and the replay measures each partition's load against capacity.
+ * coordinator run as they would live, and the replay measures each partition's load against capacity during the
+ * tick, before any decision changes the partitions.
  * <p>
- * Cold path: this is an evaluation tool; it allocates freely outside the engine.
+ * Every policy shares the engine, capacity, thresholds, cooldown, decision delay, split-point logic and limits;
+ * only the forecast differs (the static policy makes no decisions). Cold path: an evaluation tool.
  */
 public final class TraceReplay {
-    /**
-     * The replay's knobs.
-     *
-     * @param pointsPerLoadUnit  points written per unit of trace load per tick.
-     * @param capacity           capacity of one partition.
-     * @param horizonTicks       the forecast horizon of the predictive policies.
-     * @param policy             thresholds and limits.
-     * @param slotCapacity       load slots.
-     */
-    public record Settings(
-        double pointsPerLoadUnit, CapacityPlan capacity, int horizonTicks, AdjustmentPolicy policy, int slotCapacity) {
-    }
-
     private TraceReplay() {
     }
 
     /**
      * Runs {@code policy} over {@code trace} with a fresh store in {@code dataDir}.
      *
-     * @param forecaster the forecaster the policy uses; closed by the replay.
+     * @param forecaster the policy's forecaster; closed by the replay. An {@link OracleForecaster} is bound to the
+     *                   engine's partition table.
+     * @param observer   sees each tick's measured state (progress, pictures); may be {@link TickObserver#NONE}.
      */
     public static ReplayResult run(
-        final WideTrace trace, final Policy policy, final Forecaster forecaster, final Settings settings,
-        final Path dataDir) throws IOException {
+        final WideTrace trace, final Policy policy, final Forecaster forecaster, final ReplaySettings settings,
+        final Path dataDir, final TickObserver observer) throws IOException {
         final long startedMs = System.currentTimeMillis();
         final int horizon = policy == Policy.REACTIVE ? 1 : settings.horizonTicks();
-        final EngineConfig config = new EngineConfig(dataDir, settings.slotCapacity(), 1,
-            Math.max(2 * 24 * 7, horizon + 1), trace.tickNs(), horizon, settings.capacity(), settings.policy(),
-            policy != Policy.STATIC);
-        final double capacityPoints = settings.capacity().ingestPointsPerTick();
+        final int ticksRetained = Math.max(2 * settings.seasonTicks(), Math.max(24 * 7, horizon + 1));
+        final EngineConfig config = new EngineConfig(dataDir, settings.slotCapacity(), 1, ticksRetained,
+            trace.tickNs(), horizon, settings.capacity(), settings.policy(trace.tickNs()), policy != Policy.STATIC,
+            settings.decisionDelayTicks(), settings.seasonTicks());
+        final double capacityPoints = settings.capacityPoints();
         try (Engine engine = Engine.open(config, forecaster, trace.startNs())) {
+            if (forecaster instanceof OracleForecaster oracle) {
+                oracle.bind(engine.partitions());
+            }
+            partitionEvenly(engine, settings.initialPartitions(), trace.startNs());
+            final SplitMergeCoordinator coordinator = engine.coordinator();
+            final long initialSplits = coordinator.splitsCommitted();
             final PartitionWriter writer = engine.openWriter();
             final LoadHistory history = engine.history();
             final PartitionTable partitions = engine.partitions();
             final Measurement measurement = new Measurement();
-            final Runnable onTick = () -> measurement.observe(history, partitions, capacityPoints);
             final double[] carry = new double[trace.keys().size()];
             long written = 0;
             for (int t = 0; t < trace.tickCount(); t++) {
                 final long tickStartNs = trace.startNs() + t * trace.tickNs();
                 final double[] loads = trace.loads()[t];
                 for (int k = 0; k < loads.length; k++) {
-                    final double wanted = carry[k] + loads[k] * settings.pointsPerLoadUnit();
+                    final double wanted = carry[k] + loads[k] * settings.pointsPerUnit();
                     final int points = (int) wanted;
                     carry[k] = wanted - points;
                     final String key = trace.keys().get(k);
@@ -74,23 +71,64 @@ public final class TraceReplay {
                     }
                     written += points;
                 }
-                engine.advanceTo(tickStartNs + trace.tickNs(), onTick);
+                final int tick = t;
+                engine.advanceTo(tickStartNs + trace.tickNs(), () -> {
+                    measurement.observe(history, partitions, capacityPoints);
+                    observer.onTick(tick, engine);
+                });
             }
             final AtomicLong readBack = new AtomicLong();
             engine.store().scan((partitionId, record) -> readBack.incrementAndGet());
-            return new ReplayResult(policy, policy == Policy.STATIC ? "-" : forecaster.name(), trace.tickCount(),
-                measurement.partitionTicks, measurement.saturated, measurement.worstUtilization,
-                engine.coordinator().splitsCommitted(), engine.coordinator().mergesCommitted(),
-                engine.coordinator().aborts(), engine.adjustment().holdCount(HoldReason.HOT_KEY),
-                measurement.maxPartitions, written, readBack.get(), System.currentTimeMillis() - startedMs);
+            return new ReplayResult(policy, policy == Policy.STATIC ? "-" : forecaster.name(),
+                settings.splitThreshold(), trace.tickCount(), measurement.partitionTicks, measurement.saturated,
+                measurement.worstOverload, coordinator.splitsCommitted() - initialSplits,
+                coordinator.mergesCommitted(), coordinator.thrash(), 0, coordinator.aborts(),
+                engine.adjustment().holdCount(HoldReason.HOT_KEY), measurement.maxPartitions, written,
+                readBack.get(), System.currentTimeMillis() - startedMs);
         }
+    }
+
+    /** Sees the engine after each tick is measured, before decisions are made. */
+    @FunctionalInterface
+    public interface TickObserver {
+        /** Observes nothing. */
+        TickObserver NONE = (tick, engine) -> {
+        };
+
+        /** Called once per tick on the replay thread. */
+        void onTick(int tick, Engine engine);
+    }
+
+    /** Splits the whole key space into {@code count} equal ranges through the coordinator. */
+    private static void partitionEvenly(final Engine engine, final int count, final long nowNs) {
+        final long width = KeySpace.MAX_KEY / count;
+        final PartitionTable partitions = engine.partitions();
+        for (int i = 1; i < count; i++) {
+            final long splitKey = i * width;
+            for (int p = 0; p < partitions.liveCount(); p++) {
+                final int slot = partitions.liveSlot(p);
+                if (partitions.keyLo(slot) < splitKey && splitKey <= partitions.keyHi(slot)) {
+                    engine.coordinator().splitNow(slot, splitKey);
+                    break;
+                }
+            }
+        }
+        if (partitions.liveCount() != count) {
+            throw new IllegalStateException("initial partitioning failed [expected=" + count + ", live="
+                + partitions.liveCount() + "]");
+        }
+        // The initial layout is not a decision: no cooldown, and no thrash if the engine later undoes it.
+        for (int p = 0; p < partitions.liveCount(); p++) {
+            partitions.cooldownUntilNs(partitions.liveSlot(p), nowNs);
+        }
+        engine.coordinator().forgetBirths();
     }
 
     /** Per-tick measurement of the partitions as they were during the tick. */
     private static final class Measurement {
         long partitionTicks;
         long saturated;
-        double worstUtilization;
+        double worstOverload;
         int maxPartitions;
 
         void observe(final LoadHistory history, final PartitionTable partitions, final double capacityPoints) {
@@ -100,7 +138,7 @@ public final class TraceReplay {
             for (int i = 0; i < live; i++) {
                 final double utilization =
                     history.value(Resource.INGEST_POINTS, partitions.liveSlot(i), 0) / capacityPoints;
-                worstUtilization = Math.max(worstUtilization, utilization);
+                worstOverload = Math.max(worstOverload, utilization);
                 if (utilization > 1.0) {
                     saturated++;
                 }

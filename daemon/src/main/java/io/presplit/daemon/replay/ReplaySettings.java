@@ -1,0 +1,112 @@
+package io.presplit.daemon.replay;
+
+import io.presplit.adjust.AdjustmentPolicy;
+import io.presplit.capacity.CapacityPlan;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Everything a replay needs besides the trace and the policy. One set of defaults for every trace, derived from
+ * the trace's own scale so that no trace is tuned by hand:
+ * <ul>
+ *   <li>points: the trace is scaled so that the mean tick writes {@value #DEFAULT_POINTS_PER_TICK} points;</li>
+ *   <li>capacity: at the mean load, the initial partitions run at {@value #DEFAULT_MEAN_UTILIZATION} of capacity,
+ *       i.e. {@code capacity = meanTotal / (initialPartitions * 0.5)}; peaks above twice the mean saturate a
+ *       static partitioning;</li>
+ *   <li>initial partitions: {@value #DEFAULT_INITIAL_PARTITIONS}, equal key ranges;</li>
+ *   <li>split above 80 % of capacity, merge below 30 % (forecast and the measured last 6 ticks), cooldown 2 ticks,
+ *       decisions take effect 1 tick after they are made, horizon 6 ticks (at least delay + cooldown + 2, so the
+ *       oracle can act before a surge), season one day, thrash window one season.</li>
+ * </ul>
+ *
+ * @param initialPartitions   partitions at the start, equal key ranges.
+ * @param pointsPerUnit       points written per unit of trace load per tick.
+ * @param capacityPoints      capacity of a partition, in points per tick.
+ * @param horizonTicks        forecast horizon of the predictive policies and the oracle.
+ * @param decisionDelayTicks  ticks between a decision and its effect.
+ * @param splitThreshold      split above capacity times this.
+ * @param mergeThreshold      merge below capacity times this.
+ * @param mergeWindowTicks    measured window that must also be low before a merge.
+ * @param cooldownTicks       ticks a changed partition waits before the next change.
+ * @param maxPartitions       the most live partitions.
+ * @param seasonTicks         ticks per day (the seasonal naive season).
+ * @param slotCapacity        load slots.
+ */
+public record ReplaySettings(
+    int initialPartitions,
+    double pointsPerUnit,
+    double capacityPoints,
+    int horizonTicks,
+    int decisionDelayTicks,
+    double splitThreshold,
+    double mergeThreshold,
+    int mergeWindowTicks,
+    int cooldownTicks,
+    int maxPartitions,
+    int seasonTicks,
+    int slotCapacity) {
+
+    /** Default points per tick, on average. */
+    public static final double DEFAULT_POINTS_PER_TICK = 2000;
+    /** Default utilization of the initial partitions at the mean load. */
+    public static final double DEFAULT_MEAN_UTILIZATION = 0.5;
+    /** Default number of initial partitions. */
+    public static final int DEFAULT_INITIAL_PARTITIONS = 4;
+    /** Merge threshold as a share of the split threshold (0.3 / 0.8), kept when a sweep moves the split one. */
+    public static final double MERGE_TO_SPLIT = 0.375;
+
+    /** Checks the settings. */
+    public ReplaySettings {
+        if (initialPartitions < 1 || initialPartitions > maxPartitions || !(pointsPerUnit > 0)
+            || !(capacityPoints > 0) || horizonTicks < 1 || decisionDelayTicks < 0 || cooldownTicks < 0
+            || seasonTicks < 1 || slotCapacity < 2 * maxPartitions) {
+            throw new IllegalArgumentException("invalid replay settings [initialPartitions=" + initialPartitions
+                + ", pointsPerUnit=" + pointsPerUnit + ", capacityPoints=" + capacityPoints + ", horizonTicks="
+                + horizonTicks + ", decisionDelayTicks=" + decisionDelayTicks + ", cooldownTicks=" + cooldownTicks
+                + ", maxPartitions=" + maxPartitions + ", slotCapacity=" + slotCapacity + "]");
+        }
+    }
+
+    /**
+     * The defaults for {@code trace}.
+     *
+     * @param initialPartitions initial partitions, or 0 for the default.
+     * @param capacityUnits     capacity in the trace's unit, or 0 to derive it.
+     */
+    public static ReplaySettings derive(final WideTrace trace, final int initialPartitions,
+        final double capacityUnits) {
+        final int partitions = initialPartitions > 0 ? initialPartitions : DEFAULT_INITIAL_PARTITIONS;
+        final double meanTotal = trace.meanTotal();
+        if (!(meanTotal > 0)) {
+            throw new IllegalArgumentException("trace carries no load [keys=" + trace.keys().size() + "]");
+        }
+        final double pointsPerUnit = DEFAULT_POINTS_PER_TICK / meanTotal;
+        final double capacity = capacityUnits > 0 ? capacityUnits : meanTotal / (partitions * DEFAULT_MEAN_UTILIZATION);
+        final int season = (int) Math.max(1, TimeUnit.DAYS.toNanos(1) / trace.tickNs());
+        return new ReplaySettings(partitions, pointsPerUnit, capacity * pointsPerUnit, 6, 1, 0.8, 0.3, 6, 2, 256,
+            season, 4096);
+    }
+
+    /** The same settings with another split threshold, the merge threshold keeping its ratio. */
+    public ReplaySettings withSplitThreshold(final double threshold) {
+        return new ReplaySettings(initialPartitions, pointsPerUnit, capacityPoints, horizonTicks, decisionDelayTicks,
+            threshold, threshold * MERGE_TO_SPLIT, mergeWindowTicks, cooldownTicks, maxPartitions, seasonTicks,
+            slotCapacity);
+    }
+
+    /** Capacity in the trace's unit. */
+    public double capacityUnits() {
+        return capacityPoints / pointsPerUnit;
+    }
+
+    /** The capacity plan. */
+    public CapacityPlan capacity() {
+        return new CapacityPlan(capacityPoints);
+    }
+
+    /** The adjustment policy for ticks of {@code tickNs}. */
+    public AdjustmentPolicy policy(final long tickNs) {
+        return new AdjustmentPolicy(splitThreshold, mergeThreshold, mergeWindowTicks, cooldownTicks * tickNs,
+            maxPartitions, 0.9);
+    }
+}
