@@ -1,0 +1,140 @@
+package io.presplit.daemon.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.presplit.adjust.PartitionTable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+class TraceReplayTest {
+    private static final long HOUR_NS = TimeUnit.HOURS.toNanos(1);
+    private static final int KEYS = 40;
+    private static final int TICKS = 96;
+    private static final int CUT = 60;
+
+    @TempDir
+    Path dir;
+
+    /**
+     * Guards the fairness of the comparison: a predictive policy may use only what was known when it decided.
+     * Replacing the trace's future after tick {@code CUT} (here by a surge) must leave every partition layout up to
+     * tick {@code CUT + 2} unchanged: a decision made when tick t closes shapes the layout from tick t + 2 on.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldDecideIdenticallyUpToTheCutWhenOnlyTheFutureChanges() throws Exception {
+        final long seed = System.nanoTime();
+        System.out.println("TraceReplayTest seed=" + seed);
+        final WideTrace original = diurnal(new Random(1));
+        final double[][] changed = new double[TICKS][];
+        final Random other = new Random(seed);
+        for (int t = 0; t < TICKS; t++) {
+            changed[t] = original.loads()[t].clone();
+            if (t > CUT) {
+                for (int k = 0; k < KEYS; k++) {
+                    changed[t][k] = changed[t][k] * (4 + other.nextDouble() * 4);
+                }
+            }
+        }
+        final WideTrace altered = new WideTrace(original.keys(), original.startNs(), original.tickNs(), changed);
+        final ReplaySettings settings = ReplaySettings.derive(original, 2, 0);
+        for (final Policy policy : List.of(Policy.REACTIVE, Policy.PREDICTIVE_SNAIVE, Policy.PREDICTIVE_LSTM)) {
+            final List<String> first = layouts(original, policy, settings, dir.resolve(policy.label() + "-a"));
+            final List<String> second = layouts(altered, policy, settings, dir.resolve(policy.label() + "-b"));
+            assertThat(second.subList(0, CUT + 3)).as(policy.label()).isEqualTo(first.subList(0, CUT + 3));
+            assertThat(first).as("%s changed the layout at least once", policy.label())
+                .anySatisfy(layout -> assertThat(layout).isNotEqualTo(first.get(0)));
+        }
+    }
+
+    /** Guards the oracle's meaning: with the true future it saturates no more than the reactive policy. */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldSaturateLeastWhenTheForecastIsTheTrueFuture() throws Exception {
+        final WideTrace trace = diurnal(new Random(2));
+        final ReplaySettings settings = ReplaySettings.derive(trace, 2, 0);
+        final List<ReplayResult> results = PolicyComparison.run(trace,
+            List.of(Policy.STATIC, Policy.REACTIVE, Policy.ORACLE), List.of(settings), dir, System.out);
+        assertThat(results.get(0).saturatedPartitionTicks()).as("the trace saturates a static layout")
+            .isPositive();
+        assertThat(results.get(2).saturatedPartitionTicks())
+            .isLessThanOrEqualTo(results.get(1).saturatedPartitionTicks());
+        for (final ReplayResult result : results) {
+            assertThat(result.pointsReadBack()).isEqualTo(result.pointsWritten());
+        }
+    }
+
+    /** Guards the trace formats and the gap rule: inside a key's life a blank carries the last value. */
+    @Test
+    void shouldCarryLastValueOverGapsAndNothingOutsideAKeysLife() throws Exception {
+        final String csv = "timestamp_utc,a,b\n"
+            + "2020-01-01 00:00:00,1,\n"
+            + "2020-01-01 01:00:00,,5\n"
+            + "2020-01-01 02:00:00,3,\n"
+            + "2020-01-01 03:00:00,,7\n";
+        final WideTrace trace = TraceReader.read(new ByteArrayInputStream(csv.getBytes(StandardCharsets.UTF_8)),
+            "test.csv", "x", 0);
+        assertThat(trace.tickNs()).isEqualTo(HOUR_NS);
+        assertThat(trace.loads()).isDeepEqualTo(new double[][] {{1, 0}, {1, 5}, {3, 5}, {0, 7}});
+    }
+
+    /** Guards the long layout and a clear error naming the line of a bad value. */
+    @Test
+    void shouldReadLongLayoutAndRejectBadValuesByLine() throws Exception {
+        final String csv = "timestamp,key,value\n1700000000,a,2\n1700000060,b,3\n1700000120,a,4\n";
+        final WideTrace trace = TraceReader.read(new ByteArrayInputStream(csv.getBytes(StandardCharsets.UTF_8)),
+            "long.csv", "x", 0);
+        assertThat(trace.keys()).containsExactly("a", "b");
+        assertThat(trace.loads()).isDeepEqualTo(new double[][] {{2, 0}, {2, 3}, {4, 0}});
+
+        final String bad = "timestamp,key,value\n1700000000,a,2\n1700000060,b,-3\n";
+        assertThatThrownBy(() -> TraceReader.read(new ByteArrayInputStream(bad.getBytes(StandardCharsets.UTF_8)),
+            "bad.csv", "x", 0)).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("line=3").hasMessageContaining("bad.csv");
+    }
+
+    private static List<String> layouts(final WideTrace trace, final Policy policy, final ReplaySettings settings,
+        final Path dataDir) throws Exception {
+        final List<String> layouts = new ArrayList<>();
+        TraceReplay.run(trace, policy, PolicyComparison.forecasterFor(policy, trace, settings), settings, dataDir,
+            (tick, engine) -> {
+                final PartitionTable partitions = engine.partitions();
+                final StringBuilder layout = new StringBuilder();
+                for (int i = 0; i < partitions.liveCount(); i++) {
+                    layout.append(partitions.keyLo(partitions.liveSlot(i))).append(' ');
+                }
+                layouts.add(layout.toString());
+            });
+        return layouts;
+    }
+
+    /** Keys with a daily cycle of different phases and amplitudes, growing over four days. */
+    private static WideTrace diurnal(final Random random) {
+        final List<String> keys = new ArrayList<>();
+        final double[] amplitude = new double[KEYS];
+        final double[] phase = new double[KEYS];
+        for (int k = 0; k < KEYS; k++) {
+            keys.add("series-" + k);
+            amplitude[k] = 20 + random.nextDouble() * 200;
+            phase[k] = random.nextInt(6);
+        }
+        final double[][] loads = new double[TICKS][KEYS];
+        for (int t = 0; t < TICKS; t++) {
+            for (int k = 0; k < KEYS; k++) {
+                final double cycle = Math.max(0, Math.sin(2 * Math.PI * (t - phase[k]) / 24));
+                loads[t][k] = amplitude[k] * (0.2 + cycle * (1 + 0.25 * (t / 24)));
+            }
+        }
+        return new WideTrace(keys, 1_700_000_000L * 1_000_000_000L, HOUR_NS, loads);
+    }
+}
