@@ -15,7 +15,9 @@ import io.presplit.profile.Resource;
  *   <li>split when the predicted peak over the horizon exceeds {@code capacity * splitThreshold}, unless it is
  *       cooling down, the partition limit is reached, or its load sits on one key bucket (a hot key). The split
  *       point is the key-bucket boundary that minimises the larger child's load (from the decayed per-bucket
- *       load);</li>
+ *       load). When the peak needs more than two pieces to fit under the split level, one decision cuts the
+ *       partition into up to {@link #MAX_PIECES} pieces of about equal load, instead of one split per
+ *       cooldown;</li>
  *   <li>merge a partition with its upper neighbour when neither is cooling down, both are predicted and were
  *       measured over the recent window below {@code capacity * mergeThreshold}, and their summed prediction
  *       stays below {@code capacity * splitThreshold} over the whole horizon: split early, merge late.</li>
@@ -26,11 +28,14 @@ import io.presplit.profile.Resource;
  * and takes effect at the next step.
  */
 public final class PartitionAdjustmentEngine {
+    /** Most pieces one decision cuts a partition into. */
+    public static final int MAX_PIECES = 4;
     /** {@link #chooseSplitKey} result when no split point relieves the partition. */
     public static final long NO_SPLIT_KEY = -1L;
 
     private final PartitionTable partitions;
     private final long[] holdCounts = new long[HoldReason.VALUES.length];
+    private final long[] splitKeys = new long[MAX_PIECES - 1];
     private volatile AdjustmentPolicy policy;
     private long splitsDecided;
     private long mergesDecided;
@@ -88,17 +93,27 @@ public final class PartitionAdjustmentEngine {
                 } else if (liveCount + pendingSplits >= policy.maxPartitions()) {
                     reason = HoldReason.PARTITION_LIMIT;
                 } else {
-                    final long splitKey = chooseSplitKey(history, slot, policy.minSplitImprovement());
-                    if (splitKey == NO_SPLIT_KEY) {
+                    // As many pieces as the predicted peak needs to fit under the split level, within the limits.
+                    final int wanted = (int) Math.min(MAX_PIECES, Math.ceil(peak / splitLevel));
+                    final int allowed = policy.maxPartitions() - liveCount - pendingSplits + 1;
+                    final int pieces = chooseSplitKeys(history, slot, Math.max(2, Math.min(wanted, allowed)),
+                        policy.minSplitImprovement(), splitKeys);
+                    if (pieces < 2) {
                         reason = HoldReason.HOT_KEY;
-                    } else if (sink.split(slot, splitKey)) {
-                        reason = HoldReason.NONE;
-                        partitions.cooldownUntilNs(slot, nowNs + policy.cooldownNs());
-                        pendingSplits++;
-                        decisions++;
-                        splitsDecided++;
                     } else {
-                        reason = HoldReason.BACKLOG;
+                        int sent = 0;
+                        while (sent < pieces - 1 && sink.split(slot, splitKeys[sent])) {
+                            sent++;
+                        }
+                        if (sent > 0) {
+                            reason = HoldReason.NONE;
+                            partitions.cooldownUntilNs(slot, nowNs + policy.cooldownNs());
+                            pendingSplits += sent;
+                            decisions += sent;
+                            splitsDecided += sent;
+                        } else {
+                            reason = HoldReason.BACKLOG;
+                        }
                     }
                 }
                 partitions.holdReason(slot, reason);
@@ -136,6 +151,54 @@ public final class PartitionAdjustmentEngine {
     /** Times a partition over the split threshold was held back for {@code reason} (NONE counts splits sent). */
     public long holdCount(final HoldReason reason) {
         return holdCounts[reason.ordinal()];
+    }
+
+    /**
+     * Split keys that cut the partition in {@code slot} into up to {@code pieces} parts of about equal bucket load,
+     * in ascending order, into {@code keysOut}. Two pieces use {@link #chooseSplitKey}; more pieces cut where the
+     * running bucket load passes each multiple of {@code total / pieces}, so that each part carries about an equal
+     * share. Allocation-free.
+     *
+     * @return the number of pieces (keys + 1), or 0 when no split relieves the partition (a hot key).
+     */
+    public int chooseSplitKeys(
+        final LoadHistory history, final int slot, final int pieces, final double maxLargerShare,
+        final long[] keysOut) {
+        if (pieces <= 2) {
+            final long key = chooseSplitKey(history, slot, maxLargerShare);
+            if (key == NO_SPLIT_KEY) {
+                return 0;
+            }
+            keysOut[0] = key;
+            return 2;
+        }
+        final long lo = partitions.keyLo(slot);
+        final long hi = partitions.keyHi(slot);
+        final long width = KeySpace.bucketWidth(lo, hi);
+        double total = 0;
+        double largest = 0;
+        for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
+            final double load = history.bucketLoad(slot, b);
+            total += load;
+            largest = Math.max(largest, load);
+        }
+        if (total > 0 && largest > maxLargerShare * total) {
+            return 0;
+        }
+        int keys = 0;
+        double below = 0;
+        for (int boundary = 1; boundary < KeySpace.BUCKET_COUNT && keys < pieces - 1; boundary++) {
+            below += history.bucketLoad(slot, boundary - 1);
+            final double target = total > 0 ? total * (keys + 1) / pieces : 0;
+            final boolean isCut = total > 0
+                ? below >= target
+                : boundary == (keys + 1) * KeySpace.BUCKET_COUNT / pieces;
+            final long key = KeySpace.bucketStart(lo, width, boundary);
+            if (isCut && key > lo && key <= hi) {
+                keysOut[keys++] = key;
+            }
+        }
+        return keys == 0 ? 0 : keys + 1;
     }
 
     /**

@@ -188,6 +188,18 @@ public final class PartitionTable {
         enqueueFree(slot, currentTick);
     }
 
+    /** The live slot whose range holds {@code key}, or {@code -1}. Allocation-free (binary search). */
+    public int slotContaining(final long key) {
+        final int index = insertionIndex(key);
+        if (index < liveCount && keyLos[liveByKey[index]] == key) {
+            return liveByKey[index];
+        }
+        if (index > 0 && keyHis[liveByKey[index - 1]] >= key) {
+            return liveByKey[index - 1];
+        }
+        return -1;
+    }
+
     /** The live slot holding partition {@code partitionId}, or {@code -1}. Cold path. */
     public int slotOf(final long partitionId) {
         for (int i = 0; i < liveCount; i++) {

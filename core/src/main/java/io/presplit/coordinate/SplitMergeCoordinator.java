@@ -47,6 +47,7 @@ public final class SplitMergeCoordinator implements DecisionHandler {
     private int decisionDelayTicks;
     private int thrashWindowTicks = 24;
     private long thrash;
+    private long staleDecisions;
     private long nextTxId;
     private long nextPartitionId;
     private long splitsCommitted;
@@ -166,6 +167,11 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         births.clear();
     }
 
+    /** Decisions dropped because the partitions they named had changed meanwhile. */
+    public long staleDecisions() {
+        return staleDecisions;
+    }
+
     /** Splits undone by a merge, or merges undone by a split, within the thrash window. */
     public long thrash() {
         return thrash;
@@ -175,8 +181,12 @@ public final class SplitMergeCoordinator implements DecisionHandler {
      * Splits the partition in {@code slot} at {@code splitKey} now, whatever the delay: the admin path, and where
      * delayed decisions end up. Does nothing if the slot is no longer live; an abort or failure is counted.
      */
-    public void splitNow(final int slot, final long splitKey) {
-        if (!partitions.isLive(slot)) {
+    public void splitNow(final int decidedSlot, final long splitKey) {
+        // A multi-way split arrives as several keys for one slot: after the first, the key lies in a child.
+        final int slot = partitions.isLive(decidedSlot) && partitions.keyLo(decidedSlot) < splitKey
+            && splitKey <= partitions.keyHi(decidedSlot) ? decidedSlot : partitions.slotContaining(splitKey);
+        if (slot < 0 || partitions.keyLo(slot) >= splitKey) {
+            staleDecisions++;
             return;
         }
         final long tick = history.tickCount();
@@ -228,6 +238,7 @@ public final class SplitMergeCoordinator implements DecisionHandler {
     public void mergeNow(final int lowerSlot, final int upperSlot) {
         if (!partitions.isLive(lowerSlot) || !partitions.isLive(upperSlot)
             || partitions.keyHi(lowerSlot) + 1 != partitions.keyLo(upperSlot)) {
+            staleDecisions++;
             return;
         }
         final long tick = history.tickCount();

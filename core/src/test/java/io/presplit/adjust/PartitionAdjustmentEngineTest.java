@@ -51,6 +51,26 @@ class PartitionAdjustmentEngineTest {
         assertThat(table.cooldownUntilNs(0)).isEqualTo(1000 + COOLDOWN_NS);
     }
 
+    /**
+     * Guards surges: a peak that needs three partitions gets three at once, cut at equal-load boundaries, rather
+     * than one split per cooldown while the load saturates the rest.
+     */
+    @Test
+    void shouldCutIntoSeveralPiecesAtOnceWhenThePeakNeedsThem() {
+        table.add(0, KeySpace.MIN_KEY, KeySpace.MAX_KEY, 0, 0);
+        tick(0, 2000, uniform(125));
+        predict(0, 1500, 2000, 1900, 1800);
+
+        assertThat(engine.step(1000, forecasts, history, CAPACITY, sink)).isEqualTo(2);
+
+        final long width = KeySpace.bucketWidth(KeySpace.MIN_KEY, KeySpace.MAX_KEY);
+        // Peak 2000 over a split level of 800 needs ceil(2.5) = 3 pieces; uniform buckets are cut where the
+        // running load first reaches 1/3 and 2/3 of the total: after buckets 6 and 11.
+        assertThat(sink.decisions).containsExactly("split 0 at " + KeySpace.bucketStart(0, width, 6),
+            "split 0 at " + KeySpace.bucketStart(0, width, 11));
+        assertThat(engine.splitsDecided()).isEqualTo(2);
+    }
+
     /** Guards against thrashing: a partition that changed recently waits out its cooldown, and says so. */
     @Test
     void shouldHoldWithCooldownReasonWhenThePartitionChangedRecently() {

@@ -55,6 +55,23 @@ class SplitMergeCoordinatorTest {
         }
     }
 
+    /** Guards multi-way splits: a second key for the same, now retired, slot splits the child that holds it. */
+    @Test
+    void shouldSplitTheChildHoldingTheKeyWhenASecondKeyArrivesForARetiredSlot() {
+        try (CoordinatorLog log = CoordinatorLog.open(dir.resolve("coordinator.log"))) {
+            final SplitMergeCoordinator coordinator = coordinator(log);
+            coordinator.recover();
+            coordinator.onSplit(0, 1L << 40);
+            coordinator.onSplit(0, 1L << 50);
+
+            assertThat(table.liveCount()).isEqualTo(3);
+            assertThat(table.keyLo(table.liveSlot(1))).isEqualTo(1L << 40);
+            assertThat(table.keyLo(table.liveSlot(2))).isEqualTo(1L << 50);
+            assertThat(coordinator.splitsCommitted()).isEqualTo(2);
+            assertThat(coordinator.staleDecisions()).isZero();
+        }
+    }
+
     /** Guards abort handling: a no vote leaves the partition map unchanged, logs ABORT and keeps the cooldown. */
     @Test
     void shouldAbortAndKeepCooldownWhenParticipantVotesNo() {
