@@ -4,8 +4,10 @@ import java.util.List;
 
 /** The offline models by name, as the {@code presplit forecast} command offers them. Cold path. */
 public final class Models {
+    /** The longest series the ARIMA model fits; longer series are fitted on their most recent values. */
+    public static final int MAX_LENGTH = 4096;
     /** The names {@link #create} accepts. */
-    public static final List<String> NAMES = List.of("naive", "snaive", "ets", "ensemble");
+    public static final List<String> NAMES = List.of("naive", "snaive", "ets", "arima", "ensemble");
 
     private Models() {
     }
@@ -23,6 +25,7 @@ public final class Models {
             case "naive" -> new GuardedModel(new Naive());
             case "snaive" -> new GuardedModel(new SeriesModel.SeasonalNaive());
             case "ets" -> new GuardedModel(new EtsModel(season));
+            case "arima" -> new GuardedModel(new ArimaModel(MAX_LENGTH, season));
             case "ensemble" -> new GuardedModel(new EnsembleModel(new SeriesModel[] {
                 create("snaive", season, maxHorizon), create("ets", season, maxHorizon)}, 2.0, maxHorizon));
             default -> throw new IllegalArgumentException("unknown model [model=" + name + ", known=" + NAMES + "]");
