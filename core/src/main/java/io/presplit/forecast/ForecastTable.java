@@ -1,18 +1,34 @@
 package io.presplit.forecast;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 /**
- * Predicted load per partition slot and horizon step: the forecaster's output and the adjustment engine's input.
+ * Predicted load per partition slot and horizon step, with prediction-interval quantiles: the forecaster's output
+ * and the adjustment engine's input.
  * <p>
- * Layout: one row of {@code maxHorizon} doubles per slot ({@code row = slot * maxHorizon}); step {@code h}
- * (0-based) is the load predicted for the tick {@code h + 1} ticks after the latest completed one.
+ * Layout: off-heap, one row per slot as documented in {@link ForecastTableDescriptor} (columns mean, p50, p90 of
+ * {@code maxHorizon} float64 each). Step {@code h} (0-based) is the load predicted for the tick {@code h + 1} ticks
+ * after the latest completed one.
+ * <p>
+ * Writing a mean with {@link #mean(int, int, double)} also sets that step's quantiles to the mean (a point
+ * forecast is a degenerate interval), so forecasters that know nothing of intervals keep the table consistent; an
+ * {@link IntervalCalibrator} or an interval-aware model then overwrites them with {@link #quantiles}.
  * <p>
  * Threading: written by the forecast step and read by the adjustment step on the same control thread.
- * Allocation-free after construction.
+ * Allocation-free after construction. The memory belongs to an automatic arena: it is freed when the table becomes
+ * unreachable.
  */
 public final class ForecastTable {
+    private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
+
     private final int slotCapacity;
     private final int maxHorizon;
-    private final double[] mean;
+    private final long rowLength;
+    private final long p50Offset;
+    private final long p90Offset;
+    private final MemorySegment rows;
     private int horizon;
 
     /**
@@ -26,7 +42,10 @@ public final class ForecastTable {
         }
         this.slotCapacity = slotCapacity;
         this.maxHorizon = maxHorizon;
-        this.mean = new double[slotCapacity * maxHorizon];
+        this.rowLength = ForecastTableDescriptor.rowLength(maxHorizon);
+        this.p50Offset = ForecastTableDescriptor.columnOffset(maxHorizon, ForecastTableDescriptor.P50_COLUMN);
+        this.p90Offset = ForecastTableDescriptor.columnOffset(maxHorizon, ForecastTableDescriptor.P90_COLUMN);
+        this.rows = Arena.ofAuto().allocate(rowLength * slotCapacity, ForecastTableDescriptor.ROW_ALIGNMENT);
         this.horizon = maxHorizon;
     }
 
@@ -44,39 +63,98 @@ public final class ForecastTable {
         this.horizon = horizon;
     }
 
+    /** The longest horizon the table holds, in ticks. */
+    public int maxHorizon() {
+        return maxHorizon;
+    }
+
     /** Number of slots. */
     public int slotCapacity() {
         return slotCapacity;
     }
 
-    /** Predicted load of {@code slot} at step {@code step} (0-based). */
-    public double mean(final int slot, final int step) {
-        return mean[slot * maxHorizon + step];
+    /** The table's memory, laid out as {@link ForecastTableDescriptor} says (for tools and tests). */
+    public MemorySegment segment() {
+        return rows;
     }
 
-    /** Sets the predicted load of {@code slot} at step {@code step}. */
+    /** Predicted load of {@code slot} at step {@code step} (0-based). */
+    public double mean(final int slot, final int step) {
+        return rows.get(DOUBLE, offset(slot, step));
+    }
+
+    /** Sets the predicted load of {@code slot} at step {@code step}, and both quantiles of that step to it. */
     public void mean(final int slot, final int step, final double value) {
-        mean[slot * maxHorizon + step] = value;
+        final long at = offset(slot, step);
+        rows.set(DOUBLE, at, value);
+        rows.set(DOUBLE, at + p50Offset, value);
+        rows.set(DOUBLE, at + p90Offset, value);
+    }
+
+    /** The median predicted load of {@code slot} at step {@code step}. */
+    public double p50(final int slot, final int step) {
+        return rows.get(DOUBLE, offset(slot, step) + p50Offset);
+    }
+
+    /** The 90% quantile of the predicted load of {@code slot} at step {@code step}. */
+    public double p90(final int slot, final int step) {
+        return rows.get(DOUBLE, offset(slot, step) + p90Offset);
+    }
+
+    /** Sets the median and the 90% quantile of {@code slot} at step {@code step}; the mean is left as it is. */
+    public void quantiles(final int slot, final int step, final double p50, final double p90) {
+        final long at = offset(slot, step);
+        rows.set(DOUBLE, at + p50Offset, p50);
+        rows.set(DOUBLE, at + p90Offset, p90);
     }
 
     /** The largest predicted load of {@code slot} over the horizon in use. */
     public double peak(final int slot) {
-        final int base = slot * maxHorizon;
-        double peak = Double.NEGATIVE_INFINITY;
-        for (int h = 0; h < horizon; h++) {
-            peak = Math.max(peak, mean[base + h]);
-        }
-        return peak;
+        return columnMax(slot, 0);
+    }
+
+    /**
+     * The largest 90% quantile of {@code slot} over the horizon in use: a load the partition stays under at each
+     * step with probability 0.9, for decisions that must not be caught out by an ordinary bad tick.
+     */
+    public double peakUpper(final int slot) {
+        return columnMax(slot, p90Offset);
     }
 
     /** The largest predicted load of two slots together over the horizon in use: the load if they were merged. */
     public double mergedPeak(final int leftSlot, final int rightSlot) {
-        final int left = leftSlot * maxHorizon;
-        final int right = rightSlot * maxHorizon;
+        return mergedMax(leftSlot, rightSlot, 0);
+    }
+
+    /**
+     * The largest sum of the two slots' 90% quantiles over the horizon in use: an upper bound for the merged
+     * partition's 90% quantile (quantiles are sub-additive only under independence; the sum is the safe side).
+     */
+    public double mergedPeakUpper(final int leftSlot, final int rightSlot) {
+        return mergedMax(leftSlot, rightSlot, p90Offset);
+    }
+
+    private double columnMax(final int slot, final long columnOffset) {
+        final long base = offset(slot, 0) + columnOffset;
         double peak = Double.NEGATIVE_INFINITY;
         for (int h = 0; h < horizon; h++) {
-            peak = Math.max(peak, mean[left + h] + mean[right + h]);
+            peak = Math.max(peak, rows.get(DOUBLE, base + (long) h * Double.BYTES));
         }
         return peak;
+    }
+
+    private double mergedMax(final int leftSlot, final int rightSlot, final long columnOffset) {
+        final long left = offset(leftSlot, 0) + columnOffset;
+        final long right = offset(rightSlot, 0) + columnOffset;
+        double peak = Double.NEGATIVE_INFINITY;
+        for (int h = 0; h < horizon; h++) {
+            final long step = (long) h * Double.BYTES;
+            peak = Math.max(peak, rows.get(DOUBLE, left + step) + rows.get(DOUBLE, right + step));
+        }
+        return peak;
+    }
+
+    private long offset(final int slot, final int step) {
+        return slot * rowLength + (long) step * Double.BYTES;
     }
 }

@@ -1,0 +1,351 @@
+package io.presplit.forecast;
+
+/**
+ * Exponential smoothing with additive errors, an optional additive damped trend and additive seasonality: the
+ * state-space models ETS(A,N,A) and ETS(A,Ad,A) (and ETS(A,N,N), ETS(A,Ad,N) when the season is 1), fitted by
+ * maximum likelihood and chosen by AICc.
+ * <p>
+ * Model (Hyndman, Koehler, Ord &amp; Snyder 2008, <i>Forecasting with Exponential Smoothing</i>, table 2.3):
+ * <pre>
+ *   &#375;_t = l_{t-1} + &phi; b_{t-1} + s_{t-m}          e_t = y_t - &#375;_t
+ *   l_t = l_{t-1} + &phi; b_{t-1} + &alpha; e_t
+ *   b_t = &phi; b_{t-1} + &beta; e_t
+ *   s_t = s_{t-m} + &gamma; e_t
+ *   &#375;_{T+h|T} = l_T + (&phi; + &phi;&sup2; + ... + &phi;^h) b_T + s_{T+h-m(k+1)},  k = floor((h-1)/m)
+ * </pre>
+ * Fit: with additive errors the Gaussian likelihood concentrates to {@code -2 log L = n log(SSE / n) + const}
+ * (ibid. §5.2); it is minimized over {@code (α, β, γ, φ)} by {@link NelderMead} in a logistic parametrization that
+ * keeps the usual region {@code 0 < α < 1, 0 < β < α, 0 < γ < 1 - α, 0.8 ≤ φ ≤ 0.98} (as {@code forecast::ets}).
+ * Initial states come from the heuristic of ibid. §2.6.1 (a 2&times;m moving-average decomposition of the first
+ * seasons for the seasonal indices, normalized to sum zero; a regression line through the first two seasons of the
+ * seasonally adjusted data for level and trend) and are not optimized, which is where this differs from R; they
+ * still count as parameters in the AICc, {@code AICc = -2 log L + 2k + 2k(k+1)/(n-k-1)}.
+ * <p>
+ * After a fit the object holds the final state; {@link #update} advances it by one observation in O(1) and
+ * {@link #forecast} writes a path. One instance per thread; {@link #fit} allocates nothing (buffers are sized at
+ * construction by the longest season and series).
+ */
+public final class Ets {
+    /** Length of the fixed part of a saved state ({@link #saveState}); the season follows. */
+    public static final int STATE_HEADER_LENGTH = 9;
+    private static final double PHI_LOW = 0.8;
+    private static final double PHI_HIGH = 0.98;
+    private static final double PARAM_FLOOR = 1e-4;
+
+    private final int maxSeason;
+    private final double[] season;
+    private final double[] initSeason;
+    private final double[] bestSeason;
+    private final double[] point;
+    private final double[] bestPoint;
+    private final NelderMead optimizer;
+    private final NelderMead.Objective objective;
+
+    // series under fit
+    private double[] y;
+    private int n;
+    private int m;
+    private boolean hasTrend;
+    private double initLevel;
+    private double initTrend;
+
+    // fitted model and state
+    private double alpha;
+    private double beta;
+    private double gamma;
+    private double phi;
+    private double level;
+    private double trend;
+    private int seasonPos;
+    private double sigma2;
+    private double aicc;
+    private boolean isFitted;
+    private boolean bestHasTrend;
+
+    /** @param maxSeason the longest season this instance will fit. */
+    public Ets(final int maxSeason) {
+        if (maxSeason < 1) {
+            throw new IllegalArgumentException("season must be at least 1 [maxSeason=" + maxSeason + "]");
+        }
+        this.maxSeason = maxSeason;
+        this.season = new double[maxSeason];
+        this.initSeason = new double[maxSeason];
+        this.bestSeason = new double[maxSeason];
+        this.point = new double[4];
+        this.bestPoint = new double[4];
+        this.optimizer = new NelderMead(4);
+        this.objective = this::criterion;
+    }
+
+    /**
+     * Fits ETS(A,N,A) and ETS(A,Ad,A) to {@code y[0..n)} with season {@code m} (1 = no season) and keeps the one
+     * with the lower AICc. Needs at least two seasons plus four points ({@code n >= 2m + 4}); returns {@code false}
+     * (and keeps no model) when the series is shorter or no fit has a finite likelihood.
+     */
+    public boolean fit(final double[] series, final int length, final int seasonLength) {
+        if (seasonLength < 1 || seasonLength > maxSeason) {
+            throw new IllegalArgumentException(
+                "season outside this instance [season=" + seasonLength + ", maxSeason=" + maxSeason + "]");
+        }
+        isFitted = false;
+        if (length < 2 * seasonLength + 4) {
+            return false;
+        }
+        this.y = series;
+        this.n = length;
+        this.m = seasonLength;
+        initialStates();
+        double bestAicc = Double.POSITIVE_INFINITY;
+        for (int variant = 0; variant < 2; variant++) {
+            hasTrend = variant == 1;
+            // start: alpha 0.2, beta 0.1 alpha, gamma 0.05 (1 - alpha), phi 0.9 in the logistic coordinates
+            point[0] = logit((0.2 - PARAM_FLOOR) / (1 - 2 * PARAM_FLOOR));
+            point[1] = logit(0.1);
+            point[2] = logit(0.05);
+            point[3] = logit((0.9 - PHI_LOW) / (PHI_HIGH - PHI_LOW));
+            final double best = optimizer.minimize(objective, point, 1.0, 1e-8, 600);
+            if (!Double.isFinite(best)) {
+                continue;
+            }
+            final int k = (hasTrend ? 4 : 2) + 1 + (hasTrend ? 1 : 0) + (m > 1 ? m - 1 : 0) + 1;
+            final double value = best + n * (1 + Math.log(2 * Math.PI))
+                + 2.0 * k + (n - k - 1 > 0 ? 2.0 * k * (k + 1) / (n - k - 1) : Double.POSITIVE_INFINITY);
+            if (value < bestAicc) {
+                bestAicc = value;
+                System.arraycopy(point, 0, bestPoint, 0, 4);
+                isFitted = true;
+                aicc = value;
+                bestHasTrend = hasTrend;
+            }
+        }
+        if (!isFitted) {
+            return false;
+        }
+        hasTrend = bestHasTrend;
+        setParameters(bestPoint);
+        sigma2 = run() / n;
+        return Double.isFinite(sigma2);
+    }
+
+    /** Advances the fitted state by one observation; returns the one-step error. O(1), allocation-free. */
+    public double update(final double value) {
+        return step(value);
+    }
+
+    /** Writes the point forecasts of steps 1..horizon into {@code out[offset..offset+horizon)}. */
+    public void forecast(final int horizon, final double[] out, final int offset) {
+        double dampSum = 0;
+        double phiPower = 1;
+        int pos = seasonPos;
+        for (int h = 0; h < horizon; h++) {
+            phiPower *= phi;
+            dampSum += phiPower;
+            final double s = m > 1 ? season[pos] : 0;
+            out[offset + h] = level + (hasTrend ? dampSum * trend : 0) + s;
+            if (m > 1) {
+                pos = pos + 1 == m ? 0 : pos + 1;
+            }
+        }
+    }
+
+    /** The season length of the fitted model. */
+    public int season() {
+        return m;
+    }
+
+    /** Whether the last {@link #fit} succeeded. */
+    public boolean isFitted() {
+        return isFitted;
+    }
+
+    /** Whether the chosen model has the damped trend. */
+    public boolean hasTrend() {
+        return hasTrend;
+    }
+
+    /** Smoothing parameter of the level. */
+    public double alpha() {
+        return alpha;
+    }
+
+    /** Smoothing parameter of the trend (0 without trend). */
+    public double beta() {
+        return hasTrend ? beta : 0;
+    }
+
+    /** Smoothing parameter of the season. */
+    public double gamma() {
+        return gamma;
+    }
+
+    /** Damping parameter (0 without trend). */
+    public double phi() {
+        return hasTrend ? phi : 0;
+    }
+
+    /** One-step residual variance of the fit (SSE / n). */
+    public double sigma2() {
+        return sigma2;
+    }
+
+    /** AICc of the chosen model. */
+    public double aicc() {
+        return aicc;
+    }
+
+    /** Current level. */
+    public double level() {
+        return level;
+    }
+
+    /** Length of a saved state for season {@code m}. */
+    public static int stateLength(final int m) {
+        return STATE_HEADER_LENGTH + m;
+    }
+
+    /** Copies the fitted model and state into {@code out[offset..offset + stateLength(m))}. */
+    public void saveState(final double[] out, final int offset) {
+        out[offset] = alpha;
+        out[offset + 1] = beta;
+        out[offset + 2] = gamma;
+        out[offset + 3] = phi;
+        out[offset + 4] = hasTrend ? 1 : 0;
+        out[offset + 5] = level;
+        out[offset + 6] = trend;
+        out[offset + 7] = seasonPos;
+        out[offset + 8] = m;
+        System.arraycopy(season, 0, out, offset + STATE_HEADER_LENGTH, m);
+    }
+
+    /** Restores a model and state written by {@link #saveState}. */
+    public void loadState(final double[] in, final int offset) {
+        alpha = in[offset];
+        beta = in[offset + 1];
+        gamma = in[offset + 2];
+        phi = in[offset + 3];
+        hasTrend = in[offset + 4] != 0;
+        level = in[offset + 5];
+        trend = in[offset + 6];
+        seasonPos = (int) in[offset + 7];
+        m = (int) in[offset + 8];
+        System.arraycopy(in, offset + STATE_HEADER_LENGTH, season, 0, m);
+        isFitted = true;
+    }
+
+    /** The concentrated criterion n log(SSE/n) at the logistic point {@code x}. */
+    private double criterion(final double[] x) {
+        setParameters(x);
+        final double sse = run();
+        return sse > 0 && Double.isFinite(sse) ? n * Math.log(sse / n) : Double.POSITIVE_INFINITY;
+    }
+
+    private void setParameters(final double[] x) {
+        alpha = PARAM_FLOOR + (1 - 2 * PARAM_FLOOR) * sigmoid(x[0]);
+        beta = hasTrend ? alpha * sigmoid(x[1]) : 0;
+        gamma = m > 1 ? (1 - alpha) * sigmoid(x[2]) : 0;
+        phi = hasTrend ? PHI_LOW + (PHI_HIGH - PHI_LOW) * sigmoid(x[3]) : 1;
+    }
+
+    /** Runs the filter over the series from the initial states; returns the SSE, leaving the final state. */
+    private double run() {
+        level = initLevel;
+        trend = hasTrend ? initTrend : 0;
+        System.arraycopy(initSeason, 0, season, 0, m);
+        seasonPos = 0;
+        final double[] series = y;
+        double sse = 0;
+        for (int t = 0; t < n; t++) {
+            final double e = step(series[t]);
+            sse += e * e;
+            if (!(sse < Double.MAX_VALUE)) {
+                return Double.POSITIVE_INFINITY;
+            }
+        }
+        return sse;
+    }
+
+    /** One step of the state recursions; returns the one-step error e_t. */
+    private double step(final double value) {
+        final double s = m > 1 ? season[seasonPos] : 0;
+        final double damped = hasTrend ? phi * trend : 0;
+        final double e = value - (level + damped + s);
+        level = level + damped + alpha * e;
+        if (hasTrend) {
+            trend = damped + beta * e;
+        }
+        if (m > 1) {
+            season[seasonPos] = s + gamma * e;
+            seasonPos = seasonPos + 1 == m ? 0 : seasonPos + 1;
+        }
+        return e;
+    }
+
+    private void initialStates() {
+        final double[] series = y;
+        if (m > 1) {
+            // seasonal indices from a 2xm centred moving average over the first (up to 4) seasons
+            final int cycles = Math.min(n / m, 4);
+            final int span = cycles * m;
+            final int half = m / 2;
+            for (int j = 0; j < m; j++) {
+                initSeason[j] = 0;
+                bestSeason[j] = 0;
+            }
+            for (int t = half; t + half < span; t++) {
+                double ma;
+                if (m % 2 == 0) {
+                    double sum = 0.5 * (series[t - half] + series[t + half]);
+                    for (int k = t - half + 1; k < t + half; k++) {
+                        sum += series[k];
+                    }
+                    ma = sum / m;
+                } else {
+                    double sum = 0;
+                    for (int k = t - half; k <= t + half; k++) {
+                        sum += series[k];
+                    }
+                    ma = sum / m;
+                }
+                initSeason[t % m] += series[t] - ma;
+                bestSeason[t % m] += 1;
+            }
+            double mean = 0;
+            for (int j = 0; j < m; j++) {
+                initSeason[j] = bestSeason[j] > 0 ? initSeason[j] / bestSeason[j] : 0;
+                mean += initSeason[j];
+            }
+            mean /= m;
+            for (int j = 0; j < m; j++) {
+                initSeason[j] -= mean;
+            }
+        } else {
+            initSeason[0] = 0;
+        }
+        // level and trend: least-squares line through the first two seasons (at least 10 points) of adjusted data
+        final int count = Math.min(n, Math.max(10, 2 * m));
+        double sx = 0;
+        double sy = 0;
+        double sxx = 0;
+        double sxy = 0;
+        for (int t = 0; t < count; t++) {
+            final double z = series[t] - (m > 1 ? initSeason[t % m] : 0);
+            sx += t;
+            sy += z;
+            sxx += (double) t * t;
+            sxy += t * z;
+        }
+        final double slope = (count * sxy - sx * sy) / (count * sxx - sx * sx);
+        final double intercept = (sy - slope * sx) / count;
+        initTrend = slope;
+        // l_{-1} such that the one-step prediction of y_0 is the line's value at t = 0
+        initLevel = intercept - slope;
+    }
+
+    private static double sigmoid(final double x) {
+        return 1 / (1 + Math.exp(-x));
+    }
+
+    private static double logit(final double p) {
+        return Math.log(p / (1 - p));
+    }
+}

@@ -1,0 +1,189 @@
+package io.presplit.forecast;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.presplit.AllocationMeter;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class ArimaTest {
+    /**
+     * Guards CSS estimation of AR terms: from 3,000 draws of y_t = 0.6 y_{t-1} - 0.3 y_{t-2} + e_t the estimates
+     * must be within 0.06 of the truth (about 3.5 standard errors, sqrt((1 - 0.09) / 3000) = 0.017).
+     */
+    @Test
+    void shouldRecoverArCoefficientsWhenFittedToASimulatedAr2() {
+        final double[] y = simulate(3_000, new double[] {0.6, -0.3}, new double[0], 0, 0, 0, 10.0);
+        final Arima arima = new Arima(y.length, 1);
+        assertThat(arima.fitOrders(y, y.length, 1, 2, 0, 0, 0, 0, 0, true)).isTrue();
+        assertThat(arima.coefficient(0)).isCloseTo(0.6, within(0.06));
+        assertThat(arima.coefficient(1)).isCloseTo(-0.3, within(0.06));
+        assertThat(arima.mu()).isCloseTo(10.0, within(0.2));
+        assertThat(arima.sigma2()).isCloseTo(1.0, within(0.1));
+    }
+
+    /** Guards the MA recursion: theta = 0.5 from 3,000 draws of an MA(1), within 0.06 (SE 0.016). */
+    @Test
+    void shouldRecoverMaCoefficientWhenFittedToASimulatedMa1() {
+        final double[] y = simulate(3_000, new double[0], new double[] {0.5}, 0, 0, 0, 0.0);
+        final Arima arima = new Arima(y.length, 1);
+        assertThat(arima.fitOrders(y, y.length, 1, 0, 0, 1, 0, 0, 0, false)).isTrue();
+        assertThat(arima.coefficient(0)).isCloseTo(0.5, within(0.06));
+    }
+
+    /**
+     * Guards the multiplicative seasonal expansion: (1 - 0.5B)(1 - 0.6B^12) y = e from 4,000 draws gives phi and
+     * Phi within 0.06 (SEs about 0.014 and 0.013).
+     */
+    @Test
+    void shouldRecoverSeasonalCoefficientsWhenFittedToASimulatedSeasonalAr() {
+        final double[] y = simulate(4_000, new double[] {0.5}, new double[0], 12, 0.6, 0, 0.0);
+        final Arima arima = new Arima(y.length, 12);
+        assertThat(arima.fitOrders(y, y.length, 12, 1, 0, 0, 1, 0, 0, false)).isTrue();
+        assertThat(arima.coefficient(0)).isCloseTo(0.5, within(0.06));
+        assertThat(arima.coefficient(1)).isCloseTo(0.6, within(0.06));
+    }
+
+    /**
+     * Guards the likelihood: the conditional sum of squares of an ARIMA(1,0,1)(0,0,1)_4 at given coefficients must
+     * equal an independent computation in this test, which multiplies the MA polynomials by hand
+     * ((1 + θB)(1 + ΘB^4) = 1 + θB + ΘB^4 + θΘB^5), to 1e-9 relative.
+     */
+    @Test
+    void shouldMatchAnIndependentConditionalSumOfSquaresWhenEvaluated() {
+        final double[] y = simulate(500, new double[] {0.4}, new double[] {0.3}, 4, 0, 0.5, 0.0);
+        final Arima arima = new Arima(y.length, 4);
+        assertThat(arima.fitOrders(y, y.length, 4, 1, 0, 1, 0, 0, 1, false)).isTrue();
+        final double phi = 0.35;
+        final double theta = 0.25;
+        final double stheta = 0.45;
+        final double model = arima.css(new double[] {phi, theta, stheta});
+        final double[] e = new double[y.length];
+        double sse = 0;
+        for (int t = 1; t < y.length; t++) {
+            double et = y[t] - phi * y[t - 1];
+            et -= theta * e[t - 1];
+            et -= t >= 4 ? stheta * e[t - 4] : 0;
+            et -= t >= 5 ? theta * stheta * e[t - 5] : 0;
+            e[t] = et;
+            sse += et * et;
+        }
+        assertThat(model).isCloseTo(sse, within(1e-9 * sse));
+        assertThat(arima.conditionalCount()).isEqualTo(y.length - 1);
+    }
+
+    /**
+     * Guards the unit-root tests: a random walk must get d = 1, a stationary AR(1) d = 0, and a series with a
+     * strong period-12 cycle D = 1.
+     */
+    @Test
+    void shouldChooseDifferencesWhenSeriesHaveUnitRootsOrSeasons() {
+        final int[] orders = new int[7];
+        final double[] walk = simulate(600, new double[0], new double[0], 0, 0, 0, 0.0);
+        for (int t = 1; t < walk.length; t++) {
+            walk[t] += walk[t - 1];
+        }
+        final Arima arima = new Arima(1_000, 12);
+        assertThat(arima.fit(walk, walk.length, 1)).isTrue();
+        arima.orders(orders);
+        assertThat(orders[1]).isEqualTo(1);
+        final double[] ar = simulate(600, new double[] {0.5}, new double[0], 0, 0, 0, 5.0);
+        assertThat(arima.fit(ar, ar.length, 1)).isTrue();
+        arima.orders(orders);
+        assertThat(orders[1]).isZero();
+        final double[] seasonal = simulate(600, new double[0], new double[0], 0, 0, 0, 0.0);
+        for (int t = 0; t < seasonal.length; t++) {
+            seasonal[t] = 0.3 * seasonal[t] + 5 * Math.sin(2 * Math.PI * t / 12);
+        }
+        assertThat(arima.fit(seasonal, seasonal.length, 12)).isTrue();
+        arima.orders(orders);
+        assertThat(orders[4]).isEqualTo(1);
+        assertThat(arima.modelsTried()).isGreaterThan(4);
+    }
+
+    /**
+     * Guards the incremental update: after update(y) an ARIMA(1,1,0) with drift must forecast
+     * y + μ + φ(Δy - μ) one step ahead, to 1e-9, i.e. the update carries the differenced state.
+     */
+    @Test
+    void shouldForecastFromTheNewSampleWhenUpdated() {
+        final double[] y = simulate(800, new double[] {0.5}, new double[0], 0, 0, 0, 0.2);
+        for (int t = 1; t < y.length; t++) {
+            y[t] += y[t - 1];
+        }
+        final Arima arima = new Arima(y.length, 1);
+        assertThat(arima.fitOrders(y, 700, 1, 1, 1, 0, 0, 0, 0, true)).isTrue();
+        final double phi = arima.coefficient(0);
+        final double mu = arima.mu();
+        final double[] f = new double[1];
+        for (int t = 700; t < 800; t++) {
+            arima.update(y[t]);
+        }
+        arima.forecast(1, f, 0);
+        final double expected = y[799] + mu + phi * (y[799] - y[798] - mu);
+        assertThat(f[0]).isCloseTo(expected, within(1e-9 * Math.abs(expected)));
+    }
+
+    /** Guards the hot path: update plus a 12-step forecast of a seasonal model allocate nothing. */
+    @Test
+    void shouldNotAllocateWhenUpdatingAndForecasting() {
+        final double[] y = simulate(600, new double[] {0.5}, new double[] {0.2}, 24, 0.5, 0, 3.0);
+        final Arima arima = new Arima(y.length, 24);
+        assertThat(arima.fitOrders(y, y.length, 24, 1, 0, 1, 1, 0, 0, true)).isTrue();
+        final double[] out = new double[12];
+        assertThat(AllocationMeter.allocatedBytes(10_000, () -> {
+            arima.update(3.0);
+            arima.forecast(12, out, 0);
+        })).isZero();
+    }
+
+    /**
+     * Simulates (1 - Σ ar_i B^i)(1 - sar B^m)(y - mean) = (1 + Σ ma_i B^i)(1 + sma B^m) e with unit Gaussian e,
+     * after a burn-in of 500; prints the seed.
+     */
+    static double[] simulate(final int n, final double[] ar, final double[] ma, final int m, final double sar,
+        final double sma, final double mean) {
+        final long seed = System.nanoTime();
+        System.out.println("ArimaTest.simulate seed=" + seed);
+        final SplittableRandom rng = new SplittableRandom(seed);
+        final int burn = 500;
+        final int total = n + burn;
+        final double[] x = new double[total];
+        final double[] e = new double[total];
+        final double[] u = new double[total];
+        for (int t = 0; t < total; t++) {
+            e[t] = EtsTest.gaussian(rng);
+            // u = (1 + Σ ma B^i)(1 + sma B^m) e
+            double v = e[t];
+            for (int i = 0; i < ma.length; i++) {
+                v += t > i ? ma[i] * e[t - 1 - i] : 0;
+            }
+            if (m > 0 && t >= m) {
+                double lagged = e[t - m];
+                for (int i = 0; i < ma.length; i++) {
+                    lagged += t - m > i ? ma[i] * e[t - m - 1 - i] : 0;
+                }
+                v += sma * lagged;
+            }
+            u[t] = v;
+            // (1 - Σ ar B^i)(1 - sar B^m) x = u, expanded
+            double xt = u[t];
+            for (int i = 0; i < ar.length; i++) {
+                xt += t > i ? ar[i] * x[t - 1 - i] : 0;
+            }
+            if (m > 0 && t >= m) {
+                xt += sar * x[t - m];
+                for (int i = 0; i < ar.length; i++) {
+                    xt -= t - m > i ? sar * ar[i] * x[t - m - 1 - i] : 0;
+                }
+            }
+            x[t] = xt;
+        }
+        final double[] y = new double[n];
+        for (int t = 0; t < n; t++) {
+            y[t] = x[burn + t] + mean;
+        }
+        return y;
+    }
+}

@@ -1,0 +1,77 @@
+package io.presplit.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+class ForecastCommandTest {
+    @TempDir
+    Path dir;
+
+    /**
+     * Guards the command's output contract: a header, then one row {@code id,F1..FH} per series in input order,
+     * with blank trailing cells ignored; seasonal naive of period 3 on a known series gives known values.
+     */
+    @Test
+    void shouldWriteOneRowPerSeriesWhenForecasting() throws Exception {
+        final Path input = dir.resolve("in.csv");
+        final Path out = dir.resolve("out.csv");
+        Files.writeString(input, "\"V1\",\"V2\",\"V3\",\"V4\",\"V5\",\"V6\",\"V7\"\n"
+            + "\"A\",\"1\",\"2\",\"3\",\"4\",\"5\",\"6\"\n"
+            + "\"B\",\"7\",\"8\",\"9\",\"\",\"\",\"\"\n");
+        final int code = PresplitCli.commandLine().execute("forecast", "--input", input.toString(), "--horizon", "4",
+            "--season", "3", "--model", "snaive", "--out", out.toString());
+        assertThat(code).isZero();
+        final List<String> rows = Files.readAllLines(out);
+        assertThat(rows).containsExactly("id,F1,F2,F3,F4", "A,4.0,5.0,6.0,4.0", "B,7.0,8.0,9.0,7.0");
+    }
+
+    /** Guards the evaluation mode: every model name the command lists runs on real-looking data and scores. */
+    @Test
+    void shouldScoreEveryModelWhenEvaluating() throws Exception {
+        final Path input = dir.resolve("in.csv");
+        final StringBuilder csv = new StringBuilder();
+        for (int s = 0; s < 3; s++) {
+            csv.append("S").append(s);
+            for (int t = 0; t < 24 * 12; t++) {
+                csv.append(',').append(100 + s * 10 + 20 * Math.sin(2 * Math.PI * t / 24) + (t * 7919 % 13));
+            }
+            csv.append('\n');
+        }
+        Files.writeString(input, csv);
+        for (final String model : List.of("naive", "snaive", "ets", "ensemble")) {
+            final Path out = dir.resolve(model + ".csv");
+            final int code = PresplitCli.commandLine().execute("forecast", "--input", input.toString(),
+                "--horizon", "24", "--season", "24", "--model", model, "--out", out.toString(), "--evaluate");
+            assertThat(code).as(model).isZero();
+            assertThat(Files.readAllLines(out)).hasSize(4);
+        }
+    }
+
+    /** Guards the error contract: bad input exits with code 2 and a message naming the file and the line. */
+    @Test
+    void shouldNameFileAndLineWhenInputIsBad() throws Exception {
+        final Path input = dir.resolve("bad.csv");
+        Files.writeString(input, "A,1,2,3\nB,4,oops,6\n");
+        final StringWriter err = new StringWriter();
+        final CommandLine cli = PresplitCli.commandLine();
+        cli.setErr(new PrintWriter(err));
+        final int code = cli.execute("forecast", "--input", input.toString(), "--horizon", "2", "--out",
+            dir.resolve("o.csv").toString());
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("bad.csv:2:").contains("cell=oops");
+        final StringWriter err2 = new StringWriter();
+        final CommandLine cli2 = PresplitCli.commandLine();
+        cli2.setErr(new PrintWriter(err2));
+        assertThat(cli2.execute("forecast", "--input", input.toString(), "--horizon", "2", "--model", "magic",
+            "--out", dir.resolve("o.csv").toString())).isEqualTo(2);
+    }
+}
