@@ -10,6 +10,9 @@ import io.presplit.profile.Resource;
  * Decides, once per control step, which partitions to split and which neighbours to merge, from their predicted
  * load over the horizon against capacity.
  * <p>
+ * Predictions are the forecast's 90 % quantile ({@link ForecastTable#peakUpper}), not only its mean, so that an
+ * ordinary bad tick does not catch a partition out; a forecaster without intervals gives its point forecast.
+ * <p>
  * The rule, per live partition in key order:
  * <ul>
  *   <li>split when the predicted peak over the horizon exceeds {@code capacity * splitThreshold}, unless it is
@@ -80,12 +83,12 @@ public final class PartitionAdjustmentEngine {
         int pendingSplits = 0;
         int decisions = 0;
         // Each partition's peak is read once and carried, since the merge check also needs the upper neighbour's.
-        double peak = liveCount > 0 ? forecasts.peak(partitions.liveSlot(0)) : 0;
+        double peak = liveCount > 0 ? forecasts.peakUpper(partitions.liveSlot(0)) : 0;
         for (int i = 0; i < liveCount; i++) {
             final int slot = partitions.liveSlot(i);
             final boolean hasUpper = i + 1 < liveCount;
             final int upper = hasUpper ? partitions.liveSlot(i + 1) : -1;
-            final double upperPeak = hasUpper ? forecasts.peak(upper) : 0;
+            final double upperPeak = hasUpper ? forecasts.peakUpper(upper) : 0;
             if (peak > splitLevel) {
                 final HoldReason reason;
                 if (nowNs - partitions.cooldownUntilNs(slot) < 0) {
@@ -129,7 +132,7 @@ public final class PartitionAdjustmentEngine {
                     mergesDecided++;
                     // The upper neighbour is taken: skip it, and carry the peak of the one after.
                     i++;
-                    peak = i + 1 < liveCount ? forecasts.peak(partitions.liveSlot(i + 1)) : 0;
+                    peak = i + 1 < liveCount ? forecasts.peakUpper(partitions.liveSlot(i + 1)) : 0;
                     continue;
                 }
             }
@@ -247,6 +250,6 @@ public final class PartitionAdjustmentEngine {
         }
         return history.windowMax(Resource.INGEST_POINTS, lower, window) < mergeLevel
             && history.windowMax(Resource.INGEST_POINTS, upper, window) < mergeLevel
-            && forecasts.mergedPeak(lower, upper) < splitLevel;
+            && forecasts.mergedPeakUpper(lower, upper) < splitLevel;
     }
 }

@@ -113,7 +113,7 @@ public class PartitionAdjustmentEngineBenchmark {
         double max = 0;
         final int live = table.liveCount();
         for (int i = 0; i < live; i++) {
-            max = Math.max(max, forecasts.peak(table.liveSlot(i)));
+            max = Math.max(max, forecasts.peakUpper(table.liveSlot(i)));
         }
         return max;
     }
