@@ -8,9 +8,11 @@ import io.presplit.daemon.replay.ReplaySettings;
 import io.presplit.daemon.replay.TraceReader;
 import io.presplit.daemon.replay.WideTrace;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -21,6 +23,10 @@ import java.util.concurrent.Callable;
         + "store, profiler, forecasters, adjustment engine and coordinator, and print what each policy did.")
 final class DemoCommand implements Callable<Integer> {
     static final String TRACE_RESOURCE = "traces/bitbrains_rnd_cpu_mhz_1h_28d.csv";
+
+    @Option(names = "--chart", description = "Also draw the replays (load, forecast, capacity, decisions) into "
+        + "this SVG file.")
+    Path chart;
 
     @Override
     public Integer call() throws Exception {
@@ -37,7 +43,7 @@ final class DemoCommand implements Callable<Integer> {
             + "writing %.4f points per MHz per hour%n", trace.keys().size(), trace.tickCount(),
             settings.pointsPerUnit());
         final List<ReplayResult> results = PolicyComparison.run(trace, List.of(Policy.values()), List.of(settings),
-            null, out);
+            null, chart, out);
         ReplayReport.table(results, settings, out);
         return 0;
     }

@@ -60,6 +60,10 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "table", description = "table or json (one object per line).")
     String format;
 
+    @Option(names = "--chart", description = "Draw load, predicted load, capacity, saturation and decisions over "
+        + "time for every run into this SVG file.")
+    Path chart;
+
     @Option(names = "--data-dir", description = "Where the stores go (default: a temporary folder, deleted).")
     Path dataDir;
 
@@ -86,7 +90,8 @@ final class ReplayCommand implements Callable<Integer> {
         final PrintStream progress = "json".equals(format) ? System.err : System.out;
         progress.printf(Locale.ROOT, "trace: %d keys, %d ticks of %d s%n", trace.keys().size(), trace.tickCount(),
             trace.tickNs() / 1_000_000_000L);
-        final List<ReplayResult> results = PolicyComparison.run(trace, chosen, settingsList, dataDir, progress);
+        final List<ReplayResult> results = PolicyComparison.run(trace, chosen, settingsList, dataDir, chart,
+            progress);
         if ("json".equals(format)) {
             ReplayReport.json(results, System.out);
         } else {

@@ -24,26 +24,39 @@ public final class PolicyComparison {
      * Replays {@code trace} once per policy and settings.
      *
      * @param dataDir  where the stores go; {@code null} for a temporary folder deleted afterwards.
+     * @param chart    where to draw the replays as SVG, or {@code null}.
      * @param progress where one line per finished replay goes.
      */
     public static List<ReplayResult> run(
         final WideTrace trace, final List<Policy> policies, final List<ReplaySettings> settingsList,
-        final Path dataDir, final PrintStream progress) throws IOException {
+        final Path dataDir, final Path chart, final PrintStream progress) throws IOException {
         final Path root = dataDir != null ? dataDir : Files.createTempDirectory("presplit-replay-");
         final List<ReplayResult> results = new ArrayList<>();
+        final List<ReplayChart.Panel> panels = new ArrayList<>();
         final int total = policies.size() * settingsList.size();
         try {
             for (final ReplaySettings settings : settingsList) {
                 for (final Policy policy : policies) {
                     final Path dir = root.resolve(String.format(Locale.ROOT, "%s-%.2f", policy.label(),
                         settings.splitThreshold()));
+                    final ReplayTimeline timeline = new ReplayTimeline(trace.tickCount(), settings.capacityPoints());
                     final ReplayResult result = TraceReplay.run(trace, policy, forecasterFor(policy, trace, settings),
-                        settings, dir, TraceReplay.TickObserver.NONE);
+                        settings, dir, chart == null ? TraceReplay.TickObserver.NONE : timeline);
                     results.add(result);
+                    panels.add(new ReplayChart.Panel(String.format(Locale.ROOT,
+                        "%s (%s), threshold %.2f: %d saturated partition-ticks, %d partition-ticks, %d splits, "
+                            + "%d merges", policy.label(), result.forecaster(), settings.splitThreshold(),
+                        result.saturatedPartitionTicks(), result.partitionTicks(), result.splits(), result.merges()),
+                        timeline));
                     progress.printf(Locale.ROOT, "  [%d/%d] %-18s threshold %.2f  done in %d ms%n", results.size(),
                         total, policy.label(), settings.splitThreshold(), result.elapsedMs());
                     deleteRecursively(dir);
                 }
+            }
+            if (chart != null) {
+                ReplayChart.write(chart, String.format(Locale.ROOT, "Presplit replay: %d keys, %d ticks of %d s",
+                    trace.keys().size(), trace.tickCount(), trace.tickNs() / 1_000_000_000L), panels);
+                progress.println("  chart: " + chart.toAbsolutePath());
             }
         } finally {
             if (dataDir == null) {

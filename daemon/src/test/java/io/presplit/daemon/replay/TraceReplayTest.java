@@ -64,7 +64,8 @@ class TraceReplayTest {
         final WideTrace trace = diurnal(new Random(2));
         final ReplaySettings settings = ReplaySettings.derive(trace, 2, 0);
         final List<ReplayResult> results = PolicyComparison.run(trace,
-            List.of(Policy.STATIC, Policy.REACTIVE, Policy.ORACLE), List.of(settings), dir, System.out);
+            List.of(Policy.STATIC, Policy.REACTIVE, Policy.ORACLE), List.of(settings), dir, dir.resolve("chart.svg"),
+            System.out);
         assertThat(results.get(0).saturatedPartitionTicks()).as("the trace saturates a static layout")
             .isPositive();
         assertThat(results.get(2).saturatedPartitionTicks())
@@ -72,6 +73,10 @@ class TraceReplayTest {
         for (final ReplayResult result : results) {
             assertThat(result.pointsReadBack()).isEqualTo(result.pointsWritten());
         }
+        final String svg = java.nio.file.Files.readString(dir.resolve("chart.svg"));
+        assertThat(svg).startsWith("<svg").contains("oracle (oracle)").contains("fill=\"#d62728\"");
+        assertThat(svg.split("<path d=\"M").length - 1).as("load, capacity and forecast paths per panel")
+            .isGreaterThanOrEqualTo(3 * 2 + 2);
     }
 
     /** Guards the trace formats and the gap rule: inside a key's life a blank carries the last value. */
