@@ -1,5 +1,6 @@
 package io.presplit.daemon;
 
+import io.presplit.adjust.AdjustmentPolicy;
 import io.presplit.adjust.PartitionAdjustmentEngine;
 import io.presplit.adjust.PartitionTable;
 import io.presplit.agent.ControlAgent;
@@ -11,6 +12,8 @@ import io.presplit.profile.LoadHistory;
 import io.presplit.profile.LoadRecorder;
 import io.presplit.profile.ProfilerAgent;
 import io.presplit.ring.OneToOneDecisionRing;
+import io.presplit.shadow.ShadowMode;
+import io.presplit.shadow.ShadowReport;
 import io.presplit.storage.PartitionStore;
 import io.presplit.storage.PartitionWriter;
 import org.agrona.CloseHelper;
@@ -46,12 +49,15 @@ public final class Engine implements AutoCloseable {
     private final ProfilerAgent profiler;
     private final ControlAgent control;
     private final Forecaster forecaster;
+    private final EngineConfig config;
+    private ShadowMode shadow;
 
     private Engine(
         final EngineConfig config, final Forecaster forecaster, final long startNs, final LoadRecorder recorder,
         final LoadHistory history, final OneToOneDecisionRing decisions, final PartitionStore store,
         final CoordinatorLog coordinatorLog) {
         clock.update(startNs);
+        this.config = config;
         this.forecaster = forecaster;
         this.recorder = recorder;
         this.history = history;
@@ -120,11 +126,40 @@ public final class Engine implements AutoCloseable {
         while (profiler.doWork() > 0) {
             ticks++;
             onTick.run();
+            if (shadow != null) {
+                shadow.onTick();
+            }
             while (control.doWork() > 0) {
                 // run the control loop until it has nothing left to do for this tick
             }
         }
         return ticks;
+    }
+
+    /**
+     * Starts shadow mode: {@code candidate} and {@code candidateForecaster} decide against a shadow copy of the
+     * partition map from now on, scored beside the active map; nothing they decide reaches the store. Replaces a
+     * running shadow. Control thread; cold path.
+     */
+    public void startShadow(final AdjustmentPolicy candidate, final Forecaster candidateForecaster,
+        final int horizonTicks) throws IOException {
+        stopShadow();
+        shadow = new ShadowMode(partitions, history, config.capacity(), candidate, candidateForecaster, horizonTicks,
+            config.decisionDelayTicks(), config.thrashWindowTicks(),
+            config.dataDir().resolve("shadow-coordinator.log"), clock);
+    }
+
+    /** The shadow's report so far, or {@code null} when no shadow runs. */
+    public ShadowReport shadowReport() {
+        return shadow == null ? null : shadow.report();
+    }
+
+    /** Stops shadow mode, if it runs. */
+    public void stopShadow() {
+        if (shadow != null) {
+            shadow.close();
+            shadow = null;
+        }
     }
 
     /** The store. */
@@ -165,6 +200,7 @@ public final class Engine implements AutoCloseable {
     /** Closes everything, in reverse order of opening. Safe to call twice. */
     @Override
     public void close() {
+        stopShadow();
         CloseHelper.closeAll(forecaster, coordinatorLog, store, decisions, history, recorder);
     }
 }
