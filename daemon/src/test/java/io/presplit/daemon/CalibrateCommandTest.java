@@ -30,8 +30,8 @@ class CalibrateCommandTest {
         final Path out = dir.resolve("calibration.properties");
         final ByteArrayOutputStream console = new ByteArrayOutputStream();
         final int exit = PresplitCli.commandLine().setOut(new PrintWriter(console, true, StandardCharsets.UTF_8))
-            .execute("calibrate", "--slo-p99-micros", "1000000", "--step-millis", "100", "--start-rate", "2000", "--max-rate", "64000",
-                "--out", out.toString(), "--data-dir", dir.resolve("scratch").toString());
+            .execute("calibrate", "--slo-p99-micros", "1000000", "--step-millis", "100", "--start-rate", "2000",
+                "--max-rate", "64000", "--out", out.toString(), "--data-dir", dir.resolve("scratch").toString());
 
         assertThat(exit).isZero();
         final Calibration calibration = Calibration.read(out);
