@@ -45,6 +45,8 @@ public final class Arima {
     private static final double KPSS_CRITICAL = 0.463;
     private static final double SEASONAL_STRENGTH = 0.64;
     private static final int MAX_LAGS = (MAX_P + 1) * (MAX_SP + 1);
+    private static final int MAX_MA_LAGS = (MAX_Q + 1) * (MAX_SQ + 1);
+    private static final int STATE_HEADER = 14;
 
     private final int maxLength;
     private final int maxSeason;
@@ -117,13 +119,13 @@ public final class Arima {
         this.objective = this::criterion;
         this.arLag = new int[MAX_LAGS];
         this.arCoef = new double[MAX_LAGS];
-        this.maLag = new int[(MAX_Q + 1) * (MAX_SQ + 1)];
-        this.maCoef = new double[(MAX_Q + 1) * (MAX_SQ + 1)];
+        this.maLag = new int[MAX_MA_LAGS];
+        this.maCoef = new double[MAX_MA_LAGS];
         this.poly = new double[MAX_P + 1];
         this.poly2 = new double[MAX_SP + 1];
         this.pacf = new double[MAX_P + 1];
-        this.delta = new double[2 + maxSeason + 2];
-        final int tail = MAX_P + MAX_SP * maxSeason + MAX_Q + MAX_SQ * maxSeason + 2 + maxSeason + 2;
+        this.delta = new double[maxDelta(maxSeason)];
+        final int tail = maxSpan(maxSeason);
         this.yTail = new double[tail];
         this.wTail = new double[tail];
         this.eTail = new double[tail];
@@ -238,6 +240,93 @@ public final class Arima {
             }
             out[offset + h] = yf;
         }
+    }
+
+    /**
+     * Doubles needed by {@link #saveState} for season {@code season}: a header, the sparse AR and MA lag lists, the
+     * differencing polynomial and the three rolling tails (y, w, e).
+     */
+    public static int stateLength(final int season) {
+        return STATE_HEADER + 2 * MAX_LAGS + 2 * MAX_MA_LAGS + maxDelta(season) + 3 * maxSpan(season);
+    }
+
+    /** Copies the fitted model and its rolling state into {@code out[offset..offset + stateLength(m))}. */
+    public void saveState(final double[] out, final int offset) {
+        out[offset] = p;
+        out[offset + 1] = d;
+        out[offset + 2] = q;
+        out[offset + 3] = sp;
+        out[offset + 4] = sd;
+        out[offset + 5] = sq;
+        out[offset + 6] = m;
+        out[offset + 7] = hasConstant ? 1 : 0;
+        out[offset + 8] = mu;
+        out[offset + 9] = arCount;
+        out[offset + 10] = maCount;
+        out[offset + 11] = deltaLength;
+        out[offset + 12] = span;
+        out[offset + 13] = pos;
+        int at = offset + STATE_HEADER;
+        for (int i = 0; i < arCount; i++) {
+            out[at + i] = arLag[i];
+            out[at + MAX_LAGS + i] = arCoef[i];
+        }
+        at += 2 * MAX_LAGS;
+        for (int i = 0; i < maCount; i++) {
+            out[at + i] = maLag[i];
+            out[at + MAX_MA_LAGS + i] = maCoef[i];
+        }
+        at += 2 * MAX_MA_LAGS;
+        System.arraycopy(delta, 0, out, at, deltaLength);
+        at += maxDelta(m);
+        final int tail = maxSpan(m);
+        System.arraycopy(yTail, 0, out, at, span);
+        System.arraycopy(wTail, 0, out, at + tail, span);
+        System.arraycopy(eTail, 0, out, at + 2 * tail, span);
+    }
+
+    /** Restores a model and rolling state written by {@link #saveState}. */
+    public void loadState(final double[] in, final int offset) {
+        p = (int) in[offset];
+        d = (int) in[offset + 1];
+        q = (int) in[offset + 2];
+        sp = (int) in[offset + 3];
+        sd = (int) in[offset + 4];
+        sq = (int) in[offset + 5];
+        m = (int) in[offset + 6];
+        hasConstant = in[offset + 7] != 0;
+        mu = in[offset + 8];
+        arCount = (int) in[offset + 9];
+        maCount = (int) in[offset + 10];
+        deltaLength = (int) in[offset + 11];
+        span = (int) in[offset + 12];
+        pos = (int) in[offset + 13];
+        int at = offset + STATE_HEADER;
+        for (int i = 0; i < arCount; i++) {
+            arLag[i] = (int) in[at + i];
+            arCoef[i] = in[at + MAX_LAGS + i];
+        }
+        at += 2 * MAX_LAGS;
+        for (int i = 0; i < maCount; i++) {
+            maLag[i] = (int) in[at + i];
+            maCoef[i] = in[at + MAX_MA_LAGS + i];
+        }
+        at += 2 * MAX_MA_LAGS;
+        System.arraycopy(in, at, delta, 0, deltaLength);
+        at += maxDelta(m);
+        final int tail = maxSpan(m);
+        System.arraycopy(in, at, yTail, 0, span);
+        System.arraycopy(in, at + tail, wTail, 0, span);
+        System.arraycopy(in, at + 2 * tail, eTail, 0, span);
+        isFitted = true;
+    }
+
+    private static int maxDelta(final int season) {
+        return 2 + season + 1;
+    }
+
+    private static int maxSpan(final int season) {
+        return Math.max(MAX_P + MAX_SP * season, Math.max(MAX_Q + MAX_SQ * season, maxDelta(season))) + 1;
     }
 
     /** Whether the last fit succeeded. */

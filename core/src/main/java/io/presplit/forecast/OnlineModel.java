@@ -72,4 +72,56 @@ public interface OnlineModel {
             ets.forecast(horizon, out, outOffset);
         }
     }
+
+    /**
+     * Automatic seasonal {@link Arima} as an online model: the order search and CSS fit run in {@link #refit}, and
+     * each new sample moves the differenced series and residual tails in O(state). State: {@link
+     * Arima#stateLength(int)} doubles per partition (275 for m = 24).
+     */
+    final class OnlineArima implements OnlineModel {
+        private final Arima arima;
+        private final int season;
+
+        /**
+         * @param maxLength the longest fit window.
+         * @param season    the season length m.
+         */
+        public OnlineArima(final int maxLength, final int season) {
+            this.arima = new Arima(maxLength, season);
+            this.season = season;
+        }
+
+        @Override
+        public String name() {
+            return "arima";
+        }
+
+        @Override
+        public int stateLength() {
+            return Arima.stateLength(season);
+        }
+
+        @Override
+        public boolean refit(final double[] y, final int n, final double[] state, final int offset) {
+            if (!arima.fit(y, n, season)) {
+                return false;
+            }
+            arima.saveState(state, offset);
+            return true;
+        }
+
+        @Override
+        public void update(final double[] state, final int offset, final double value) {
+            arima.loadState(state, offset);
+            arima.update(value);
+            arima.saveState(state, offset);
+        }
+
+        @Override
+        public void forecast(final double[] state, final int offset, final int horizon, final double[] out,
+            final int outOffset) {
+            arima.loadState(state, offset);
+            arima.forecast(horizon, out, outOffset);
+        }
+    }
 }
