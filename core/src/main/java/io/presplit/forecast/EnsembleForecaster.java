@@ -205,6 +205,27 @@ public final class EnsembleForecaster implements Forecaster {
         return member > 0 && isFitted[slot * (memberCount - 1) + member - 1];
     }
 
+    /**
+     * Starts {@code childSlot} with a copy of {@code parentSlot}'s fitted models, scores and range, so that a split
+     * child (whose history is seeded from its parent's) forecasts well at once instead of waiting for a refit. The
+     * child's states then move with its own samples. Cold path.
+     */
+    public void inheritFit(final int parentSlot, final int childSlot) {
+        final int fitted = memberCount - 1;
+        for (int j = 0; j < fitted; j++) {
+            final int length = stateLengths[j];
+            System.arraycopy(states[j], parentSlot * length, states[j], childSlot * length, length);
+            isFitted[childSlot * fitted + j] = isFitted[parentSlot * fitted + j];
+            fittedAt[childSlot * fitted + j] = fittedAt[parentSlot * fitted + j];
+        }
+        System.arraycopy(errors, parentSlot * memberCount, errors, childSlot * memberCount, memberCount);
+        System.arraycopy(scored, parentSlot * memberCount, scored, childSlot * memberCount, memberCount);
+        System.arraycopy(lastStep, parentSlot * memberCount, lastStep, childSlot * memberCount, memberCount);
+        seenTick[childSlot] = seenTick[parentSlot];
+        lo[childSlot] = lo[parentSlot];
+        hi[childSlot] = hi[parentSlot];
+    }
+
     /** Forgets {@code slot} (a new or reused partition): scores, fits and calibration. Cold path. */
     public void clear(final int slot) {
         final int base = slot * memberCount;

@@ -35,7 +35,7 @@ final class ForecastCommand implements Callable<Integer> {
     int season;
 
     @Option(names = "--model", defaultValue = "ensemble",
-        description = "naive, snaive, ets or ensemble (default: ${DEFAULT-VALUE}).")
+        description = "naive, snaive, wsnaive (season x 7), ets, arima or ensemble (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--out", required = true, description = "Output file: id,F1,...,FH per series.")
