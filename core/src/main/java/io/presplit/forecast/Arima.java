@@ -1,5 +1,7 @@
 package io.presplit.forecast;
 
+import java.util.Arrays;
+
 /**
  * Seasonal ARIMA(p,d,q)(P,D,Q)_m with automatic order selection in the manner of Hyndman &amp; Khandakar (2008),
  * "Automatic time series forecasting: the forecast package for R", J. Statistical Software 27(3), fitted by
@@ -15,7 +17,7 @@ package io.presplit.forecast;
  * {@code p + Pm} values (R's {@code arima(method = "CSS")}).
  * <p>
  * Estimation: CSS, {@code -2 log L ≈ n' log(SSE / n')} over the {@code n'} conditional residuals, minimized by
- * {@link NelderMead} from zero; {@code μ} is the sample mean of {@code w} (concentrated out, not jointly
+ * {@link NelderMead} from zero (during the search: from the best model so far, where the orders overlap); {@code μ} is the sample mean of {@code w} (concentrated out, not jointly
  * estimated). Points outside the stationary and invertible region (checked by the Durbin–Levinson step-down: every
  * partial autocorrelation of φ, Φ, -θ and -Θ strictly inside (-1, 1)) are rejected.
  * <p>
@@ -86,6 +88,8 @@ public final class Arima {
 
     // fitted coefficients: phi[0..p), theta[0..q), sphi[0..P), stheta[0..Q)
     private final double[] coef;
+    /** Coefficients of the best model so far in the search, by component: φ, θ, Φ, Θ at fixed offsets. */
+    private final double[] warm;
     private double sigma2;
     private double aicc;
     private boolean isFitted;
@@ -116,6 +120,7 @@ public final class Arima {
         }
         this.point = new double[MAX_ORDER];
         this.coef = new double[MAX_ORDER];
+        this.warm = new double[MAX_ORDER];
         this.objective = this::criterion;
         this.arLag = new int[MAX_LAGS];
         this.arCoef = new double[MAX_LAGS];
@@ -183,6 +188,15 @@ public final class Arima {
             || n > maxLength || season > maxSeason) {
             throw new IllegalArgumentException("orders outside this instance [p=" + pOrder + ", q=" + qOrder + ", P="
                 + spOrder + ", Q=" + sqOrder + ", d=" + dOrder + ", D=" + sdOrder + "]");
+        }
+        return fitFrom(y, n, season, pOrder, dOrder, qOrder, spOrder, sdOrder, sqOrder, isConstant, true);
+    }
+
+    private boolean fitFrom(final double[] y, final int n, final int season, final int pOrder, final int dOrder,
+        final int qOrder, final int spOrder, final int sdOrder, final int sqOrder, final boolean isConstant,
+        final boolean isCold) {
+        if (isCold) {
+            Arrays.fill(warm, 0);
         }
         isFitted = false;
         setOrders(pOrder, dOrder, qOrder, spOrder, sdOrder, sqOrder, season, isConstant);
@@ -391,6 +405,7 @@ public final class Arima {
     private boolean search(final double[] y, final int n, final int season, final int dOrder, final int sdOrder) {
         final boolean allowConstant = dOrder + sdOrder <= 1;
         final boolean isSeasonal = season > 1;
+        Arrays.fill(warm, 0);
         double best = Double.POSITIVE_INFINITY;
         int bp = 0;
         int bq = 0;
@@ -404,6 +419,7 @@ public final class Arima {
             final int sQ = isSeasonal ? s[3] : 0;
             final double v = tryModel(y, n, season, s[0], dOrder, s[1], sP, sdOrder, sQ, allowConstant);
             if (v < best) {
+                keepWarm();
                 best = v;
                 bp = s[0];
                 bq = s[1];
@@ -443,6 +459,7 @@ public final class Arima {
                 }
                 final double v = tryModel(y, n, season, np, dOrder, nq, nsp, sdOrder, nsq, nc);
                 if (v < best - 1e-9) {
+                    keepWarm();
                     best = v;
                     bp = np;
                     bq = nq;
@@ -455,7 +472,24 @@ public final class Arima {
             }
         }
         // refit the winner so the held state is its own
-        return fitOrders(y, n, season, bp, dOrder, bq, bsp, sdOrder, bsq, bc) && isFitted;
+        return fitFrom(y, n, season, bp, dOrder, bq, bsp, sdOrder, bsq, bc, false) && isFitted;
+    }
+
+    /** Remembers the coefficients just estimated (the orders in force) as the warm start of later fits. */
+    private void keepWarm() {
+        Arrays.fill(warm, 0);
+        for (int i = 0; i < p; i++) {
+            warm[i] = coef[i];
+        }
+        for (int i = 0; i < q; i++) {
+            warm[MAX_P + i] = coef[p + i];
+        }
+        for (int i = 0; i < sp; i++) {
+            warm[MAX_P + MAX_Q + i] = coef[p + q + i];
+        }
+        for (int i = 0; i < sq; i++) {
+            warm[MAX_P + MAX_Q + MAX_SP + i] = coef[p + q + sp + i];
+        }
     }
 
     private static final int[][] STARTS = {{2, 2, 1, 1}, {0, 0, 0, 0}, {1, 0, 1, 0}, {0, 1, 0, 1}};
@@ -532,10 +566,21 @@ public final class Arima {
         if (k == 0) {
             css = cssAt(point);
         } else {
-            for (int i = 0; i < k; i++) {
-                point[i] = 0;
+            // start from the best model so far where the orders overlap (zero elsewhere): neighbours in the
+            // stepwise search share most of their coefficients, so the simplex starts near the answer
+            for (int i = 0; i < p; i++) {
+                point[i] = warm[i];
             }
-            css = optimizers[k].minimize(objective, point, 0.1, 1e-8, 150 + 100 * k);
+            for (int i = 0; i < q; i++) {
+                point[p + i] = warm[MAX_P + i];
+            }
+            for (int i = 0; i < sp; i++) {
+                point[p + q + i] = warm[MAX_P + MAX_Q + i];
+            }
+            for (int i = 0; i < sq; i++) {
+                point[p + q + sp + i] = warm[MAX_P + MAX_Q + MAX_SP + i];
+            }
+            css = optimizers[k].minimize(objective, point, 0.1, 1e-6, 100 + 50 * k);
         }
         if (!Double.isFinite(css)) {
             return Double.POSITIVE_INFINITY;
