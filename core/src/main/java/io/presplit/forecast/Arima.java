@@ -17,7 +17,8 @@ import java.util.Arrays;
  * {@code p + Pm} values (R's {@code arima(method = "CSS")}).
  * <p>
  * Estimation: CSS, {@code -2 log L ≈ n' log(SSE / n')} over the {@code n'} conditional residuals, minimized by
- * {@link NelderMead} from zero (during the search: from the best model so far, where the orders overlap); {@code μ} is the sample mean of {@code w} (concentrated out, not jointly
+ * {@link NelderMead} from zero (during the search: from the best model so far, where the orders overlap);
+ * {@code μ} is the sample mean of {@code w} (concentrated out, not jointly
  * estimated). Points outside the stationary and invertible region (checked by the Durbin–Levinson step-down: every
  * partial autocorrelation of φ, Φ, -θ and -Θ strictly inside (-1, 1)) are rejected.
  * <p>
