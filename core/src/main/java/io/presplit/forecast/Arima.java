@@ -1,5 +1,7 @@
 package io.presplit.forecast;
 
+import java.util.Arrays;
+
 /**
  * Seasonal ARIMA(p,d,q)(P,D,Q)_m with automatic order selection in the manner of Hyndman &amp; Khandakar (2008),
  * "Automatic time series forecasting: the forecast package for R", J. Statistical Software 27(3), fitted by
@@ -15,7 +17,8 @@ package io.presplit.forecast;
  * {@code p + Pm} values (R's {@code arima(method = "CSS")}).
  * <p>
  * Estimation: CSS, {@code -2 log L ≈ n' log(SSE / n')} over the {@code n'} conditional residuals, minimized by
- * {@link NelderMead} from zero; {@code μ} is the sample mean of {@code w} (concentrated out, not jointly
+ * {@link NelderMead} from zero (during the search: from the best model so far, where the orders overlap);
+ * {@code μ} is the sample mean of {@code w} (concentrated out, not jointly
  * estimated). Points outside the stationary and invertible region (checked by the Durbin–Levinson step-down: every
  * partial autocorrelation of φ, Φ, -θ and -Θ strictly inside (-1, 1)) are rejected.
  * <p>
@@ -45,6 +48,8 @@ public final class Arima {
     private static final double KPSS_CRITICAL = 0.463;
     private static final double SEASONAL_STRENGTH = 0.64;
     private static final int MAX_LAGS = (MAX_P + 1) * (MAX_SP + 1);
+    private static final int MAX_MA_LAGS = (MAX_Q + 1) * (MAX_SQ + 1);
+    private static final int STATE_HEADER = 14;
 
     private final int maxLength;
     private final int maxSeason;
@@ -84,6 +89,8 @@ public final class Arima {
 
     // fitted coefficients: phi[0..p), theta[0..q), sphi[0..P), stheta[0..Q)
     private final double[] coef;
+    /** Coefficients of the best model so far in the search, by component: φ, θ, Φ, Θ at fixed offsets. */
+    private final double[] warm;
     private double sigma2;
     private double aicc;
     private boolean isFitted;
@@ -114,16 +121,17 @@ public final class Arima {
         }
         this.point = new double[MAX_ORDER];
         this.coef = new double[MAX_ORDER];
+        this.warm = new double[MAX_ORDER];
         this.objective = this::criterion;
         this.arLag = new int[MAX_LAGS];
         this.arCoef = new double[MAX_LAGS];
-        this.maLag = new int[(MAX_Q + 1) * (MAX_SQ + 1)];
-        this.maCoef = new double[(MAX_Q + 1) * (MAX_SQ + 1)];
+        this.maLag = new int[MAX_MA_LAGS];
+        this.maCoef = new double[MAX_MA_LAGS];
         this.poly = new double[MAX_P + 1];
         this.poly2 = new double[MAX_SP + 1];
         this.pacf = new double[MAX_P + 1];
-        this.delta = new double[2 + maxSeason + 2];
-        final int tail = MAX_P + MAX_SP * maxSeason + MAX_Q + MAX_SQ * maxSeason + 2 + maxSeason + 2;
+        this.delta = new double[maxDelta(maxSeason)];
+        final int tail = maxSpan(maxSeason);
         this.yTail = new double[tail];
         this.wTail = new double[tail];
         this.eTail = new double[tail];
@@ -182,6 +190,15 @@ public final class Arima {
             throw new IllegalArgumentException("orders outside this instance [p=" + pOrder + ", q=" + qOrder + ", P="
                 + spOrder + ", Q=" + sqOrder + ", d=" + dOrder + ", D=" + sdOrder + "]");
         }
+        return fitFrom(y, n, season, pOrder, dOrder, qOrder, spOrder, sdOrder, sqOrder, isConstant, true);
+    }
+
+    private boolean fitFrom(final double[] y, final int n, final int season, final int pOrder, final int dOrder,
+        final int qOrder, final int spOrder, final int sdOrder, final int sqOrder, final boolean isConstant,
+        final boolean isCold) {
+        if (isCold) {
+            Arrays.fill(warm, 0);
+        }
         isFitted = false;
         setOrders(pOrder, dOrder, qOrder, spOrder, sdOrder, sqOrder, season, isConstant);
         difference(y, n);
@@ -238,6 +255,93 @@ public final class Arima {
             }
             out[offset + h] = yf;
         }
+    }
+
+    /**
+     * Doubles needed by {@link #saveState} for season {@code season}: a header, the sparse AR and MA lag lists, the
+     * differencing polynomial and the three rolling tails (y, w, e).
+     */
+    public static int stateLength(final int season) {
+        return STATE_HEADER + 2 * MAX_LAGS + 2 * MAX_MA_LAGS + maxDelta(season) + 3 * maxSpan(season);
+    }
+
+    /** Copies the fitted model and its rolling state into {@code out[offset..offset + stateLength(m))}. */
+    public void saveState(final double[] out, final int offset) {
+        out[offset] = p;
+        out[offset + 1] = d;
+        out[offset + 2] = q;
+        out[offset + 3] = sp;
+        out[offset + 4] = sd;
+        out[offset + 5] = sq;
+        out[offset + 6] = m;
+        out[offset + 7] = hasConstant ? 1 : 0;
+        out[offset + 8] = mu;
+        out[offset + 9] = arCount;
+        out[offset + 10] = maCount;
+        out[offset + 11] = deltaLength;
+        out[offset + 12] = span;
+        out[offset + 13] = pos;
+        int at = offset + STATE_HEADER;
+        for (int i = 0; i < arCount; i++) {
+            out[at + i] = arLag[i];
+            out[at + MAX_LAGS + i] = arCoef[i];
+        }
+        at += 2 * MAX_LAGS;
+        for (int i = 0; i < maCount; i++) {
+            out[at + i] = maLag[i];
+            out[at + MAX_MA_LAGS + i] = maCoef[i];
+        }
+        at += 2 * MAX_MA_LAGS;
+        System.arraycopy(delta, 0, out, at, deltaLength);
+        at += maxDelta(m);
+        final int tail = maxSpan(m);
+        System.arraycopy(yTail, 0, out, at, span);
+        System.arraycopy(wTail, 0, out, at + tail, span);
+        System.arraycopy(eTail, 0, out, at + 2 * tail, span);
+    }
+
+    /** Restores a model and rolling state written by {@link #saveState}. */
+    public void loadState(final double[] in, final int offset) {
+        p = (int) in[offset];
+        d = (int) in[offset + 1];
+        q = (int) in[offset + 2];
+        sp = (int) in[offset + 3];
+        sd = (int) in[offset + 4];
+        sq = (int) in[offset + 5];
+        m = (int) in[offset + 6];
+        hasConstant = in[offset + 7] != 0;
+        mu = in[offset + 8];
+        arCount = (int) in[offset + 9];
+        maCount = (int) in[offset + 10];
+        deltaLength = (int) in[offset + 11];
+        span = (int) in[offset + 12];
+        pos = (int) in[offset + 13];
+        int at = offset + STATE_HEADER;
+        for (int i = 0; i < arCount; i++) {
+            arLag[i] = (int) in[at + i];
+            arCoef[i] = in[at + MAX_LAGS + i];
+        }
+        at += 2 * MAX_LAGS;
+        for (int i = 0; i < maCount; i++) {
+            maLag[i] = (int) in[at + i];
+            maCoef[i] = in[at + MAX_MA_LAGS + i];
+        }
+        at += 2 * MAX_MA_LAGS;
+        System.arraycopy(in, at, delta, 0, deltaLength);
+        at += maxDelta(m);
+        final int tail = maxSpan(m);
+        System.arraycopy(in, at, yTail, 0, span);
+        System.arraycopy(in, at + tail, wTail, 0, span);
+        System.arraycopy(in, at + 2 * tail, eTail, 0, span);
+        isFitted = true;
+    }
+
+    private static int maxDelta(final int season) {
+        return 2 + season + 1;
+    }
+
+    private static int maxSpan(final int season) {
+        return Math.max(MAX_P + MAX_SP * season, Math.max(MAX_Q + MAX_SQ * season, maxDelta(season))) + 1;
     }
 
     /** Whether the last fit succeeded. */
@@ -302,6 +406,7 @@ public final class Arima {
     private boolean search(final double[] y, final int n, final int season, final int dOrder, final int sdOrder) {
         final boolean allowConstant = dOrder + sdOrder <= 1;
         final boolean isSeasonal = season > 1;
+        Arrays.fill(warm, 0);
         double best = Double.POSITIVE_INFINITY;
         int bp = 0;
         int bq = 0;
@@ -315,6 +420,7 @@ public final class Arima {
             final int sQ = isSeasonal ? s[3] : 0;
             final double v = tryModel(y, n, season, s[0], dOrder, s[1], sP, sdOrder, sQ, allowConstant);
             if (v < best) {
+                keepWarm();
                 best = v;
                 bp = s[0];
                 bq = s[1];
@@ -354,6 +460,7 @@ public final class Arima {
                 }
                 final double v = tryModel(y, n, season, np, dOrder, nq, nsp, sdOrder, nsq, nc);
                 if (v < best - 1e-9) {
+                    keepWarm();
                     best = v;
                     bp = np;
                     bq = nq;
@@ -366,7 +473,24 @@ public final class Arima {
             }
         }
         // refit the winner so the held state is its own
-        return fitOrders(y, n, season, bp, dOrder, bq, bsp, sdOrder, bsq, bc) && isFitted;
+        return fitFrom(y, n, season, bp, dOrder, bq, bsp, sdOrder, bsq, bc, false) && isFitted;
+    }
+
+    /** Remembers the coefficients just estimated (the orders in force) as the warm start of later fits. */
+    private void keepWarm() {
+        Arrays.fill(warm, 0);
+        for (int i = 0; i < p; i++) {
+            warm[i] = coef[i];
+        }
+        for (int i = 0; i < q; i++) {
+            warm[MAX_P + i] = coef[p + i];
+        }
+        for (int i = 0; i < sp; i++) {
+            warm[MAX_P + MAX_Q + i] = coef[p + q + i];
+        }
+        for (int i = 0; i < sq; i++) {
+            warm[MAX_P + MAX_Q + MAX_SP + i] = coef[p + q + sp + i];
+        }
     }
 
     private static final int[][] STARTS = {{2, 2, 1, 1}, {0, 0, 0, 0}, {1, 0, 1, 0}, {0, 1, 0, 1}};
@@ -443,10 +567,21 @@ public final class Arima {
         if (k == 0) {
             css = cssAt(point);
         } else {
-            for (int i = 0; i < k; i++) {
-                point[i] = 0;
+            // start from the best model so far where the orders overlap (zero elsewhere): neighbours in the
+            // stepwise search share most of their coefficients, so the simplex starts near the answer
+            for (int i = 0; i < p; i++) {
+                point[i] = warm[i];
             }
-            css = optimizers[k].minimize(objective, point, 0.1, 1e-8, 150 + 100 * k);
+            for (int i = 0; i < q; i++) {
+                point[p + i] = warm[MAX_P + i];
+            }
+            for (int i = 0; i < sp; i++) {
+                point[p + q + i] = warm[MAX_P + MAX_Q + i];
+            }
+            for (int i = 0; i < sq; i++) {
+                point[p + q + sp + i] = warm[MAX_P + MAX_Q + MAX_SP + i];
+            }
+            css = optimizers[k].minimize(objective, point, 0.1, 1e-6, 100 + 50 * k);
         }
         if (!Double.isFinite(css)) {
             return Double.POSITIVE_INFINITY;

@@ -10,17 +10,19 @@ import java.util.Arrays;
  * <p>
  * Algorithm: every forecast path a model issues is remembered for {@code maxHorizon} ticks. When tick {@code t}
  * completes with load {@code y}, each remembered path issued at {@code t - h} yields the out-of-sample residual of
- * step {@code h}, {@code r = y - mean[t-h][h]}. Per slot and step, two quantiles of {@code r} are tracked online by
- * the Robbins–Monro stochastic-approximation rule, scaled by the residuals' own size so that one learning rate
- * fits every load level:
+ * step {@code h}, {@code r = y - mean[t-h][h]}. Per slot and step, two quantiles of {@code r} are tracked online as
+ * multiples {@code z} of the residuals' own scale, by the Robbins–Monro stochastic-approximation rule, so that one
+ * learning rate fits every load level and a change of volatility moves the interval at once:
  * <pre>
  *   s   &larr; s + &lambda; (|r| - s)                         (exponentially weighted mean absolute residual)
- *   q_&tau; &larr; q_&tau; + &eta; s (&tau; - 1{r &le; q_&tau;})          (&tau; = 0.5, 0.9)
+ *   z_&tau; &larr; z_&tau; + &eta; (&tau; - 1{r &le; s z_&tau;})             (&tau; = 0.5, 0.9)
+ *   q_&tau; = s z_&tau;
  * </pre>
- * whose fixed point is the &tau;-quantile of the recent residuals (Robbins &amp; Monro 1951; used for adaptive
- * conformal intervals by Gibbs &amp; Cand&egrave;s, NeurIPS 2021). The table's quantiles are then
- * {@code p50 = mean + q_0.5} and {@code p90 = mean + q_0.9}: the median corrects a model's recent bias, the upper
- * quantile is what the adjustment engine can provision for.
+ * whose fixed point makes {@code q_τ} the &tau;-quantile of the recent residuals (Robbins &amp; Monro 1951; used for
+ * adaptive conformal intervals by Gibbs &amp; Cand&egrave;s, NeurIPS 2021). {@code z} starts at the Gaussian
+ * values {@code z_0.5 = 0}, {@code z_0.9 = 1.2816 / 0.7979 = 1.606} (quantile over mean absolute deviation). The
+ * table's quantiles are then {@code p50 = mean + q_0.5} and {@code p90 = mean + q_0.9}: the median corrects a
+ * model's recent bias, the upper quantile is what the adjustment engine can provision for.
  * <p>
  * Coverage is measured prequentially: before each update the calibrator checks whether the residual fell at or
  * under the quantile in force, and counts hits per step over all slots ({@link #coverage90(int)}).
@@ -34,6 +36,8 @@ public final class IntervalCalibrator {
     private static final double TAU_50 = 0.5;
     private static final double TAU_90 = 0.9;
     private static final long NOT_ISSUED = Long.MIN_VALUE;
+    /** Gaussian 90% quantile over mean absolute deviation: 1.2816 / sqrt(2 / pi). */
+    private static final double Z90_START = 1.2816 / Math.sqrt(2 / Math.PI);
 
     private final int maxHorizon;
     private final double eta;
@@ -41,7 +45,9 @@ public final class IntervalCalibrator {
     private final MemorySegment paths;
     private final long[] issuedAt;
     private final double[] scale;
+    /** z_0.5 per slot and step. */
     private final double[] q50;
+    /** z_0.9 per slot and step. */
     private final double[] q90;
     private final int[] seen;
     private final long[] hits50;
@@ -97,23 +103,22 @@ public final class IntervalCalibrator {
                 continue;
             }
             final int cell = cellBase + h;
-            final boolean isUnder50 = r <= q50[cell];
-            final boolean isUnder90 = r <= q90[cell];
-            if (seen[cell] > 0) {
+            if (seen[cell] == 0) {
+                // the first residual sets the scale; z starts from the Gaussian values
+                scale[cell] = Math.abs(r);
+                q50[cell] = 0;
+                q90[cell] = Z90_START;
+            } else {
+                final boolean isUnder50 = r <= scale[cell] * q50[cell];
+                final boolean isUnder90 = r <= scale[cell] * q90[cell];
                 counts[h]++;
                 hits50[h] += isUnder50 ? 1 : 0;
                 hits90[h] += isUnder90 ? 1 : 0;
                 scale[cell] += lambda * (Math.abs(r) - scale[cell]);
-            } else {
-                // the first residual sets the scale and starts the quantiles at the residual itself.
-                scale[cell] = Math.abs(r);
-                q50[cell] = r;
-                q90[cell] = r;
+                q50[cell] += eta * (TAU_50 - (isUnder50 ? 1 : 0));
+                q90[cell] += eta * (TAU_90 - (isUnder90 ? 1 : 0));
             }
             seen[cell]++;
-            final double step = eta * scale[cell];
-            q50[cell] += step * (TAU_50 - (isUnder50 ? 1 : 0));
-            q90[cell] += step * (TAU_90 - (isUnder90 ? 1 : 0));
         }
     }
 
@@ -135,8 +140,8 @@ public final class IntervalCalibrator {
             final int cell = cellBase + h;
             if (seen[cell] > 0) {
                 // quantiles never cross: p90 at least p50.
-                final double lo = mean + q50[cell];
-                table.quantiles(slot, h, lo, Math.max(lo, mean + q90[cell]));
+                final double lo = mean + scale[cell] * q50[cell];
+                table.quantiles(slot, h, lo, Math.max(lo, mean + scale[cell] * q90[cell]));
             }
         }
         for (int h = horizon; h < mh; h++) {
@@ -156,7 +161,8 @@ public final class IntervalCalibrator {
 
     /** The residual quantile offset in force for {@code slot} at {@code step}: p90 minus the mean. */
     public double upperOffset(final int slot, final int step) {
-        return q90[slot * maxHorizon + step];
+        final int cell = slot * maxHorizon + step;
+        return scale[cell] * q90[cell];
     }
 
     /** Share of checked residuals at {@code step} that fell at or under the 90% quantile in force (NaN if none). */

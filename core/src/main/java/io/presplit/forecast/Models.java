@@ -2,12 +2,16 @@ package io.presplit.forecast;
 
 import java.util.List;
 
-/** The offline models by name, as the {@code presplit forecast} command offers them. Cold path. */
+/**
+ * The offline models by name, as the {@code presplit forecast} command offers them. The ensemble combines seasonal
+ * naive at the season and at seven seasons (the weekly cycle of hourly data: the second seasonality), ETS and
+ * automatic ARIMA, by {@link EnsembleModel} with p = 2. Cold path.
+ */
 public final class Models {
     /** The longest series the ARIMA model fits; longer series are fitted on their most recent values. */
     public static final int MAX_LENGTH = 4096;
     /** The names {@link #create} accepts. */
-    public static final List<String> NAMES = List.of("naive", "snaive", "ets", "arima", "ensemble");
+    public static final List<String> NAMES = List.of("naive", "snaive", "wsnaive", "ets", "arima", "ensemble");
 
     private Models() {
     }
@@ -24,12 +28,32 @@ public final class Models {
         return switch (name) {
             case "naive" -> new GuardedModel(new Naive());
             case "snaive" -> new GuardedModel(new SeriesModel.SeasonalNaive());
+            case "wsnaive" -> new GuardedModel(new WeeklyNaive());
             case "ets" -> new GuardedModel(new EtsModel(season));
             case "arima" -> new GuardedModel(new ArimaModel(MAX_LENGTH, season));
             case "ensemble" -> new GuardedModel(new EnsembleModel(new SeriesModel[] {
-                create("snaive", season, maxHorizon), create("ets", season, maxHorizon)}, 2.0, maxHorizon));
+                create("snaive", season, maxHorizon), create("wsnaive", season, maxHorizon),
+                create("ets", season, maxHorizon), create("arima", season, maxHorizon)}, 2.0, maxHorizon));
             default -> throw new IllegalArgumentException("unknown model [model=" + name + ", known=" + NAMES + "]");
         };
+    }
+
+    /**
+     * The second seasonality by seasonal naive: period {@code 7 m} (the week, for a daily season), or {@code m} when
+     * the series is shorter than that.
+     */
+    private static final class WeeklyNaive implements SeriesModel {
+        @Override
+        public String name() {
+            return "wsnaive";
+        }
+
+        @Override
+        public boolean fitForecast(final double[] y, final int n, final int season, final int horizon,
+            final double[] out) {
+            SeriesModel.seasonalNaive(y, n, n >= 7 * season ? 7 * season : season, horizon, out);
+            return true;
+        }
     }
 
     /** The naive (last value) forecast. */

@@ -8,6 +8,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,7 +37,7 @@ final class ForecastCommand implements Callable<Integer> {
     int season;
 
     @Option(names = "--model", defaultValue = "ensemble",
-        description = "naive, snaive, ets or ensemble (default: ${DEFAULT-VALUE}).")
+        description = "naive, snaive, wsnaive (season x 7), ets, arima or ensemble (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--out", required = true, description = "Output file: id,F1,...,FH per series.")
@@ -69,6 +71,8 @@ final class ForecastCommand implements Callable<Integer> {
         double mase = 0;
         int scored = 0;
         final long start = System.nanoTime();
+        final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        final long cpuStart = threads.getCurrentThreadCpuTime();
         try (Writer writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
             final StringBuilder header = new StringBuilder("id");
             for (int h = 1; h <= horizon; h++) {
@@ -97,9 +101,11 @@ final class ForecastCommand implements Callable<Integer> {
             }
         }
         final double seconds = (System.nanoTime() - start) / 1e9;
+        final double cpuSeconds = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
         System.out.printf(Locale.ROOT, "forecast [model=%s, series=%d, horizon=%d, season=%d, seconds=%.2f, "
-                + "msPerSeries=%.2f, fallbacks=%d, out=%s]%n", forecaster.name(), total, horizon, season, seconds,
-            seconds * 1e3 / Math.max(1, total), forecaster.fallbacks(), out);
+                + "msPerSeries=%.2f, cpuMsPerSeries=%.2f, fallbacks=%d, out=%s]%n", forecaster.name(), total, horizon,
+            season, seconds, seconds * 1e3 / Math.max(1, total), cpuSeconds * 1e3 / Math.max(1, total),
+            forecaster.fallbacks(), out);
         if (isEvaluating) {
             System.out.printf(Locale.ROOT, "evaluate [model=%s, series=%d, sMAPE=%.2f, MASE=%.3f]%n",
                 forecaster.name(), scored, smape / scored, mase / scored);

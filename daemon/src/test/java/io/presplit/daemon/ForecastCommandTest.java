@@ -47,7 +47,7 @@ class ForecastCommandTest {
             csv.append('\n');
         }
         Files.writeString(input, csv);
-        for (final String model : List.of("naive", "snaive", "ets", "ensemble")) {
+        for (final String model : List.of("naive", "snaive", "wsnaive", "ets", "arima", "ensemble")) {
             final Path out = dir.resolve(model + ".csv");
             final int code = PresplitCli.commandLine().execute("forecast", "--input", input.toString(),
                 "--horizon", "24", "--season", "24", "--model", model, "--out", out.toString(), "--evaluate");
