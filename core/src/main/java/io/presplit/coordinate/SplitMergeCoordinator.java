@@ -3,6 +3,7 @@ package io.presplit.coordinate;
 import io.presplit.PresplitException;
 import io.presplit.adjust.PartitionTable;
 import io.presplit.keyspace.KeySpace;
+import io.presplit.monitor.TxnPhaseEvent;
 import io.presplit.profile.LoadHistory;
 import io.presplit.ring.DecisionHandler;
 import org.agrona.concurrent.NanoClock;
@@ -218,7 +219,9 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         partitions.add(txn.secondChildId(), splitKey, hi, upperSlot, cooldownUntil);
         history.seedFromParent(lowerSlot, slot, lowerShare);
         history.seedFromParent(upperSlot, slot, 1 - lowerShare);
+        final TxnPhaseEvent done = startPhase();
         log.done(txn);
+        endPhase(done, txn, "DONE");
         splitsCommitted++;
         final Birth parentBirth = births.remove(parentId);
         if (parentBirth != null && parentBirth.kind() == Txn.Kind.MERGE
@@ -263,7 +266,9 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         partitions.retire(upperSlot, tick);
         partitions.add(txn.firstChildId(), lo, hi, mergedSlot, clock.nanoTime() + cooldownNs.getAsLong());
         history.seedFromMerge(mergedSlot, lowerSlot, upperSlot);
+        final TxnPhaseEvent done = startPhase();
         log.done(txn);
+        endPhase(done, txn, "DONE");
         mergesCommitted++;
         final Birth lowerBirth = births.remove(txn.firstParentId());
         final Birth upperBirth = births.remove(txn.secondParentId());
@@ -298,6 +303,7 @@ public final class SplitMergeCoordinator implements DecisionHandler {
 
     /** BEGIN and prepare; on a no vote or a failure, abort and keep the partition cooling down. */
     private boolean prepare(final Txn txn, final int cooldownSlot) {
+        final TxnPhaseEvent phase = startPhase();
         log.begin(txn);
         boolean isYes;
         try {
@@ -308,6 +314,7 @@ public final class SplitMergeCoordinator implements DecisionHandler {
             isYes = false;
         }
         if (isYes) {
+            endPhase(phase, txn, "PREPARED");
             return true;
         }
         try {
@@ -319,6 +326,7 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         }
         log.abort(txn);
         aborts++;
+        endPhase(phase, txn, "ABORT");
         partitions.cooldownUntilNs(cooldownSlot, clock.nanoTime() + cooldownNs.getAsLong());
         LOG.info("transaction aborted [txId={}, kind={}]", txn.txId(), txn.kind());
         return false;
@@ -326,10 +334,12 @@ public final class SplitMergeCoordinator implements DecisionHandler {
 
     /** COMMIT and the participant's commit, retried; throws, leaving the transaction in doubt, if it still fails. */
     private void commit(final Txn txn) {
+        final TxnPhaseEvent phase = startPhase();
         log.commit(txn);
         for (int attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
             try {
                 participant.commit(txn);
+                endPhase(phase, txn, "COMMIT");
                 return;
             } catch (final PresplitException ex) {
                 failures++;
@@ -339,6 +349,24 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         LOG.error("commit still failing, left in doubt for recovery [txId={}, kind={}]", txn.txId(), txn.kind());
         throw new PresplitException(PresplitException.Category.FATAL, "COMMIT_IN_DOUBT",
             "participant commit failed after the commit point [txId=" + txn.txId() + "]");
+    }
+
+    private static TxnPhaseEvent startPhase() {
+        final TxnPhaseEvent event = new TxnPhaseEvent();
+        event.begin();
+        return event;
+    }
+
+    /** Records a finished phase as a JFR event when a recording wants it. */
+    private static void endPhase(final TxnPhaseEvent event, final Txn txn, final String phase) {
+        event.end();
+        if (event.shouldCommit()) {
+            event.txId = txn.txId();
+            event.kind = txn.kind().name();
+            event.phase = phase;
+            event.partitionId = txn.firstParentId();
+            event.commit();
+        }
     }
 
     /** Share of the parent's recent load below {@code splitKey}, from the key-bucket loads. */

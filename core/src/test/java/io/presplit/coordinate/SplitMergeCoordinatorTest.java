@@ -72,6 +72,27 @@ class SplitMergeCoordinatorTest {
         }
     }
 
+    /** Guards observability: each phase of a committed split is a presplit.TxnPhase JFR event, in order. */
+    @Test
+    void shouldEmitAJfrEventPerPhaseWhenRecording() throws Exception {
+        final Path jfr = dir.resolve("phases.jfr");
+        try (CoordinatorLog log = CoordinatorLog.open(dir.resolve("coordinator.log"));
+             jdk.jfr.Recording recording = new jdk.jfr.Recording()) {
+            recording.enable("presplit.TxnPhase");
+            recording.start();
+            final SplitMergeCoordinator coordinator = coordinator(log);
+            coordinator.recover();
+            coordinator.onSplit(0, 1L << 40);
+            recording.stop();
+            recording.dump(jfr);
+        }
+        final List<String> phases = new ArrayList<>();
+        for (final jdk.jfr.consumer.RecordedEvent event : jdk.jfr.consumer.RecordingFile.readAllEvents(jfr)) {
+            phases.add(event.getString("kind") + " " + event.getString("phase") + " " + event.getLong("txId"));
+        }
+        assertThat(phases).containsExactly("SPLIT PREPARED 0", "SPLIT COMMIT 0", "SPLIT DONE 0");
+    }
+
     /** Guards abort handling: a no vote leaves the partition map unchanged, logs ABORT and keeps the cooldown. */
     @Test
     void shouldAbortAndKeepCooldownWhenParticipantVotesNo() {

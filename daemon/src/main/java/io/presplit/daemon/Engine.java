@@ -1,6 +1,7 @@
 package io.presplit.daemon;
 
 import io.presplit.adjust.AdjustmentPolicy;
+import io.presplit.adjust.HoldReason;
 import io.presplit.adjust.PartitionAdjustmentEngine;
 import io.presplit.adjust.PartitionTable;
 import io.presplit.agent.ControlAgent;
@@ -11,6 +12,8 @@ import io.presplit.forecast.Forecaster;
 import io.presplit.profile.LoadHistory;
 import io.presplit.profile.LoadRecorder;
 import io.presplit.profile.ProfilerAgent;
+import io.presplit.monitor.CounterId;
+import io.presplit.monitor.MonitorCounters;
 import io.presplit.ring.OneToOneDecisionRing;
 import io.presplit.shadow.ShadowMode;
 import io.presplit.shadow.ShadowReport;
@@ -32,6 +35,8 @@ import java.nio.file.Files;
  * clock.
  */
 public final class Engine implements AutoCloseable {
+    /** The counters file in the data directory, readable from outside the process. */
+    public static final String COUNTERS_FILE = "counters.dat";
     private static final int DECISION_RING_BYTES = 64 * 1024;
     /** Per-tick decay of the key-bucket loads that choose split points: a half-life of about three ticks. */
     private static final double BUCKET_DECAY = 0.8;
@@ -50,13 +55,15 @@ public final class Engine implements AutoCloseable {
     private final ControlAgent control;
     private final Forecaster forecaster;
     private final EngineConfig config;
+    private final MonitorCounters counters;
     private ShadowMode shadow;
 
     private Engine(
         final EngineConfig config, final Forecaster forecaster, final long startNs, final LoadRecorder recorder,
         final LoadHistory history, final OneToOneDecisionRing decisions, final PartitionStore store,
-        final CoordinatorLog coordinatorLog) {
+        final CoordinatorLog coordinatorLog, final MonitorCounters counters) {
         clock.update(startNs);
+        this.counters = counters;
         this.config = config;
         this.forecaster = forecaster;
         this.recorder = recorder;
@@ -90,6 +97,7 @@ public final class Engine implements AutoCloseable {
         OneToOneDecisionRing decisions = null;
         PartitionStore store = null;
         CoordinatorLog coordinatorLog = null;
+        MonitorCounters counters = null;
         try {
             Files.createDirectories(config.dataDir());
             recorder = new LoadRecorder(config.writerThreads(), config.slotCapacity());
@@ -97,13 +105,15 @@ public final class Engine implements AutoCloseable {
             decisions = new OneToOneDecisionRing(DECISION_RING_BYTES);
             store = PartitionStore.open(config.dataDir().resolve("store"), recorder);
             coordinatorLog = CoordinatorLog.open(config.dataDir().resolve("coordinator.log"));
+            counters = MonitorCounters.create(config.dataDir().resolve(COUNTERS_FILE));
             final Engine engine = new Engine(config, forecaster, startNs, recorder, history, decisions, store,
-                coordinatorLog);
+                coordinatorLog, counters);
             engine.coordinator.recover();
             return engine;
         } catch (final IOException | RuntimeException | Error ex) {
             // A failed open releases what it acquired, newest first, and keeps the original failure.
-            CloseHelper.closeAll(ex::addSuppressed, coordinatorLog, store, decisions, history, recorder, forecaster);
+            CloseHelper.closeAll(ex::addSuppressed, counters, coordinatorLog, store, decisions, history, recorder,
+                forecaster);
             throw ex;
         }
     }
@@ -132,6 +142,7 @@ public final class Engine implements AutoCloseable {
             while (control.doWork() > 0) {
                 // run the control loop until it has nothing left to do for this tick
             }
+            publishCounters();
         }
         return ticks;
     }
@@ -197,10 +208,29 @@ public final class Engine implements AutoCloseable {
         return forecaster;
     }
 
+    /** Copies the control plane's figures into the counters file. Allocation-free. */
+    private void publishCounters() {
+        final MonitorCounters c = counters;
+        c.set(CounterId.SPLITS_DECIDED, adjustment.splitsDecided());
+        c.set(CounterId.MERGES_DECIDED, adjustment.mergesDecided());
+        c.set(CounterId.HOLD_COOLDOWN, adjustment.holdCount(HoldReason.COOLDOWN));
+        c.set(CounterId.HOLD_HOT_KEY, adjustment.holdCount(HoldReason.HOT_KEY));
+        c.set(CounterId.HOLD_PARTITION_LIMIT, adjustment.holdCount(HoldReason.PARTITION_LIMIT));
+        c.set(CounterId.HOLD_BACKLOG, adjustment.holdCount(HoldReason.BACKLOG));
+        c.set(CounterId.SPLITS_COMMITTED, coordinator.splitsCommitted());
+        c.set(CounterId.MERGES_COMMITTED, coordinator.mergesCommitted());
+        c.set(CounterId.TXN_ABORTS, coordinator.aborts());
+        c.set(CounterId.TXN_FAILURES, coordinator.failures());
+        c.set(CounterId.THRASH, coordinator.thrash());
+        c.set(CounterId.STALE_DECISIONS, coordinator.staleDecisions());
+        c.set(CounterId.LIVE_PARTITIONS, partitions.liveCount());
+        c.set(CounterId.TICKS, history.tickCount());
+    }
+
     /** Closes everything, in reverse order of opening. Safe to call twice. */
     @Override
     public void close() {
         stopShadow();
-        CloseHelper.closeAll(forecaster, coordinatorLog, store, decisions, history, recorder);
+        CloseHelper.closeAll(forecaster, counters, coordinatorLog, store, decisions, history, recorder);
     }
 }

@@ -99,6 +99,12 @@ class EndToEndTest {
                     .containsExactlyElementsOf(entry.getValue());
                 total += readBack.size();
             }
+            final java.util.Map<String, Long> counters =
+                io.presplit.monitor.MonitorCounters.read(dir.resolve(Engine.COUNTERS_FILE));
+            assertThat(counters).as("counters readable from outside, matching the engine")
+                .containsEntry("coordinate: splits committed", engine.coordinator().splitsCommitted())
+                .containsEntry("partitions: live", (long) partitions.liveCount())
+                .containsEntry("profile: ticks closed", (long) DAYS * 24);
             final long[] scanned = new long[1];
             engine.store().scan((partitionId, record) -> scanned[0]++);
             assertThat(scanned[0]).isEqualTo(total);
