@@ -79,9 +79,14 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     private volatile RoutingTable routingTable;
     /** Committed partitions (live and sealed), by id; copy-on-write for readers. */
     private volatile Partition[] readablePartitions;
+    /** The logs of {@link #readablePartitions}, for group commit. */
+    private volatile PartitionLog[] readableLogs;
     private final Path dataDirectory;
     private final Path partitionsDirectory;
     private final long segmentLengthBytes;
+    private final StoreOptions options;
+    /** Group commit under {@link Durability#GROUP}, else {@code null}. */
+    private final GroupCommitter groupCommitter;
     private final LoadRecorder recorder;
     private final Object lock = new Object();
     /** Every open partition, prepared ones included; guarded by {@link #lock}. */
@@ -89,11 +94,12 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     private long maxPartitionId;
     private boolean isClosed;
 
-    private PartitionStore(final Path dataDirectory, final long segmentLengthBytes, final LoadRecorder recorder,
+    private PartitionStore(final Path dataDirectory, final StoreOptions options, final LoadRecorder recorder,
         final Map<Long, Partition> partitions) {
         this.dataDirectory = dataDirectory;
         this.partitionsDirectory = dataDirectory.resolve(PARTITIONS_DIRECTORY);
-        this.segmentLengthBytes = segmentLengthBytes;
+        this.options = options;
+        this.segmentLengthBytes = options.segmentLengthBytes();
         this.recorder = recorder;
         this.partitions = partitions;
         final List<Partition> live = new ArrayList<>();
@@ -113,35 +119,44 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 e);
         }
         refreshReadablePartitions();
+        this.groupCommitter = options.durability() == Durability.GROUP
+            ? new GroupCommitter(() -> readableLogs, options.groupCommitMaxDelayNs()) : null;
     }
 
     /**
-     * Opens (or creates) a store whose new segments are {@link #DEFAULT_SEGMENT_LENGTH_BYTES} long; see
-     * {@link #open(Path, LoadRecorder, long)}.
+     * Opens (or creates) a store whose new segments are {@link #DEFAULT_SEGMENT_LENGTH_BYTES} long, with
+     * {@link Durability#ASYNC}; see {@link #open(Path, LoadRecorder, StoreOptions)}.
      */
     public static PartitionStore open(final Path dataDirectory, final LoadRecorder recorder) {
         return open(dataDirectory, recorder, DEFAULT_SEGMENT_LENGTH_BYTES);
     }
 
     /**
-     * Opens the store in {@code dataDirectory}, creating it with the initial partition when empty, and recovers
-     * it (see the class comment). On failure, closes whatever it opened, last first, and rethrows. Cold path.
+     * Opens (or creates) a store with {@link Durability#ASYNC}; see {@link #open(Path, LoadRecorder, StoreOptions)}.
      *
-     * @param dataDirectory      the data directory; created when missing.
-     * @param recorder           the load recorder writes are counted in; owned by the caller, which closes it
-     *                           after the store. Its slot capacity must exceed every partition's load slot.
-     * @param segmentLengthBytes length of new segment files: a multiple of 8, at least
-     *                           {@link SegmentDescriptor#MIN_SEGMENT_LENGTH}.
-     * @throws PresplitException on I/O failure or when the data on disk is inconsistent.
+     * @throws IllegalArgumentException when the segment length is invalid (see {@link StoreOptions}).
      */
     public static PartitionStore open(final Path dataDirectory, final LoadRecorder recorder,
         final long segmentLengthBytes) {
-        if (segmentLengthBytes < SegmentDescriptor.MIN_SEGMENT_LENGTH
-            || segmentLengthBytes % SegmentDescriptor.RECORD_ALIGNMENT != 0) {
-            throw new IllegalArgumentException("invalid segment length [segmentLengthBytes=" + segmentLengthBytes
-                + ", minLengthBytes=" + SegmentDescriptor.MIN_SEGMENT_LENGTH + ", alignment="
-                + SegmentDescriptor.RECORD_ALIGNMENT + "]");
-        }
+        return open(dataDirectory, recorder, new StoreOptions(segmentLengthBytes, Durability.ASYNC,
+            StoreOptions.DEFAULT_GROUP_COMMIT_MAX_DELAY_NS));
+    }
+
+    /**
+     * Opens the store in {@code dataDirectory}, creating it with the initial partition when empty, and recovers
+     * it (see the class comment). Under {@link Durability#GROUP} starts the group commit thread. On failure,
+     * closes whatever it opened, last first, and rethrows. Cold path.
+     *
+     * @param dataDirectory the data directory; created when missing.
+     * @param recorder      the load recorder writes are counted in; owned by the caller, which closes it after
+     *                      the store. Its slot capacity must exceed every partition's load slot.
+     * @param options       segment length and durability.
+     * @throws PresplitException on I/O failure or when the data on disk is inconsistent.
+     */
+    public static PartitionStore open(final Path dataDirectory, final LoadRecorder recorder,
+        final StoreOptions options) {
+        final long segmentLengthBytes = options.segmentLengthBytes();
+        final boolean isForcingEachAppend = options.durability() == Durability.SYNC;
         final Path partitionsDirectory = dataDirectory.resolve(PARTITIONS_DIRECTORY);
         try {
             Files.createDirectories(partitionsDirectory);
@@ -159,7 +174,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                     FileOps.deleteDirectory(directory);
                     continue;
                 }
-                final PartitionLog log = PartitionLog.open(directory, segmentLengthBytes);
+                final PartitionLog log = PartitionLog.open(directory, segmentLengthBytes, isForcingEachAppend);
                 logs.put(id, log);
                 if (log.header().partitionId() != id) {
                     throw FileOps.corrupt("partition directory and header disagree [directory=" + directory
@@ -171,13 +186,13 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                     INITIAL_PARTITION_ID, INITIAL_LOAD_SLOT, KeySpace.MIN_KEY, KeySpace.MAX_KEY);
                 logs.put(INITIAL_PARTITION_ID, PartitionLog.create(
                     partitionsDirectory.resolve(Long.toString(INITIAL_PARTITION_ID)), initial, segmentLengthBytes,
-                    true));
+                    true, isForcingEachAppend));
             }
             for (final PartitionLog log : logs.values()) {
                 checkLoadSlot(recorder, log.header().loadSlot());
             }
             finishCommittedTransactions(logs);
-            return new PartitionStore(dataDirectory, segmentLengthBytes, recorder, link(logs));
+            return new PartitionStore(dataDirectory, options, recorder, link(logs));
         } catch (final RuntimeException e) {
             for (final PartitionLog log : logs.descendingMap().values()) {
                 try {
@@ -199,7 +214,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     public PartitionWriter openWriter() {
         synchronized (lock) {
             checkOpen();
-            return new PartitionWriter(this, recorder, recorder.claimStripe());
+            return new PartitionWriter(this, recorder, recorder.claimStripe(), groupCommitter);
         }
     }
 
@@ -412,6 +427,26 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         }
     }
 
+    /** Number of committed partitions, live and sealed: those {@link #scan} reads. */
+    public int committedPartitionCount() {
+        return readablePartitions.length;
+    }
+
+    /** The options the store was opened with. */
+    public StoreOptions options() {
+        return options;
+    }
+
+    /** Under {@link Durability#GROUP}: forces that failed (each fails the writers waiting on it); else 0. */
+    public long groupCommitFailures() {
+        return groupCommitter == null ? 0 : groupCommitter.failures();
+    }
+
+    /** Under {@link Durability#GROUP}: batches forced so far; else 0. */
+    public long groupCommitBatches() {
+        return groupCommitter == null ? 0 : groupCommitter.batches();
+    }
+
     /** The data directory. */
     public Path dataDirectory() {
         return dataDirectory;
@@ -428,9 +463,16 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 return;
             }
             isClosed = true;
+            RuntimeException failure = null;
+            if (groupCommitter != null) {
+                try {
+                    groupCommitter.close();
+                } catch (final RuntimeException e) {
+                    failure = e;
+                }
+            }
             final List<Partition> all = new ArrayList<>(partitions.values());
             all.sort(Comparator.comparingLong(Partition::id).reversed());
-            RuntimeException failure = null;
             for (final Partition partition : all) {
                 try {
                     partition.log().close();
@@ -467,7 +509,8 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 final Path directory = partitionsDirectory.resolve(Long.toString(header.partitionId()));
                 // A directory without a partition in memory is a leftover of a failed creation: start afresh.
                 FileOps.deleteDirectory(directory);
-                final PartitionLog log = PartitionLog.create(directory, header, segmentLengthBytes, false);
+                final PartitionLog log = PartitionLog.create(directory, header, segmentLengthBytes, false,
+                    options.durability() == Durability.SYNC);
                 final Partition child = new Partition(header, log, first, second);
                 partitions.put(child.id(), child);
                 created.add(child);
@@ -502,6 +545,11 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             }
         }
         readable.sort(Comparator.comparingLong(Partition::id));
+        final PartitionLog[] logs = new PartitionLog[readable.size()];
+        for (int i = 0; i < logs.length; i++) {
+            logs[i] = readable.get(i).log();
+        }
+        readableLogs = logs;
         readablePartitions = readable.toArray(new Partition[0]);
     }
 

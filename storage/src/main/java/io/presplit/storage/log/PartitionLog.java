@@ -54,10 +54,14 @@ public final class PartitionLog implements AutoCloseable {
     private final Path directory;
     private final PartitionHeader header;
     private final long segmentLengthBytes;
+    private final boolean isForcingEachAppend;
+    /** Group commit's cursor: segments before it are finished. Group commit thread only. */
+    private int forcedSegmentIndex;
     private boolean isClosed;
 
     private PartitionLog(final Path directory, final PartitionHeader header, final long segmentLengthBytes,
-        final Segment[] segments, final boolean isSealed) {
+        final Segment[] segments, final boolean isSealed, final boolean isForcingEachAppend) {
+        this.isForcingEachAppend = isForcingEachAppend;
         this.directory = directory;
         this.header = header;
         this.segmentLengthBytes = segmentLengthBytes;
@@ -78,6 +82,15 @@ public final class PartitionLog implements AutoCloseable {
      */
     public static PartitionLog create(final Path directory, final PartitionHeader header,
         final long segmentLengthBytes, final boolean isCommitted) {
+        return create(directory, header, segmentLengthBytes, isCommitted, false);
+    }
+
+    /**
+     * As {@link #create(Path, PartitionHeader, long, boolean)}, choosing whether each append forces its record's
+     * pages before it returns ({@code isForcingEachAppend}, the {@code SYNC} durability).
+     */
+    public static PartitionLog create(final Path directory, final PartitionHeader header,
+        final long segmentLengthBytes, final boolean isCommitted, final boolean isForcingEachAppend) {
         try {
             Files.createDirectory(directory);
         } catch (final IOException e) {
@@ -95,7 +108,8 @@ public final class PartitionLog implements AutoCloseable {
             }
             throw e;
         }
-        return new PartitionLog(directory, header, segmentLengthBytes, new Segment[] {first}, false);
+        return new PartitionLog(directory, header, segmentLengthBytes, new Segment[] {first}, false,
+            isForcingEachAppend);
     }
 
     /**
@@ -107,6 +121,14 @@ public final class PartitionLog implements AutoCloseable {
      * @throws PresplitException when the directory holds no segment, the chain has a gap, or a file is corrupt.
      */
     public static PartitionLog open(final Path directory, final long segmentLengthBytes) {
+        return open(directory, segmentLengthBytes, false);
+    }
+
+    /**
+     * As {@link #open(Path, long)}, choosing whether each append forces its record's pages before it returns.
+     */
+    public static PartitionLog open(final Path directory, final long segmentLengthBytes,
+        final boolean isForcingEachAppend) {
         final int[] indexes = segmentIndexes(directory, true);
         if (indexes.length == 0) {
             throw FileOps.corrupt("partition directory holds no segment [directory=" + directory + "]");
@@ -144,7 +166,7 @@ public final class PartitionLog implements AutoCloseable {
                 opened.add(Segment.create(directory, header, last + 1, segmentLengthBytes, false));
             }
             return new PartitionLog(directory, header, segmentLengthBytes, opened.toArray(new Segment[0]),
-                lastSegment.sealState() == STATE_SEALED);
+                lastSegment.sealState() == STATE_SEALED, isForcingEachAppend);
         } catch (final RuntimeException e) {
             for (int i = opened.size() - 1; i >= 0; i--) {
                 try {
@@ -175,6 +197,9 @@ public final class PartitionLog implements AutoCloseable {
             final Segment segment = active;
             final long offset = segment.append(record, lengthBytes);
             if (offset >= 0) {
+                if (isForcingEachAppend) {
+                    segment.forceRange(offset, lengthBytes);
+                }
                 return APPENDED;
             }
             if (offset == Segment.FULL) {
@@ -260,6 +285,27 @@ public final class PartitionLog implements AutoCloseable {
     /** Number of segments in the chain. */
     public int segmentCount() {
         return segments.length;
+    }
+
+    /**
+     * Group commit's step for this log: forces every record published before the call that an earlier call did
+     * not force (see {@link Segment#forcePublished}). Group commit thread only; takes no lock. The log must stay
+     * open for the duration of the call.
+     *
+     * @return whether the log is finished for group commit: sealed and every segment forced.
+     */
+    public boolean forcePublished() {
+        final Segment[] segments = this.segments;
+        int index = forcedSegmentIndex;
+        while (index < segments.length) {
+            final boolean isFinished = segments[index].forcePublished();
+            if (!isFinished || index == segments.length - 1) {
+                break;
+            }
+            index++;
+        }
+        forcedSegmentIndex = index;
+        return isSealed && index == segments.length - 1 && segments[index].sealState() != STATE_OPEN;
     }
 
     /** Forces every segment's mapped pages to disk. Cold path. */

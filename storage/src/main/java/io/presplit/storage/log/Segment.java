@@ -101,6 +101,11 @@ final class Segment implements AutoCloseable {
     /** End of the last record once sealed, else -1; readers use it as their limit. */
     private volatile long sealedTailOffset;
     private volatile long sealState;
+    /**
+     * Group commit's cursor: records before it are published and forced. Read and written by the group commit
+     * thread only.
+     */
+    private long forcedOffset = FIRST_RECORD_OFFSET;
 
     private Segment(final Path path, final int index, final FileChannel channel, final Arena arena,
         final MemorySegment memory) {
@@ -333,6 +338,44 @@ final class Segment implements AutoCloseable {
     /** Forces the mapped pages to disk. Cold path. */
     void force() {
         memory.force();
+    }
+
+    /**
+     * Forces the pages that hold bytes {@code [offset, offset + lengthBytes)}: one {@code msync} of the pages
+     * they span. Any thread. Used by {@link io.presplit.storage.Durability#SYNC} after each append.
+     */
+    void forceRange(final long offset, final long lengthBytes) {
+        memory.asSlice(offset, lengthBytes).force();
+    }
+
+    /**
+     * Group commit's step for this segment: forces every byte claimed so far that a previous call did not cover,
+     * and advances the cursor past the records that are published. A record claimed but not yet published is
+     * forced again by a later call. Group commit thread only.
+     * <p>
+     * Guarantee: every record published before this call began is on disk when it returns.
+     *
+     * @return whether the segment is finished for group commit: no longer open and forced up to its sealed tail.
+     */
+    boolean forcePublished() {
+        final long from = forcedOffset;
+        final long state = sealState;
+        final long claimed = Math.min((long) TAIL.getVolatile(this) & ~SEAL_BIT, lengthBytes);
+        if (claimed > from) {
+            memory.asSlice(from, claimed - from).force();
+            final MemorySegment memory = this.memory;
+            long offset = from;
+            while (offset < claimed) {
+                final int recordLength = (int) LENGTH_WORD.getAcquire(memory, offset + RECORD_LENGTH_OFFSET);
+                if (recordLength <= 0) {
+                    break;
+                }
+                offset += recordLength;
+            }
+            forcedOffset = offset;
+        }
+        // A segment that is no longer open had every record forced by its seal, before the state changed.
+        return state != STATE_OPEN;
     }
 
     /** Forces the pages, unmaps and closes the file. Safe to call twice. */
