@@ -3,9 +3,11 @@ package io.presplit.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.presplit.PresplitException;
 import io.presplit.coordinate.Txn;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.profile.LoadRecorder;
+import io.presplit.storage.internal.FileOps;
 import io.presplit.storage.log.SegmentDescriptor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -79,6 +81,31 @@ final class DurabilityTest {
             });
             assertThat(count[0]).isEqualTo(2 * POINTS_PER_WRITER);
             assertThat(values).hasSize(2 * POINTS_PER_WRITER);
+        }
+    }
+
+    /**
+     * Guards the acknowledgement contract of group commit when a force fails: the writer waiting on it must get a
+     * clear error rather than return as if the point were durable, the failure must be counted, and later writers
+     * must fail too instead of hanging.
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldFailWritersAndCountWhenGroupCommitForceFails() {
+        try (PartitionStore store = PartitionStore.open(dataDirectory, recorder, StoreOptions.of(Durability.GROUP))) {
+            final PartitionWriter writer = store.openWriter();
+            writer.write("series", 1, 1.0);
+            FileOps.failNthCall(1);
+            try {
+                assertThatThrownBy(() -> writer.write("series", 2, 2.0))
+                    .isInstanceOf(PresplitException.class)
+                    .hasMessageContaining("group commit force failed")
+                    .hasMessageContaining(FileOps.INJECTED_FAILURE);
+            } finally {
+                FileOps.disarm();
+            }
+            assertThat(store.groupCommitFailures()).isEqualTo(1);
+            assertThatThrownBy(() -> writer.write("series", 3, 3.0)).isInstanceOf(PresplitException.class);
         }
     }
 

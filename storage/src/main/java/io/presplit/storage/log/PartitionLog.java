@@ -92,6 +92,7 @@ public final class PartitionLog implements AutoCloseable {
     public static PartitionLog create(final Path directory, final PartitionHeader header,
         final long segmentLengthBytes, final boolean isCommitted, final boolean isForcingEachAppend) {
         try {
+            FileOps.checkpoint("create-directory", directory);
             Files.createDirectory(directory);
         } catch (final IOException e) {
             throw FileOps.ioFailure("cannot create partition directory", directory, e);

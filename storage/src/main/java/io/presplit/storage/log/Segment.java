@@ -136,15 +136,19 @@ final class Segment implements AutoCloseable {
         Arena arena = null;
         try {
             Files.deleteIfExists(temp);
+            FileOps.checkpoint("create-segment", temp);
             channel = FileChannel.open(
                 temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
             arena = Arena.ofShared();
             // Mapping past the end grows the file, sparse: unwritten space reads as zero.
             final MemorySegment memory = channel.map(MapMode.READ_WRITE, 0, lengthBytes, arena);
             writeHeader(memory, header, index, isCommitted);
+            FileOps.checkpoint("force-header", temp);
             memory.asSlice(0, HEADER_LENGTH).force();
             // The header pages are on disk; this also makes the file's new length (metadata) durable.
+            FileOps.checkpoint("force-file", temp);
             channel.force(true);
+            FileOps.checkpoint("rename", temp);
             Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE);
             FileOps.forceDirectory(directory);
             return new Segment(path, index, channel, arena, memory);
@@ -170,6 +174,7 @@ final class Segment implements AutoCloseable {
         FileChannel channel = null;
         Arena arena = null;
         try {
+            FileOps.checkpoint("open-segment", path);
             channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
             final long size = channel.size();
             if (size < MIN_SEGMENT_LENGTH || size % RECORD_ALIGNMENT != 0) {
@@ -276,7 +281,9 @@ final class Segment implements AutoCloseable {
             offset += recordLength;
         }
         sealedTailOffset = offset;
+        FileOps.checkpoint("force-records", path);
         memory.force();
+        FileOps.checkpoint("write-seal", path);
         memory.set(LONG, SEALED_TAIL_OFFSET, offset);
         memory.set(LONG, SEALED_BY_TX_ID_OFFSET, txId);
         memory.set(LONG, SEAL_STATE_OFFSET, state);
@@ -288,6 +295,7 @@ final class Segment implements AutoCloseable {
     /** Sets the committed flag in the header and forces it. Idempotent. Cold path. */
     void markCommitted() {
         if (memory.get(LONG, COMMITTED_OFFSET) != 1) {
+            FileOps.checkpoint("write-committed", path);
             memory.set(LONG, COMMITTED_OFFSET, 1);
             memory.asSlice(0, HEADER_LENGTH).force();
         }
@@ -362,6 +370,7 @@ final class Segment implements AutoCloseable {
         final long state = sealState;
         final long claimed = Math.min((long) TAIL.getVolatile(this) & ~SEAL_BIT, lengthBytes);
         if (claimed > from) {
+            FileOps.checkpoint("force-group", path);
             memory.asSlice(from, claimed - from).force();
             final MemorySegment memory = this.memory;
             long offset = from;
