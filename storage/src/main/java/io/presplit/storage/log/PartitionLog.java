@@ -115,11 +115,12 @@ public final class PartitionLog implements AutoCloseable {
 
     /**
      * Opens an existing partition log and recovers it: deletes leftover temporary files, recovers each segment's
-     * tail, seals as rolled any segment a crash left open before the last, and chains a new segment when the last
-     * one was rolled. Cold path.
+     * tail, and seals as rolled any segment a crash left open before the last. Cold path.
      *
      * @param segmentLengthBytes length of segment files created from now on.
-     * @throws PresplitException when the directory holds no segment, the chain has a gap, or a file is corrupt.
+     * @throws PresplitException when the directory holds no segment, the chain has a gap or misses its last
+     *                           segment (the last present one is ROLLED), or a file is corrupt; the message names
+     *                           the file and, for a record, its offset.
      */
     public static PartitionLog open(final Path directory, final long segmentLengthBytes) {
         return open(directory, segmentLengthBytes, false);
@@ -164,7 +165,11 @@ public final class PartitionLog implements AutoCloseable {
             }
             final Segment lastSegment = opened.get(last);
             if (lastSegment.sealState() == STATE_ROLLED) {
-                opened.add(Segment.create(directory, header, last + 1, segmentLengthBytes, false));
+                // A roll creates the next segment durably before it marks the full one ROLLED, so a ROLLED last
+                // segment means the next file is gone: refuse rather than continue without its records.
+                throw FileOps.corrupt("segment file missing after a rolled segment [path="
+                    + directory.resolve(SegmentDescriptor.segmentFileName(last + 1)) + ", rolledSegment="
+                    + lastSegment.path() + "]");
             }
             return new PartitionLog(directory, header, segmentLengthBytes, opened.toArray(new Segment[0]),
                 lastSegment.sealState() == STATE_SEALED, isForcingEachAppend);

@@ -234,6 +234,10 @@ final class Segment implements AutoCloseable {
         while (offset < limit) {
             final int recordLength = (int) LENGTH_WORD.getAcquire(memory, offset + RECORD_LENGTH_OFFSET);
             if (recordLength <= 0) {
+                if (recordLength < END_OF_SEGMENT) {
+                    offset -= recordLength;
+                    continue;
+                }
                 break;
             }
             flyweight.wrap(memory, offset);
@@ -278,7 +282,8 @@ final class Segment implements AutoCloseable {
                 Thread.onSpinWait();
                 continue;
             }
-            offset += recordLength;
+            // A hole marker (negative, below the end marker) spans -recordLength bytes.
+            offset += recordLength < 0 ? -recordLength : recordLength;
         }
         sealedTailOffset = offset;
         FileOps.checkpoint("force-records", path);
@@ -376,10 +381,10 @@ final class Segment implements AutoCloseable {
             long offset = from;
             while (offset < claimed) {
                 final int recordLength = (int) LENGTH_WORD.getAcquire(memory, offset + RECORD_LENGTH_OFFSET);
-                if (recordLength <= 0) {
+                if (recordLength == 0 || recordLength == END_OF_SEGMENT) {
                     break;
                 }
-                offset += recordLength;
+                offset += recordLength < 0 ? -recordLength : recordLength;
             }
             forcedOffset = offset;
         }
@@ -411,7 +416,7 @@ final class Segment implements AutoCloseable {
     private void recover() {
         final long state = memory.get(LONG, SEAL_STATE_OFFSET);
         if (state == STATE_OPEN) {
-            final long end = walkValid(lengthBytes);
+            final long end = recoverOpen();
             zeroFrom(end);
             tail = end;
             return;
@@ -423,40 +428,111 @@ final class Segment implements AutoCloseable {
         if (sealedTail < FIRST_RECORD_OFFSET || sealedTail > lengthBytes || sealedTail % RECORD_ALIGNMENT != 0) {
             throw FileOps.corrupt("invalid sealed tail [path=" + path + ", sealedTailOffset=" + sealedTail + "]");
         }
-        final long end = walkValid(sealedTail);
-        if (end != sealedTail) {
-            throw FileOps.corrupt("invalid record before the sealed tail [path=" + path + ", offset=" + end
-                + ", sealedTailOffset=" + sealedTail + "]");
+        final CRC32C checksum = new CRC32C();
+        long offset = FIRST_RECORD_OFFSET;
+        while (offset < sealedTail) {
+            final long length = validLength(offset, sealedTail, checksum);
+            if (length <= 0) {
+                throw FileOps.corrupt("invalid record before the sealed tail [path=" + path + ", offset=" + offset
+                    + ", sealedTailOffset=" + sealedTail + ", reason=" + describeInvalid(offset, sealedTail)
+                    + "]");
+            }
+            offset += length;
         }
         tail = sealedTail | SEAL_BIT;
         sealedTailOffset = sealedTail;
         sealState = state;
     }
 
-    /** Walks the records that pass validation, up to {@code limit}; returns where the walk stopped. */
-    private long walkValid(final long limit) {
-        final MemorySegment memory = this.memory;
+    /**
+     * Recovers an OPEN segment (see "Recovery" in {@link SegmentDescriptor}) and returns its tail: valid records
+     * and hole markers are kept; an invalid record with nothing valid after it is a torn tail, cut off; a zero
+     * length word followed by a valid record is a hole a writer claimed but never published before a crash, and
+     * gets a hole marker so that the acknowledged records after it stay readable; a non-zero invalid record
+     * followed by a valid one is corruption, refused.
+     */
+    private long recoverOpen() {
         final CRC32C checksum = new CRC32C();
+        final MemorySegment memory = this.memory;
         long offset = FIRST_RECORD_OFFSET;
-        while (offset < limit) {
-            final int recordLength = memory.get(INT, offset + RECORD_LENGTH_OFFSET);
-            if (recordLength < MIN_RECORD_LENGTH || recordLength > MAX_RECORD_LENGTH
-                || recordLength % RECORD_ALIGNMENT != 0 || offset + recordLength > limit) {
+        while (offset < lengthBytes) {
+            final long length = validLength(offset, lengthBytes, checksum);
+            if (length > 0) {
+                offset += length;
+                continue;
+            }
+            final long next = nextValidRecord(offset + RECORD_ALIGNMENT, checksum);
+            if (next < 0) {
                 break;
             }
-            final int keyLength = memory.get(INT, offset + SERIES_KEY_LENGTH_OFFSET);
-            if (keyLength < 1 || SegmentDescriptor.recordLength(keyLength) != recordLength) {
-                break;
+            final int lengthWord = memory.get(INT, offset + RECORD_LENGTH_OFFSET);
+            if (lengthWord != 0) {
+                throw FileOps.corrupt("corrupt record followed by valid records [path=" + path + ", offset=" + offset
+                    + ", nextValidOffset=" + next + ", reason=" + describeInvalid(offset, lengthBytes) + "]");
             }
-            checksum.reset();
-            checksum.update(memory.asSlice(offset + PARTITION_KEY_OFFSET, recordLength - PARTITION_KEY_OFFSET)
-                .asByteBuffer());
-            if ((int) checksum.getValue() != memory.get(INT, offset + RECORD_CHECKSUM_OFFSET)) {
-                break;
+            if (next - offset > Integer.MAX_VALUE) {
+                throw FileOps.corrupt("hole too long for a marker [path=" + path + ", offset=" + offset
+                    + ", nextValidOffset=" + next + "]");
             }
-            offset += recordLength;
+            memory.set(INT, offset + RECORD_LENGTH_OFFSET, (int) -(next - offset));
+            memory.asSlice(offset, Integer.BYTES).force();
+            offset = next;
         }
         return offset;
+    }
+
+    /**
+     * The length to skip at {@code offset} when it holds a valid record (its padded length) or a hole marker
+     * (the hole's length), else 0.
+     */
+    private long validLength(final long offset, final long limit, final CRC32C checksum) {
+        final MemorySegment memory = this.memory;
+        final int recordLength = memory.get(INT, offset + RECORD_LENGTH_OFFSET);
+        if (recordLength < END_OF_SEGMENT) {
+            final long holeLength = -(long) recordLength;
+            return holeLength % RECORD_ALIGNMENT == 0 && offset + holeLength <= limit ? holeLength : 0;
+        }
+        if (recordLength < MIN_RECORD_LENGTH || recordLength > MAX_RECORD_LENGTH
+            || recordLength % RECORD_ALIGNMENT != 0 || offset + recordLength > limit) {
+            return 0;
+        }
+        final int keyLength = memory.get(INT, offset + SERIES_KEY_LENGTH_OFFSET);
+        if (keyLength < 1 || SegmentDescriptor.recordLength(keyLength) != recordLength) {
+            return 0;
+        }
+        checksum.reset();
+        checksum.update(memory.asSlice(offset + PARTITION_KEY_OFFSET, recordLength - PARTITION_KEY_OFFSET)
+            .asByteBuffer());
+        return (int) checksum.getValue() == memory.get(INT, offset + RECORD_CHECKSUM_OFFSET) ? recordLength : 0;
+    }
+
+    /** The offset of the first valid record (not hole marker) at or after {@code from}, or -1. */
+    private long nextValidRecord(final long from, final CRC32C checksum) {
+        final MemorySegment memory = this.memory;
+        for (long offset = from; offset + MIN_RECORD_LENGTH <= lengthBytes; offset += RECORD_ALIGNMENT) {
+            if (memory.get(INT, offset + RECORD_LENGTH_OFFSET) >= MIN_RECORD_LENGTH
+                && validLength(offset, lengthBytes, checksum) > 0) {
+                return offset;
+            }
+        }
+        return -1;
+    }
+
+    /** Why the record at {@code offset} is invalid, for the error message. */
+    private String describeInvalid(final long offset, final long limit) {
+        final int recordLength = memory.get(INT, offset + RECORD_LENGTH_OFFSET);
+        if (recordLength == 0) {
+            return "unwritten length word";
+        }
+        if (recordLength < MIN_RECORD_LENGTH || recordLength > MAX_RECORD_LENGTH
+            || recordLength % RECORD_ALIGNMENT != 0 || offset + recordLength > limit) {
+            return "invalid length " + recordLength;
+        }
+        final int keyLength = memory.get(INT, offset + SERIES_KEY_LENGTH_OFFSET);
+        if (keyLength < 1 || SegmentDescriptor.recordLength(keyLength) != recordLength) {
+            return "series key length " + keyLength + " disagrees with record length " + recordLength;
+        }
+        return "checksum mismatch";
     }
 
     /** Zeroes any non-zero bytes from {@code offset} to the end, so that appends cannot expose a torn tail. */
