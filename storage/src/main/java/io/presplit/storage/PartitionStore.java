@@ -12,6 +12,8 @@ import io.presplit.storage.log.PartitionHeader;
 import io.presplit.storage.log.PartitionLog;
 import io.presplit.storage.log.RecordVisitor;
 import io.presplit.storage.log.SegmentDescriptor;
+import io.presplit.storage.meta.CatalogEntry;
+import io.presplit.storage.meta.PartitionCatalog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,11 +36,13 @@ import java.util.stream.Stream;
  * The partition store: a data directory of partitions, each an append-only log of memory-mapped segments, a
  * routing table with epochs, and the participant side of the split/merge two-phase commit.
  * <p>
- * Layout: {@code <dataDir>/partitions/<id>/segment-NNNNNNNNNN.log} (see {@link SegmentDescriptor}). The segment
- * headers are the catalog: each names its partition, load slot, creating transaction, parents and key range, and
- * carries the committed flag and the seal. On the first open the store creates partition 0 over the whole key
- * space, with load slot 0; on later opens it rebuilds every partition, the lineage and the routing table from the
- * headers.
+ * Layout: {@code <dataDir>/partitions/<id>/segment-NNNNNNNNNN.log} (see {@link SegmentDescriptor}) and the
+ * catalog {@code <dataDir>/catalog.cmap} ({@link PartitionCatalog}, a persisted Chronicle Map). The segment
+ * headers are the authority: each names its partition, load slot, creating transaction, parents and key range,
+ * and carries the committed flag with the routing epoch the commit published, and the seal. The catalog mirrors
+ * them for readers ({@link #catalog()}) and is reconciled with them on every open. On the first open the store
+ * creates partition 0 over the whole key space, with load slot 0; on later opens it rebuilds every partition, the
+ * lineage and the routing table from the headers.
  * <p>
  * Threads:
  * <ul>
@@ -58,11 +62,12 @@ import java.util.stream.Stream;
  * Recovery on open: a partition directory with no segment (a torn prepare) is deleted; each log recovers its
  * tails; a transaction is treated as committed when any of its children is marked committed or any of its parents
  * is sealed by it, and its commit is then finished (the other children marked, the other parents sealed); the
- * partitions that are committed and not sealed must tile the key space. Routing epochs are not persisted: the
- * first epoch after an open is 1.
+ * partitions that are committed and not sealed must tile the key space. The routing epoch is persisted: after an
+ * open it is the largest epoch a commit recorded (1 for a new store), never lower than before the restart.
  * <p>
- * Durability: see {@link PartitionLog}. Points reach disk through the operating system's writeback of the
- * mapped pages; prepare, commit, seals and close force.
+ * Durability ({@link Durability}, chosen at open): SYNC forces each record, GROUP acknowledges writes after a
+ * batched force, ASYNC leaves records to the operating system's writeback. Prepare, commit, seals and close always
+ * force.
  */
 public final class PartitionStore implements PartitionParticipant, AutoCloseable {
     /** Default length of a segment file: 64 MiB. */
@@ -87,6 +92,8 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     private final StoreOptions options;
     /** Group commit under {@link Durability#GROUP}, else {@code null}. */
     private final GroupCommitter groupCommitter;
+    /** The Chronicle Map mirror of the partitions and the epoch; guarded by {@link #lock}. */
+    private final PartitionCatalog catalog;
     private final LoadRecorder recorder;
     private final Object lock = new Object();
     /** Every open partition, prepared ones included; guarded by {@link #lock}. */
@@ -95,7 +102,8 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     private boolean isClosed;
 
     private PartitionStore(final Path dataDirectory, final StoreOptions options, final LoadRecorder recorder,
-        final Map<Long, Partition> partitions) {
+        final Map<Long, Partition> partitions, final PartitionCatalog catalog) {
+        this.catalog = catalog;
         this.dataDirectory = dataDirectory;
         this.partitionsDirectory = dataDirectory.resolve(PARTITIONS_DIRECTORY);
         this.options = options;
@@ -104,21 +112,24 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         this.partitions = partitions;
         final List<Partition> live = new ArrayList<>();
         long maxId = -1;
+        long epoch = Math.max(1, catalog.epoch());
         for (final Partition partition : partitions.values()) {
             maxId = Math.max(maxId, partition.id());
+            epoch = Math.max(epoch, partition.log().committedEpoch());
             if (partition.isCommitted() && !partition.isSealed()) {
                 live.add(partition);
             }
         }
         this.maxPartitionId = maxId;
         try {
-            this.routingTable = new RoutingTable(1, live);
+            this.routingTable = new RoutingTable(epoch, live);
         } catch (final IllegalArgumentException e) {
             throw new PresplitException(PresplitException.Category.FATAL, FileOps.STORAGE_CORRUPT,
                 "live partitions do not tile the key space [dataDirectory=" + dataDirectory + ", live=" + live + "]",
                 e);
         }
         refreshReadablePartitions();
+        reconcileCatalog(epoch);
         this.groupCommitter = options.durability() == Durability.GROUP
             ? new GroupCommitter(() -> readableLogs, options.groupCommitMaxDelayNs()) : null;
     }
@@ -166,6 +177,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         FileOps.forceDirectory(dataDirectory);
         // Opened in id order, closed in reverse on failure.
         final TreeMap<Long, PartitionLog> logs = new TreeMap<>();
+        PartitionCatalog catalog = null;
         try {
             for (final Path directory : partitionDirectories(partitionsDirectory)) {
                 final long id = Long.parseLong(directory.getFileName().toString());
@@ -192,8 +204,16 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 checkLoadSlot(recorder, log.header().loadSlot());
             }
             finishCommittedTransactions(logs);
-            return new PartitionStore(dataDirectory, options, recorder, link(logs));
+            catalog = PartitionCatalog.open(dataDirectory);
+            return new PartitionStore(dataDirectory, options, recorder, link(logs), catalog);
         } catch (final RuntimeException e) {
+            if (catalog != null) {
+                try {
+                    catalog.close();
+                } catch (final RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
             for (final PartitionLog log : logs.descendingMap().values()) {
                 try {
                     log.close();
@@ -323,6 +343,9 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 }
             }
             createChildren(childHeaders, first, second);
+            for (final PartitionHeader header : childHeaders) {
+                catalog.put(entryOf(partitions.get(header.partitionId())));
+            }
             return vote(txn, true, "children created");
         }
     }
@@ -359,17 +382,27 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 // Present: a child names it, and partitions are never removed once committed.
                 parents.add(partitions.get(parentId));
             }
+            final RoutingTable routing = routingTable;
+            final boolean isPublishing = routing.contains(parents.getFirst());
+            // A repeat finds the children marked and keeps their epoch (markCommitted is idempotent).
+            final long epoch = isPublishing ? routing.epoch() + 1 : children.getFirst().log().committedEpoch();
             for (final Partition child : children) {
-                child.log().markCommitted();
+                child.log().markCommitted(epoch);
             }
             refreshReadablePartitions();
-            final RoutingTable routing = routingTable;
-            if (routing.contains(parents.getFirst())) {
+            if (isPublishing) {
                 routingTable = routing.replace(parents, children);
             }
             for (final Partition parent : parents) {
                 parent.log().seal(txn.txId());
             }
+            for (final Partition child : children) {
+                catalog.put(entryOf(child));
+            }
+            for (final Partition parent : parents) {
+                catalog.put(entryOf(parent));
+            }
+            catalog.putEpoch(routingTable.epoch());
             LOG.info("committed [txId={}, kind={}, parents={}, children={}, epoch={}]", txn.txId(), txn.kind(),
                 parentIds(txn), childIds(txn), routingTable.epoch());
         }
@@ -398,6 +431,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                         "abort of a committed transaction [txId=" + txn.txId() + ", childId=" + childId + "]");
                 }
                 dropPrepared(child);
+                catalog.remove(childId);
             }
             LOG.info("aborted [txId={}, kind={}, children={}]", txn.txId(), txn.kind(), childIds(txn));
         }
@@ -484,9 +518,29 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                     }
                 }
             }
+            try {
+                catalog.close();
+            } catch (final RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
             if (failure != null) {
                 throw failure;
             }
+        }
+    }
+
+    /**
+     * The catalog's entries: every partition (prepared, live, sealed) with its range, lineage, state and epochs,
+     * read from the persisted Chronicle Map. Any thread; serialized with participant calls; allocates.
+     */
+    public List<CatalogEntry> catalog() {
+        synchronized (lock) {
+            checkOpen();
+            return catalog.entries();
         }
     }
 
@@ -535,6 +589,44 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         } finally {
             FileOps.deleteDirectory(child.log().directory());
         }
+    }
+
+    /**
+     * Makes the catalog agree with the partitions recovered from the segment headers (the authority) and records
+     * the epoch; logs how many entries it had to repair.
+     */
+    private void reconcileCatalog(final long epoch) {
+        int repaired = 0;
+        for (final long id : catalog.partitionIds()) {
+            if (!partitions.containsKey(id)) {
+                catalog.remove(id);
+                repaired++;
+            }
+        }
+        for (final Partition partition : partitions.values()) {
+            final CatalogEntry entry = entryOf(partition);
+            if (!entry.equals(catalog.get(partition.id()))) {
+                catalog.put(entry);
+                repaired++;
+            }
+        }
+        if (catalog.epoch() != epoch) {
+            catalog.putEpoch(epoch);
+        }
+        if (repaired > 0) {
+            LOG.warn("catalog reconciled with segment headers [file={}, repairedEntries={}, epoch={}]",
+                catalog.file(), repaired, epoch);
+        }
+    }
+
+    private static CatalogEntry entryOf(final Partition partition) {
+        final PartitionHeader header = partition.header();
+        final PartitionLog log = partition.log();
+        final CatalogEntry.State state = !log.isCommitted() ? CatalogEntry.State.PREPARED
+            : log.isSealed() ? CatalogEntry.State.SEALED : CatalogEntry.State.LIVE;
+        return new CatalogEntry(header.partitionId(), header.loadSlot(), state, header.createdByTxId(),
+            header.firstParentId(), header.secondParentId(), header.keyLo(), header.keyHi(), log.committedEpoch(),
+            log.sealedByTxId());
     }
 
     private void refreshReadablePartitions() {
@@ -664,10 +756,20 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             if (!isCommitted) {
                 continue;
             }
+            long epoch = 0;
+            for (final PartitionLog child : children) {
+                epoch = Math.max(epoch, child.committedEpoch());
+            }
+            if (epoch == 0) {
+                // No child marked yet a parent sealed: not produced by the protocol; publish past every epoch.
+                for (final PartitionLog log : logs.values()) {
+                    epoch = Math.max(epoch, log.committedEpoch() + 1);
+                }
+            }
             boolean isFinishing = false;
             for (final PartitionLog child : children) {
                 isFinishing |= !child.isCommitted();
-                child.markCommitted();
+                child.markCommitted(epoch);
             }
             for (final PartitionLog parent : parents) {
                 isFinishing |= !parent.isSealed();

@@ -7,6 +7,7 @@ import io.presplit.coordinate.PartitionParticipant.PartitionView;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.profile.LoadRecorder;
 import io.presplit.storage.log.RecordFlyweight;
+import io.presplit.storage.meta.CatalogEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -64,23 +65,31 @@ final class CrashTest {
         final Path coordinatorLog = directory.resolve("coordinator.log");
         final List<Long> acknowledged = new ArrayList<>();
         int transactions = 0;
+        final long[] lastEpoch = {1};
+        long startNs = 0;
+        long verifyNs = 0;
         for (int kill = 0; kill < kills; kill++) {
+            final long t0 = System.nanoTime();
             final Child child = Child.start(dataDirectory, coordinatorLog, random.nextLong(), (kill + 1) * SEQ_STRIDE);
+            startNs += System.nanoTime() - t0;
             // From the first acknowledgement on, so that a slow start on a busy machine still kills mid-work.
             assertThat(child.firstAcknowledged.await(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS))
                 .as("kill %d: child acknowledged nothing (seed=%d)", kill, seed).isTrue();
-            Thread.sleep(random.nextInt(0, 700));
+            Thread.sleep(random.nextInt(0, 400));
             child.kill();
             acknowledged.addAll(child.acknowledged);
             transactions += child.transactions.get();
-            verify(dataDirectory, coordinatorLog, acknowledged, seed, kill);
+            final long t1 = System.nanoTime();
+            verify(dataDirectory, coordinatorLog, acknowledged, seed, kill, lastEpoch);
+            verifyNs += System.nanoTime() - t1;
         }
-        System.out.println("CrashTest acknowledged=" + acknowledged.size() + " transactions=" + transactions);
+        System.out.println("CrashTest acknowledged=" + acknowledged.size() + " transactions=" + transactions
+            + " childStartToFirstAckMs=" + startNs / 1_000_000 + " verifyMs=" + verifyNs / 1_000_000);
         assertThat(transactions).as("splits and merges run while killed (seed=%d)", seed).isPositive();
     }
 
     private static void verify(final Path dataDirectory, final Path coordinatorLogFile, final List<Long> acknowledged,
-        final long seed, final int kill) throws IOException {
+        final long seed, final int kill, final long[] lastEpoch) throws IOException {
         try (LoadRecorder recorder = new LoadRecorder(1, CrashChild.SLOT_CAPACITY);
              PartitionStore store = PartitionStore.open(dataDirectory, recorder,
                  StoreOptions.of(Durability.ASYNC).withSegmentLengthBytes(CrashChild.SEGMENT_LENGTH_BYTES));
@@ -112,6 +121,13 @@ final class CrashTest {
                     .isEqualTo(store.committedPartitionCount());
             }
             assertThat(log.inDoubt()).as(context).isEmpty();
+            assertThat(store.catalog().stream().filter(e -> e.state() == CatalogEntry.State.LIVE)
+                .map(CatalogEntry::partitionId).toList())
+                .as("catalog's live partitions, %s", context)
+                .containsExactlyElementsOf(live.stream().map(PartitionView::partitionId).sorted().toList());
+            final long epoch = store.routingTable().epoch();
+            assertThat(epoch).as("routing epoch never goes back, %s", context).isGreaterThanOrEqualTo(lastEpoch[0]);
+            lastEpoch[0] = epoch;
         }
     }
 

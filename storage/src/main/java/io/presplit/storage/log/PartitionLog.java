@@ -246,10 +246,18 @@ public final class PartitionLog implements AutoCloseable {
         return isSealed ? active.sealedByTxId() : NONE;
     }
 
-    /** Marks the partition committed (routable) in segment 0's header and forces it. Idempotent. Cold path. */
-    public synchronized void markCommitted() {
+    /**
+     * Marks the partition committed (routable) under routing epoch {@code epoch} in segment 0's header and forces
+     * it. Idempotent: a partition already committed keeps its epoch. Cold path.
+     */
+    public synchronized void markCommitted(final long epoch) {
         checkOpen();
-        segments[0].markCommitted();
+        segments[0].markCommitted(epoch);
+    }
+
+    /** The routing epoch under which the partition became routable (1 for the initial one), or 0 if prepared. */
+    public long committedEpoch() {
+        return segments[0].committedEpoch();
     }
 
     /** Whether segment 0's header marks the partition committed. */

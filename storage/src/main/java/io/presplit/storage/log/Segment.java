@@ -1,5 +1,6 @@
 package io.presplit.storage.log;
 
+import static io.presplit.storage.log.SegmentDescriptor.COMMITTED_EPOCH_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.COMMITTED_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.CREATED_BY_TX_ID_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.END_OF_SEGMENT;
@@ -297,13 +298,23 @@ final class Segment implements AutoCloseable {
         return offset;
     }
 
-    /** Sets the committed flag in the header and forces it. Idempotent. Cold path. */
-    void markCommitted() {
+    /**
+     * Records {@code epoch} as the committed epoch, sets the committed flag and forces the header. Idempotent: a
+     * segment already committed keeps its epoch. Cold path.
+     */
+    void markCommitted(final long epoch) {
         if (memory.get(LONG, COMMITTED_OFFSET) != 1) {
             FileOps.checkpoint("write-committed", path);
+            memory.set(LONG, COMMITTED_EPOCH_OFFSET, epoch);
             memory.set(LONG, COMMITTED_OFFSET, 1);
             memory.asSlice(0, HEADER_LENGTH).force();
         }
+    }
+
+    /** The committed epoch in the header; 1 for a committed segment that records none (the initial partition). */
+    long committedEpoch() {
+        final long epoch = memory.get(LONG, COMMITTED_EPOCH_OFFSET);
+        return epoch == 0 && isCommitted() ? 1 : epoch;
     }
 
     /** Whether the header's committed flag is set. */

@@ -74,7 +74,11 @@ import java.nio.ByteOrder;
  * |                 sealed-by txn id (int64)       offset 152     |
  * |                 the txn that SEALED it, else -1               |
  * +---------------------------------------------------------------+
- * |                 reserved, zero                 offset 160..255|
+ * |                 committed epoch (int64)        offset 160     |
+ * |   routing epoch the commit published; segment 0 only;         |
+ * |   0 = epoch 1 (the initial partition)                         |
+ * +---------------------------------------------------------------+
+ * |                 reserved, zero                 offset 168..255|
  * +---------------------------------------------------------------+
  * </pre>
  * The lineage fields (partition id, load slot, created-by txn, parents, key range) are the same in every segment
@@ -229,6 +233,8 @@ public final class SegmentDescriptor {
     public static final int SEALED_TAIL_OFFSET = SEAL_STATE_OFFSET + Long.BYTES;
     /** Offset of the id of the transaction that sealed the segment. */
     public static final int SEALED_BY_TX_ID_OFFSET = SEALED_TAIL_OFFSET + Long.BYTES;
+    /** Offset of the routing epoch under which the partition became routable (segment 0). */
+    public static final int COMMITTED_EPOCH_OFFSET = SEALED_BY_TX_ID_OFFSET + Long.BYTES;
     /** End of the state block's fields. */
     public static final int STATE_END_OFFSET = SEALED_BY_TX_ID_OFFSET + Long.BYTES;
 
