@@ -238,6 +238,19 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         }
     }
 
+    /**
+     * A reader for the calling thread: key-range and time-range queries and aggregates, whose cost is recorded as
+     * query load. Claims one load recorder stripe for the recorder's lifetime, like {@link #openWriter}. Cold path.
+     *
+     * @throws IllegalStateException when the recorder has no free stripe or the store is closed.
+     */
+    public PartitionReader openReader() {
+        synchronized (lock) {
+            checkOpen();
+            return new PartitionReader(this, recorder, recorder.claimStripe());
+        }
+    }
+
     /** The current routing snapshot. Any thread; one volatile read. */
     public RoutingTable routingTable() {
         return routingTable;

@@ -286,6 +286,23 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
+    /**
+     * Visits the published records with a partition key in {@code [keyLo, keyHi]} and a timestamp in
+     * {@code [fromNs, toNs]}, using each full segment's time index. Any thread.
+     *
+     * @param flyweight a caller-owned flyweight (the visitor sees it; reused per record).
+     * @return the number of records examined.
+     */
+    public long readRange(final long keyLo, final long keyHi, final long fromNs, final long toNs,
+        final RecordVisitor visitor, final RecordFlyweight flyweight) {
+        final long partitionId = header.partitionId();
+        long examined = 0;
+        for (final Segment segment : segments) {
+            examined += segment.readRange(partitionId, keyLo, keyHi, fromNs, toNs, visitor, flyweight);
+        }
+        return examined;
+    }
+
     /** The partition's identity. */
     public PartitionHeader header() {
         return header;

@@ -36,6 +36,7 @@ import static io.presplit.storage.log.SegmentDescriptor.SERIES_KEY_LENGTH_OFFSET
 import static io.presplit.storage.log.SegmentDescriptor.STATE_OPEN;
 import static io.presplit.storage.log.SegmentDescriptor.STATE_ROLLED;
 import static io.presplit.storage.log.SegmentDescriptor.STATE_SEALED;
+import static io.presplit.storage.log.SegmentDescriptor.TIMESTAMP_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.VERSION_OFFSET;
 
 import io.presplit.PresplitException;
@@ -52,6 +53,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 
@@ -107,6 +109,8 @@ final class Segment implements AutoCloseable {
      * thread only.
      */
     private long forcedOffset = FIRST_RECORD_OFFSET;
+    /** Built on the first range read once the segment no longer takes records; then immutable. */
+    private volatile TimeIndex timeIndex;
 
     private Segment(final Path path, final int index, final FileChannel channel, final Arena arena,
         final MemorySegment memory) {
@@ -248,6 +252,106 @@ final class Segment implements AutoCloseable {
             }
             offset += recordLength;
         }
+    }
+
+    /**
+     * Visits the published records whose partition key lies in {@code [keyLo, keyHi]} and whose timestamp lies in
+     * {@code [fromNs, toNs]}. Skips through the {@link TimeIndex} once the segment no longer takes records (building
+     * it on the first call); scans linearly while it is open. Any thread; allocation-free except for the index
+     * build.
+     *
+     * @return the number of records examined (the query cost).
+     */
+    long readRange(final long partitionId, final long keyLo, final long keyHi, final long fromNs, final long toNs,
+        final RecordVisitor visitor, final RecordFlyweight flyweight) {
+        final long sealedTail = sealedTailOffset;
+        if (sealedTail < 0) {
+            return scanRange(partitionId, FIRST_RECORD_OFFSET, lengthBytes, keyLo, keyHi, fromNs, toNs, visitor,
+                flyweight);
+        }
+        TimeIndex index = timeIndex;
+        if (index == null) {
+            index = buildTimeIndex(sealedTail);
+            timeIndex = index;
+        }
+        if (!index.overlaps(fromNs, toNs)) {
+            return 0;
+        }
+        long examined = 0;
+        final int blocks = index.blockCount();
+        for (int block = 0; block < blocks; block++) {
+            if (index.overlaps(block, fromNs, toNs)) {
+                examined += scanRange(partitionId, index.blockStart(block), index.blockEnd(block), keyLo, keyHi,
+                    fromNs, toNs, visitor, flyweight);
+            }
+        }
+        return examined;
+    }
+
+    private long scanRange(final long partitionId, final long from, final long limit, final long keyLo,
+        final long keyHi, final long fromNs, final long toNs, final RecordVisitor visitor,
+        final RecordFlyweight flyweight) {
+        final MemorySegment memory = this.memory;
+        long examined = 0;
+        long offset = from;
+        while (offset < limit) {
+            final int recordLength = (int) LENGTH_WORD.getAcquire(memory, offset + RECORD_LENGTH_OFFSET);
+            if (recordLength <= 0) {
+                if (recordLength < END_OF_SEGMENT) {
+                    offset -= recordLength;
+                    continue;
+                }
+                break;
+            }
+            examined++;
+            final long key = memory.get(LONG, offset + PARTITION_KEY_OFFSET);
+            final long timestampNs = memory.get(LONG, offset + TIMESTAMP_OFFSET);
+            if (key >= keyLo && key <= keyHi && timestampNs >= fromNs && timestampNs <= toNs) {
+                visitor.onRecord(partitionId, flyweight.wrap(memory, offset));
+            }
+            offset += recordLength;
+        }
+        return examined;
+    }
+
+    private TimeIndex buildTimeIndex(final long sealedTail) {
+        final MemorySegment memory = this.memory;
+        int capacity = 16;
+        long[] starts = new long[capacity];
+        long[] mins = new long[capacity];
+        long[] maxs = new long[capacity];
+        int blocks = 0;
+        int inBlock = TimeIndex.RECORDS_PER_BLOCK;
+        long offset = FIRST_RECORD_OFFSET;
+        while (offset < sealedTail) {
+            final int recordLength = memory.get(INT, offset + RECORD_LENGTH_OFFSET);
+            if (recordLength < END_OF_SEGMENT) {
+                offset -= recordLength;
+                continue;
+            }
+            if (recordLength <= 0) {
+                break;
+            }
+            final long timestampNs = memory.get(LONG, offset + TIMESTAMP_OFFSET);
+            if (inBlock == TimeIndex.RECORDS_PER_BLOCK) {
+                if (blocks == capacity) {
+                    capacity *= 2;
+                    starts = Arrays.copyOf(starts, capacity);
+                    mins = Arrays.copyOf(mins, capacity);
+                    maxs = Arrays.copyOf(maxs, capacity);
+                }
+                starts[blocks] = offset;
+                mins[blocks] = timestampNs;
+                maxs[blocks] = timestampNs;
+                blocks++;
+                inBlock = 0;
+            }
+            mins[blocks - 1] = Math.min(mins[blocks - 1], timestampNs);
+            maxs[blocks - 1] = Math.max(maxs[blocks - 1], timestampNs);
+            inBlock++;
+            offset += recordLength;
+        }
+        return new TimeIndex(starts, mins, maxs, blocks, sealedTail);
     }
 
     /**
