@@ -94,6 +94,8 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     private final GroupCommitter groupCommitter;
     /** The Chronicle Map mirror of the partitions and the epoch; guarded by {@link #lock}. */
     private final PartitionCatalog catalog;
+    /** Pre-creates next segments when {@link StoreOptions#isPreallocatingSegments()}, else {@code null}. */
+    private final SegmentPreallocator preallocator;
     private final LoadRecorder recorder;
     private final Object lock = new Object();
     /** Every open partition, prepared ones included; guarded by {@link #lock}. */
@@ -132,6 +134,12 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         reconcileCatalog(epoch);
         this.groupCommitter = options.durability() == Durability.GROUP
             ? new GroupCommitter(() -> readableLogs, options.groupCommitMaxDelayNs()) : null;
+        this.preallocator = options.isPreallocatingSegments() ? new SegmentPreallocator() : null;
+        if (preallocator != null) {
+            for (final Partition partition : live) {
+                partition.log().enableSpares(preallocator);
+            }
+        }
     }
 
     /**
@@ -149,8 +157,8 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
      */
     public static PartitionStore open(final Path dataDirectory, final LoadRecorder recorder,
         final long segmentLengthBytes) {
-        return open(dataDirectory, recorder, new StoreOptions(segmentLengthBytes, Durability.ASYNC,
-            StoreOptions.DEFAULT_GROUP_COMMIT_MAX_DELAY_NS));
+        return open(dataDirectory, recorder, StoreOptions.of(Durability.ASYNC).withSegmentLengthBytes(
+            segmentLengthBytes));
     }
 
     /**
@@ -411,6 +419,9 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             }
             for (final Partition child : children) {
                 catalog.put(entryOf(child));
+                if (preallocator != null) {
+                    child.log().enableSpares(preallocator);
+                }
             }
             for (final Partition parent : parents) {
                 catalog.put(entryOf(parent));
@@ -494,6 +505,29 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         return groupCommitter == null ? 0 : groupCommitter.batches();
     }
 
+    /** Segment pre-creations that failed (each roll concerned then created its segment itself); 0 when off. */
+    public long segmentPreallocationFailures() {
+        return preallocator == null ? 0 : preallocator.failures();
+    }
+
+    /** Rolls, over every committed partition, that had to create the next segment themselves. */
+    public long rollsWithoutSpare() {
+        long total = 0;
+        for (final PartitionLog log : readableLogs) {
+            total += log.rollsWithoutSpare();
+        }
+        return total;
+    }
+
+    /** Rolls, over every committed partition, that found the next segment pre-created. */
+    public long rollsWithSpare() {
+        long total = 0;
+        for (final PartitionLog log : readableLogs) {
+            total += log.rollsWithSpare();
+        }
+        return total;
+    }
+
     /** The data directory. */
     public Path dataDirectory() {
         return dataDirectory;
@@ -511,6 +545,9 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             }
             isClosed = true;
             RuntimeException failure = null;
+            if (preallocator != null) {
+                preallocator.close();
+            }
             if (groupCommitter != null) {
                 try {
                     groupCommitter.close();

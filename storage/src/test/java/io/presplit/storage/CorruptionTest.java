@@ -130,20 +130,29 @@ final class CorruptionTest {
     }
 
     /**
-     * Guards the end of the chain: when the last segment file is gone, the one before it is ROLLED; the open must
-     * refuse naming the missing file rather than chain a fresh segment and lose the records silently.
+     * Guards the end of the chain: when the file of the segment that holds the newest records is gone, the open
+     * must refuse naming it, rather than chain a fresh segment (or use the pre-created spare after it) and lose
+     * the records silently. Without a spare the segment before it is ROLLED and last; with one, the chain has a
+     * gap.
      */
     @Test
-    void shouldRefuseOpenNamingMissingFileWhenLastSegmentFileIsMissing() throws IOException {
+    void shouldRefuseOpenNamingMissingFileWhenNewestSegmentFileIsMissing() throws IOException {
         writePoints(SMALL_SEGMENT_BYTES, 300);
-        int last = 0;
-        while (Files.exists(SegmentFiles.segment(dataDirectory, 0, last + 1))) {
-            last++;
+        int newest = 0;
+        while (Files.exists(SegmentFiles.segment(dataDirectory, 0, newest + 1))
+            && SegmentFiles.readInt(SegmentFiles.segment(dataDirectory, 0, newest + 1),
+                SegmentDescriptor.FIRST_RECORD_OFFSET) != 0) {
+            newest++;
         }
-        final Path missing = SegmentFiles.segment(dataDirectory, 0, last);
+        final Path missing = SegmentFiles.segment(dataDirectory, 0, newest);
+        final boolean hasSpare = Files.exists(SegmentFiles.segment(dataDirectory, 0, newest + 1));
         Files.delete(missing);
 
-        assertCorrupt(SMALL_SEGMENT_BYTES, "segment file missing after a rolled segment", missing.toString());
+        if (hasSpare) {
+            assertCorrupt(SMALL_SEGMENT_BYTES, "segment chain has a gap", "missingIndex=" + newest);
+        } else {
+            assertCorrupt(SMALL_SEGMENT_BYTES, "segment file missing after a rolled segment", missing.toString());
+        }
     }
 
     /** Guards lineage: children whose sealed parent's files are gone must not open as if the parent were empty. */

@@ -164,6 +164,9 @@ final class CrashTest {
                 }
             }
             command.add("-Xmx256m");
+            // A short-lived process on a shared 2-core machine: C1 only and the serial collector start it faster.
+            command.add("-XX:TieredStopAtLevel=1");
+            command.add("-XX:+UseSerialGC");
             command.add("-Dslf4j.internal.verbosity=ERROR");
             command.add("-cp");
             command.add(System.getProperty("java.class.path"));

@@ -92,7 +92,8 @@ final class DurabilityTest {
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void shouldFailWritersAndCountWhenGroupCommitForceFails() {
-        try (PartitionStore store = PartitionStore.open(dataDirectory, recorder, StoreOptions.of(Durability.GROUP))) {
+        try (PartitionStore store = PartitionStore.open(dataDirectory, recorder,
+            StoreOptions.of(Durability.GROUP).withPreallocatingSegments(false))) {
             final PartitionWriter writer = store.openWriter();
             writer.write("series", 1, 1.0);
             FileOps.failNthCall(1);

@@ -148,7 +148,9 @@ final class FaultInjectionTest {
 
     private static PartitionStore open(final Path run, final LoadRecorder recorder) {
         return PartitionStore.open(run.resolve("data"), recorder,
-            StoreOptions.of(Durability.ASYNC).withSegmentLengthBytes(SEGMENT_BYTES));
+            // No background segment creation: its file-system calls would make call N nondeterministic.
+            StoreOptions.of(Durability.ASYNC).withSegmentLengthBytes(SEGMENT_BYTES)
+                .withPreallocatingSegments(false));
     }
 
     private static void write(final PartitionWriter writer, final int from, final int to,

@@ -31,8 +31,9 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@link #append} takes no lock and allocates nothing, except when it finds the active segment full: the
  *   writers that find it full before the next segment is published take the log's lock while that segment is
- *   created (file creation and two forces); the one that created it then seals the full segment (a force of its
- *   pages) without the lock. A pre-allocated next segment would remove this stall; it is not done yet.</li>
+ *   created, unless the store's preallocation thread has created it ahead ({@link #enableSpares}, then the roll
+ *   only publishes it); the one that rolled then seals the full segment (a force of its pages) without the
+ *   lock.</li>
  *   <li>After {@link #seal} returns, every append that returned {@link #APPENDED} is in the log before the
  *   sealed tail, every later append returns {@link #SEALED}, and the seal is on disk.</li>
  *   <li>Readers see, per segment, a prefix of the records in claim order: every record published before the
@@ -57,7 +58,28 @@ public final class PartitionLog implements AutoCloseable {
     private final boolean isForcingEachAppend;
     /** Group commit's cursor: segments before it are finished. Group commit thread only. */
     private int forcedSegmentIndex;
-    private boolean isClosed;
+    private volatile boolean isClosed;
+    /**
+     * The next segment, created ahead of the roll that needs it by the store's preallocation thread; guarded by
+     * {@link #creationLock} (the volatile lets {@link #hasSpare()} read it without the lock).
+     */
+    private volatile Segment spare;
+    /** Where to ask for the next spare after a roll; {@code null} when nobody pre-creates segments. */
+    private volatile SpareRequests spareRequests;
+    /**
+     * Serializes segment creation (rolls, preallocation, spare removal), so that two creators never race on one
+     * segment file. Lock order: {@code this} before {@code creationLock}.
+     */
+    private final Object creationLock = new Object();
+    private volatile long rollsWithSpare;
+    private volatile long rollsWithoutSpare;
+
+    /** Receives the logs that need a new spare segment. */
+    @FunctionalInterface
+    public interface SpareRequests {
+        /** Asks for {@link #prepareSpare()} to be called on {@code log} soon, off the caller's thread. */
+        void request(PartitionLog log);
+    }
 
     private PartitionLog(final Path directory, final PartitionHeader header, final long segmentLengthBytes,
         final Segment[] segments, final boolean isSealed, final boolean isForcingEachAppend) {
@@ -136,6 +158,7 @@ public final class PartitionLog implements AutoCloseable {
             throw FileOps.corrupt("partition directory holds no segment [directory=" + directory + "]");
         }
         final List<Segment> opened = new ArrayList<>(indexes.length + 1);
+        Segment spareSegment = null;
         try {
             for (int i = 0; i < indexes.length; i++) {
                 if (indexes[i] != i) {
@@ -150,6 +173,13 @@ public final class PartitionLog implements AutoCloseable {
                     throw FileOps.corrupt("segments of one partition disagree on its identity [directory="
                         + directory + ", segment=" + segment.path() + "]");
                 }
+            }
+            deleteLeftoverSpares(directory, opened);
+            // An empty OPEN segment after an OPEN one is a spare created ahead (or a roll that had not started
+            // to use it): keep the active segment and the spare as they were.
+            if (opened.size() >= 2 && opened.getLast().sealState() == STATE_OPEN && opened.getLast().isEmpty()
+                && opened.get(opened.size() - 2).sealState() == STATE_OPEN) {
+                spareSegment = opened.removeLast();
             }
             final int last = opened.size() - 1;
             for (int i = 0; i < last; i++) {
@@ -171,9 +201,14 @@ public final class PartitionLog implements AutoCloseable {
                     + directory.resolve(SegmentDescriptor.segmentFileName(last + 1)) + ", rolledSegment="
                     + lastSegment.path() + "]");
             }
-            return new PartitionLog(directory, header, segmentLengthBytes, opened.toArray(new Segment[0]),
-                lastSegment.sealState() == STATE_SEALED, isForcingEachAppend);
+            final PartitionLog log = new PartitionLog(directory, header, segmentLengthBytes,
+                opened.toArray(new Segment[0]), lastSegment.sealState() == STATE_SEALED, isForcingEachAppend);
+            log.spare = spareSegment;
+            return log;
         } catch (final RuntimeException e) {
+            if (spareSegment != null) {
+                opened.add(spareSegment);
+            }
             for (int i = opened.size() - 1; i >= 0; i--) {
                 try {
                     opened.get(i).close();
@@ -183,6 +218,84 @@ public final class PartitionLog implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * A partition sealed while a pre-created spare existed: a crash between the seal and the spare's removal
+     * leaves empty OPEN segments after the SEALED one. They never held a record; delete them.
+     */
+    private static void deleteLeftoverSpares(final Path directory, final List<Segment> opened) {
+        int sealedIndex = -1;
+        for (int i = 0; i < opened.size(); i++) {
+            if (opened.get(i).sealState() == STATE_SEALED) {
+                sealedIndex = i;
+                break;
+            }
+        }
+        if (sealedIndex < 0 || sealedIndex == opened.size() - 1) {
+            return;
+        }
+        for (int i = sealedIndex + 1; i < opened.size(); i++) {
+            if (opened.get(i).sealState() != STATE_OPEN || !opened.get(i).isEmpty()) {
+                throw FileOps.corrupt("sealed segment is not the last of its chain [path="
+                    + opened.get(sealedIndex).path() + ", next=" + opened.get(i).path() + "]");
+            }
+        }
+        for (int i = opened.size() - 1; i > sealedIndex; i--) {
+            final Segment leftover = opened.remove(i);
+            leftover.close();
+            deleteFile(leftover.path());
+        }
+        FileOps.forceDirectory(directory);
+    }
+
+    private static void deleteFile(final Path path) {
+        FileOps.checkpoint("delete", path);
+        try {
+            Files.deleteIfExists(path);
+        } catch (final IOException e) {
+            throw FileOps.ioFailure("cannot delete segment", path, e);
+        }
+    }
+
+    /**
+     * Lets the log pre-create its next segment: after each roll it asks {@code requests} for a new spare, and
+     * asks once now. Cold path.
+     */
+    public void enableSpares(final SpareRequests requests) {
+        spareRequests = requests;
+        if (!isSealed) {
+            requests.request(this);
+        }
+    }
+
+    /**
+     * Creates the next segment (index = current chain length) as the spare, unless there is one, the log is
+     * sealed or closed. Called by the preallocation thread; blocks on file creation and its forces, which is the
+     * point: the writer that rolls later finds the segment ready. Cold path.
+     */
+    public void prepareSpare() {
+        synchronized (creationLock) {
+            if (isClosed || isSealed || spare != null) {
+                return;
+            }
+            spare = Segment.create(directory, header, segments.length, segmentLengthBytes, false);
+        }
+    }
+
+    /** Whether a pre-created next segment is ready. */
+    public boolean hasSpare() {
+        return spare != null;
+    }
+
+    /** Rolls that found the next segment pre-created. */
+    public long rollsWithSpare() {
+        return rollsWithSpare;
+    }
+
+    /** Rolls that had to create the next segment themselves (writers waited for the file creation). */
+    public long rollsWithoutSpare() {
+        return rollsWithoutSpare;
     }
 
     /** Whether {@code directory} holds at least one segment file (a torn creation leaves none). */
@@ -233,6 +346,16 @@ public final class PartitionLog implements AutoCloseable {
         segments[segments.length - 1].seal(STATE_SEALED, txId);
         for (int i = segments.length - 2; i >= 0; i--) {
             segments[i].seal(STATE_ROLLED, NONE);
+        }
+        // After the seal is durable: a crash before this leaves an empty spare that open deletes.
+        synchronized (creationLock) {
+            final Segment unused = spare;
+            if (unused != null) {
+                spare = null;
+                unused.close();
+                deleteFile(unused.path());
+                FileOps.forceDirectory(directory);
+            }
         }
     }
 
@@ -356,6 +479,17 @@ public final class PartitionLog implements AutoCloseable {
         isClosed = true;
         final Segment[] segments = this.segments;
         RuntimeException failure = null;
+        synchronized (creationLock) {
+            final Segment unused = spare;
+            spare = null;
+            if (unused != null) {
+                try {
+                    unused.close();
+                } catch (final RuntimeException e) {
+                    failure = e;
+                }
+            }
+        }
         for (int i = segments.length - 1; i >= 0; i--) {
             try {
                 segments[i].close();
@@ -386,12 +520,27 @@ public final class PartitionLog implements AutoCloseable {
             if (isSealed || active != full) {
                 return;
             }
-            final Segment next = Segment.create(directory, header, full.index() + 1, segmentLengthBytes, false);
-            final Segment[] current = segments;
-            final Segment[] grown = Arrays.copyOf(current, current.length + 1);
-            grown[current.length] = next;
-            segments = grown;
-            active = next;
+            synchronized (creationLock) {
+                final Segment ready = spare;
+                final Segment next;
+                if (ready != null && ready.index() == full.index() + 1) {
+                    spare = null;
+                    next = ready;
+                    rollsWithSpare++;
+                } else {
+                    next = Segment.create(directory, header, full.index() + 1, segmentLengthBytes, false);
+                    rollsWithoutSpare++;
+                }
+                final Segment[] current = segments;
+                final Segment[] grown = Arrays.copyOf(current, current.length + 1);
+                grown[current.length] = next;
+                segments = grown;
+                active = next;
+            }
+        }
+        final SpareRequests requests = spareRequests;
+        if (requests != null) {
+            requests.request(this);
         }
         full.seal(STATE_ROLLED, NONE);
     }

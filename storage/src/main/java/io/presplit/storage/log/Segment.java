@@ -453,6 +453,11 @@ final class Segment implements AutoCloseable {
         return sealState == STATE_OPEN ? NONE : memory.get(LONG, SEALED_BY_TX_ID_OFFSET);
     }
 
+    /** Whether no record was ever claimed in the segment (a pre-created spare, or a fresh segment). */
+    boolean isEmpty() {
+        return ((long) TAIL.getVolatile(this) & ~SEAL_BIT) == FIRST_RECORD_OFFSET;
+    }
+
     /** Index of the segment in its chain. */
     int index() {
         return index;
