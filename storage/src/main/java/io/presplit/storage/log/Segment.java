@@ -148,9 +148,8 @@ final class Segment implements AutoCloseable {
             // Mapping past the end grows the file, sparse: unwritten space reads as zero.
             final MemorySegment memory = channel.map(MapMode.READ_WRITE, 0, lengthBytes, arena);
             writeHeader(memory, header, index, isCommitted);
-            FileOps.checkpoint("force-header", temp);
-            memory.asSlice(0, HEADER_LENGTH).force();
-            // The header pages are on disk; this also makes the file's new length (metadata) durable.
+            // One fsync writes back the header page dirtied through the mapping (it is in the page cache like
+            // any other) and the file's new length (metadata): no separate msync of the header.
             FileOps.checkpoint("force-file", temp);
             channel.force(true);
             FileOps.checkpoint("rename", temp);
