@@ -87,6 +87,39 @@ final class QueryTest {
         }
     }
 
+    /**
+     * Guards the query path's allocation contract: once warm (time indexes built, code compiled), an aggregate
+     * across lineage allocates nothing, so that dashboards polling aggregates do not feed the garbage collector.
+     */
+    @Test
+    void shouldNotAllocateWhenAggregatingOnceWarm() {
+        try (PartitionStore store = open()) {
+            final PartitionWriter writer = store.openWriter();
+            for (int i = 0; i < 3_000; i++) {
+                if (i == 1_500) {
+                    final Txn split = Txn.split(1, 0, KeySpace.MAX_KEY / 2, 1, 1, 2, 2);
+                    assertThat(store.prepare(split)).isTrue();
+                    store.commit(split);
+                }
+                writer.write("s-" + (i % 50), i, i);
+            }
+            final PartitionReader reader = store.openReader();
+            final RangeAggregate result = new RangeAggregate(true);
+            for (int i = 0; i < 20_000; i++) {
+                reader.aggregate(KeySpace.MIN_KEY, KeySpace.MAX_KEY, i % 3_000, 3_000, result);
+            }
+            final com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 1_000; i++) {
+                reader.aggregate(KeySpace.MIN_KEY, KeySpace.MAX_KEY, i, 3_000, result);
+            }
+            final long allocatedBytes = threads.getCurrentThreadAllocatedBytes() - before;
+            assertThat(allocatedBytes).as("bytes allocated by 1,000 warm aggregates").isLessThan(1_000);
+            assertThat(result.count()).isEqualTo(3_000 - 999);
+        }
+    }
+
     /** Guards input checks: an inverted or negative range is refused before anything is read or counted. */
     @Test
     void shouldRejectInvalidRangeWhenQuerying() {
