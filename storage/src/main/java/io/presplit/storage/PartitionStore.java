@@ -12,6 +12,8 @@ import io.presplit.storage.log.PartitionHeader;
 import io.presplit.storage.log.PartitionLog;
 import io.presplit.storage.log.RecordVisitor;
 import io.presplit.storage.log.SegmentDescriptor;
+import io.presplit.storage.meta.CatalogEntry;
+import io.presplit.storage.meta.PartitionCatalog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,11 +36,13 @@ import java.util.stream.Stream;
  * The partition store: a data directory of partitions, each an append-only log of memory-mapped segments, a
  * routing table with epochs, and the participant side of the split/merge two-phase commit.
  * <p>
- * Layout: {@code <dataDir>/partitions/<id>/segment-NNNNNNNNNN.log} (see {@link SegmentDescriptor}). The segment
- * headers are the catalog: each names its partition, load slot, creating transaction, parents and key range, and
- * carries the committed flag and the seal. On the first open the store creates partition 0 over the whole key
- * space, with load slot 0; on later opens it rebuilds every partition, the lineage and the routing table from the
- * headers.
+ * Layout: {@code <dataDir>/partitions/<id>/segment-NNNNNNNNNN.log} (see {@link SegmentDescriptor}) and the
+ * catalog {@code <dataDir>/catalog.cmap} ({@link PartitionCatalog}, a persisted Chronicle Map). The segment
+ * headers are the authority: each names its partition, load slot, creating transaction, parents and key range,
+ * and carries the committed flag with the routing epoch the commit published, and the seal. The catalog mirrors
+ * them for readers ({@link #catalog()}) and is reconciled with them on every open. On the first open the store
+ * creates partition 0 over the whole key space, with load slot 0; on later opens it rebuilds every partition, the
+ * lineage and the routing table from the headers.
  * <p>
  * Threads:
  * <ul>
@@ -58,11 +62,12 @@ import java.util.stream.Stream;
  * Recovery on open: a partition directory with no segment (a torn prepare) is deleted; each log recovers its
  * tails; a transaction is treated as committed when any of its children is marked committed or any of its parents
  * is sealed by it, and its commit is then finished (the other children marked, the other parents sealed); the
- * partitions that are committed and not sealed must tile the key space. Routing epochs are not persisted: the
- * first epoch after an open is 1.
+ * partitions that are committed and not sealed must tile the key space. The routing epoch is persisted: after an
+ * open it is the largest epoch a commit recorded (1 for a new store), never lower than before the restart.
  * <p>
- * Durability: see {@link PartitionLog}. Points reach disk through the operating system's writeback of the
- * mapped pages; prepare, commit, seals and close force.
+ * Durability ({@link Durability}, chosen at open): SYNC forces each record, GROUP acknowledges writes after a
+ * batched force, ASYNC leaves records to the operating system's writeback. Prepare, commit, seals and close always
+ * force.
  */
 public final class PartitionStore implements PartitionParticipant, AutoCloseable {
     /** Default length of a segment file: 64 MiB. */
@@ -79,9 +84,18 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     private volatile RoutingTable routingTable;
     /** Committed partitions (live and sealed), by id; copy-on-write for readers. */
     private volatile Partition[] readablePartitions;
+    /** The logs of {@link #readablePartitions}, for group commit. */
+    private volatile PartitionLog[] readableLogs;
     private final Path dataDirectory;
     private final Path partitionsDirectory;
     private final long segmentLengthBytes;
+    private final StoreOptions options;
+    /** Group commit under {@link Durability#GROUP}, else {@code null}. */
+    private final GroupCommitter groupCommitter;
+    /** The Chronicle Map mirror of the partitions and the epoch; guarded by {@link #lock}. */
+    private final PartitionCatalog catalog;
+    /** Pre-creates next segments when {@link StoreOptions#isPreallocatingSegments()}, else {@code null}. */
+    private final SegmentPreallocator preallocator;
     private final LoadRecorder recorder;
     private final Object lock = new Object();
     /** Every open partition, prepared ones included; guarded by {@link #lock}. */
@@ -89,59 +103,79 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     private long maxPartitionId;
     private boolean isClosed;
 
-    private PartitionStore(final Path dataDirectory, final long segmentLengthBytes, final LoadRecorder recorder,
-        final Map<Long, Partition> partitions) {
+    private PartitionStore(final Path dataDirectory, final StoreOptions options, final LoadRecorder recorder,
+        final Map<Long, Partition> partitions, final PartitionCatalog catalog) {
+        this.catalog = catalog;
         this.dataDirectory = dataDirectory;
         this.partitionsDirectory = dataDirectory.resolve(PARTITIONS_DIRECTORY);
-        this.segmentLengthBytes = segmentLengthBytes;
+        this.options = options;
+        this.segmentLengthBytes = options.segmentLengthBytes();
         this.recorder = recorder;
         this.partitions = partitions;
         final List<Partition> live = new ArrayList<>();
         long maxId = -1;
+        long epoch = Math.max(1, catalog.epoch());
         for (final Partition partition : partitions.values()) {
             maxId = Math.max(maxId, partition.id());
+            epoch = Math.max(epoch, partition.log().committedEpoch());
             if (partition.isCommitted() && !partition.isSealed()) {
                 live.add(partition);
             }
         }
         this.maxPartitionId = maxId;
         try {
-            this.routingTable = new RoutingTable(1, live);
+            this.routingTable = new RoutingTable(epoch, live);
         } catch (final IllegalArgumentException e) {
             throw new PresplitException(PresplitException.Category.FATAL, FileOps.STORAGE_CORRUPT,
                 "live partitions do not tile the key space [dataDirectory=" + dataDirectory + ", live=" + live + "]",
                 e);
         }
         refreshReadablePartitions();
+        reconcileCatalog(epoch);
+        this.groupCommitter = options.durability() == Durability.GROUP
+            ? new GroupCommitter(() -> readableLogs, options.groupCommitMaxDelayNs()) : null;
+        this.preallocator = options.isPreallocatingSegments() ? new SegmentPreallocator() : null;
+        if (preallocator != null) {
+            for (final Partition partition : live) {
+                partition.log().enableSpares(preallocator);
+            }
+        }
     }
 
     /**
-     * Opens (or creates) a store whose new segments are {@link #DEFAULT_SEGMENT_LENGTH_BYTES} long; see
-     * {@link #open(Path, LoadRecorder, long)}.
+     * Opens (or creates) a store whose new segments are {@link #DEFAULT_SEGMENT_LENGTH_BYTES} long, with
+     * {@link Durability#ASYNC}; see {@link #open(Path, LoadRecorder, StoreOptions)}.
      */
     public static PartitionStore open(final Path dataDirectory, final LoadRecorder recorder) {
         return open(dataDirectory, recorder, DEFAULT_SEGMENT_LENGTH_BYTES);
     }
 
     /**
-     * Opens the store in {@code dataDirectory}, creating it with the initial partition when empty, and recovers
-     * it (see the class comment). On failure, closes whatever it opened, last first, and rethrows. Cold path.
+     * Opens (or creates) a store with {@link Durability#ASYNC}; see {@link #open(Path, LoadRecorder, StoreOptions)}.
      *
-     * @param dataDirectory      the data directory; created when missing.
-     * @param recorder           the load recorder writes are counted in; owned by the caller, which closes it
-     *                           after the store. Its slot capacity must exceed every partition's load slot.
-     * @param segmentLengthBytes length of new segment files: a multiple of 8, at least
-     *                           {@link SegmentDescriptor#MIN_SEGMENT_LENGTH}.
-     * @throws PresplitException on I/O failure or when the data on disk is inconsistent.
+     * @throws IllegalArgumentException when the segment length is invalid (see {@link StoreOptions}).
      */
     public static PartitionStore open(final Path dataDirectory, final LoadRecorder recorder,
         final long segmentLengthBytes) {
-        if (segmentLengthBytes < SegmentDescriptor.MIN_SEGMENT_LENGTH
-            || segmentLengthBytes % SegmentDescriptor.RECORD_ALIGNMENT != 0) {
-            throw new IllegalArgumentException("invalid segment length [segmentLengthBytes=" + segmentLengthBytes
-                + ", minLengthBytes=" + SegmentDescriptor.MIN_SEGMENT_LENGTH + ", alignment="
-                + SegmentDescriptor.RECORD_ALIGNMENT + "]");
-        }
+        return open(dataDirectory, recorder, StoreOptions.of(Durability.ASYNC).withSegmentLengthBytes(
+            segmentLengthBytes));
+    }
+
+    /**
+     * Opens the store in {@code dataDirectory}, creating it with the initial partition when empty, and recovers
+     * it (see the class comment). Under {@link Durability#GROUP} starts the group commit thread. On failure,
+     * closes whatever it opened, last first, and rethrows. Cold path.
+     *
+     * @param dataDirectory the data directory; created when missing.
+     * @param recorder      the load recorder writes are counted in; owned by the caller, which closes it after
+     *                      the store. Its slot capacity must exceed every partition's load slot.
+     * @param options       segment length and durability.
+     * @throws PresplitException on I/O failure or when the data on disk is inconsistent.
+     */
+    public static PartitionStore open(final Path dataDirectory, final LoadRecorder recorder,
+        final StoreOptions options) {
+        final long segmentLengthBytes = options.segmentLengthBytes();
+        final boolean isForcingEachAppend = options.durability() == Durability.SYNC;
         final Path partitionsDirectory = dataDirectory.resolve(PARTITIONS_DIRECTORY);
         try {
             Files.createDirectories(partitionsDirectory);
@@ -151,6 +185,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         FileOps.forceDirectory(dataDirectory);
         // Opened in id order, closed in reverse on failure.
         final TreeMap<Long, PartitionLog> logs = new TreeMap<>();
+        PartitionCatalog catalog = null;
         try {
             for (final Path directory : partitionDirectories(partitionsDirectory)) {
                 final long id = Long.parseLong(directory.getFileName().toString());
@@ -159,7 +194,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                     FileOps.deleteDirectory(directory);
                     continue;
                 }
-                final PartitionLog log = PartitionLog.open(directory, segmentLengthBytes);
+                final PartitionLog log = PartitionLog.open(directory, segmentLengthBytes, isForcingEachAppend);
                 logs.put(id, log);
                 if (log.header().partitionId() != id) {
                     throw FileOps.corrupt("partition directory and header disagree [directory=" + directory
@@ -171,14 +206,22 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                     INITIAL_PARTITION_ID, INITIAL_LOAD_SLOT, KeySpace.MIN_KEY, KeySpace.MAX_KEY);
                 logs.put(INITIAL_PARTITION_ID, PartitionLog.create(
                     partitionsDirectory.resolve(Long.toString(INITIAL_PARTITION_ID)), initial, segmentLengthBytes,
-                    true));
+                    true, isForcingEachAppend));
             }
             for (final PartitionLog log : logs.values()) {
                 checkLoadSlot(recorder, log.header().loadSlot());
             }
             finishCommittedTransactions(logs);
-            return new PartitionStore(dataDirectory, segmentLengthBytes, recorder, link(logs));
+            catalog = PartitionCatalog.open(dataDirectory);
+            return new PartitionStore(dataDirectory, options, recorder, link(logs), catalog);
         } catch (final RuntimeException e) {
+            if (catalog != null) {
+                try {
+                    catalog.close();
+                } catch (final RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
             for (final PartitionLog log : logs.descendingMap().values()) {
                 try {
                     log.close();
@@ -199,7 +242,20 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     public PartitionWriter openWriter() {
         synchronized (lock) {
             checkOpen();
-            return new PartitionWriter(this, recorder, recorder.claimStripe());
+            return new PartitionWriter(this, recorder, recorder.claimStripe(), groupCommitter);
+        }
+    }
+
+    /**
+     * A reader for the calling thread: key-range and time-range queries and aggregates, whose cost is recorded as
+     * query load. Claims one load recorder stripe for the recorder's lifetime, like {@link #openWriter}. Cold path.
+     *
+     * @throws IllegalStateException when the recorder has no free stripe or the store is closed.
+     */
+    public PartitionReader openReader() {
+        synchronized (lock) {
+            checkOpen();
+            return new PartitionReader(this, recorder, recorder.claimStripe());
         }
     }
 
@@ -308,6 +364,9 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 }
             }
             createChildren(childHeaders, first, second);
+            for (final PartitionHeader header : childHeaders) {
+                catalog.put(entryOf(partitions.get(header.partitionId())));
+            }
             return vote(txn, true, "children created");
         }
     }
@@ -344,17 +403,30 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 // Present: a child names it, and partitions are never removed once committed.
                 parents.add(partitions.get(parentId));
             }
+            final RoutingTable routing = routingTable;
+            final boolean isPublishing = routing.contains(parents.getFirst());
+            // A repeat finds the children marked and keeps their epoch (markCommitted is idempotent).
+            final long epoch = isPublishing ? routing.epoch() + 1 : children.getFirst().log().committedEpoch();
             for (final Partition child : children) {
-                child.log().markCommitted();
+                child.log().markCommitted(epoch);
             }
             refreshReadablePartitions();
-            final RoutingTable routing = routingTable;
-            if (routing.contains(parents.getFirst())) {
+            if (isPublishing) {
                 routingTable = routing.replace(parents, children);
             }
             for (final Partition parent : parents) {
                 parent.log().seal(txn.txId());
             }
+            for (final Partition child : children) {
+                catalog.put(entryOf(child));
+                if (preallocator != null) {
+                    child.log().enableSpares(preallocator);
+                }
+            }
+            for (final Partition parent : parents) {
+                catalog.put(entryOf(parent));
+            }
+            catalog.putEpoch(routingTable.epoch());
             LOG.info("committed [txId={}, kind={}, parents={}, children={}, epoch={}]", txn.txId(), txn.kind(),
                 parentIds(txn), childIds(txn), routingTable.epoch());
         }
@@ -383,6 +455,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                         "abort of a committed transaction [txId=" + txn.txId() + ", childId=" + childId + "]");
                 }
                 dropPrepared(child);
+                catalog.remove(childId);
             }
             LOG.info("aborted [txId={}, kind={}, children={}]", txn.txId(), txn.kind(), childIds(txn));
         }
@@ -412,6 +485,49 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         }
     }
 
+    /** Number of committed partitions, live and sealed: those {@link #scan} reads. */
+    public int committedPartitionCount() {
+        return readablePartitions.length;
+    }
+
+    /** The options the store was opened with. */
+    public StoreOptions options() {
+        return options;
+    }
+
+    /** Under {@link Durability#GROUP}: forces that failed (each fails the writers waiting on it); else 0. */
+    public long groupCommitFailures() {
+        return groupCommitter == null ? 0 : groupCommitter.failures();
+    }
+
+    /** Under {@link Durability#GROUP}: batches forced so far; else 0. */
+    public long groupCommitBatches() {
+        return groupCommitter == null ? 0 : groupCommitter.batches();
+    }
+
+    /** Segment pre-creations that failed (each roll concerned then created its segment itself); 0 when off. */
+    public long segmentPreallocationFailures() {
+        return preallocator == null ? 0 : preallocator.failures();
+    }
+
+    /** Rolls, over every committed partition, that had to create the next segment themselves. */
+    public long rollsWithoutSpare() {
+        long total = 0;
+        for (final PartitionLog log : readableLogs) {
+            total += log.rollsWithoutSpare();
+        }
+        return total;
+    }
+
+    /** Rolls, over every committed partition, that found the next segment pre-created. */
+    public long rollsWithSpare() {
+        long total = 0;
+        for (final PartitionLog log : readableLogs) {
+            total += log.rollsWithSpare();
+        }
+        return total;
+    }
+
     /** The data directory. */
     public Path dataDirectory() {
         return dataDirectory;
@@ -428,9 +544,19 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 return;
             }
             isClosed = true;
+            RuntimeException failure = null;
+            if (preallocator != null) {
+                preallocator.close();
+            }
+            if (groupCommitter != null) {
+                try {
+                    groupCommitter.close();
+                } catch (final RuntimeException e) {
+                    failure = e;
+                }
+            }
             final List<Partition> all = new ArrayList<>(partitions.values());
             all.sort(Comparator.comparingLong(Partition::id).reversed());
-            RuntimeException failure = null;
             for (final Partition partition : all) {
                 try {
                     partition.log().close();
@@ -442,9 +568,29 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                     }
                 }
             }
+            try {
+                catalog.close();
+            } catch (final RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
             if (failure != null) {
                 throw failure;
             }
+        }
+    }
+
+    /**
+     * The catalog's entries: every partition (prepared, live, sealed) with its range, lineage, state and epochs,
+     * read from the persisted Chronicle Map. Any thread; serialized with participant calls; allocates.
+     */
+    public List<CatalogEntry> catalog() {
+        synchronized (lock) {
+            checkOpen();
+            return catalog.entries();
         }
     }
 
@@ -467,7 +613,8 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 final Path directory = partitionsDirectory.resolve(Long.toString(header.partitionId()));
                 // A directory without a partition in memory is a leftover of a failed creation: start afresh.
                 FileOps.deleteDirectory(directory);
-                final PartitionLog log = PartitionLog.create(directory, header, segmentLengthBytes, false);
+                final PartitionLog log = PartitionLog.create(directory, header, segmentLengthBytes, false,
+                    options.durability() == Durability.SYNC);
                 final Partition child = new Partition(header, log, first, second);
                 partitions.put(child.id(), child);
                 created.add(child);
@@ -494,6 +641,44 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         }
     }
 
+    /**
+     * Makes the catalog agree with the partitions recovered from the segment headers (the authority) and records
+     * the epoch; logs how many entries it had to repair.
+     */
+    private void reconcileCatalog(final long epoch) {
+        int repaired = 0;
+        for (final long id : catalog.partitionIds()) {
+            if (!partitions.containsKey(id)) {
+                catalog.remove(id);
+                repaired++;
+            }
+        }
+        for (final Partition partition : partitions.values()) {
+            final CatalogEntry entry = entryOf(partition);
+            if (!entry.equals(catalog.get(partition.id()))) {
+                catalog.put(entry);
+                repaired++;
+            }
+        }
+        if (catalog.epoch() != epoch) {
+            catalog.putEpoch(epoch);
+        }
+        if (repaired > 0) {
+            LOG.warn("catalog reconciled with segment headers [file={}, repairedEntries={}, epoch={}]",
+                catalog.file(), repaired, epoch);
+        }
+    }
+
+    private static CatalogEntry entryOf(final Partition partition) {
+        final PartitionHeader header = partition.header();
+        final PartitionLog log = partition.log();
+        final CatalogEntry.State state = !log.isCommitted() ? CatalogEntry.State.PREPARED
+            : log.isSealed() ? CatalogEntry.State.SEALED : CatalogEntry.State.LIVE;
+        return new CatalogEntry(header.partitionId(), header.loadSlot(), state, header.createdByTxId(),
+            header.firstParentId(), header.secondParentId(), header.keyLo(), header.keyHi(), log.committedEpoch(),
+            log.sealedByTxId());
+    }
+
     private void refreshReadablePartitions() {
         final List<Partition> readable = new ArrayList<>();
         for (final Partition partition : partitions.values()) {
@@ -502,6 +687,11 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             }
         }
         readable.sort(Comparator.comparingLong(Partition::id));
+        final PartitionLog[] logs = new PartitionLog[readable.size()];
+        for (int i = 0; i < logs.length; i++) {
+            logs[i] = readable.get(i).log();
+        }
+        readableLogs = logs;
         readablePartitions = readable.toArray(new Partition[0]);
     }
 
@@ -616,10 +806,20 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             if (!isCommitted) {
                 continue;
             }
+            long epoch = 0;
+            for (final PartitionLog child : children) {
+                epoch = Math.max(epoch, child.committedEpoch());
+            }
+            if (epoch == 0) {
+                // No child marked yet a parent sealed: not produced by the protocol; publish past every epoch.
+                for (final PartitionLog log : logs.values()) {
+                    epoch = Math.max(epoch, log.committedEpoch() + 1);
+                }
+            }
             boolean isFinishing = false;
             for (final PartitionLog child : children) {
                 isFinishing |= !child.isCommitted();
-                child.markCommitted();
+                child.markCommitted(epoch);
             }
             for (final PartitionLog parent : parents) {
                 isFinishing |= !parent.isSealed();

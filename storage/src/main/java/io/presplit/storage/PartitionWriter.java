@@ -1,5 +1,6 @@
 package io.presplit.storage;
 
+import io.presplit.PresplitException;
 import io.presplit.profile.LoadRecorder;
 import io.presplit.storage.log.PartitionLog;
 import io.presplit.storage.log.RecordEncoder;
@@ -13,6 +14,10 @@ import java.lang.foreign.MemorySegment;
  * Assumptions the caller holds: one thread uses a writer at a time (it owns the writer's load recorder stripe and
  * encoder buffer); the store is open.
  * <p>
+ * Durability ({@link Durability}): under {@code SYNC} the point's pages are forced before {@link #write} returns;
+ * under {@code GROUP} the write waits for the group commit batch that forces it; under {@code ASYNC} it returns
+ * once the record is in the mapped pages.
+ * <p>
  * Guarantees: {@link #write} allocates nothing for ASCII series keys once warm (see {@link RecordEncoder}), takes
  * no lock except when a segment fills up, and does not log. When it returns, the point is in exactly one
  * partition's log, and that partition was not sealed when the point landed: a point routed to a partition that a
@@ -24,8 +29,12 @@ public final class PartitionWriter {
     private final LoadRecorder recorder;
     private final RecordEncoder encoder = new RecordEncoder();
     private final int stripe;
+    /** Under {@link Durability#GROUP}, else {@code null}. */
+    private final GroupCommitter groupCommitter;
 
-    PartitionWriter(final PartitionStore store, final LoadRecorder recorder, final int stripe) {
+    PartitionWriter(final PartitionStore store, final LoadRecorder recorder, final int stripe,
+        final GroupCommitter groupCommitter) {
+        this.groupCommitter = groupCommitter;
         this.store = store;
         this.recorder = recorder;
         this.stripe = stripe;
@@ -38,6 +47,9 @@ public final class PartitionWriter {
      * @param timestampNs nanoseconds since the epoch, non-negative.
      * @param value       a finite value.
      * @throws IllegalArgumentException on invalid input, with nothing written or counted.
+     * @throws PresplitException        under {@link Durability#GROUP} when the force that should cover the point
+     *                                  failed or the store closed first: the point is in the log but was not
+     *                                  acknowledged as durable.
      */
     public void write(final CharSequence seriesKey, final long timestampNs, final double value) {
         final RecordEncoder encoder = this.encoder;
@@ -49,6 +61,10 @@ public final class PartitionWriter {
             final Partition partition = store.routingTable().route(key);
             if (partition.log().append(record, lengthBytes) == PartitionLog.APPENDED) {
                 recorder.recordIngest(stripe, partition.loadSlot(), partition.bucketOf(key), 1, lengthBytes);
+                final GroupCommitter committer = groupCommitter;
+                if (committer != null) {
+                    committer.awaitForced(committer.ticket());
+                }
                 return;
             }
             // Sealed by a concurrent split or merge commit: the snapshot read next already routes past it.

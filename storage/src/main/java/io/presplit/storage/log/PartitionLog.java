@@ -31,8 +31,9 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@link #append} takes no lock and allocates nothing, except when it finds the active segment full: the
  *   writers that find it full before the next segment is published take the log's lock while that segment is
- *   created (file creation and two forces); the one that created it then seals the full segment (a force of its
- *   pages) without the lock. A pre-allocated next segment would remove this stall; it is not done yet.</li>
+ *   created, unless the store's preallocation thread has created it ahead ({@link #enableSpares}, then the roll
+ *   only publishes it); the one that rolled then seals the full segment (a force of its pages) without the
+ *   lock.</li>
  *   <li>After {@link #seal} returns, every append that returned {@link #APPENDED} is in the log before the
  *   sealed tail, every later append returns {@link #SEALED}, and the seal is on disk.</li>
  *   <li>Readers see, per segment, a prefix of the records in claim order: every record published before the
@@ -54,10 +55,35 @@ public final class PartitionLog implements AutoCloseable {
     private final Path directory;
     private final PartitionHeader header;
     private final long segmentLengthBytes;
-    private boolean isClosed;
+    private final boolean isForcingEachAppend;
+    /** Group commit's cursor: segments before it are finished. Group commit thread only. */
+    private int forcedSegmentIndex;
+    private volatile boolean isClosed;
+    /**
+     * The next segment, created ahead of the roll that needs it by the store's preallocation thread; guarded by
+     * {@link #creationLock} (the volatile lets {@link #hasSpare()} read it without the lock).
+     */
+    private volatile Segment spare;
+    /** Where to ask for the next spare after a roll; {@code null} when nobody pre-creates segments. */
+    private volatile SpareRequests spareRequests;
+    /**
+     * Serializes segment creation (rolls, preallocation, spare removal), so that two creators never race on one
+     * segment file. Lock order: {@code this} before {@code creationLock}.
+     */
+    private final Object creationLock = new Object();
+    private volatile long rollsWithSpare;
+    private volatile long rollsWithoutSpare;
+
+    /** Receives the logs that need a new spare segment. */
+    @FunctionalInterface
+    public interface SpareRequests {
+        /** Asks for {@link #prepareSpare()} to be called on {@code log} soon, off the caller's thread. */
+        void request(PartitionLog log);
+    }
 
     private PartitionLog(final Path directory, final PartitionHeader header, final long segmentLengthBytes,
-        final Segment[] segments, final boolean isSealed) {
+        final Segment[] segments, final boolean isSealed, final boolean isForcingEachAppend) {
+        this.isForcingEachAppend = isForcingEachAppend;
         this.directory = directory;
         this.header = header;
         this.segmentLengthBytes = segmentLengthBytes;
@@ -78,7 +104,17 @@ public final class PartitionLog implements AutoCloseable {
      */
     public static PartitionLog create(final Path directory, final PartitionHeader header,
         final long segmentLengthBytes, final boolean isCommitted) {
+        return create(directory, header, segmentLengthBytes, isCommitted, false);
+    }
+
+    /**
+     * As {@link #create(Path, PartitionHeader, long, boolean)}, choosing whether each append forces its record's
+     * pages before it returns ({@code isForcingEachAppend}, the {@code SYNC} durability).
+     */
+    public static PartitionLog create(final Path directory, final PartitionHeader header,
+        final long segmentLengthBytes, final boolean isCommitted, final boolean isForcingEachAppend) {
         try {
+            FileOps.checkpoint("create-directory", directory);
             Files.createDirectory(directory);
         } catch (final IOException e) {
             throw FileOps.ioFailure("cannot create partition directory", directory, e);
@@ -95,23 +131,34 @@ public final class PartitionLog implements AutoCloseable {
             }
             throw e;
         }
-        return new PartitionLog(directory, header, segmentLengthBytes, new Segment[] {first}, false);
+        return new PartitionLog(directory, header, segmentLengthBytes, new Segment[] {first}, false,
+            isForcingEachAppend);
     }
 
     /**
      * Opens an existing partition log and recovers it: deletes leftover temporary files, recovers each segment's
-     * tail, seals as rolled any segment a crash left open before the last, and chains a new segment when the last
-     * one was rolled. Cold path.
+     * tail, and seals as rolled any segment a crash left open before the last. Cold path.
      *
      * @param segmentLengthBytes length of segment files created from now on.
-     * @throws PresplitException when the directory holds no segment, the chain has a gap, or a file is corrupt.
+     * @throws PresplitException when the directory holds no segment, the chain has a gap or misses its last
+     *                           segment (the last present one is ROLLED), or a file is corrupt; the message names
+     *                           the file and, for a record, its offset.
      */
     public static PartitionLog open(final Path directory, final long segmentLengthBytes) {
+        return open(directory, segmentLengthBytes, false);
+    }
+
+    /**
+     * As {@link #open(Path, long)}, choosing whether each append forces its record's pages before it returns.
+     */
+    public static PartitionLog open(final Path directory, final long segmentLengthBytes,
+        final boolean isForcingEachAppend) {
         final int[] indexes = segmentIndexes(directory, true);
         if (indexes.length == 0) {
             throw FileOps.corrupt("partition directory holds no segment [directory=" + directory + "]");
         }
         final List<Segment> opened = new ArrayList<>(indexes.length + 1);
+        Segment spareSegment = null;
         try {
             for (int i = 0; i < indexes.length; i++) {
                 if (indexes[i] != i) {
@@ -127,6 +174,13 @@ public final class PartitionLog implements AutoCloseable {
                         + directory + ", segment=" + segment.path() + "]");
                 }
             }
+            deleteLeftoverSpares(directory, opened);
+            // An empty OPEN segment after an OPEN one is a spare created ahead (or a roll that had not started
+            // to use it): keep the active segment and the spare as they were.
+            if (opened.size() >= 2 && opened.getLast().sealState() == STATE_OPEN && opened.getLast().isEmpty()
+                && opened.get(opened.size() - 2).sealState() == STATE_OPEN) {
+                spareSegment = opened.removeLast();
+            }
             final int last = opened.size() - 1;
             for (int i = 0; i < last; i++) {
                 final Segment segment = opened.get(i);
@@ -141,11 +195,20 @@ public final class PartitionLog implements AutoCloseable {
             }
             final Segment lastSegment = opened.get(last);
             if (lastSegment.sealState() == STATE_ROLLED) {
-                opened.add(Segment.create(directory, header, last + 1, segmentLengthBytes, false));
+                // A roll creates the next segment durably before it marks the full one ROLLED, so a ROLLED last
+                // segment means the next file is gone: refuse rather than continue without its records.
+                throw FileOps.corrupt("segment file missing after a rolled segment [path="
+                    + directory.resolve(SegmentDescriptor.segmentFileName(last + 1)) + ", rolledSegment="
+                    + lastSegment.path() + "]");
             }
-            return new PartitionLog(directory, header, segmentLengthBytes, opened.toArray(new Segment[0]),
-                lastSegment.sealState() == STATE_SEALED);
+            final PartitionLog log = new PartitionLog(directory, header, segmentLengthBytes,
+                opened.toArray(new Segment[0]), lastSegment.sealState() == STATE_SEALED, isForcingEachAppend);
+            log.spare = spareSegment;
+            return log;
         } catch (final RuntimeException e) {
+            if (spareSegment != null) {
+                opened.add(spareSegment);
+            }
             for (int i = opened.size() - 1; i >= 0; i--) {
                 try {
                     opened.get(i).close();
@@ -155,6 +218,84 @@ public final class PartitionLog implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * A partition sealed while a pre-created spare existed: a crash between the seal and the spare's removal
+     * leaves empty OPEN segments after the SEALED one. They never held a record; delete them.
+     */
+    private static void deleteLeftoverSpares(final Path directory, final List<Segment> opened) {
+        int sealedIndex = -1;
+        for (int i = 0; i < opened.size(); i++) {
+            if (opened.get(i).sealState() == STATE_SEALED) {
+                sealedIndex = i;
+                break;
+            }
+        }
+        if (sealedIndex < 0 || sealedIndex == opened.size() - 1) {
+            return;
+        }
+        for (int i = sealedIndex + 1; i < opened.size(); i++) {
+            if (opened.get(i).sealState() != STATE_OPEN || !opened.get(i).isEmpty()) {
+                throw FileOps.corrupt("sealed segment is not the last of its chain [path="
+                    + opened.get(sealedIndex).path() + ", next=" + opened.get(i).path() + "]");
+            }
+        }
+        for (int i = opened.size() - 1; i > sealedIndex; i--) {
+            final Segment leftover = opened.remove(i);
+            leftover.close();
+            deleteFile(leftover.path());
+        }
+        FileOps.forceDirectory(directory);
+    }
+
+    private static void deleteFile(final Path path) {
+        FileOps.checkpoint("delete", path);
+        try {
+            Files.deleteIfExists(path);
+        } catch (final IOException e) {
+            throw FileOps.ioFailure("cannot delete segment", path, e);
+        }
+    }
+
+    /**
+     * Lets the log pre-create its next segment: after each roll it asks {@code requests} for a new spare, and
+     * asks once now. Cold path.
+     */
+    public void enableSpares(final SpareRequests requests) {
+        spareRequests = requests;
+        if (!isSealed) {
+            requests.request(this);
+        }
+    }
+
+    /**
+     * Creates the next segment (index = current chain length) as the spare, unless there is one, the log is
+     * sealed or closed. Called by the preallocation thread; blocks on file creation and its forces, which is the
+     * point: the writer that rolls later finds the segment ready. Cold path.
+     */
+    public void prepareSpare() {
+        synchronized (creationLock) {
+            if (isClosed || isSealed || spare != null) {
+                return;
+            }
+            spare = Segment.create(directory, header, segments.length, segmentLengthBytes, false);
+        }
+    }
+
+    /** Whether a pre-created next segment is ready. */
+    public boolean hasSpare() {
+        return spare != null;
+    }
+
+    /** Rolls that found the next segment pre-created. */
+    public long rollsWithSpare() {
+        return rollsWithSpare;
+    }
+
+    /** Rolls that had to create the next segment themselves (writers waited for the file creation). */
+    public long rollsWithoutSpare() {
+        return rollsWithoutSpare;
     }
 
     /** Whether {@code directory} holds at least one segment file (a torn creation leaves none). */
@@ -175,6 +316,9 @@ public final class PartitionLog implements AutoCloseable {
             final Segment segment = active;
             final long offset = segment.append(record, lengthBytes);
             if (offset >= 0) {
+                if (isForcingEachAppend) {
+                    segment.forceRange(offset, lengthBytes);
+                }
                 return APPENDED;
             }
             if (offset == Segment.FULL) {
@@ -203,6 +347,16 @@ public final class PartitionLog implements AutoCloseable {
         for (int i = segments.length - 2; i >= 0; i--) {
             segments[i].seal(STATE_ROLLED, NONE);
         }
+        // After the seal is durable: a crash before this leaves an empty spare that open deletes.
+        synchronized (creationLock) {
+            final Segment unused = spare;
+            if (unused != null) {
+                spare = null;
+                unused.close();
+                deleteFile(unused.path());
+                FileOps.forceDirectory(directory);
+            }
+        }
     }
 
     /** Whether the partition is sealed. */
@@ -215,10 +369,18 @@ public final class PartitionLog implements AutoCloseable {
         return isSealed ? active.sealedByTxId() : NONE;
     }
 
-    /** Marks the partition committed (routable) in segment 0's header and forces it. Idempotent. Cold path. */
-    public synchronized void markCommitted() {
+    /**
+     * Marks the partition committed (routable) under routing epoch {@code epoch} in segment 0's header and forces
+     * it. Idempotent: a partition already committed keeps its epoch. Cold path.
+     */
+    public synchronized void markCommitted(final long epoch) {
         checkOpen();
-        segments[0].markCommitted();
+        segments[0].markCommitted(epoch);
+    }
+
+    /** The routing epoch under which the partition became routable (1 for the initial one), or 0 if prepared. */
+    public long committedEpoch() {
+        return segments[0].committedEpoch();
     }
 
     /** Whether segment 0's header marks the partition committed. */
@@ -247,6 +409,23 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
+    /**
+     * Visits the published records with a partition key in {@code [keyLo, keyHi]} and a timestamp in
+     * {@code [fromNs, toNs]}, using each full segment's time index. Any thread.
+     *
+     * @param flyweight a caller-owned flyweight (the visitor sees it; reused per record).
+     * @return the number of records examined.
+     */
+    public long readRange(final long keyLo, final long keyHi, final long fromNs, final long toNs,
+        final RecordVisitor visitor, final RecordFlyweight flyweight) {
+        final long partitionId = header.partitionId();
+        long examined = 0;
+        for (final Segment segment : segments) {
+            examined += segment.readRange(partitionId, keyLo, keyHi, fromNs, toNs, visitor, flyweight);
+        }
+        return examined;
+    }
+
     /** The partition's identity. */
     public PartitionHeader header() {
         return header;
@@ -260,6 +439,27 @@ public final class PartitionLog implements AutoCloseable {
     /** Number of segments in the chain. */
     public int segmentCount() {
         return segments.length;
+    }
+
+    /**
+     * Group commit's step for this log: forces every record published before the call that an earlier call did
+     * not force (see {@link Segment#forcePublished}). Group commit thread only; takes no lock. The log must stay
+     * open for the duration of the call.
+     *
+     * @return whether the log is finished for group commit: sealed and every segment forced.
+     */
+    public boolean forcePublished() {
+        final Segment[] segments = this.segments;
+        int index = forcedSegmentIndex;
+        while (index < segments.length) {
+            final boolean isFinished = segments[index].forcePublished();
+            if (!isFinished || index == segments.length - 1) {
+                break;
+            }
+            index++;
+        }
+        forcedSegmentIndex = index;
+        return isSealed && index == segments.length - 1 && segments[index].sealState() != STATE_OPEN;
     }
 
     /** Forces every segment's mapped pages to disk. Cold path. */
@@ -279,6 +479,17 @@ public final class PartitionLog implements AutoCloseable {
         isClosed = true;
         final Segment[] segments = this.segments;
         RuntimeException failure = null;
+        synchronized (creationLock) {
+            final Segment unused = spare;
+            spare = null;
+            if (unused != null) {
+                try {
+                    unused.close();
+                } catch (final RuntimeException e) {
+                    failure = e;
+                }
+            }
+        }
         for (int i = segments.length - 1; i >= 0; i--) {
             try {
                 segments[i].close();
@@ -309,12 +520,27 @@ public final class PartitionLog implements AutoCloseable {
             if (isSealed || active != full) {
                 return;
             }
-            final Segment next = Segment.create(directory, header, full.index() + 1, segmentLengthBytes, false);
-            final Segment[] current = segments;
-            final Segment[] grown = Arrays.copyOf(current, current.length + 1);
-            grown[current.length] = next;
-            segments = grown;
-            active = next;
+            synchronized (creationLock) {
+                final Segment ready = spare;
+                final Segment next;
+                if (ready != null && ready.index() == full.index() + 1) {
+                    spare = null;
+                    next = ready;
+                    rollsWithSpare++;
+                } else {
+                    next = Segment.create(directory, header, full.index() + 1, segmentLengthBytes, false);
+                    rollsWithoutSpare++;
+                }
+                final Segment[] current = segments;
+                final Segment[] grown = Arrays.copyOf(current, current.length + 1);
+                grown[current.length] = next;
+                segments = grown;
+                active = next;
+            }
+        }
+        final SpareRequests requests = spareRequests;
+        if (requests != null) {
+            requests.request(this);
         }
         full.seal(STATE_ROLLED, NONE);
     }

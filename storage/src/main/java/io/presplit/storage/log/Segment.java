@@ -1,5 +1,6 @@
 package io.presplit.storage.log;
 
+import static io.presplit.storage.log.SegmentDescriptor.COMMITTED_EPOCH_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.COMMITTED_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.CREATED_BY_TX_ID_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.END_OF_SEGMENT;
@@ -35,6 +36,7 @@ import static io.presplit.storage.log.SegmentDescriptor.SERIES_KEY_LENGTH_OFFSET
 import static io.presplit.storage.log.SegmentDescriptor.STATE_OPEN;
 import static io.presplit.storage.log.SegmentDescriptor.STATE_ROLLED;
 import static io.presplit.storage.log.SegmentDescriptor.STATE_SEALED;
+import static io.presplit.storage.log.SegmentDescriptor.TIMESTAMP_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.VERSION_OFFSET;
 
 import io.presplit.PresplitException;
@@ -51,6 +53,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 
@@ -101,6 +104,13 @@ final class Segment implements AutoCloseable {
     /** End of the last record once sealed, else -1; readers use it as their limit. */
     private volatile long sealedTailOffset;
     private volatile long sealState;
+    /**
+     * Group commit's cursor: records before it are published and forced. Read and written by the group commit
+     * thread only.
+     */
+    private long forcedOffset = FIRST_RECORD_OFFSET;
+    /** Built on the first range read once the segment no longer takes records; then immutable. */
+    private volatile TimeIndex timeIndex;
 
     private Segment(final Path path, final int index, final FileChannel channel, final Arena arena,
         final MemorySegment memory) {
@@ -131,15 +141,18 @@ final class Segment implements AutoCloseable {
         Arena arena = null;
         try {
             Files.deleteIfExists(temp);
+            FileOps.checkpoint("create-segment", temp);
             channel = FileChannel.open(
                 temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
             arena = Arena.ofShared();
             // Mapping past the end grows the file, sparse: unwritten space reads as zero.
             final MemorySegment memory = channel.map(MapMode.READ_WRITE, 0, lengthBytes, arena);
             writeHeader(memory, header, index, isCommitted);
-            memory.asSlice(0, HEADER_LENGTH).force();
-            // The header pages are on disk; this also makes the file's new length (metadata) durable.
+            // One fsync writes back the header page dirtied through the mapping (it is in the page cache like
+            // any other) and the file's new length (metadata): no separate msync of the header.
+            FileOps.checkpoint("force-file", temp);
             channel.force(true);
+            FileOps.checkpoint("rename", temp);
             Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE);
             FileOps.forceDirectory(directory);
             return new Segment(path, index, channel, arena, memory);
@@ -165,6 +178,7 @@ final class Segment implements AutoCloseable {
         FileChannel channel = null;
         Arena arena = null;
         try {
+            FileOps.checkpoint("open-segment", path);
             channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
             final long size = channel.size();
             if (size < MIN_SEGMENT_LENGTH || size % RECORD_ALIGNMENT != 0) {
@@ -224,6 +238,10 @@ final class Segment implements AutoCloseable {
         while (offset < limit) {
             final int recordLength = (int) LENGTH_WORD.getAcquire(memory, offset + RECORD_LENGTH_OFFSET);
             if (recordLength <= 0) {
+                if (recordLength < END_OF_SEGMENT) {
+                    offset -= recordLength;
+                    continue;
+                }
                 break;
             }
             flyweight.wrap(memory, offset);
@@ -233,6 +251,106 @@ final class Segment implements AutoCloseable {
             }
             offset += recordLength;
         }
+    }
+
+    /**
+     * Visits the published records whose partition key lies in {@code [keyLo, keyHi]} and whose timestamp lies in
+     * {@code [fromNs, toNs]}. Skips through the {@link TimeIndex} once the segment no longer takes records (building
+     * it on the first call); scans linearly while it is open. Any thread; allocation-free except for the index
+     * build.
+     *
+     * @return the number of records examined (the query cost).
+     */
+    long readRange(final long partitionId, final long keyLo, final long keyHi, final long fromNs, final long toNs,
+        final RecordVisitor visitor, final RecordFlyweight flyweight) {
+        final long sealedTail = sealedTailOffset;
+        if (sealedTail < 0) {
+            return scanRange(partitionId, FIRST_RECORD_OFFSET, lengthBytes, keyLo, keyHi, fromNs, toNs, visitor,
+                flyweight);
+        }
+        TimeIndex index = timeIndex;
+        if (index == null) {
+            index = buildTimeIndex(sealedTail);
+            timeIndex = index;
+        }
+        if (!index.overlaps(fromNs, toNs)) {
+            return 0;
+        }
+        long examined = 0;
+        final int blocks = index.blockCount();
+        for (int block = 0; block < blocks; block++) {
+            if (index.overlaps(block, fromNs, toNs)) {
+                examined += scanRange(partitionId, index.blockStart(block), index.blockEnd(block), keyLo, keyHi,
+                    fromNs, toNs, visitor, flyweight);
+            }
+        }
+        return examined;
+    }
+
+    private long scanRange(final long partitionId, final long from, final long limit, final long keyLo,
+        final long keyHi, final long fromNs, final long toNs, final RecordVisitor visitor,
+        final RecordFlyweight flyweight) {
+        final MemorySegment memory = this.memory;
+        long examined = 0;
+        long offset = from;
+        while (offset < limit) {
+            final int recordLength = (int) LENGTH_WORD.getAcquire(memory, offset + RECORD_LENGTH_OFFSET);
+            if (recordLength <= 0) {
+                if (recordLength < END_OF_SEGMENT) {
+                    offset -= recordLength;
+                    continue;
+                }
+                break;
+            }
+            examined++;
+            final long key = memory.get(LONG, offset + PARTITION_KEY_OFFSET);
+            final long timestampNs = memory.get(LONG, offset + TIMESTAMP_OFFSET);
+            if (key >= keyLo && key <= keyHi && timestampNs >= fromNs && timestampNs <= toNs) {
+                visitor.onRecord(partitionId, flyweight.wrap(memory, offset));
+            }
+            offset += recordLength;
+        }
+        return examined;
+    }
+
+    private TimeIndex buildTimeIndex(final long sealedTail) {
+        final MemorySegment memory = this.memory;
+        int capacity = 16;
+        long[] starts = new long[capacity];
+        long[] mins = new long[capacity];
+        long[] maxs = new long[capacity];
+        int blocks = 0;
+        int inBlock = TimeIndex.RECORDS_PER_BLOCK;
+        long offset = FIRST_RECORD_OFFSET;
+        while (offset < sealedTail) {
+            final int recordLength = memory.get(INT, offset + RECORD_LENGTH_OFFSET);
+            if (recordLength < END_OF_SEGMENT) {
+                offset -= recordLength;
+                continue;
+            }
+            if (recordLength <= 0) {
+                break;
+            }
+            final long timestampNs = memory.get(LONG, offset + TIMESTAMP_OFFSET);
+            if (inBlock == TimeIndex.RECORDS_PER_BLOCK) {
+                if (blocks == capacity) {
+                    capacity *= 2;
+                    starts = Arrays.copyOf(starts, capacity);
+                    mins = Arrays.copyOf(mins, capacity);
+                    maxs = Arrays.copyOf(maxs, capacity);
+                }
+                starts[blocks] = offset;
+                mins[blocks] = timestampNs;
+                maxs[blocks] = timestampNs;
+                blocks++;
+                inBlock = 0;
+            }
+            mins[blocks - 1] = Math.min(mins[blocks - 1], timestampNs);
+            maxs[blocks - 1] = Math.max(maxs[blocks - 1], timestampNs);
+            inBlock++;
+            offset += recordLength;
+        }
+        return new TimeIndex(starts, mins, maxs, blocks, sealedTail);
     }
 
     /**
@@ -268,10 +386,13 @@ final class Segment implements AutoCloseable {
                 Thread.onSpinWait();
                 continue;
             }
-            offset += recordLength;
+            // A hole marker (negative, below the end marker) spans -recordLength bytes.
+            offset += recordLength < 0 ? -recordLength : recordLength;
         }
         sealedTailOffset = offset;
+        FileOps.checkpoint("force-records", path);
         memory.force();
+        FileOps.checkpoint("write-seal", path);
         memory.set(LONG, SEALED_TAIL_OFFSET, offset);
         memory.set(LONG, SEALED_BY_TX_ID_OFFSET, txId);
         memory.set(LONG, SEAL_STATE_OFFSET, state);
@@ -280,12 +401,23 @@ final class Segment implements AutoCloseable {
         return offset;
     }
 
-    /** Sets the committed flag in the header and forces it. Idempotent. Cold path. */
-    void markCommitted() {
+    /**
+     * Records {@code epoch} as the committed epoch, sets the committed flag and forces the header. Idempotent: a
+     * segment already committed keeps its epoch. Cold path.
+     */
+    void markCommitted(final long epoch) {
         if (memory.get(LONG, COMMITTED_OFFSET) != 1) {
+            FileOps.checkpoint("write-committed", path);
+            memory.set(LONG, COMMITTED_EPOCH_OFFSET, epoch);
             memory.set(LONG, COMMITTED_OFFSET, 1);
             memory.asSlice(0, HEADER_LENGTH).force();
         }
+    }
+
+    /** The committed epoch in the header; 1 for a committed segment that records none (the initial partition). */
+    long committedEpoch() {
+        final long epoch = memory.get(LONG, COMMITTED_EPOCH_OFFSET);
+        return epoch == 0 && isCommitted() ? 1 : epoch;
     }
 
     /** Whether the header's committed flag is set. */
@@ -320,6 +452,11 @@ final class Segment implements AutoCloseable {
         return sealState == STATE_OPEN ? NONE : memory.get(LONG, SEALED_BY_TX_ID_OFFSET);
     }
 
+    /** Whether no record was ever claimed in the segment (a pre-created spare, or a fresh segment). */
+    boolean isEmpty() {
+        return ((long) TAIL.getVolatile(this) & ~SEAL_BIT) == FIRST_RECORD_OFFSET;
+    }
+
     /** Index of the segment in its chain. */
     int index() {
         return index;
@@ -333,6 +470,45 @@ final class Segment implements AutoCloseable {
     /** Forces the mapped pages to disk. Cold path. */
     void force() {
         memory.force();
+    }
+
+    /**
+     * Forces the pages that hold bytes {@code [offset, offset + lengthBytes)}: one {@code msync} of the pages
+     * they span. Any thread. Used by {@link io.presplit.storage.Durability#SYNC} after each append.
+     */
+    void forceRange(final long offset, final long lengthBytes) {
+        memory.asSlice(offset, lengthBytes).force();
+    }
+
+    /**
+     * Group commit's step for this segment: forces every byte claimed so far that a previous call did not cover,
+     * and advances the cursor past the records that are published. A record claimed but not yet published is
+     * forced again by a later call. Group commit thread only.
+     * <p>
+     * Guarantee: every record published before this call began is on disk when it returns.
+     *
+     * @return whether the segment is finished for group commit: no longer open and forced up to its sealed tail.
+     */
+    boolean forcePublished() {
+        final long from = forcedOffset;
+        final long state = sealState;
+        final long claimed = Math.min((long) TAIL.getVolatile(this) & ~SEAL_BIT, lengthBytes);
+        if (claimed > from) {
+            FileOps.checkpoint("force-group", path);
+            memory.asSlice(from, claimed - from).force();
+            final MemorySegment memory = this.memory;
+            long offset = from;
+            while (offset < claimed) {
+                final int recordLength = (int) LENGTH_WORD.getAcquire(memory, offset + RECORD_LENGTH_OFFSET);
+                if (recordLength == 0 || recordLength == END_OF_SEGMENT) {
+                    break;
+                }
+                offset += recordLength < 0 ? -recordLength : recordLength;
+            }
+            forcedOffset = offset;
+        }
+        // A segment that is no longer open had every record forced by its seal, before the state changed.
+        return state != STATE_OPEN;
     }
 
     /** Forces the pages, unmaps and closes the file. Safe to call twice. */
@@ -359,7 +535,7 @@ final class Segment implements AutoCloseable {
     private void recover() {
         final long state = memory.get(LONG, SEAL_STATE_OFFSET);
         if (state == STATE_OPEN) {
-            final long end = walkValid(lengthBytes);
+            final long end = recoverOpen();
             zeroFrom(end);
             tail = end;
             return;
@@ -371,40 +547,111 @@ final class Segment implements AutoCloseable {
         if (sealedTail < FIRST_RECORD_OFFSET || sealedTail > lengthBytes || sealedTail % RECORD_ALIGNMENT != 0) {
             throw FileOps.corrupt("invalid sealed tail [path=" + path + ", sealedTailOffset=" + sealedTail + "]");
         }
-        final long end = walkValid(sealedTail);
-        if (end != sealedTail) {
-            throw FileOps.corrupt("invalid record before the sealed tail [path=" + path + ", offset=" + end
-                + ", sealedTailOffset=" + sealedTail + "]");
+        final CRC32C checksum = new CRC32C();
+        long offset = FIRST_RECORD_OFFSET;
+        while (offset < sealedTail) {
+            final long length = validLength(offset, sealedTail, checksum);
+            if (length <= 0) {
+                throw FileOps.corrupt("invalid record before the sealed tail [path=" + path + ", offset=" + offset
+                    + ", sealedTailOffset=" + sealedTail + ", reason=" + describeInvalid(offset, sealedTail)
+                    + "]");
+            }
+            offset += length;
         }
         tail = sealedTail | SEAL_BIT;
         sealedTailOffset = sealedTail;
         sealState = state;
     }
 
-    /** Walks the records that pass validation, up to {@code limit}; returns where the walk stopped. */
-    private long walkValid(final long limit) {
-        final MemorySegment memory = this.memory;
+    /**
+     * Recovers an OPEN segment (see "Recovery" in {@link SegmentDescriptor}) and returns its tail: valid records
+     * and hole markers are kept; an invalid record with nothing valid after it is a torn tail, cut off; a zero
+     * length word followed by a valid record is a hole a writer claimed but never published before a crash, and
+     * gets a hole marker so that the acknowledged records after it stay readable; a non-zero invalid record
+     * followed by a valid one is corruption, refused.
+     */
+    private long recoverOpen() {
         final CRC32C checksum = new CRC32C();
+        final MemorySegment memory = this.memory;
         long offset = FIRST_RECORD_OFFSET;
-        while (offset < limit) {
-            final int recordLength = memory.get(INT, offset + RECORD_LENGTH_OFFSET);
-            if (recordLength < MIN_RECORD_LENGTH || recordLength > MAX_RECORD_LENGTH
-                || recordLength % RECORD_ALIGNMENT != 0 || offset + recordLength > limit) {
+        while (offset < lengthBytes) {
+            final long length = validLength(offset, lengthBytes, checksum);
+            if (length > 0) {
+                offset += length;
+                continue;
+            }
+            final long next = nextValidRecord(offset + RECORD_ALIGNMENT, checksum);
+            if (next < 0) {
                 break;
             }
-            final int keyLength = memory.get(INT, offset + SERIES_KEY_LENGTH_OFFSET);
-            if (keyLength < 1 || SegmentDescriptor.recordLength(keyLength) != recordLength) {
-                break;
+            final int lengthWord = memory.get(INT, offset + RECORD_LENGTH_OFFSET);
+            if (lengthWord != 0) {
+                throw FileOps.corrupt("corrupt record followed by valid records [path=" + path + ", offset=" + offset
+                    + ", nextValidOffset=" + next + ", reason=" + describeInvalid(offset, lengthBytes) + "]");
             }
-            checksum.reset();
-            checksum.update(memory.asSlice(offset + PARTITION_KEY_OFFSET, recordLength - PARTITION_KEY_OFFSET)
-                .asByteBuffer());
-            if ((int) checksum.getValue() != memory.get(INT, offset + RECORD_CHECKSUM_OFFSET)) {
-                break;
+            if (next - offset > Integer.MAX_VALUE) {
+                throw FileOps.corrupt("hole too long for a marker [path=" + path + ", offset=" + offset
+                    + ", nextValidOffset=" + next + "]");
             }
-            offset += recordLength;
+            memory.set(INT, offset + RECORD_LENGTH_OFFSET, (int) -(next - offset));
+            memory.asSlice(offset, Integer.BYTES).force();
+            offset = next;
         }
         return offset;
+    }
+
+    /**
+     * The length to skip at {@code offset} when it holds a valid record (its padded length) or a hole marker
+     * (the hole's length), else 0.
+     */
+    private long validLength(final long offset, final long limit, final CRC32C checksum) {
+        final MemorySegment memory = this.memory;
+        final int recordLength = memory.get(INT, offset + RECORD_LENGTH_OFFSET);
+        if (recordLength < END_OF_SEGMENT) {
+            final long holeLength = -(long) recordLength;
+            return holeLength % RECORD_ALIGNMENT == 0 && offset + holeLength <= limit ? holeLength : 0;
+        }
+        if (recordLength < MIN_RECORD_LENGTH || recordLength > MAX_RECORD_LENGTH
+            || recordLength % RECORD_ALIGNMENT != 0 || offset + recordLength > limit) {
+            return 0;
+        }
+        final int keyLength = memory.get(INT, offset + SERIES_KEY_LENGTH_OFFSET);
+        if (keyLength < 1 || SegmentDescriptor.recordLength(keyLength) != recordLength) {
+            return 0;
+        }
+        checksum.reset();
+        checksum.update(memory.asSlice(offset + PARTITION_KEY_OFFSET, recordLength - PARTITION_KEY_OFFSET)
+            .asByteBuffer());
+        return (int) checksum.getValue() == memory.get(INT, offset + RECORD_CHECKSUM_OFFSET) ? recordLength : 0;
+    }
+
+    /** The offset of the first valid record (not hole marker) at or after {@code from}, or -1. */
+    private long nextValidRecord(final long from, final CRC32C checksum) {
+        final MemorySegment memory = this.memory;
+        for (long offset = from; offset + MIN_RECORD_LENGTH <= lengthBytes; offset += RECORD_ALIGNMENT) {
+            if (memory.get(INT, offset + RECORD_LENGTH_OFFSET) >= MIN_RECORD_LENGTH
+                && validLength(offset, lengthBytes, checksum) > 0) {
+                return offset;
+            }
+        }
+        return -1;
+    }
+
+    /** Why the record at {@code offset} is invalid, for the error message. */
+    private String describeInvalid(final long offset, final long limit) {
+        final int recordLength = memory.get(INT, offset + RECORD_LENGTH_OFFSET);
+        if (recordLength == 0) {
+            return "unwritten length word";
+        }
+        if (recordLength < MIN_RECORD_LENGTH || recordLength > MAX_RECORD_LENGTH
+            || recordLength % RECORD_ALIGNMENT != 0 || offset + recordLength > limit) {
+            return "invalid length " + recordLength;
+        }
+        final int keyLength = memory.get(INT, offset + SERIES_KEY_LENGTH_OFFSET);
+        if (keyLength < 1 || SegmentDescriptor.recordLength(keyLength) != recordLength) {
+            return "series key length " + keyLength + " disagrees with record length " + recordLength;
+        }
+        return "checksum mismatch";
     }
 
     /** Zeroes any non-zero bytes from {@code offset} to the end, so that appends cannot expose a torn tail. */

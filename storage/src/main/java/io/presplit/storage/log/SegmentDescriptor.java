@@ -74,7 +74,11 @@ import java.nio.ByteOrder;
  * |                 sealed-by txn id (int64)       offset 152     |
  * |                 the txn that SEALED it, else -1               |
  * +---------------------------------------------------------------+
- * |                 reserved, zero                 offset 160..255|
+ * |                 committed epoch (int64)        offset 160     |
+ * |   routing epoch the commit published; segment 0 only;         |
+ * |   0 = epoch 1 (the initial partition)                         |
+ * +---------------------------------------------------------------+
+ * |                 reserved, zero                 offset 168..255|
  * +---------------------------------------------------------------+
  * </pre>
  * The lineage fields (partition id, load slot, created-by txn, parents, key range) are the same in every segment
@@ -89,7 +93,8 @@ import java.nio.ByteOrder;
  *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  * +---------------------------------------------------------------+
  * |                 record length in bytes (int32) offset 0       |
- * |   padded total; 0 = not written yet; -1 = end of segment      |
+ * |   padded total; 0 = not written yet; -1 = end of segment;     |
+ * |   below -1: hole marker spanning -length bytes (recovery)     |
  * +---------------------------------------------------------------+
  * |                 checksum (uint32)              offset 4       |
  * |   CRC32C of bytes [8, record length), padding included        |
@@ -141,15 +146,30 @@ import java.nio.ByteOrder;
  * <h2>Recovery (on open)</h2>
  * Every segment is walked from the first record offset, validating each record: positive length, 8-byte aligned,
  * between {@link #MIN_RECORD_LENGTH} and {@link #MAX_RECORD_LENGTH}, inside the segment, series key length
- * consistent with the record length, and checksum. In an OPEN segment the first invalid record, end marker or
- * zero length word is the tail: a torn or garbage tail is cut off there, and the bytes from the tail to the end of
- * the segment are zeroed so that later appends cannot expose them. In a ROLLED or SEALED segment every record up
- * to the sealed tail must be valid; anything else is corruption.
+ * consistent with the record length, and checksum; or a hole marker (below).
+ * <ul>
+ *   <li>OPEN segment. At the first invalid position, recovery looks for a valid record further on (scanning at
+ *   8-byte steps). None: the invalid position is the tail; a torn or garbage tail is cut off there and the bytes
+ *   from it to the end of the segment are zeroed, so that later appends cannot expose them. One found after a
+ *   zero length word: a writer claimed the space and died before publishing, while other writers published (and
+ *   may have been acknowledged) after it; recovery writes a <b>hole marker</b> there, the negated distance to the
+ *   valid record, and forces it. One found after a non-zero invalid length word: corruption, refused with the
+ *   file and offset.</li>
+ *   <li>ROLLED or SEALED segment: every record (or hole marker) up to the sealed tail must be valid; anything else
+ *   is corruption, refused with the file, the offset and the reason.</li>
+ *   <li>The chain: segment files 0..n without gaps, each with a valid header naming the same partition; a ROLLED
+ *   last segment means the next file is missing (a roll creates the next segment durably before marking the full
+ *   one), refused naming the missing file.</li>
+ * </ul>
+ * Hole markers: a length word below {@link #END_OF_SEGMENT} (at most -8, a multiple of 8) spans {@code -length}
+ * bytes, which readers, seals and group commit skip. Only recovery writes them.
  *
- * <h2>Durability (this version)</h2>
- * Records reach the disk by the operating system's writeback of the mapped pages: a process crash loses nothing
- * that was published, a power failure may lose recent records (recovery then keeps the longest valid prefix).
- * Segment creation, commit flags and seals are forced. Explicit durability modes come later.
+ * <h2>Durability</h2>
+ * Under the ASYNC mode records reach the disk by the operating system's writeback of the mapped pages: a process
+ * crash loses nothing that was published, a power failure may lose recent records (recovery then keeps the valid
+ * records as above). Under SYNC each append forces the pages of its record before returning; under GROUP a
+ * background thread forces, in batches, every byte claimed since its last batch before writers are acknowledged.
+ * Segment creation, commit flags and seals are always forced.
  */
 public final class SegmentDescriptor {
     /** Byte order of every field on disk. */
@@ -213,6 +233,8 @@ public final class SegmentDescriptor {
     public static final int SEALED_TAIL_OFFSET = SEAL_STATE_OFFSET + Long.BYTES;
     /** Offset of the id of the transaction that sealed the segment. */
     public static final int SEALED_BY_TX_ID_OFFSET = SEALED_TAIL_OFFSET + Long.BYTES;
+    /** Offset of the routing epoch under which the partition became routable (segment 0). */
+    public static final int COMMITTED_EPOCH_OFFSET = SEALED_BY_TX_ID_OFFSET + Long.BYTES;
     /** End of the state block's fields. */
     public static final int STATE_END_OFFSET = SEALED_BY_TX_ID_OFFSET + Long.BYTES;
 

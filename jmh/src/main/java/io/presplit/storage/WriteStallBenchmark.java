@@ -1,0 +1,117 @@
+package io.presplit.storage;
+
+import io.presplit.profile.LoadRecorder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.SingleWriterRecorder;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Group;
+import org.openjdk.jmh.annotations.GroupThreads;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Write stall during splits and merges: one thread writes while another splits the live partition and merges
+ * the children back, continuously. Every write's latency (one {@code nanoTime} pair around
+ * {@link PartitionWriter#write}) goes into an HdrHistogram {@link SingleWriterRecorder}; each iteration's
+ * interval histogram is printed (p50, p99, p99.9, max) and added to the trial's, printed at the end as
+ * {@code write-stall total}. JMH's own scores are the throughput of each side.
+ * <p>
+ * A fresh store per iteration bounds the files and mappings that sealed partitions keep.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 10, time = 1)
+@Fork(3)
+public class WriteStallBenchmark {
+    private static final int SERIES = 1024;
+    private static final long HIGHEST_NS = TimeUnit.SECONDS.toNanos(10);
+
+    /** Shared by the writer and the splitter. */
+    @State(Scope.Group)
+    public static class Shared {
+        @Param({"ASYNC", "GROUP"})
+        Durability durability;
+
+        final SingleWriterRecorder latencies = new SingleWriterRecorder(HIGHEST_NS, 3);
+        final Histogram total = new Histogram(HIGHEST_NS, 3);
+        Histogram interval;
+        String[] keys;
+        Path directory;
+        LoadRecorder recorder;
+        PartitionStore store;
+        SplitMergeBenchmark.Store splitter;
+        PartitionWriter writer;
+        int series;
+        long timestampNs;
+        int iteration;
+
+        @Setup(Level.Iteration)
+        public void setUp() {
+            keys = BenchStores.seriesKeys(SERIES);
+            directory = BenchStores.newDirectory("presplit-stall-");
+            recorder = new LoadRecorder(2, 1 << 16);
+            store = PartitionStore.open(directory, recorder,
+                StoreOptions.of(durability).withSegmentLengthBytes(SplitMergeBenchmark.SEGMENT_BYTES));
+            writer = store.openWriter();
+            splitter = new SplitMergeBenchmark.Store();
+            splitter.store = store;
+            splitter.liveId = 0;
+            splitter.nextId = 1;
+            splitter.nextTxId = 1;
+            latencies.reset();
+        }
+
+        @TearDown(Level.Iteration)
+        public void tearDown() {
+            interval = latencies.getIntervalHistogram(interval);
+            total.add(interval);
+            System.out.printf("%nwrite-stall iteration %d durability=%s writes=%d p50=%dns p99=%dns p99.9=%dns "
+                    + "max=%dns%n", iteration++, durability, interval.getTotalCount(),
+                interval.getValueAtPercentile(50), interval.getValueAtPercentile(99),
+                interval.getValueAtPercentile(99.9), interval.getMaxValue());
+            store.close();
+            recorder.close();
+            BenchStores.delete(directory);
+        }
+
+        @TearDown(Level.Trial)
+        public void report() {
+            System.out.printf("%nwrite-stall total durability=%s writes=%d p50=%dns p99=%dns p99.9=%dns max=%dns"
+                    + " (warm-up iterations included)%n", durability, total.getTotalCount(),
+                total.getValueAtPercentile(50), total.getValueAtPercentile(99), total.getValueAtPercentile(99.9),
+                total.getMaxValue());
+        }
+    }
+
+    @Benchmark
+    @Group("stall")
+    @GroupThreads(1)
+    public void write(final Shared shared) {
+        final int series = (shared.series + 1) & (SERIES - 1);
+        shared.series = series;
+        final long startNs = System.nanoTime();
+        shared.writer.write(shared.keys[series], ++shared.timestampNs, series);
+        shared.latencies.recordValue(System.nanoTime() - startNs);
+    }
+
+    @Benchmark
+    @Group("stall")
+    @GroupThreads(1)
+    public long splitThenMerge(final Shared shared) {
+        return shared.splitter.splitThenMerge();
+    }
+}

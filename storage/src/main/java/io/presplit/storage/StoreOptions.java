@@ -1,0 +1,65 @@
+package io.presplit.storage;
+
+import io.presplit.storage.log.SegmentDescriptor;
+
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How a {@link PartitionStore} is opened: segment length and durability.
+ *
+ * @param segmentLengthBytes    length of new segment files: a multiple of 8, at least
+ *                              {@link SegmentDescriptor#MIN_SEGMENT_LENGTH}.
+ * @param durability            when writes are acknowledged (see {@link Durability}).
+ * @param groupCommitMaxDelayNs under {@link Durability#GROUP}: how long the committer lets a batch gather after
+ *                              the first pending write before it forces; 0 forces as soon as a write is pending
+ *                              (batches then form while the previous force runs). At most one second.
+ * @param isPreallocatingSegments whether a background thread creates each live partition's next segment ahead
+ *                              of its roll (default), so that a roll does not wait for file creation.
+ */
+public record StoreOptions(long segmentLengthBytes, Durability durability, long groupCommitMaxDelayNs,
+    boolean isPreallocatingSegments) {
+    /** Default batch-gathering delay of group commit: 100 µs. */
+    public static final long DEFAULT_GROUP_COMMIT_MAX_DELAY_NS = TimeUnit.MICROSECONDS.toNanos(100);
+    private static final long MAX_GROUP_COMMIT_DELAY_NS = TimeUnit.SECONDS.toNanos(1);
+
+    /**
+     * Checks the options.
+     *
+     * @throws IllegalArgumentException on an invalid segment length or delay, or a {@code null} durability.
+     */
+    public StoreOptions {
+        Objects.requireNonNull(durability, "durability");
+        if (segmentLengthBytes < SegmentDescriptor.MIN_SEGMENT_LENGTH
+            || segmentLengthBytes % SegmentDescriptor.RECORD_ALIGNMENT != 0) {
+            throw new IllegalArgumentException("invalid segment length [segmentLengthBytes=" + segmentLengthBytes
+                + ", minLengthBytes=" + SegmentDescriptor.MIN_SEGMENT_LENGTH + ", alignment="
+                + SegmentDescriptor.RECORD_ALIGNMENT + "]");
+        }
+        if (groupCommitMaxDelayNs < 0 || groupCommitMaxDelayNs > MAX_GROUP_COMMIT_DELAY_NS) {
+            throw new IllegalArgumentException("invalid group commit delay [groupCommitMaxDelayNs="
+                + groupCommitMaxDelayNs + ", maxNs=" + MAX_GROUP_COMMIT_DELAY_NS + "]");
+        }
+    }
+
+    /** Default segment length, the given durability, the default group commit delay. */
+    public static StoreOptions of(final Durability durability) {
+        return new StoreOptions(PartitionStore.DEFAULT_SEGMENT_LENGTH_BYTES, durability,
+            DEFAULT_GROUP_COMMIT_MAX_DELAY_NS, true);
+    }
+
+    /** These options with another segment length. */
+    public StoreOptions withSegmentLengthBytes(final long lengthBytes) {
+        return new StoreOptions(lengthBytes, durability, groupCommitMaxDelayNs, isPreallocatingSegments);
+    }
+
+    /** These options with another group commit delay. */
+    public StoreOptions withGroupCommitMaxDelayNs(final long delayNs) {
+        return new StoreOptions(segmentLengthBytes, durability, delayNs, isPreallocatingSegments);
+    }
+
+    /** These options with segment pre-creation on or off. */
+    public StoreOptions withPreallocatingSegments(final boolean isPreallocating) {
+        return new StoreOptions(segmentLengthBytes, durability, groupCommitMaxDelayNs, isPreallocating);
+    }
+}

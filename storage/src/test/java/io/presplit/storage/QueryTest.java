@@ -1,0 +1,241 @@
+package io.presplit.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.presplit.coordinate.PartitionParticipant.PartitionView;
+import io.presplit.coordinate.Txn;
+import io.presplit.keyspace.KeySpace;
+import io.presplit.profile.LoadRecorder;
+import io.presplit.storage.log.SegmentDescriptor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Range queries and aggregates across lineage, checked against a plain in-memory model under random writes,
+ * splits, merges and reopens (property test; seed printed, {@code -Dpresplit.query.seed} to replay).
+ */
+@ExtendWith(LeakCheck.class)
+final class QueryTest {
+    private static final long SEGMENT_BYTES = 8 * SegmentDescriptor.MIN_SEGMENT_LENGTH;
+    private static final int SLOTS = 256;
+    private static final int STEPS = 60;
+
+    @TempDir
+    private Path dataDirectory;
+
+    private final LoadRecorder recorder = new LoadRecorder(64, SLOTS);
+
+    @AfterEach
+    void closeRecorder() {
+        recorder.close();
+    }
+
+    /** A point of the model. */
+    private record ModelPoint(long key, long timestampNs, double value) {
+    }
+
+    /**
+     * Guards the query path end to end: for random key and time ranges, after random splits and merges (so that
+     * points sit in sealed ancestors, rolled segments with time indexes and open tails), the points returned must
+     * be exactly the model's, each once, and the aggregates (Vector API and scalar) must match the model's count,
+     * min, max exactly and its sum within rounding. Also guards the query load: every record examined is counted
+     * under some live partition's slot.
+     */
+    @Test
+    void shouldMatchModelWhenQueryingRangesAcrossSplitsMergesAndReopens() {
+        final long seed = Long.getLong("presplit.query.seed", System.nanoTime());
+        System.out.println("QueryTest seed=" + seed);
+        final SplittableRandom random = new SplittableRandom(seed);
+        final List<ModelPoint> model = new ArrayList<>();
+        long nextTxId = 1;
+        PartitionStore store = open();
+        try {
+            PartitionWriter writer = store.openWriter();
+            PartitionReader reader = store.openReader();
+            for (int step = 0; step < STEPS; step++) {
+                final int points = random.nextInt(1, 200);
+                for (int i = 0; i < points; i++) {
+                    final String series = "s-" + random.nextInt(500);
+                    final long timestampNs = random.nextLong(1_000_000);
+                    final double value = random.nextDouble(-1e6, 1e6);
+                    writer.write(series, timestampNs, value);
+                    model.add(new ModelPoint(KeySpace.partitionKey(series), timestampNs, value));
+                }
+                final int action = random.nextInt(10);
+                if (action < 3) {
+                    nextTxId = splitOrMerge(store, random, nextTxId);
+                } else if (action == 3) {
+                    store.close();
+                    store = open();
+                    writer = store.openWriter();
+                    reader = store.openReader();
+                }
+                checkQuery(reader, model, random, "seed=" + seed + " step=" + step);
+            }
+        } finally {
+            store.close();
+        }
+    }
+
+    /**
+     * Guards the query path's allocation contract: once warm (time indexes built, code compiled), an aggregate
+     * across lineage allocates nothing, so that dashboards polling aggregates do not feed the garbage collector.
+     */
+    @Test
+    void shouldNotAllocateWhenAggregatingOnceWarm() {
+        try (PartitionStore store = open()) {
+            final PartitionWriter writer = store.openWriter();
+            for (int i = 0; i < 3_000; i++) {
+                if (i == 1_500) {
+                    final Txn split = Txn.split(1, 0, KeySpace.MAX_KEY / 2, 1, 1, 2, 2);
+                    assertThat(store.prepare(split)).isTrue();
+                    store.commit(split);
+                }
+                writer.write("s-" + (i % 50), i, i);
+            }
+            final PartitionReader reader = store.openReader();
+            final RangeAggregate result = new RangeAggregate(true);
+            for (int i = 0; i < 20_000; i++) {
+                reader.aggregate(KeySpace.MIN_KEY, KeySpace.MAX_KEY, i % 3_000, 3_000, result);
+            }
+            final com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 1_000; i++) {
+                reader.aggregate(KeySpace.MIN_KEY, KeySpace.MAX_KEY, i, 3_000, result);
+            }
+            final long allocatedBytes = threads.getCurrentThreadAllocatedBytes() - before;
+            assertThat(allocatedBytes).as("bytes allocated by 1,000 warm aggregates").isLessThan(1_000);
+            assertThat(result.count()).isEqualTo(3_000 - 999);
+        }
+    }
+
+    /** Guards input checks: an inverted or negative range is refused before anything is read or counted. */
+    @Test
+    void shouldRejectInvalidRangeWhenQuerying() {
+        try (PartitionStore store = open()) {
+            final PartitionReader reader = store.openReader();
+            assertThatThrownBy(() -> reader.query(10, 5, 0, 1, (id, record) -> { }))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("keyLo=10");
+            assertThatThrownBy(() -> reader.aggregate(0, 5, 2, 1, new RangeAggregate(true)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fromNs=2");
+            assertThat(recorder.sumQueryCost(0)).isZero();
+        }
+    }
+
+    /**
+     * Guards the Vector API kernel against its scalar reference on edge values: batches that are not a multiple
+     * of the lane count, negative zeros, infinities, and more values than one batch.
+     */
+    @Test
+    void shouldAgreeWithScalarReferenceWhenAggregatingEdgeValues() {
+        final RangeAggregate vector = new RangeAggregate(true);
+        final RangeAggregate scalar = new RangeAggregate(false);
+        final double[] values = {-0.0, 0.0, 1.5, Double.POSITIVE_INFINITY, -7, Double.MIN_VALUE};
+        for (int i = 0; i < RangeAggregate.BATCH_LENGTH * 2 + 3; i++) {
+            vector.add(values[i % values.length]);
+            scalar.add(values[i % values.length]);
+        }
+        vector.finish();
+        scalar.finish();
+        assertThat(vector.count()).isEqualTo(scalar.count()).isEqualTo(RangeAggregate.BATCH_LENGTH * 2 + 3);
+        assertThat(vector.min()).isEqualTo(-7);
+        assertThat(vector.max()).isEqualTo(Double.POSITIVE_INFINITY);
+        assertThat(vector.sum()).isEqualTo(scalar.sum());
+        final RangeAggregate empty = new RangeAggregate(true);
+        empty.finish();
+        assertThat(empty.count()).isZero();
+        assertThat(empty.mean()).isNaN();
+        assertThat(empty.min()).isNaN();
+    }
+
+    private void checkQuery(final PartitionReader reader, final List<ModelPoint> model, final SplittableRandom random,
+        final String context) {
+        final long a = random.nextLong(KeySpace.MAX_KEY);
+        final long b = random.nextLong(KeySpace.MAX_KEY);
+        final long keyLo = random.nextInt(4) == 0 ? KeySpace.MIN_KEY : Math.min(a, b);
+        final long keyHi = random.nextInt(4) == 0 ? KeySpace.MAX_KEY : Math.max(a, b);
+        final long t1 = random.nextLong(1_000_000);
+        final long t2 = random.nextLong(1_000_000);
+        final long fromNs = Math.min(t1, t2);
+        final long toNs = Math.max(t1, t2);
+
+        final List<ModelPoint> expected = model.stream()
+            .filter(p -> p.key() >= keyLo && p.key() <= keyHi && p.timestampNs() >= fromNs && p.timestampNs() <= toNs)
+            .sorted(Comparator.comparingDouble(ModelPoint::value)).toList();
+        final List<ModelPoint> actual = new ArrayList<>();
+        final long costBefore = totalQueryCost();
+        final long examined = reader.query(keyLo, keyHi, fromNs, toNs, (partitionId, record) ->
+            actual.add(new ModelPoint(record.partitionKey(), record.timestampNs(), record.value())));
+        assertThat(totalQueryCost() - costBefore).as(context).isEqualTo(examined);
+        assertThat(examined).as(context).isGreaterThanOrEqualTo(actual.size());
+        actual.sort(Comparator.comparingDouble(ModelPoint::value));
+        assertThat(actual).as(context).isEqualTo(expected);
+
+        final RangeAggregate vector = new RangeAggregate(true);
+        final RangeAggregate scalar = new RangeAggregate(false);
+        reader.aggregate(keyLo, keyHi, fromNs, toNs, vector);
+        reader.aggregate(keyLo, keyHi, fromNs, toNs, scalar);
+        double sum = 0;
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        for (final ModelPoint point : expected) {
+            sum += point.value();
+            min = Math.min(min, point.value());
+            max = Math.max(max, point.value());
+        }
+        for (final RangeAggregate aggregate : List.of(vector, scalar)) {
+            assertThat(aggregate.count()).as(context).isEqualTo(expected.size());
+            if (!expected.isEmpty()) {
+                assertThat(aggregate.min()).as(context).isEqualTo(min);
+                assertThat(aggregate.max()).as(context).isEqualTo(max);
+                assertThat(aggregate.sum()).as(context).isCloseTo(sum, within(1e-6 * expected.size()));
+                assertThat(aggregate.mean()).as(context).isCloseTo(sum / expected.size(), within(1e-3));
+            }
+        }
+    }
+
+    private long totalQueryCost() {
+        long total = 0;
+        for (int slot = 0; slot < SLOTS; slot++) {
+            total += recorder.sumQueryCost(slot);
+        }
+        return total;
+    }
+
+    private static long splitOrMerge(final PartitionStore store, final SplittableRandom random, final long txId) {
+        final List<PartitionView> live = store.livePartitions();
+        final long child = store.maxPartitionId() + 1;
+        if (child + 2 >= SLOTS) {
+            return txId;
+        }
+        final Txn txn;
+        if (live.size() == 1 || (live.size() < 6 && random.nextBoolean())) {
+            final PartitionView parent = live.get(random.nextInt(live.size()));
+            final long splitKey = parent.keyLo() + 1 + random.nextLong(parent.keyHi() - parent.keyLo());
+            txn = Txn.split(txId, parent.partitionId(), splitKey, child, (int) child, child + 1, (int) child + 1);
+        } else {
+            final int lower = random.nextInt(live.size() - 1);
+            txn = Txn.merge(txId, live.get(lower).partitionId(), live.get(lower + 1).partitionId(), child,
+                (int) child);
+        }
+        assertThat(store.prepare(txn)).isTrue();
+        store.commit(txn);
+        return txId + 1;
+    }
+
+    private PartitionStore open() {
+        return PartitionStore.open(dataDirectory, recorder,
+            StoreOptions.of(Durability.ASYNC).withSegmentLengthBytes(SEGMENT_BYTES));
+    }
+}
