@@ -1,6 +1,13 @@
 package io.presplit.profile;
 
+import static io.presplit.profile.LoadRecorderDescriptor.BUCKET_POINTS_OFFSET;
+import static io.presplit.profile.LoadRecorderDescriptor.BYTES_OFFSET;
+import static io.presplit.profile.LoadRecorderDescriptor.POINTS_OFFSET;
+import static io.presplit.profile.LoadRecorderDescriptor.QUERY_COST_OFFSET;
+import static io.presplit.profile.LoadRecorderDescriptor.SLOT_SHIFT;
+
 import io.presplit.keyspace.KeySpace;
+import io.presplit.memory.CounterStripes;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
 
@@ -10,23 +17,32 @@ import java.util.function.IntSupplier;
  * Closes each profiler tick: folds the recorder's stripes into one row per partition slot of the load history.
  * <p>
  * The recorder's counters only grow; the agent keeps the totals it saw at the previous tick and writes the
- * differences, so every recorded point lands in exactly one tick, whatever the writers do meanwhile.
+ * differences, so every recorded point lands in exactly one tick, whatever the writers do meanwhile. Only the
+ * stripes claimed so far are read. Bucket counters are 32-bit and wrap; their differences are exact while a slot
+ * takes fewer than 2<sup>31</sup> points in a tick, and ticks that break this are counted
+ * ({@link #bucketOverflowCount()}), never silent.
  * <p>
  * Duty cycle: reads the clock once; when the tick deadline has passed, folds slots {@code [0, slotBound)} and
  * publishes the tick. Allocation-free after construction. Role name {@code presplit-profiler}.
  */
 public final class ProfilerAgent implements Agent {
-    private static final int COUNTERS_PER_SLOT = 3 + KeySpace.BUCKET_COUNT;
+    private static final long BUCKET_EXACT_LIMIT = 1L << 31;
+    private static final long UINT_MASK = 0xFFFF_FFFFL;
+    private static final int TOTALS_PER_SLOT = 3;
 
     private final LoadRecorder recorder;
     private final LoadHistory history;
     private final NanoClock clock;
     private final IntSupplier slotBound;
     private final long tickNs;
-    /** Totals seen at the previous tick, per slot: points, bytes, query cost, then the buckets. Agent thread. */
+    /** Totals seen at the previous tick, per slot: points, bytes, query cost. Agent thread. */
     private final long[] lastTotals;
+    /** Bucket totals (mod 2^32) seen at the previous tick, per slot and bucket. Agent thread. */
+    private final int[] lastBucketTotals;
+    private final int[] bucketSums = new int[KeySpace.BUCKET_COUNT];
     private final long[] bucketDeltas = new long[KeySpace.BUCKET_COUNT];
     private long deadlineNs;
+    private volatile long bucketOverflowCount;
 
     /**
      * @param recorder  the ingest-path recorder.
@@ -50,7 +66,8 @@ public final class ProfilerAgent implements Agent {
         this.clock = clock;
         this.tickNs = tickNs;
         this.slotBound = slotBound;
-        this.lastTotals = new long[recorder.slotCapacity() * COUNTERS_PER_SLOT];
+        this.lastTotals = new long[recorder.slotCapacity() * TOTALS_PER_SLOT];
+        this.lastBucketTotals = new int[recorder.slotCapacity() * KeySpace.BUCKET_COUNT];
         this.deadlineNs = clock.nanoTime() + tickNs;
     }
 
@@ -75,27 +92,64 @@ public final class ProfilerAgent implements Agent {
         return "presplit-profiler";
     }
 
-    /** Folds slots {@code [0, slotCount)} into one history row each and publishes the tick. Agent thread. */
-    public void fold(final int slotCount) {
-        final LoadRecorder recorder = this.recorder;
-        final long[] lastTotals = this.lastTotals;
-        final long[] bucketDeltas = this.bucketDeltas;
-        for (int slot = 0; slot < slotCount; slot++) {
-            final int base = slot * COUNTERS_PER_SLOT;
-            final long points = delta(lastTotals, base, recorder.sumPoints(slot));
-            final long bytes = delta(lastTotals, base + 1, recorder.sumBytes(slot));
-            final long queryCost = delta(lastTotals, base + 2, recorder.sumQueryCost(slot));
-            for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
-                bucketDeltas[b] = delta(lastTotals, base + 3 + b, recorder.sumBucketPoints(slot, b));
-            }
-            history.writeRow(slot, points, bytes, queryCost, bucketDeltas);
-        }
-        history.completeTick();
+    /**
+     * Ticks in which a slot took 2<sup>31</sup> points or more, so its 32-bit bucket differences may have lost
+     * whole multiples of 2<sup>32</sup> (points and bytes stay exact). Any thread may read; the agent writes.
+     */
+    public long bucketOverflowCount() {
+        return bucketOverflowCount;
     }
 
-    private static long delta(final long[] lastTotals, final int index, final long total) {
-        final long delta = total - lastTotals[index];
-        lastTotals[index] = total;
-        return delta;
+    /**
+     * Folds slots {@code [0, slotCount)} into one history row each and publishes the tick. Agent thread.
+     * Allocation-free; reads each claimed stripe's records in address order.
+     */
+    public void fold(final int slotCount) {
+        final CounterStripes counters = recorder.counters();
+        final int stripes = recorder.claimedStripes();
+        final long[] lastTotals = this.lastTotals;
+        final int[] lastBucketTotals = this.lastBucketTotals;
+        final int[] bucketSums = this.bucketSums;
+        final long[] bucketDeltas = this.bucketDeltas;
+        final LoadHistory history = this.history;
+        long overflows = 0;
+        for (int slot = 0; slot < slotCount; slot++) {
+            long points = 0;
+            long bytes = 0;
+            long queryCost = 0;
+            for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
+                bucketSums[b] = 0;
+            }
+            for (int stripe = 0; stripe < stripes; stripe++) {
+                final int base = slot << SLOT_SHIFT;
+                points += counters.getLongOpaque(stripe, base + POINTS_OFFSET);
+                bytes += counters.getLongOpaque(stripe, base + BYTES_OFFSET);
+                queryCost += counters.getLongOpaque(stripe, base + QUERY_COST_OFFSET);
+                final int bucketBase = base + BUCKET_POINTS_OFFSET;
+                for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
+                    bucketSums[b] += counters.getIntOpaque(stripe, bucketBase + (b << 2));
+                }
+            }
+            final int base = slot * TOTALS_PER_SLOT;
+            final long pointsDelta = points - lastTotals[base];
+            final long bytesDelta = bytes - lastTotals[base + 1];
+            final long queryDelta = queryCost - lastTotals[base + 2];
+            lastTotals[base] = points;
+            lastTotals[base + 1] = bytes;
+            lastTotals[base + 2] = queryCost;
+            if (pointsDelta >= BUCKET_EXACT_LIMIT) {
+                overflows++;
+            }
+            final int bucketBase = slot * KeySpace.BUCKET_COUNT;
+            for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
+                bucketDeltas[b] = (bucketSums[b] - lastBucketTotals[bucketBase + b]) & UINT_MASK;
+                lastBucketTotals[bucketBase + b] = bucketSums[b];
+            }
+            history.writeRow(slot, pointsDelta, bytesDelta, queryDelta, bucketDeltas);
+        }
+        if (overflows != 0) {
+            bucketOverflowCount += overflows;
+        }
+        history.completeTick();
     }
 }
