@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Every allocation is tagged by owner; {@link #liveBytes(String)} lets tests prove their owners free what they take.
  * Cold path: allocation and release only.
  */
+@SuppressWarnings("restricted") // downcalls to libc and unscoped views are this class's purpose
 public final class NativeMemory {
     /** Size of a transparent huge page on x86-64 and the common arm64 configuration. */
     public static final long HUGE_PAGE_BYTES = 2L * 1024 * 1024;
