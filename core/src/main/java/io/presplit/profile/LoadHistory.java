@@ -26,6 +26,7 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -64,6 +65,9 @@ public final class LoadHistory implements AutoCloseable {
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE.withOrder(ORDER);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG.withOrder(ORDER);
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT.withOrder(ORDER);
+    private static final ValueLayout.OfLong LONG_UNALIGNED = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ORDER);
+    private static final ValueLayout.OfInt INT_UNALIGNED = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ORDER);
+    private static final ValueLayout.OfDouble DOUBLE_UNALIGNED = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ORDER);
     private static final int RESOURCE_COUNT = Resource.VALUES.length;
 
     /** One roll-up level: ticks per row and rows kept. */
@@ -173,6 +177,44 @@ public final class LoadHistory implements AutoCloseable {
     public static LoadHistory open(
         final Path file, final int slotCapacity, final double bucketDecay, final Level... levels) {
         return new LoadHistory(file, slotCapacity, bucketDecay, checkedLevels(slotCapacity, bucketDecay, levels, 1));
+    }
+
+    /**
+     * Opens an existing history file with the shape its header records (for tools that did not create it).
+     * Cold path.
+     *
+     * @throws IllegalArgumentException when the file is missing, too short or not a load history.
+     */
+    public static LoadHistory openExisting(final Path file) {
+        final byte[] header;
+        try {
+            if (!Files.isRegularFile(file) || Files.size(file) < HEADER_LENGTH) {
+                throw new IllegalArgumentException("no load history file [file=" + file + "]");
+            }
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                final ByteBuffer buffer = ByteBuffer.allocate(HEADER_LENGTH);
+                while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
+                    continue;
+                }
+                header = buffer.array();
+            }
+        } catch (final IOException ex) {
+            throw new UncheckedIOException("cannot read load history header [file=" + file + "]", ex);
+        }
+        final MemorySegment shape = MemorySegment.ofArray(header);
+        final long magic = shape.get(LONG_UNALIGNED, MAGIC_OFFSET);
+        final int levelCount = shape.get(INT_UNALIGNED, LEVEL_COUNT_OFFSET);
+        if (magic != MAGIC || levelCount < 1 || levelCount > MAX_LEVELS) {
+            throw new IllegalArgumentException("not a load history [file=" + file + ", magic=0x"
+                + Long.toHexString(magic) + ", levelCount=" + levelCount + "]");
+        }
+        final Level[] levels = new Level[levelCount];
+        for (int l = 0; l < levelCount; l++) {
+            levels[l] = new Level(shape.get(INT_UNALIGNED, LoadHistoryDescriptor.levelTicksPerRowOffset(l)),
+                shape.get(INT_UNALIGNED, LoadHistoryDescriptor.levelRowsRetainedOffset(l)));
+        }
+        return open(file, shape.get(INT_UNALIGNED, SLOT_CAPACITY_OFFSET),
+            shape.get(DOUBLE_UNALIGNED, BUCKET_DECAY_OFFSET), levels);
     }
 
     /** Number of completed ticks. */

@@ -96,6 +96,24 @@ class LoadHistoryStoreTest {
         }
     }
 
+    /** Guards tools that open a history they did not create: the shape comes from the header. */
+    @Test
+    void shouldReadTheShapeFromTheHeaderWhenOpeningAnExistingFile() {
+        final Path file = directory.resolve("history.psh");
+        try (LoadHistory history = LoadHistory.open(file, 3, 0.25, LEVELS)) {
+            history.writeRow(1, 9, 9, 9, new long[KeySpace.BUCKET_COUNT]);
+            history.completeTick();
+        }
+        try (LoadHistory existing = LoadHistory.openExisting(file)) {
+            assertThat(existing.slotCapacity()).isEqualTo(3);
+            assertThat(existing.levelCount()).isEqualTo(3);
+            assertThat(existing.rowsRetained(2)).isEqualTo(6);
+            assertThat(existing.value(Resource.QUERY_COST, 1, 0)).isEqualTo(9.0);
+        }
+        assertThatThrownBy(() -> LoadHistory.openExisting(directory.resolve("missing.psh")))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("missing.psh");
+    }
+
     /** Guards against silently reading a file of another shape or kind as load history. */
     @Test
     void shouldRefuseAFileWhenItsShapeOrMagicDiffers() throws IOException {
