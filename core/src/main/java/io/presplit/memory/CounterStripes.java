@@ -2,6 +2,8 @@ package io.presplit.memory;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * Single-writer counters in native memory, one stripe per writer thread, viewed through one Agrona
  * {@link UnsafeBuffer} per stripe (so each stripe may be up to 2 GiB, indexed by {@code int}).
@@ -61,6 +63,15 @@ public final class CounterStripes implements AutoCloseable {
     /** Opaque read of a 32-bit counter. Any thread. */
     public int getIntOpaque(final int stripe, final int offset) {
         return stripes[stripe].getIntOpaque(offset);
+    }
+
+    /**
+     * The whole memory, stripe {@code s} at {@code s * stripeLengthBytes()}, for bulk (vector) reads by the
+     * reader thread. Unscoped: valid until {@link #close()}. Plain reads of aligned {@code int}s and {@code long}s
+     * are never torn; the reader must not rely on them for ordering.
+     */
+    public MemorySegment segment() {
+        return region.segment();
     }
 
     /** Number of stripes. */

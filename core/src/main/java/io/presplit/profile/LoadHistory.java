@@ -18,7 +18,9 @@ import io.presplit.keyspace.KeySpace;
 import io.presplit.memory.NativeMemory;
 import io.presplit.memory.NativeRegion;
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.io.IOException;
@@ -61,6 +63,9 @@ public final class LoadHistory implements AutoCloseable {
     public static final String MEMORY_OWNER = "LoadHistory";
 
     private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
+    /** Int lanes matching {@link #SPECIES}'s double lanes, for int-to-double conversion. */
+    private static final VectorSpecies<Integer> INTS_PER_DOUBLE_LANE =
+        VectorSpecies.of(int.class, VectorShape.forBitSize(SPECIES.length() * Integer.SIZE));
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE.withOrder(ORDER);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG.withOrder(ORDER);
@@ -92,6 +97,8 @@ public final class LoadHistory implements AutoCloseable {
     private final Arena arena;
     private final FileChannel channel;
     private volatile long tickCount;
+    /** Byte offset, within a slot's level-0 series, of the tick in progress: the writer's cached ring position. */
+    private long writeRowOffset;
     private boolean isClosed;
 
     /**
@@ -142,6 +149,7 @@ public final class LoadHistory implements AutoCloseable {
                 } else {
                     checkHeader(file);
                     this.tickCount = memory.get(LONG, TICK_COUNT_OFFSET);
+                    this.writeRowOffset = (tickCount % rowsRetained[0]) * Double.BYTES;
                 }
             } catch (final IOException ex) {
                 final UncheckedIOException failure =
@@ -265,9 +273,20 @@ public final class LoadHistory implements AutoCloseable {
      */
     public void writeRow(
         final int slot, final double points, final double bytes, final double queryCost, final long[] bucketPoints) {
+        writeSeries(slot, points, bytes, queryCost);
+        final MemorySegment memory = this.memory;
+        final long bucketBase = regions.bucketsOffset + (long) slot * KeySpace.BUCKET_COUNT * Double.BYTES;
+        final double decay = bucketDecay;
+        for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
+            final long offset = bucketBase + (long) b * Double.BYTES;
+            memory.set(DOUBLE, offset, memory.get(DOUBLE, offset) * decay + bucketPoints[b]);
+        }
+    }
+
+    private void writeSeries(final int slot, final double points, final double bytes, final double queryCost) {
         final MemorySegment memory = this.memory;
         final long[][] seriesOffset = regions.seriesOffset;
-        final long rowOffset = rowOffset(0, slot, tickCount);
+        final long rowOffset = (long) slot * rowsRetained[0] * Double.BYTES + writeRowOffset;
         memory.set(DOUBLE, seriesOffset[0][0] + rowOffset, points);
         memory.set(DOUBLE, seriesOffset[0][1] + rowOffset, bytes);
         memory.set(DOUBLE, seriesOffset[0][2] + rowOffset, queryCost);
@@ -278,16 +297,35 @@ public final class LoadHistory implements AutoCloseable {
             memory.set(DOUBLE, pending + stride, memory.get(DOUBLE, pending + stride) + bytes);
             memory.set(DOUBLE, pending + 2 * stride, memory.get(DOUBLE, pending + 2 * stride) + queryCost);
         }
-        final long bucketBase = regions.bucketsOffset + (long) slot * KeySpace.BUCKET_COUNT * Double.BYTES;
-        final double decay = bucketDecay;
-        for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
-            final long offset = bucketBase + (long) b * Double.BYTES;
-            memory.set(DOUBLE, offset, memory.get(DOUBLE, offset) * decay + bucketPoints[b]);
-        }
         final long lengthOffset = regions.lengthsOffset[0] + (long) slot * Integer.BYTES;
         final int length = memory.get(INT, lengthOffset);
         if (length < rowsRetained[0]) {
             memory.set(INT, lengthOffset, length + 1);
+        }
+    }
+
+    /**
+     * {@link #writeRow} for the profiler's fold: bucket points as this tick's differences of the recorder's
+     * 32-bit counters, below 2<sup>31</sup>. Writer thread only. Allocation-free.
+     */
+    void writeRowDeltas(
+        final int slot, final double points, final double bytes, final double queryCost, final int[] bucketDeltas) {
+        writeSeries(slot, points, bytes, queryCost);
+        final MemorySegment memory = this.memory;
+        final long bucketBase = regions.bucketsOffset + (long) slot * KeySpace.BUCKET_COUNT * Double.BYTES;
+        final double decay = bucketDecay;
+        final int lanes = SPECIES.length();
+        int b = 0;
+        for (; b <= KeySpace.BUCKET_COUNT - lanes; b += lanes) {
+            final long offset = bucketBase + (long) b * Double.BYTES;
+            final DoubleVector added = (DoubleVector) IntVector.fromArray(INTS_PER_DOUBLE_LANE, bucketDeltas, b)
+                .convertShape(VectorOperators.I2D, SPECIES, 0);
+            DoubleVector.fromMemorySegment(SPECIES, memory, offset, ORDER).mul(decay).add(added)
+                .intoMemorySegment(memory, offset, ORDER);
+        }
+        for (; b < KeySpace.BUCKET_COUNT; b++) {
+            final long offset = bucketBase + (long) b * Double.BYTES;
+            memory.set(DOUBLE, offset, memory.get(DOUBLE, offset) * decay + bucketDeltas[b]);
         }
     }
 
@@ -303,6 +341,7 @@ public final class LoadHistory implements AutoCloseable {
             }
         }
         memory.set(LONG, TICK_COUNT_OFFSET, completed);
+        writeRowOffset = (completed % rowsRetained[0]) * Double.BYTES;
         tickCount = completed;
     }
 

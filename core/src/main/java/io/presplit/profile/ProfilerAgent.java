@@ -9,9 +9,13 @@ import static io.presplit.profile.LoadRecorderDescriptor.SLOT_SHIFT;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.memory.CounterStripes;
 import io.presplit.ring.OneToOneLoadSampleRing;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorSpecies;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.function.IntSupplier;
 
 /**
@@ -31,7 +35,8 @@ import java.util.function.IntSupplier;
  */
 public final class ProfilerAgent implements Agent {
     private static final long BUCKET_EXACT_LIMIT = 1L << 31;
-    private static final long UINT_MASK = 0xFFFF_FFFFL;
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final int TOTALS_PER_SLOT = 3;
 
     private final LoadRecorder recorder;
@@ -43,8 +48,7 @@ public final class ProfilerAgent implements Agent {
     private final long[] lastTotals;
     /** Bucket totals (mod 2^32) seen at the previous tick, per slot and bucket. Agent thread. */
     private final int[] lastBucketTotals;
-    private final int[] bucketSums = new int[KeySpace.BUCKET_COUNT];
-    private final long[] bucketDeltas = new long[KeySpace.BUCKET_COUNT];
+    private final int[] bucketDeltas = new int[KeySpace.BUCKET_COUNT];
     private final OneToOneLoadSampleRing samples;
     private final SampleBackPressure backPressure;
     private final int publishLimit;
@@ -228,29 +232,24 @@ public final class ProfilerAgent implements Agent {
      */
     public void fold(final int slotCount) {
         final CounterStripes counters = recorder.counters();
+        final MemorySegment memory = counters.segment();
+        final long stripeLength = counters.stripeLengthBytes();
         final int stripes = recorder.claimedStripes();
         final long[] lastTotals = this.lastTotals;
         final int[] lastBucketTotals = this.lastBucketTotals;
-        final int[] bucketSums = this.bucketSums;
-        final long[] bucketDeltas = this.bucketDeltas;
+        final int[] bucketDeltas = this.bucketDeltas;
         final LoadHistory history = this.history;
+        final int lanes = INTS.length();
         long overflows = 0;
         for (int slot = 0; slot < slotCount; slot++) {
+            final int slotBase = slot << SLOT_SHIFT;
             long points = 0;
             long bytes = 0;
             long queryCost = 0;
-            for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
-                bucketSums[b] = 0;
-            }
             for (int stripe = 0; stripe < stripes; stripe++) {
-                final int base = slot << SLOT_SHIFT;
-                points += counters.getLongOpaque(stripe, base + POINTS_OFFSET);
-                bytes += counters.getLongOpaque(stripe, base + BYTES_OFFSET);
-                queryCost += counters.getLongOpaque(stripe, base + QUERY_COST_OFFSET);
-                final int bucketBase = base + BUCKET_POINTS_OFFSET;
-                for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
-                    bucketSums[b] += counters.getIntOpaque(stripe, bucketBase + (b << 2));
-                }
+                points += counters.getLongOpaque(stripe, slotBase + POINTS_OFFSET);
+                bytes += counters.getLongOpaque(stripe, slotBase + BYTES_OFFSET);
+                queryCost += counters.getLongOpaque(stripe, slotBase + QUERY_COST_OFFSET);
             }
             final int base = slot * TOTALS_PER_SLOT;
             final long pointsDelta = points - lastTotals[base];
@@ -262,12 +261,20 @@ public final class ProfilerAgent implements Agent {
             if (pointsDelta >= BUCKET_EXACT_LIMIT) {
                 overflows++;
             }
+            // Bucket counters: one vector per stripe and lane group; the differences wrap modulo 2^32, and are
+            // below 2^31 (so read as signed ints) whenever the overflow count above stays quiet.
             final int bucketBase = slot * KeySpace.BUCKET_COUNT;
-            for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
-                bucketDeltas[b] = (bucketSums[b] - lastBucketTotals[bucketBase + b]) & UINT_MASK;
-                lastBucketTotals[bucketBase + b] = bucketSums[b];
+            for (int b = 0; b < KeySpace.BUCKET_COUNT; b += lanes) {
+                final long fieldOffset = slotBase + BUCKET_POINTS_OFFSET + (long) b * Integer.BYTES;
+                IntVector sum = IntVector.zero(INTS);
+                for (int stripe = 0; stripe < stripes; stripe++) {
+                    sum = sum.add(IntVector.fromMemorySegment(INTS, memory, stripe * stripeLength + fieldOffset,
+                        NATIVE));
+                }
+                sum.sub(IntVector.fromArray(INTS, lastBucketTotals, bucketBase + b)).intoArray(bucketDeltas, b);
+                sum.intoArray(lastBucketTotals, bucketBase + b);
             }
-            history.writeRow(slot, pointsDelta, bytesDelta, queryDelta, bucketDeltas);
+            history.writeRowDeltas(slot, pointsDelta, bytesDelta, queryDelta, bucketDeltas);
         }
         if (overflows != 0) {
             bucketOverflowCount += overflows;
