@@ -3,7 +3,8 @@ package io.presplit.profile;
 import io.presplit.keyspace.KeySpace;
 
 /**
- * Layout of the skeleton recorder (the benchmark baseline). Off-heap layout of a {@link SkeletonLoadRecorder}: one stripe per writer thread, one slot record per partition slot
+ * Layout of the skeleton recorder (the benchmark baseline). Off-heap layout of a
+ * {@link SkeletonLoadRecorder}: one stripe per writer thread, one slot record per partition slot
  * inside each stripe. All fields are native-order 64-bit counters that only ever grow.
  *
  * <pre>
