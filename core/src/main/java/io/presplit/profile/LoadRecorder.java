@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class LoadRecorder implements AutoCloseable {
     /** Owner tag of the recorder's native memory. */
     public static final String MEMORY_OWNER = "LoadRecorder";
-    /** Largest slot capacity: a stripe is indexed by {@code int}. */
+    /** Largest slot capacity: slot record offsets are computed in {@code int}. */
     public static final int MAX_SLOT_CAPACITY = (Integer.MAX_VALUE - STRIPE_PADDING) >> SLOT_SHIFT;
 
     private final CounterStripes counters;
