@@ -1,75 +1,228 @@
 package io.presplit.profile;
 
+import static io.presplit.profile.LoadHistoryDescriptor.BUCKET_COUNT_OFFSET;
+import static io.presplit.profile.LoadHistoryDescriptor.BUCKET_DECAY_OFFSET;
+import static io.presplit.profile.LoadHistoryDescriptor.HEADER_LENGTH;
+import static io.presplit.profile.LoadHistoryDescriptor.HEADER_LENGTH_OFFSET;
+import static io.presplit.profile.LoadHistoryDescriptor.LEVEL_COUNT_OFFSET;
+import static io.presplit.profile.LoadHistoryDescriptor.MAGIC;
+import static io.presplit.profile.LoadHistoryDescriptor.MAGIC_OFFSET;
+import static io.presplit.profile.LoadHistoryDescriptor.MAX_LEVELS;
+import static io.presplit.profile.LoadHistoryDescriptor.RESOURCE_COUNT_OFFSET;
+import static io.presplit.profile.LoadHistoryDescriptor.SLOT_CAPACITY_OFFSET;
+import static io.presplit.profile.LoadHistoryDescriptor.TICK_COUNT_OFFSET;
+import static io.presplit.profile.LoadHistoryDescriptor.VERSION;
+import static io.presplit.profile.LoadHistoryDescriptor.VERSION_OFFSET;
+
 import io.presplit.keyspace.KeySpace;
+import io.presplit.memory.NativeMemory;
+import io.presplit.memory.NativeRegion;
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
- * Per-partition load series, one row per tick, kept off-heap in columns, with vectorized window aggregation.
+ * The load history: per partition slot and resource, one row per tick, rolled up into coarser levels (for
+ * example tick, minute, hour), each level with its own retention; kept in columns (layout and file format:
+ * {@link LoadHistoryDescriptor}), in native memory or memory-mapped from a file that survives restart.
  * <p>
- * Layout (native-order float64, one segment per column, each slot's series contiguous so a window is at most two
- * contiguous spans of the ring):
- * <table>
- *   <caption>columns</caption>
- *   <tr><th>column</th><th>shape</th><th>meaning</th></tr>
- *   <tr><td>series[r]</td><td>[slotCapacity][ticksRetained]</td>
- *       <td>load of resource r in each tick; tick t at index t mod ticksRetained</td></tr>
- *   <tr><td>buckets</td><td>[slotCapacity][BUCKET_COUNT]</td>
- *       <td>ingest points per key bucket, exponentially decayed per tick (the split-point signal)</td></tr>
- * </table>
- * Per slot, {@link #length(int)} counts the valid ticks (at most {@code ticksRetained}).
+ * Roll-ups: level {@code l} has {@code ticksPerRow(l)} ticks per row; its row is the sum of the tick loads it
+ * spans, so a minute row holds points per minute. Level 0 has one tick per row. A row of level {@code l > 0} is
+ * accumulated while its ticks complete and published when the tick count reaches a multiple of
+ * {@code ticksPerRow(l)}.
  * <p>
- * Threading: one writer (the profiler, which also runs the coordinator's seeding on the control thread in this
- * version); {@link #completeTick()} publishes a row with a release store of the tick count, and readers on other
- * threads read the tick count first. Window queries allocate nothing.
+ * Window queries (sum, mean, max, quantile) and the per-bucket distribution read the latest rows of a level;
+ * sum, max and the NaN scan of the quantile use the Vector API with a scalar tail. <b>NaN rule:</b> recorded load
+ * is a count and never NaN; a NaN that a caller seeds propagates: sum, mean, max and quantile of a window holding
+ * a NaN are NaN, and a NaN bucket load makes the whole distribution NaN.
  * <p>
- * NaN rule: recorded load is a count and never NaN; if a caller seeds NaN, sums and maxima propagate it
- * (IEEE 754 and {@link Math#max} semantics).
+ * Threading: one writer (the profiler, which also runs lineage seeding on the control thread in this version);
+ * {@link #completeTick()} publishes a tick with a volatile store of the tick count, and readers on other threads
+ * read the tick count first. Writing rows and window queries allocate nothing.
  * <p>
- * This version keeps the history in memory for the process lifetime; the memory-mapped, rolled-up history is
- * tracked in the profiler issue.
+ * Durability: a file-backed history is the page cache's until {@link #flush()} or {@link #close()}; a crash loses
+ * at most the ticks since the last flush, and the rows of an unpublished tick are overwritten by the next one.
  */
 public final class LoadHistory implements AutoCloseable {
+    /** Owner tag of in-memory histories' native memory. */
+    public static final String MEMORY_OWNER = "LoadHistory";
+
     private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
-    private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
+    /** Int lanes matching {@link #SPECIES}'s double lanes, for int-to-double conversion. */
+    private static final VectorSpecies<Integer> INTS_PER_DOUBLE_LANE =
+        VectorSpecies.of(int.class, VectorShape.forBitSize(SPECIES.length() * Integer.SIZE));
+    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE.withOrder(ORDER);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG.withOrder(ORDER);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT.withOrder(ORDER);
+    private static final ValueLayout.OfLong LONG_UNALIGNED = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ORDER);
+    private static final ValueLayout.OfInt INT_UNALIGNED = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ORDER);
+    private static final ValueLayout.OfDouble DOUBLE_UNALIGNED = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ORDER);
     private static final int RESOURCE_COUNT = Resource.VALUES.length;
 
+    /** One roll-up level: ticks per row and rows kept. */
+    public record Level(int ticksPerRow, int rowsRetained) {
+        /** Checks the shape. */
+        public Level {
+            if (ticksPerRow < 1 || rowsRetained < 1) {
+                throw new IllegalArgumentException("invalid load history level [ticksPerRow=" + ticksPerRow
+                    + ", rowsRetained=" + rowsRetained + "]");
+            }
+        }
+    }
+
     private final int slotCapacity;
-    private final int ticksRetained;
     private final double bucketDecay;
+    private final int levelCount;
+    private final int[] ticksPerRow;
+    private final int[] rowsRetained;
+    private final LoadHistoryDescriptor.Regions regions;
+    private final MemorySegment memory;
+    private final NativeRegion region;
     private final Arena arena;
-    private final MemorySegment[] series;
-    private final MemorySegment buckets;
-    private final int[] lengths;
+    private final FileChannel channel;
     private volatile long tickCount;
+    /** Byte offset, within a slot's level-0 series, of the tick in progress: the writer's cached ring position. */
+    private long writeRowOffset;
+    private boolean isClosed;
 
     /**
+     * An in-memory history with one level of {@code ticksRetained} ticks and no roll-ups.
+     *
      * @param slotCapacity  number of partition slots.
      * @param ticksRetained ticks kept per slot (the ring length).
      * @param bucketDecay   per-tick decay of the bucket loads, in (0, 1).
      */
     public LoadHistory(final int slotCapacity, final int ticksRetained, final double bucketDecay) {
-        if (slotCapacity < 1 || ticksRetained < 1 || !(bucketDecay > 0 && bucketDecay < 1)) {
-            throw new IllegalArgumentException("invalid load history shape [slotCapacity=" + slotCapacity
-                + ", ticksRetained=" + ticksRetained + ", bucketDecay=" + bucketDecay + "]");
-        }
+        this(null, slotCapacity, bucketDecay, checkedLevels(slotCapacity, bucketDecay,
+            new Level[] {new Level(1, Math.max(1, ticksRetained))}, ticksRetained));
+    }
+
+    private LoadHistory(final Path file, final int slotCapacity, final double bucketDecay, final Level[] levels) {
         this.slotCapacity = slotCapacity;
-        this.ticksRetained = ticksRetained;
         this.bucketDecay = bucketDecay;
-        this.arena = Arena.ofShared();
-        this.series = new MemorySegment[RESOURCE_COUNT];
-        for (int r = 0; r < RESOURCE_COUNT; r++) {
-            series[r] = arena.allocate((long) slotCapacity * ticksRetained * Double.BYTES, 64);
+        this.levelCount = levels.length;
+        this.ticksPerRow = new int[levelCount];
+        this.rowsRetained = new int[levelCount];
+        for (int l = 0; l < levelCount; l++) {
+            ticksPerRow[l] = levels[l].ticksPerRow();
+            rowsRetained[l] = levels[l].rowsRetained();
         }
-        this.buckets = arena.allocate((long) slotCapacity * KeySpace.BUCKET_COUNT * Double.BYTES, 64);
-        this.lengths = new int[slotCapacity];
+        this.regions = new LoadHistoryDescriptor.Regions(slotCapacity, RESOURCE_COUNT, rowsRetained);
+        if (file == null) {
+            this.region = NativeMemory.allocate(MEMORY_OWNER, regions.totalLength, HEADER_LENGTH);
+            this.memory = region.segment();
+            this.arena = null;
+            this.channel = null;
+            writeHeader();
+        } else {
+            this.region = null;
+            FileChannel opened = null;
+            Arena mapping = null;
+            try {
+                final boolean isNew = !Files.exists(file) || Files.size(file) == 0;
+                opened = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+                if (!isNew && opened.size() != regions.totalLength) {
+                    throw new IllegalArgumentException("load history file has another shape [file=" + file
+                        + ", lengthBytes=" + opened.size() + ", expectedLengthBytes=" + regions.totalLength + "]");
+                }
+                mapping = Arena.ofShared();
+                this.memory = opened.map(FileChannel.MapMode.READ_WRITE, 0, regions.totalLength, mapping);
+                if (isNew) {
+                    writeHeader();
+                } else {
+                    checkHeader(file);
+                    this.tickCount = memory.get(LONG, TICK_COUNT_OFFSET);
+                    this.writeRowOffset = (tickCount % rowsRetained[0]) * Double.BYTES;
+                }
+            } catch (final IOException ex) {
+                final UncheckedIOException failure =
+                    new UncheckedIOException("cannot open load history [file=" + file + "]", ex);
+                releaseAfterFailure(mapping, opened, failure);
+                throw failure;
+            } catch (final RuntimeException | Error ex) {
+                releaseAfterFailure(mapping, opened, ex);
+                throw ex;
+            }
+            this.arena = mapping;
+            this.channel = opened;
+        }
+    }
+
+    /**
+     * An in-memory history with the given levels (level 0 must have one tick per row).
+     *
+     * @param slotCapacity number of partition slots.
+     * @param bucketDecay  per-tick decay of the bucket loads, in (0, 1).
+     * @param levels       roll-up levels, finest first, each a whole multiple of the previous one.
+     */
+    public static LoadHistory inMemory(final int slotCapacity, final double bucketDecay, final Level... levels) {
+        return new LoadHistory(null, slotCapacity, bucketDecay, checkedLevels(slotCapacity, bucketDecay, levels, 1));
+    }
+
+    /**
+     * Opens the history persisted in {@code file}, or creates it. Reopening checks the magic number, the version
+     * and that the shape (slots, levels, decay) is the one asked for. Cold path.
+     *
+     * @throws IllegalArgumentException when the file holds another shape or is not a load history.
+     */
+    public static LoadHistory open(
+        final Path file, final int slotCapacity, final double bucketDecay, final Level... levels) {
+        return new LoadHistory(file, slotCapacity, bucketDecay, checkedLevels(slotCapacity, bucketDecay, levels, 1));
+    }
+
+    /**
+     * Opens an existing history file with the shape its header records (for tools that did not create it).
+     * Cold path.
+     *
+     * @throws IllegalArgumentException when the file is missing, too short or not a load history.
+     */
+    public static LoadHistory openExisting(final Path file) {
+        final byte[] header;
+        try {
+            if (!Files.isRegularFile(file) || Files.size(file) < HEADER_LENGTH) {
+                throw new IllegalArgumentException("no load history file [file=" + file + "]");
+            }
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                final ByteBuffer buffer = ByteBuffer.allocate(HEADER_LENGTH);
+                while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
+                    continue;
+                }
+                header = buffer.array();
+            }
+        } catch (final IOException ex) {
+            throw new UncheckedIOException("cannot read load history header [file=" + file + "]", ex);
+        }
+        final MemorySegment shape = MemorySegment.ofArray(header);
+        final long magic = shape.get(LONG_UNALIGNED, MAGIC_OFFSET);
+        final int levelCount = shape.get(INT_UNALIGNED, LEVEL_COUNT_OFFSET);
+        if (magic != MAGIC || levelCount < 1 || levelCount > MAX_LEVELS) {
+            throw new IllegalArgumentException("not a load history [file=" + file + ", magic=0x"
+                + Long.toHexString(magic) + ", levelCount=" + levelCount + "]");
+        }
+        final Level[] levels = new Level[levelCount];
+        for (int l = 0; l < levelCount; l++) {
+            levels[l] = new Level(shape.get(INT_UNALIGNED, LoadHistoryDescriptor.levelTicksPerRowOffset(l)),
+                shape.get(INT_UNALIGNED, LoadHistoryDescriptor.levelRowsRetainedOffset(l)));
+        }
+        return open(file, shape.get(INT_UNALIGNED, SLOT_CAPACITY_OFFSET),
+            shape.get(DOUBLE_UNALIGNED, BUCKET_DECAY_OFFSET), levels);
     }
 
     /** Number of completed ticks. */
@@ -77,9 +230,9 @@ public final class LoadHistory implements AutoCloseable {
         return tickCount;
     }
 
-    /** Ticks kept per slot. */
+    /** Ticks kept per slot at level 0. */
     public int ticksRetained() {
-        return ticksRetained;
+        return rowsRetained[0];
     }
 
     /** Number of slots. */
@@ -87,36 +240,109 @@ public final class LoadHistory implements AutoCloseable {
         return slotCapacity;
     }
 
+    /** Number of roll-up levels, the tick level included. */
+    public int levelCount() {
+        return levelCount;
+    }
+
+    /** Ticks per row of {@code level}. */
+    public int ticksPerRow(final int level) {
+        return ticksPerRow[level];
+    }
+
+    /** Rows kept per slot at {@code level}. */
+    public int rowsRetained(final int level) {
+        return rowsRetained[level];
+    }
+
     /** Valid ticks of history for {@code slot}, at most {@link #ticksRetained()}. */
     public int length(final int slot) {
-        return lengths[slot];
+        return length(0, slot);
+    }
+
+    /** Valid rows of {@code level} for {@code slot}, at most {@link #rowsRetained(int)}. */
+    public int length(final int level, final int slot) {
+        return memory.get(INT, regions.lengthsOffset[level] + (long) slot * Integer.BYTES);
     }
 
     /**
-     * Writes the row of the tick in progress for {@code slot}. Writer thread only. Allocation-free.
+     * Writes the row of the tick in progress for {@code slot} and adds it to the pending roll-up rows. Writer
+     * thread only. Allocation-free.
      *
      * @param bucketPoints ingest points per key bucket in this tick (length {@link KeySpace#BUCKET_COUNT}).
      */
     public void writeRow(
         final int slot, final double points, final double bytes, final double queryCost, final long[] bucketPoints) {
-        final long index = rowIndex(slot, tickCount);
-        series[Resource.INGEST_POINTS.ordinal()].setAtIndex(DOUBLE, index, points);
-        series[Resource.INGEST_BYTES.ordinal()].setAtIndex(DOUBLE, index, bytes);
-        series[Resource.QUERY_COST.ordinal()].setAtIndex(DOUBLE, index, queryCost);
-        final long bucketBase = (long) slot * KeySpace.BUCKET_COUNT;
+        writeSeries(slot, points, bytes, queryCost);
+        final MemorySegment memory = this.memory;
+        final long bucketBase = regions.bucketsOffset + (long) slot * KeySpace.BUCKET_COUNT * Double.BYTES;
         final double decay = bucketDecay;
         for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
-            final double decayed = buckets.getAtIndex(DOUBLE, bucketBase + b) * decay;
-            buckets.setAtIndex(DOUBLE, bucketBase + b, decayed + bucketPoints[b]);
-        }
-        if (lengths[slot] < ticksRetained) {
-            lengths[slot]++;
+            final long offset = bucketBase + (long) b * Double.BYTES;
+            memory.set(DOUBLE, offset, memory.get(DOUBLE, offset) * decay + bucketPoints[b]);
         }
     }
 
-    /** Publishes the rows written since the last call as one completed tick. Writer thread only. */
+    private void writeSeries(final int slot, final double points, final double bytes, final double queryCost) {
+        final MemorySegment memory = this.memory;
+        final long[][] seriesOffset = regions.seriesOffset;
+        final long rowOffset = (long) slot * rowsRetained[0] * Double.BYTES + writeRowOffset;
+        memory.set(DOUBLE, seriesOffset[0][0] + rowOffset, points);
+        memory.set(DOUBLE, seriesOffset[0][1] + rowOffset, bytes);
+        memory.set(DOUBLE, seriesOffset[0][2] + rowOffset, queryCost);
+        for (int l = 1; l < levelCount; l++) {
+            final long pending = regions.pendingOffset[l] + (long) slot * Double.BYTES;
+            final long stride = (long) slotCapacity * Double.BYTES;
+            memory.set(DOUBLE, pending, memory.get(DOUBLE, pending) + points);
+            memory.set(DOUBLE, pending + stride, memory.get(DOUBLE, pending + stride) + bytes);
+            memory.set(DOUBLE, pending + 2 * stride, memory.get(DOUBLE, pending + 2 * stride) + queryCost);
+        }
+        final long lengthOffset = regions.lengthsOffset[0] + (long) slot * Integer.BYTES;
+        final int length = memory.get(INT, lengthOffset);
+        if (length < rowsRetained[0]) {
+            memory.set(INT, lengthOffset, length + 1);
+        }
+    }
+
+    /**
+     * {@link #writeRow} for the profiler's fold: bucket points as this tick's differences of the recorder's
+     * 32-bit counters, below 2<sup>31</sup>. Writer thread only. Allocation-free.
+     */
+    void writeRowDeltas(
+        final int slot, final double points, final double bytes, final double queryCost, final int[] bucketDeltas) {
+        writeSeries(slot, points, bytes, queryCost);
+        final MemorySegment memory = this.memory;
+        final long bucketBase = regions.bucketsOffset + (long) slot * KeySpace.BUCKET_COUNT * Double.BYTES;
+        final double decay = bucketDecay;
+        final int lanes = SPECIES.length();
+        int b = 0;
+        for (; b <= KeySpace.BUCKET_COUNT - lanes; b += lanes) {
+            final long offset = bucketBase + (long) b * Double.BYTES;
+            final DoubleVector added = (DoubleVector) IntVector.fromArray(INTS_PER_DOUBLE_LANE, bucketDeltas, b)
+                .convertShape(VectorOperators.I2D, SPECIES, 0);
+            DoubleVector.fromMemorySegment(SPECIES, memory, offset, ORDER).mul(decay).add(added)
+                .intoMemorySegment(memory, offset, ORDER);
+        }
+        for (; b < KeySpace.BUCKET_COUNT; b++) {
+            final long offset = bucketBase + (long) b * Double.BYTES;
+            memory.set(DOUBLE, offset, memory.get(DOUBLE, offset) * decay + bucketDeltas[b]);
+        }
+    }
+
+    /**
+     * Publishes the rows written since the last call as one completed tick, and publishes the roll-up rows that
+     * the tick completes (an O(slots) pass once per coarser row). Writer thread only. Allocation-free.
+     */
     public void completeTick() {
-        tickCount = tickCount + 1;
+        final long completed = tickCount + 1;
+        for (int l = 1; l < levelCount; l++) {
+            if (completed % ticksPerRow[l] == 0) {
+                rollUp(l, completed / ticksPerRow[l] - 1);
+            }
+        }
+        memory.set(LONG, TICK_COUNT_OFFSET, completed);
+        writeRowOffset = (completed % rowsRetained[0]) * Double.BYTES;
+        tickCount = completed;
     }
 
     /**
@@ -124,11 +350,18 @@ public final class LoadHistory implements AutoCloseable {
      * (0 = the latest).
      */
     public double value(final Resource resource, final int slot, final int ticksAgo) {
-        if (ticksAgo >= lengths[slot]) {
-            throw new IllegalArgumentException(
-                "tick out of history [slot=" + slot + ", ticksAgo=" + ticksAgo + ", length=" + lengths[slot] + "]");
+        return value(0, resource, slot, ticksAgo);
+    }
+
+    /** Row of {@code level}, {@code rowsAgo} rows before its latest completed row (0 = the latest). */
+    public double value(final int level, final Resource resource, final int slot, final int rowsAgo) {
+        final int length = length(level, slot);
+        if (rowsAgo < 0 || rowsAgo >= length) {
+            throw new IllegalArgumentException("row out of history [level=" + level + ", slot=" + slot
+                + ", rowsAgo=" + rowsAgo + ", length=" + length + "]");
         }
-        return series[resource.ordinal()].getAtIndex(DOUBLE, rowIndex(slot, tickCount - 1 - ticksAgo));
+        return memory.get(DOUBLE, regions.seriesOffset[level][resource.ordinal()]
+            + rowOffset(level, slot, lastRow(level) - rowsAgo));
     }
 
     /**
@@ -136,22 +369,28 @@ public final class LoadHistory implements AutoCloseable {
      * Allocation-free.
      */
     public void copySeries(final Resource resource, final int slot, final int count, final double[] out) {
-        checkWindow(slot, count);
-        final MemorySegment column = series[resource.ordinal()];
-        final long first = tickCount - count;
+        copySeries(0, resource, slot, count, out);
+    }
+
+    /** Copies the last {@code count} rows of {@code level}, oldest first, into {@code out[0..count)}. */
+    public void copySeries(final int level, final Resource resource, final int slot, final int count,
+        final double[] out) {
+        checkWindow(level, slot, count);
+        final long column = regions.seriesOffset[level][resource.ordinal()];
+        final long first = lastRow(level) - count + 1;
         for (int i = 0; i < count; i++) {
-            out[i] = column.getAtIndex(DOUBLE, rowIndex(slot, first + i));
+            out[i] = memory.get(DOUBLE, column + rowOffset(level, slot, first + i));
         }
     }
 
     /** Sum of the last {@code window} ticks of {@code slot}. Vectorized, allocation-free. */
     public double windowSum(final Resource resource, final int slot, final int window) {
-        return aggregate(resource, slot, window, false);
+        return aggregate(0, resource, slot, window, false);
     }
 
     /** Maximum of the last {@code window} ticks of {@code slot}. Vectorized, allocation-free. */
     public double windowMax(final Resource resource, final int slot, final int window) {
-        return aggregate(resource, slot, window, true);
+        return aggregate(0, resource, slot, window, true);
     }
 
     /** Mean of the last {@code window} ticks of {@code slot}. */
@@ -159,25 +398,101 @@ public final class LoadHistory implements AutoCloseable {
         return windowSum(resource, slot, window) / window;
     }
 
-    /** Decayed ingest points of {@code slot} in key bucket {@code bucket}. */
-    public double bucketLoad(final int slot, final int bucket) {
-        return buckets.getAtIndex(DOUBLE, (long) slot * KeySpace.BUCKET_COUNT + bucket);
+    /** Sum of the last {@code window} rows of {@code level}. Vectorized, allocation-free. */
+    public double windowSum(final int level, final Resource resource, final int slot, final int window) {
+        return aggregate(level, resource, slot, window, false);
+    }
+
+    /** Maximum of the last {@code window} rows of {@code level}. Vectorized, allocation-free. */
+    public double windowMax(final int level, final Resource resource, final int slot, final int window) {
+        return aggregate(level, resource, slot, window, true);
+    }
+
+    /** Mean of the last {@code window} rows of {@code level}. */
+    public double windowMean(final int level, final Resource resource, final int slot, final int window) {
+        return windowSum(level, resource, slot, window) / window;
     }
 
     /**
-     * Starts the history of a split child as {@code share} of its parent's, so that its forecasts do not start
-     * cold; its bucket loads start uniform over the child's share. Control thread; cold path.
+     * The {@code q}-quantile of the last {@code window} rows of {@code level}, nearest rank: the
+     * {@code max(1, ceil(q * window))}-th smallest. NaN when the window holds a NaN. Allocation-free: works in the
+     * caller's {@code scratch} (length at least {@code window}), whose contents it overwrites. Expected O(window).
+     *
+     * @param q in [0, 1].
+     */
+    public double windowQuantile(
+        final int level, final Resource resource, final int slot, final int window, final double q,
+        final double[] scratch) {
+        if (!(q >= 0 && q <= 1) || scratch.length < window) {
+            throw new IllegalArgumentException("invalid quantile query [q=" + q + ", window=" + window
+                + ", scratchLength=" + scratch.length + "]");
+        }
+        copySeries(level, resource, slot, window, scratch);
+        if (hasNan(scratch, window)) {
+            return Double.NaN;
+        }
+        final int rank = Math.max(1, (int) Math.ceil(q * window));
+        return select(scratch, window, rank - 1);
+    }
+
+    /** Decayed ingest points of {@code slot} in key bucket {@code bucket}. */
+    public double bucketLoad(final int slot, final int bucket) {
+        return memory.get(DOUBLE, regions.bucketsOffset + ((long) slot * KeySpace.BUCKET_COUNT + bucket)
+            * Double.BYTES);
+    }
+
+    /**
+     * Writes the share of each key bucket in {@code slot}'s decayed ingest load into {@code out[0..BUCKET_COUNT)}:
+     * each in [0, 1], summing to 1; all zero when the slot has no load; all NaN when a bucket load is NaN.
+     * Vectorized, allocation-free.
+     */
+    public void bucketDistribution(final int slot, final double[] out) {
+        final long base = regions.bucketsOffset + (long) slot * KeySpace.BUCKET_COUNT * Double.BYTES;
+        final int lanes = SPECIES.length();
+        final int vectorCount = KeySpace.BUCKET_COUNT - KeySpace.BUCKET_COUNT % lanes;
+        double total = 0;
+        int b = 0;
+        if (vectorCount > 0) {
+            DoubleVector acc = DoubleVector.zero(SPECIES);
+            for (; b < vectorCount; b += lanes) {
+                acc = acc.add(DoubleVector.fromMemorySegment(SPECIES, memory, base + (long) b * Double.BYTES, ORDER));
+            }
+            total = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; b < KeySpace.BUCKET_COUNT; b++) {
+            total += memory.get(DOUBLE, base + (long) b * Double.BYTES);
+        }
+        final double scale = total == 0 ? 0 : 1 / total;
+        b = 0;
+        for (; b < vectorCount; b += lanes) {
+            DoubleVector.fromMemorySegment(SPECIES, memory, base + (long) b * Double.BYTES, ORDER).mul(scale)
+                .intoArray(out, b);
+        }
+        for (; b < KeySpace.BUCKET_COUNT; b++) {
+            out[b] = memory.get(DOUBLE, base + (long) b * Double.BYTES) * scale;
+        }
+    }
+
+    /**
+     * Starts the history of a split child as {@code share} of its parent's at every level, so that its forecasts
+     * do not start cold; its bucket loads start uniform over the child's share. Control thread; cold path.
      */
     public void seedFromParent(final int childSlot, final int parentSlot, final double share) {
         clear(childSlot);
-        final int length = lengths[parentSlot];
-        for (int r = 0; r < RESOURCE_COUNT; r++) {
-            final MemorySegment column = series[r];
-            for (int i = 0; i < length; i++) {
-                final long tick = tickCount - 1 - i;
-                column.setAtIndex(DOUBLE, rowIndex(childSlot, tick),
-                    column.getAtIndex(DOUBLE, rowIndex(parentSlot, tick)) * share);
+        for (int l = 0; l < levelCount; l++) {
+            final int length = length(l, parentSlot);
+            final long last = lastRow(l);
+            for (int r = 0; r < RESOURCE_COUNT; r++) {
+                final long column = regions.seriesOffset[l][r];
+                for (int i = 0; i < length; i++) {
+                    final double parent = memory.get(DOUBLE, column + rowOffset(l, parentSlot, last - i));
+                    memory.set(DOUBLE, column + rowOffset(l, childSlot, last - i), parent * share);
+                }
+                if (l > 0) {
+                    setPending(l, r, childSlot, pending(l, r, parentSlot) * share);
+                }
             }
+            setLength(l, childSlot, length);
         }
         double parentBuckets = 0;
         for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
@@ -185,77 +500,128 @@ public final class LoadHistory implements AutoCloseable {
         }
         final double perBucket = parentBuckets * share / KeySpace.BUCKET_COUNT;
         for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
-            buckets.setAtIndex(DOUBLE, (long) childSlot * KeySpace.BUCKET_COUNT + b, perBucket);
+            setBucketLoad(childSlot, b, perBucket);
         }
-        lengths[childSlot] = length;
     }
 
     /**
-     * Starts the history of a merged partition as the sum of its two parents' histories over the ticks both
-     * have; bucket loads start uniform. Control thread; cold path.
+     * Starts the history of a merged partition as the sum of its two parents' histories, at every level, over the
+     * rows both have; bucket loads start uniform. Control thread; cold path.
      */
     public void seedFromMerge(final int mergedSlot, final int leftSlot, final int rightSlot) {
         clear(mergedSlot);
-        final int length = Math.min(lengths[leftSlot], lengths[rightSlot]);
-        for (int r = 0; r < RESOURCE_COUNT; r++) {
-            final MemorySegment column = series[r];
-            for (int i = 0; i < length; i++) {
-                final long tick = tickCount - 1 - i;
-                column.setAtIndex(DOUBLE, rowIndex(mergedSlot, tick),
-                    column.getAtIndex(DOUBLE, rowIndex(leftSlot, tick))
-                        + column.getAtIndex(DOUBLE, rowIndex(rightSlot, tick)));
+        for (int l = 0; l < levelCount; l++) {
+            final int length = Math.min(length(l, leftSlot), length(l, rightSlot));
+            final long last = lastRow(l);
+            for (int r = 0; r < RESOURCE_COUNT; r++) {
+                final long column = regions.seriesOffset[l][r];
+                for (int i = 0; i < length; i++) {
+                    memory.set(DOUBLE, column + rowOffset(l, mergedSlot, last - i),
+                        memory.get(DOUBLE, column + rowOffset(l, leftSlot, last - i))
+                            + memory.get(DOUBLE, column + rowOffset(l, rightSlot, last - i)));
+                }
+                if (l > 0) {
+                    setPending(l, r, mergedSlot, pending(l, r, leftSlot) + pending(l, r, rightSlot));
+                }
             }
+            setLength(l, mergedSlot, length);
         }
         double total = 0;
         for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
             total += bucketLoad(leftSlot, b) + bucketLoad(rightSlot, b);
         }
         for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
-            buckets.setAtIndex(DOUBLE, (long) mergedSlot * KeySpace.BUCKET_COUNT + b, total / KeySpace.BUCKET_COUNT);
+            setBucketLoad(mergedSlot, b, total / KeySpace.BUCKET_COUNT);
         }
-        lengths[mergedSlot] = length;
     }
 
-    /** Forgets the history of {@code slot}. Control thread; cold path. */
+    /** Forgets the history of {@code slot} at every level. Control thread; cold path. */
     public void clear(final int slot) {
-        for (int r = 0; r < RESOURCE_COUNT; r++) {
-            series[r].asSlice((long) slot * ticksRetained * Double.BYTES, (long) ticksRetained * Double.BYTES)
-                .fill((byte) 0);
+        for (int l = 0; l < levelCount; l++) {
+            final long rowsBytes = (long) rowsRetained[l] * Double.BYTES;
+            for (int r = 0; r < RESOURCE_COUNT; r++) {
+                memory.asSlice(regions.seriesOffset[l][r] + slot * rowsBytes, rowsBytes).fill((byte) 0);
+                if (l > 0) {
+                    setPending(l, r, slot, 0);
+                }
+            }
+            setLength(l, slot, 0);
         }
-        buckets.asSlice((long) slot * KeySpace.BUCKET_COUNT * Double.BYTES, KeySpace.BUCKET_COUNT * Double.BYTES)
-            .fill((byte) 0);
-        lengths[slot] = 0;
+        for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
+            setBucketLoad(slot, b, 0);
+        }
     }
 
-    /** Frees the columns. Safe to call twice. */
+    /** Forces a file-backed history to its file. No-op in memory. Cold path. */
+    public void flush() {
+        if (channel != null && !isClosed) {
+            memory.force();
+        }
+    }
+
+    /** Flushes and frees the columns (unmaps the file). Safe to call twice. */
     @Override
     public void close() {
-        if (arena.scope().isAlive()) {
-            arena.close();
+        if (isClosed) {
+            return;
         }
-        Arrays.fill(lengths, 0);
+        flush();
+        isClosed = true;
+        if (region != null) {
+            region.close();
+        } else {
+            arena.close();
+            try {
+                channel.close();
+            } catch (final IOException ex) {
+                throw new UncheckedIOException("cannot close load history file", ex);
+            }
+        }
     }
 
-    private double aggregate(final Resource resource, final int slot, final int window, final boolean isMax) {
-        checkWindow(slot, window);
-        final MemorySegment column = series[resource.ordinal()];
-        final long slotBase = (long) slot * ticksRetained;
-        final int end = (int) ((tickCount - 1) % ticksRetained);
+    private void rollUp(final int level, final long row) {
+        final int rows = rowsRetained[level];
+        final long rowBytes = (row % rows) * Double.BYTES;
+        final long rowsBytes = (long) rows * Double.BYTES;
+        final long lengthBase = regions.lengthsOffset[level];
+        final long tickLengthBase = regions.lengthsOffset[0];
+        for (int slot = 0; slot < slotCapacity; slot++) {
+            if (memory.get(INT, tickLengthBase + (long) slot * Integer.BYTES) == 0) {
+                continue;
+            }
+            for (int r = 0; r < RESOURCE_COUNT; r++) {
+                final long pending = regions.pendingOffset[level] + ((long) r * slotCapacity + slot) * Double.BYTES;
+                memory.set(DOUBLE, regions.seriesOffset[level][r] + slot * rowsBytes + rowBytes,
+                    memory.get(DOUBLE, pending));
+                memory.set(DOUBLE, pending, 0.0);
+            }
+            final long lengthOffset = lengthBase + (long) slot * Integer.BYTES;
+            final int length = memory.get(INT, lengthOffset);
+            if (length < rows) {
+                memory.set(INT, lengthOffset, length + 1);
+            }
+        }
+    }
+
+    private double aggregate(
+        final int level, final Resource resource, final int slot, final int window, final boolean isMax) {
+        checkWindow(level, slot, window);
+        final int rows = rowsRetained[level];
+        final long slotBase = regions.seriesOffset[level][resource.ordinal()] + (long) slot * rows * Double.BYTES;
+        final int end = (int) (lastRow(level) % rows);
         final int start = end - window + 1;
         if (start >= 0) {
-            return span(column, slotBase + start, window, isMax);
+            return span(memory, slotBase + (long) start * Double.BYTES, window, isMax);
         }
-        final double tail = span(column, slotBase + ticksRetained + start, -start, isMax);
-        final double head = span(column, slotBase, end + 1, isMax);
+        final double tail = span(memory, slotBase + (long) (rows + start) * Double.BYTES, -start, isMax);
+        final double head = span(memory, slotBase, end + 1, isMax);
         return isMax ? Math.max(tail, head) : tail + head;
     }
 
-    /** Sum or max of {@code count} doubles from element index {@code first}, Vector API main loop, scalar tail. */
-    private static double span(final MemorySegment column, final long first, final int count, final boolean isMax) {
+    /** Sum or max of {@code count} doubles from byte offset {@code first}: Vector API main loop, scalar tail. */
+    static double span(final MemorySegment memory, final long first, final int count, final boolean isMax) {
         final int lanes = SPECIES.length();
         final int vectorCount = count - count % lanes;
-        final long firstByte = first * Double.BYTES;
-        final ByteOrder order = ByteOrder.nativeOrder();
         double result;
         int i = 0;
         if (isMax) {
@@ -263,39 +629,193 @@ public final class LoadHistory implements AutoCloseable {
             if (vectorCount > 0) {
                 DoubleVector acc = DoubleVector.broadcast(SPECIES, Double.NEGATIVE_INFINITY);
                 for (; i < vectorCount; i += lanes) {
-                    acc = acc.max(DoubleVector.fromMemorySegment(SPECIES, column, firstByte + (long) i * Double.BYTES,
-                        order));
+                    acc = acc.max(DoubleVector.fromMemorySegment(SPECIES, memory, first + (long) i * Double.BYTES,
+                        ORDER));
                 }
                 result = acc.reduceLanes(VectorOperators.MAX);
             }
             for (; i < count; i++) {
-                result = Math.max(result, column.getAtIndex(DOUBLE, first + i));
+                result = Math.max(result, memory.get(DOUBLE, first + (long) i * Double.BYTES));
             }
         } else {
             result = 0;
             if (vectorCount > 0) {
                 DoubleVector acc = DoubleVector.zero(SPECIES);
                 for (; i < vectorCount; i += lanes) {
-                    acc = acc.add(DoubleVector.fromMemorySegment(SPECIES, column, firstByte + (long) i * Double.BYTES,
-                        order));
+                    acc = acc.add(DoubleVector.fromMemorySegment(SPECIES, memory, first + (long) i * Double.BYTES,
+                        ORDER));
                 }
                 result = acc.reduceLanes(VectorOperators.ADD);
             }
             for (; i < count; i++) {
-                result += column.getAtIndex(DOUBLE, first + i);
+                result += memory.get(DOUBLE, first + (long) i * Double.BYTES);
             }
         }
         return result;
     }
 
-    private long rowIndex(final int slot, final long tick) {
-        return (long) slot * ticksRetained + (int) (tick % ticksRetained);
+    private static boolean hasNan(final double[] values, final int count) {
+        final int lanes = SPECIES.length();
+        final int vectorCount = count - count % lanes;
+        int i = 0;
+        for (; i < vectorCount; i += lanes) {
+            if (DoubleVector.fromArray(SPECIES, values, i).test(VectorOperators.IS_NAN).anyTrue()) {
+                return true;
+            }
+        }
+        for (; i < count; i++) {
+            if (Double.isNaN(values[i])) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    private void checkWindow(final int slot, final int window) {
-        if (window < 1 || window > lengths[slot]) {
-            throw new IllegalArgumentException(
-                "window outside the history [slot=" + slot + ", window=" + window + ", length=" + lengths[slot] + "]");
+    /** Hoare quickselect with a median-of-three pivot: the {@code k}-th smallest of {@code values[0..count)}. */
+    private static double select(final double[] values, final int count, final int k) {
+        int lo = 0;
+        int hi = count - 1;
+        while (lo < hi) {
+            final int mid = (lo + hi) >>> 1;
+            final double pivot = median(values[lo], values[mid], values[hi]);
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (values[i] < pivot) {
+                    i++;
+                }
+                while (values[j] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    final double swap = values[i];
+                    values[i] = values[j];
+                    values[j] = swap;
+                    i++;
+                    j--;
+                }
+            }
+            if (k <= j) {
+                hi = j;
+            } else if (k >= i) {
+                lo = i;
+            } else {
+                return values[k];
+            }
+        }
+        return values[k];
+    }
+
+    private static double median(final double a, final double b, final double c) {
+        return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+    }
+
+    private long lastRow(final int level) {
+        return tickCount / ticksPerRow[level] - 1;
+    }
+
+    private long rowOffset(final int level, final int slot, final long row) {
+        final int rows = rowsRetained[level];
+        return ((long) slot * rows + (int) (row % rows)) * Double.BYTES;
+    }
+
+    private double pending(final int level, final int resource, final int slot) {
+        return memory.get(DOUBLE, regions.pendingOffset[level] + ((long) resource * slotCapacity + slot)
+            * Double.BYTES);
+    }
+
+    private void setPending(final int level, final int resource, final int slot, final double value) {
+        memory.set(DOUBLE, regions.pendingOffset[level] + ((long) resource * slotCapacity + slot) * Double.BYTES,
+            value);
+    }
+
+    private void setLength(final int level, final int slot, final int length) {
+        memory.set(INT, regions.lengthsOffset[level] + (long) slot * Integer.BYTES, length);
+    }
+
+    private void setBucketLoad(final int slot, final int bucket, final double value) {
+        memory.set(DOUBLE, regions.bucketsOffset + ((long) slot * KeySpace.BUCKET_COUNT + bucket) * Double.BYTES,
+            value);
+    }
+
+    private void checkWindow(final int level, final int slot, final int window) {
+        final int length = length(level, slot);
+        if (window < 1 || window > length) {
+            throw new IllegalArgumentException("window outside the history [level=" + level + ", slot=" + slot
+                + ", window=" + window + ", length=" + length + "]");
+        }
+    }
+
+    private void writeHeader() {
+        memory.set(LONG, MAGIC_OFFSET, MAGIC);
+        memory.set(INT, VERSION_OFFSET, VERSION);
+        memory.set(INT, HEADER_LENGTH_OFFSET, HEADER_LENGTH);
+        memory.set(INT, SLOT_CAPACITY_OFFSET, slotCapacity);
+        memory.set(INT, RESOURCE_COUNT_OFFSET, RESOURCE_COUNT);
+        memory.set(INT, BUCKET_COUNT_OFFSET, KeySpace.BUCKET_COUNT);
+        memory.set(INT, LEVEL_COUNT_OFFSET, levelCount);
+        memory.set(DOUBLE, BUCKET_DECAY_OFFSET, bucketDecay);
+        for (int l = 0; l < levelCount; l++) {
+            memory.set(INT, LoadHistoryDescriptor.levelTicksPerRowOffset(l), ticksPerRow[l]);
+            memory.set(INT, LoadHistoryDescriptor.levelRowsRetainedOffset(l), rowsRetained[l]);
+        }
+        memory.set(LONG, TICK_COUNT_OFFSET, 0L);
+    }
+
+    private void checkHeader(final Path file) {
+        final long magic = memory.get(LONG, MAGIC_OFFSET);
+        final int version = memory.get(INT, VERSION_OFFSET);
+        if (magic != MAGIC || version != VERSION) {
+            throw new IllegalArgumentException("not a load history of this version [file=" + file + ", magic=0x"
+                + Long.toHexString(magic) + ", version=" + version + ", expectedVersion=" + VERSION + "]");
+        }
+        boolean isSameShape = memory.get(INT, HEADER_LENGTH_OFFSET) == HEADER_LENGTH
+            && memory.get(INT, SLOT_CAPACITY_OFFSET) == slotCapacity
+            && memory.get(INT, RESOURCE_COUNT_OFFSET) == RESOURCE_COUNT
+            && memory.get(INT, BUCKET_COUNT_OFFSET) == KeySpace.BUCKET_COUNT
+            && memory.get(INT, LEVEL_COUNT_OFFSET) == levelCount
+            && Double.compare(memory.get(DOUBLE, BUCKET_DECAY_OFFSET), bucketDecay) == 0;
+        for (int l = 0; l < levelCount && isSameShape; l++) {
+            isSameShape = memory.get(INT, LoadHistoryDescriptor.levelTicksPerRowOffset(l)) == ticksPerRow[l]
+                && memory.get(INT, LoadHistoryDescriptor.levelRowsRetainedOffset(l)) == rowsRetained[l];
+        }
+        if (!isSameShape) {
+            throw new IllegalArgumentException("load history file has another shape [file=" + file
+                + ", slotCapacity=" + memory.get(INT, SLOT_CAPACITY_OFFSET) + ", expectedSlotCapacity="
+                + slotCapacity + ", levelCount=" + memory.get(INT, LEVEL_COUNT_OFFSET) + ", expectedLevelCount="
+                + levelCount + ", levels=" + Arrays.toString(ticksPerRow) + "x" + Arrays.toString(rowsRetained)
+                + "]");
+        }
+    }
+
+    private static Level[] checkedLevels(
+        final int slotCapacity, final double bucketDecay, final Level[] levels, final int ticksRetained) {
+        if (slotCapacity < 1 || ticksRetained < 1 || !(bucketDecay > 0 && bucketDecay < 1) || levels.length < 1
+            || levels.length > MAX_LEVELS || levels[0].ticksPerRow() != 1) {
+            throw new IllegalArgumentException("invalid load history shape [slotCapacity=" + slotCapacity
+                + ", ticksRetained=" + ticksRetained + ", bucketDecay=" + bucketDecay + ", levels="
+                + Arrays.toString(levels) + "]");
+        }
+        for (int l = 1; l < levels.length; l++) {
+            if (levels[l].ticksPerRow() <= levels[l - 1].ticksPerRow()
+                || levels[l].ticksPerRow() % levels[l - 1].ticksPerRow() != 0) {
+                throw new IllegalArgumentException("roll-up levels must grow by whole multiples [levels="
+                    + Arrays.toString(levels) + "]");
+            }
+        }
+        return levels.clone();
+    }
+
+    private static void releaseAfterFailure(final Arena arena, final FileChannel channel, final Throwable failure) {
+        if (arena != null && arena.scope().isAlive()) {
+            arena.close();
+        }
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (final IOException ex) {
+                failure.addSuppressed(ex);
+            }
         }
     }
 }

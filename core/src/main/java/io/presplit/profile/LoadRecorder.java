@@ -4,54 +4,56 @@ import static io.presplit.profile.LoadRecorderDescriptor.BUCKET_POINTS_OFFSET;
 import static io.presplit.profile.LoadRecorderDescriptor.BYTES_OFFSET;
 import static io.presplit.profile.LoadRecorderDescriptor.POINTS_OFFSET;
 import static io.presplit.profile.LoadRecorderDescriptor.QUERY_COST_OFFSET;
+import static io.presplit.profile.LoadRecorderDescriptor.SLOT_SHIFT;
 import static io.presplit.profile.LoadRecorderDescriptor.STRIPE_ALIGNMENT;
+import static io.presplit.profile.LoadRecorderDescriptor.STRIPE_PADDING;
 
 import io.presplit.keyspace.KeySpace;
+import io.presplit.memory.CounterStripes;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Records ingest and query load per partition slot and key bucket, on the caller's thread, in a few nanoseconds.
  * <p>
- * Counters live off-heap in one stripe per writer (layout: {@link LoadRecorderDescriptor}). A writer thread
- * claims a stripe once with {@link #claimStripe()} and then is that stripe's only writer.
+ * Counters live off-heap in one stripe per writer (layout: {@link LoadRecorderDescriptor}; memory:
+ * {@link CounterStripes}, huge pages when large, owner tag {@value #MEMORY_OWNER}). A writer thread claims a
+ * stripe once with {@link #claimStripe()} and then is that stripe's only writer.
  * <p>
  * Assumptions the caller holds: a stripe index is used by one thread at a time; slots are below
- * {@link #slotCapacity()}; buckets are below {@link KeySpace#BUCKET_COUNT}.
+ * {@link #slotCapacity()}; buckets are below {@link KeySpace#BUCKET_COUNT}; nobody records after {@link #close()}.
  * <p>
- * Guarantees: {@code record*} take no lock and allocate nothing. Counters only grow, and each write is an opaque
- * store of a whole 64-bit value, so the profiler thread, reading with {@link #sumPoints} and friends, sees every
- * increment exactly once across successive reads (it works on differences), never a torn value.
+ * Guarantees: {@code record*} take no lock and allocate nothing. Counters only grow (bucket counters modulo
+ * 2<sup>32</sup>), and each write is an opaque store of a whole value, so the profiler thread, reading with
+ * {@link #sumPoints} and friends, sees every increment exactly once across successive reads (it works on
+ * differences), never a torn value.
  */
 public final class LoadRecorder implements AutoCloseable {
-    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    /** Owner tag of the recorder's native memory. */
+    public static final String MEMORY_OWNER = "LoadRecorder";
+    /** Largest slot capacity: slot record offsets are computed in {@code int}. */
+    public static final int MAX_SLOT_CAPACITY = (Integer.MAX_VALUE - STRIPE_PADDING) >> SLOT_SHIFT;
 
-    private final MemorySegment counters;
-    private final long stripeLength;
+    private final CounterStripes counters;
     private final int stripeCount;
     private final int slotCapacity;
-    private final Arena arena;
     private final AtomicInteger claimedStripes = new AtomicInteger();
 
     /**
      * @param stripeCount  maximum number of writer threads.
-     * @param slotCapacity number of partition slots.
+     * @param slotCapacity number of partition slots, at most {@link #MAX_SLOT_CAPACITY}.
      */
     public LoadRecorder(final int stripeCount, final int slotCapacity) {
-        if (stripeCount < 1 || slotCapacity < 1) {
+        if (stripeCount < 1 || slotCapacity < 1 || slotCapacity > MAX_SLOT_CAPACITY) {
             throw new IllegalArgumentException(
-                "recorder needs at least one stripe and one slot [stripeCount=" + stripeCount
-                    + ", slotCapacity=" + slotCapacity + "]");
+                "recorder needs at least one stripe and one slot, at most MAX_SLOT_CAPACITY slots [stripeCount="
+                    + stripeCount + ", slotCapacity=" + slotCapacity + ", maxSlotCapacity=" + MAX_SLOT_CAPACITY
+                    + "]");
         }
         this.stripeCount = stripeCount;
         this.slotCapacity = slotCapacity;
-        this.stripeLength = LoadRecorderDescriptor.stripeLength(slotCapacity);
-        this.arena = Arena.ofShared();
-        this.counters = arena.allocate(stripeLength * stripeCount, STRIPE_ALIGNMENT);
+        this.counters = new CounterStripes(
+            MEMORY_OWNER, stripeCount, LoadRecorderDescriptor.stripeLength(slotCapacity), STRIPE_ALIGNMENT);
     }
 
     /**
@@ -70,7 +72,8 @@ public final class LoadRecorder implements AutoCloseable {
     }
 
     /**
-     * Records ingested points. Caller: the stripe's owner thread. Allocation-free, lock-free.
+     * Records ingested points. Caller: the stripe's owner thread. Allocation-free, lock-free; touches one
+     * 128-byte line pair.
      *
      * @param stripe the caller's stripe.
      * @param slot   the partition slot.
@@ -79,11 +82,12 @@ public final class LoadRecorder implements AutoCloseable {
      * @param bytes  bytes written.
      */
     public void recordIngest(final int stripe, final int slot, final int bucket, final long points, final long bytes) {
-        final MemorySegment counters = this.counters;
-        final long base = LoadRecorderDescriptor.slotOffset(stripeLength, stripe, slot);
-        add(counters, base + POINTS_OFFSET, points);
-        add(counters, base + BYTES_OFFSET, bytes);
-        add(counters, base + BUCKET_POINTS_OFFSET + (long) bucket * Long.BYTES, points);
+        final CounterStripes counters = this.counters;
+        final int base = slot << SLOT_SHIFT;
+        counters.addLong(stripe, base + POINTS_OFFSET, points);
+        counters.addLong(stripe, base + BYTES_OFFSET, bytes);
+        // 32-bit wrapping bucket counter: the profiler takes differences modulo 2^32 (see the descriptor).
+        counters.addInt(stripe, base + BUCKET_POINTS_OFFSET + (bucket << 2), (int) points);
     }
 
     /**
@@ -91,8 +95,7 @@ public final class LoadRecorder implements AutoCloseable {
      * Allocation-free, lock-free.
      */
     public void recordQuery(final int stripe, final int slot, final long pointsScanned) {
-        final long base = LoadRecorderDescriptor.slotOffset(stripeLength, stripe, slot);
-        add(counters, base + QUERY_COST_OFFSET, pointsScanned);
+        counters.addLong(stripe, (slot << SLOT_SHIFT) + QUERY_COST_OFFSET, pointsScanned);
     }
 
     /** Total points ever recorded for {@code slot}, over all stripes. Caller: the profiler thread. */
@@ -110,9 +113,18 @@ public final class LoadRecorder implements AutoCloseable {
         return sum(slot, QUERY_COST_OFFSET);
     }
 
-    /** Total points ever recorded for {@code slot} in {@code bucket}, over all stripes. */
-    public long sumBucketPoints(final int slot, final int bucket) {
-        return sum(slot, BUCKET_POINTS_OFFSET + bucket * Long.BYTES);
+    /**
+     * Points recorded for {@code slot} in {@code bucket}, over all stripes, modulo 2<sup>32</sup> (the bucket
+     * counters wrap; take differences with {@code (now - before) & 0xFFFF_FFFFL}). Caller: the profiler thread.
+     */
+    public int sumBucketPoints(final int slot, final int bucket) {
+        int total = 0;
+        final int offset = (slot << SLOT_SHIFT) + LoadRecorderDescriptor.bucketOffset(bucket);
+        final int stripes = claimedStripes();
+        for (int stripe = 0; stripe < stripes; stripe++) {
+            total += counters.getIntOpaque(stripe, offset);
+        }
+        return total;
     }
 
     /** Number of partition slots. */
@@ -125,27 +137,39 @@ public final class LoadRecorder implements AutoCloseable {
         return stripeCount;
     }
 
-    /** Frees the counters. Safe to call twice; no thread may record afterwards. */
+    /**
+     * Stripes claimed so far (stripes above it have never been written): the profiler folds only these.
+     * Any thread.
+     */
+    public int claimedStripes() {
+        return Math.min(claimedStripes.get(), stripeCount);
+    }
+
+    /** Whether the kernel took the huge-page advice for the counters. */
+    public boolean isHugePageBacked() {
+        return counters.isHugePageAdvised();
+    }
+
+    /**
+     * Frees the counters. Safe to call twice. Callers must stop every writer and the profiler first: the memory
+     * is unscoped, so a record after close touches freed memory.
+     */
     @Override
     public void close() {
-        if (arena.scope().isAlive()) {
-            arena.close();
-        }
+        counters.close();
+    }
+
+    CounterStripes counters() {
+        return counters;
     }
 
     private long sum(final int slot, final int fieldOffset) {
         long total = 0;
-        for (int stripe = 0; stripe < stripeCount; stripe++) {
-            final long offset = LoadRecorderDescriptor.slotOffset(stripeLength, stripe, slot) + fieldOffset;
-            total += (long) LONG.getOpaque(counters, offset);
+        final int offset = (slot << SLOT_SHIFT) + fieldOffset;
+        final int stripes = claimedStripes();
+        for (int stripe = 0; stripe < stripes; stripe++) {
+            total += counters.getLongOpaque(stripe, offset);
         }
         return total;
-    }
-
-    private static void add(final MemorySegment counters, final long offset, final long delta) {
-        // Single writer per stripe: a plain read of our own value, then an opaque store so the profiler never
-        // sees a torn long. No fence is needed: the profiler works on differences and tolerates lag.
-        final long current = (long) LONG.get(counters, offset);
-        LONG.setOpaque(counters, offset, current + delta);
     }
 }

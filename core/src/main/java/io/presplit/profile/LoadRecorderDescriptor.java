@@ -4,28 +4,35 @@ import io.presplit.keyspace.KeySpace;
 
 /**
  * Off-heap layout of a {@link LoadRecorder}: one stripe per writer thread, one slot record per partition slot
- * inside each stripe. All fields are native-order 64-bit counters that only ever grow.
+ * inside each stripe. Native byte order.
  *
  * <pre>
- * stripe s starts at s * stripeLength (stripeLength = slotCapacity * SLOT_LENGTH, rounded up to
- * STRIPE_ALIGNMENT, plus STRIPE_PADDING so that two writers never share or prefetch each other's lines)
+ * stripe s starts at s * stripeLength, stripeLength = slotCapacity * SLOT_LENGTH + STRIPE_PADDING: records are
+ * SLOT_ALIGNMENT-aligned, and two writers never share or prefetch each other's line pair.
  *
- * slot record (SLOT_LENGTH = 160 bytes), written by the stripe's owner thread only (plain read, opaque write),
- * read by the profiler thread (opaque read):
+ * slot record (SLOT_LENGTH = 128 bytes, aligned to 128: one adjacent-line pair), written by the stripe's owner
+ * thread only (plain read, opaque write), read by the profiler thread (opaque read):
  *  0                   1                   2                   3
  *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +---------------------------------------------------------------+  cache line 0
+ * |                points (int64, grows)             offset 0     |
  * +---------------------------------------------------------------+
- * |                    points (int64)              offset 0       |
+ * |                bytes (int64, grows)              offset 8     |
  * +---------------------------------------------------------------+
- * |                    bytes (int64)               offset 8       |
+ * |        query cost: points scanned (int64, grows) offset 16    |
  * +---------------------------------------------------------------+
- * |                    query cost: points scanned  offset 16      |
+ * |                reserved (zero)                   offset 24    |
+ * +-------------------------------+-------------------------------+
+ * | bucket points [0..7] (uint32, wrapping)          offset 32    |
+ * +-------------------------------+-------------------------------+  cache line 1
+ * | bucket points [8..15] (uint32, wrapping)         offset 64    |
  * +---------------------------------------------------------------+
- * |                    reserved (zero)             offset 24      |
- * +---------------------------------------------------------------+
- * |           bucket points [BUCKET_COUNT] (int64) offset 32 ..159 |
+ * |                padding (zero)                    offset 96    |
  * +---------------------------------------------------------------+
  * </pre>
+ * Bucket counters are 32-bit so that a record fits one 128-byte line pair; they wrap, and the profiler takes their
+ * differences modulo 2<sup>32</sup>, which is exact while a slot's points per tick stay below 2<sup>31</sup>
+ * (the profiler counts the ticks where they do not: {@link ProfilerAgent#bucketOverflowCount()}).
  */
 public final class LoadRecorderDescriptor {
     /** Offset of the point count. */
@@ -38,10 +45,18 @@ public final class LoadRecorderDescriptor {
     public static final int RESERVED_OFFSET = QUERY_COST_OFFSET + Long.BYTES;
     /** Offset of the first per-bucket point count. */
     public static final int BUCKET_POINTS_OFFSET = RESERVED_OFFSET + Long.BYTES;
+    /** Length of one bucket counter. */
+    public static final int BUCKET_POINTS_LENGTH = Integer.BYTES;
+    /** Offset of the padding that rounds the record up to its alignment. */
+    public static final int PADDING_OFFSET = BUCKET_POINTS_OFFSET + KeySpace.BUCKET_COUNT * BUCKET_POINTS_LENGTH;
+    /** Alignment of a slot record: an adjacent-line pair, which the hardware prefetches together. */
+    public static final int SLOT_ALIGNMENT = 128;
     /** Length of one slot record. */
-    public static final int SLOT_LENGTH = BUCKET_POINTS_OFFSET + KeySpace.BUCKET_COUNT * Long.BYTES;
-    /** Alignment of each stripe: two cache lines, against adjacent-line prefetch. */
-    public static final int STRIPE_ALIGNMENT = 128;
+    public static final int SLOT_LENGTH = (PADDING_OFFSET + SLOT_ALIGNMENT - 1) & -SLOT_ALIGNMENT;
+    /** {@code log2(SLOT_LENGTH)}, for the record's offset. */
+    public static final int SLOT_SHIFT = Integer.numberOfTrailingZeros(SLOT_LENGTH);
+    /** Alignment of each stripe. */
+    public static final int STRIPE_ALIGNMENT = SLOT_ALIGNMENT;
     /** Gap between stripes so that different writers never touch neighbouring lines. */
     public static final int STRIPE_PADDING = 128;
 
@@ -50,13 +65,16 @@ public final class LoadRecorderDescriptor {
 
     /** Length of one stripe, padding included, for the given slot capacity. */
     public static long stripeLength(final int slotCapacity) {
-        final long raw = (long) slotCapacity * SLOT_LENGTH;
-        final long aligned = (raw + STRIPE_ALIGNMENT - 1) & -STRIPE_ALIGNMENT;
-        return aligned + STRIPE_PADDING;
+        return ((long) slotCapacity << SLOT_SHIFT) + STRIPE_PADDING;
     }
 
     /** Offset of a slot record within the recorder's memory. */
     public static long slotOffset(final long stripeLength, final int stripe, final int slot) {
-        return stripe * stripeLength + (long) slot * SLOT_LENGTH;
+        return stripe * stripeLength + ((long) slot << SLOT_SHIFT);
+    }
+
+    /** Offset of a bucket counter within a slot record. */
+    public static int bucketOffset(final int bucket) {
+        return BUCKET_POINTS_OFFSET + bucket * BUCKET_POINTS_LENGTH;
     }
 }

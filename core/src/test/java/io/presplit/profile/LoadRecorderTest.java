@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.presplit.AllocationMeter;
 import io.presplit.keyspace.KeySpace;
+import io.presplit.memory.NativeMemory;
 import org.agrona.concurrent.CachedNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -64,12 +65,76 @@ class LoadRecorderTest {
         }
     }
 
+    /**
+     * Guards the layout promises of the descriptor: a slot record is one 128-byte line pair, every field is
+     * naturally aligned, points and bytes share the first line, and the buckets fit before the padding.
+     */
+    @Test
+    void shouldKeepASlotRecordInOneLinePairWhenLaidOut() {
+        assertThat(LoadRecorderDescriptor.SLOT_LENGTH).isEqualTo(128);
+        assertThat(1 << LoadRecorderDescriptor.SLOT_SHIFT).isEqualTo(LoadRecorderDescriptor.SLOT_LENGTH);
+        assertThat(LoadRecorderDescriptor.BYTES_OFFSET).isEqualTo(LoadRecorderDescriptor.POINTS_OFFSET + 8);
+        assertThat(LoadRecorderDescriptor.BYTES_OFFSET % Long.BYTES).isZero();
+        assertThat(LoadRecorderDescriptor.QUERY_COST_OFFSET % Long.BYTES).isZero();
+        assertThat(LoadRecorderDescriptor.BUCKET_POINTS_OFFSET % Integer.BYTES).isZero();
+        assertThat(LoadRecorderDescriptor.bucketOffset(KeySpace.BUCKET_COUNT - 1) + Integer.BYTES)
+            .isEqualTo(LoadRecorderDescriptor.PADDING_OFFSET).isLessThanOrEqualTo(LoadRecorderDescriptor.SLOT_LENGTH);
+        assertThat(LoadRecorderDescriptor.BYTES_OFFSET + Long.BYTES).isLessThanOrEqualTo(64);
+        assertThat(LoadRecorderDescriptor.STRIPE_PADDING).isGreaterThanOrEqualTo(128);
+        assertThat(LoadRecorderDescriptor.stripeLength(1000) % LoadRecorderDescriptor.STRIPE_ALIGNMENT).isZero();
+        assertThat(LoadRecorderDescriptor.slotOffset(LoadRecorderDescriptor.stripeLength(10), 1, 3))
+            .isEqualTo(10L * 128 + 128 + 3 * 128);
+    }
+
+    /**
+     * Guards the 32-bit bucket counters: a counter that wraps past 2^32 over several ticks must still yield the
+     * exact per-tick bucket load, and the overflow counter must stay quiet while each tick is below 2^31 points.
+     */
+    @Test
+    void shouldFoldExactBucketLoadsWhenTheBucketCounterWraps() {
+        try (LoadRecorder recorder = new LoadRecorder(2, SLOTS);
+             LoadHistory history = new LoadHistory(SLOTS, 16, 0.5)) {
+            final CachedNanoClock clock = new CachedNanoClock();
+            final ProfilerAgent profiler = new ProfilerAgent(recorder, history, clock, 1, () -> SLOTS);
+            final int first = recorder.claimStripe();
+            final int second = recorder.claimStripe();
+            final long perTick = 1_500_000_000L;
+            double expectedBucket = 0;
+            for (int tick = 0; tick < 4; tick++) {
+                recorder.recordIngest(first, 2, 7, perTick - 3, 1);
+                recorder.recordIngest(second, 2, 7, 3, 1);
+                profiler.fold(SLOTS);
+                expectedBucket = expectedBucket * 0.5 + perTick;
+                assertThat(history.value(Resource.INGEST_POINTS, 2, 0)).isEqualTo((double) perTick);
+                assertThat(history.bucketLoad(2, 7)).isEqualTo(expectedBucket);
+            }
+            assertThat(profiler.bucketOverflowCount()).isZero();
+            recorder.recordIngest(first, 2, 7, 1L << 31, 1);
+            profiler.fold(SLOTS);
+            assertThat(profiler.bucketOverflowCount()).isEqualTo(1);
+        }
+    }
+
+    /** Guards against leaking the recorder's native memory: close frees it, and a second close is harmless. */
+    @Test
+    void shouldFreeItsNativeMemoryWhenClosedTwice() {
+        final long before = NativeMemory.liveBytes(LoadRecorder.MEMORY_OWNER);
+        final LoadRecorder recorder = new LoadRecorder(2, 20_000);
+        assertThat(NativeMemory.liveBytes(LoadRecorder.MEMORY_OWNER))
+            .isEqualTo(before + 2 * LoadRecorderDescriptor.stripeLength(20_000));
+        recorder.close();
+        recorder.close();
+        assertThat(NativeMemory.liveBytes(LoadRecorder.MEMORY_OWNER)).isEqualTo(before);
+    }
+
     /** Guards the hot-path promise: recording allocates nothing. */
     @Test
     void shouldNotAllocateWhenRecording() {
         try (LoadRecorder recorder = new LoadRecorder(1, SLOTS)) {
             final int stripe = recorder.claimStripe();
             assertThat(AllocationMeter.allocatedBytes(100_000, () -> recorder.recordIngest(stripe, 3, 5, 1, 64)))
+                .isZero();
+            assertThat(AllocationMeter.allocatedBytes(100_000, () -> recorder.recordQuery(stripe, 3, 10)))
                 .isZero();
         }
     }

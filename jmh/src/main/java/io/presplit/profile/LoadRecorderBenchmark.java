@@ -20,9 +20,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * The ingest-path load recorder: {@link LoadRecorder#recordIngest} (a per-thread stripe, plain read + opaque
- * write) against the obvious lock-free alternative, one shared {@link AtomicLongArray} updated with
- * {@code getAndAdd}, over the same slot/bucket sequence. Run with {@code -t 1} and {@code -t 2}, and
+ * The ingest-path load recorder: {@link LoadRecorder#recordIngest} (a per-thread stripe of 128-byte records in
+ * unscoped, huge-page native memory, plain read + opaque write) against two baselines over the same slot/bucket
+ * sequence: the walking skeleton's recorder ({@link SkeletonLoadRecorder}: shared-arena segment, 160-byte
+ * records), and the obvious lock-free alternative, one shared {@link AtomicLongArray} updated with
+ * {@code getAndAdd}. Run with {@code -t 1} and {@code -t 2}, and
  * {@code -prof gc} for bytes per operation.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -42,17 +44,20 @@ public class LoadRecorderBenchmark {
         int slots;
 
         LoadRecorder recorder;
+        SkeletonLoadRecorder skeleton;
         AtomicLongArray baseline;
 
         @Setup(Level.Trial)
         public void setUp() {
             recorder = new LoadRecorder(MAX_THREADS, slots);
+            skeleton = new SkeletonLoadRecorder(MAX_THREADS, slots);
             baseline = new AtomicLongArray(slots * COUNTERS_PER_SLOT);
         }
 
         @TearDown(Level.Trial)
         public void tearDown() {
             recorder.close();
+            skeleton.close();
         }
     }
 
@@ -67,6 +72,9 @@ public class LoadRecorderBenchmark {
         @Setup(Level.Trial)
         public void setUp(final Shared shared) {
             stripe = shared.recorder.claimStripe();
+            if (shared.skeleton.claimStripe() != stripe) {
+                throw new IllegalStateException("stripes out of step [stripe=" + stripe + "]");
+            }
             final SplittableRandom random = new SplittableRandom(42 + stripe);
             slots = new int[SEQUENCE_LENGTH];
             buckets = new int[SEQUENCE_LENGTH];
@@ -87,6 +95,13 @@ public class LoadRecorderBenchmark {
     public void recordIngest(final Shared shared, final Writer writer) {
         final int i = writer.next();
         shared.recorder.recordIngest(writer.stripe, writer.slots[i], writer.buckets[i], 1, 64);
+    }
+
+    /** Baseline: the walking skeleton's recorder (commit 8d2c6f2). */
+    @Benchmark
+    public void skeletonRecordIngest(final Shared shared, final Writer writer) {
+        final int i = writer.next();
+        shared.skeleton.recordIngest(writer.stripe, writer.slots[i], writer.buckets[i], 1, 64);
     }
 
     /** Baseline: one shared array of atomic counters, updated with getAndAdd. */

@@ -1,0 +1,126 @@
+package io.presplit.profile;
+
+import io.presplit.keyspace.KeySpace;
+
+/**
+ * Layout of a {@link LoadHistory}, in memory and in its file (specification: {@code docs/spec/004-load-history.md};
+ * where this class and the spec disagree, this class is the bug). Little-endian; every region 64-byte aligned.
+ *
+ * <pre>
+ * header (HEADER_LENGTH = 4096 bytes, one page, so that the columns start page-aligned):
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +---------------------------------------------------------------+
+ * |          magic "PSPLHIST" (int64)                 offset 0    |
+ * +-------------------------------+-------------------------------+
+ * | version (int32)      offset 8 | header length (int32)  12     |
+ * +-------------------------------+-------------------------------+
+ * | slot capacity (int32)     16  | resource count (int32)  20    |
+ * +-------------------------------+-------------------------------+
+ * | bucket count (int32)      24  | level count (int32)     28    |
+ * +-------------------------------+-------------------------------+
+ * |          bucket decay per tick (float64)          offset 32   |
+ * +-------------------------------+-------------------------------+
+ * | level[i].ticksPerRow (int32)  | level[i].rowsRetained (int32) |  offset 40 + 8 i, i &lt; MAX_LEVELS
+ * +-------------------------------+-------------------------------+
+ * |          zero                                     offset 72   |
+ * +---------------------------------------------------------------+
+ * |          tick count (int64), written by the profiler thread   |  offset 128 (release store)
+ * +---------------------------------------------------------------+
+ * |          zero up to HEADER_LENGTH                 offset 136  |
+ * +---------------------------------------------------------------+
+ *
+ * body, in this order, each region rounded up to REGION_ALIGNMENT:
+ *   for each level l:
+ *     lengths[l]        int32   [slotCapacity]                   valid rows per slot
+ *     pending[l]        float64 [resourceCount][slotCapacity]    partial row being rolled up (l &gt; 0 only)
+ *     series[l][r]      float64 [slotCapacity][rowsRetained(l)]  for each resource r; row k at k mod rows
+ *   buckets             float64 [slotCapacity][bucketCount]      decayed ingest points per key bucket
+ * </pre>
+ * The profiler thread writes everything in the body; the header's shape fields are written once at creation.
+ */
+public final class LoadHistoryDescriptor {
+    /** "PSPLHIST" read as a little-endian int64. */
+    public static final long MAGIC = 0x5453_4948_4C50_5350L;
+    /** Format version. */
+    public static final int VERSION = 1;
+    /** Most roll-up levels (tick level included). */
+    public static final int MAX_LEVELS = 4;
+
+    /** Offset of the magic number. */
+    public static final int MAGIC_OFFSET = 0;
+    /** Offset of the version. */
+    public static final int VERSION_OFFSET = MAGIC_OFFSET + Long.BYTES;
+    /** Offset of the header length. */
+    public static final int HEADER_LENGTH_OFFSET = VERSION_OFFSET + Integer.BYTES;
+    /** Offset of the slot capacity. */
+    public static final int SLOT_CAPACITY_OFFSET = HEADER_LENGTH_OFFSET + Integer.BYTES;
+    /** Offset of the resource count. */
+    public static final int RESOURCE_COUNT_OFFSET = SLOT_CAPACITY_OFFSET + Integer.BYTES;
+    /** Offset of the bucket count. */
+    public static final int BUCKET_COUNT_OFFSET = RESOURCE_COUNT_OFFSET + Integer.BYTES;
+    /** Offset of the level count. */
+    public static final int LEVEL_COUNT_OFFSET = BUCKET_COUNT_OFFSET + Integer.BYTES;
+    /** Offset of the bucket decay. */
+    public static final int BUCKET_DECAY_OFFSET = LEVEL_COUNT_OFFSET + Integer.BYTES;
+    /** Offset of the first level's ticks per row. */
+    public static final int LEVELS_OFFSET = BUCKET_DECAY_OFFSET + Double.BYTES;
+    /** Length of one level entry: ticks per row, rows retained. */
+    public static final int LEVEL_LENGTH = 2 * Integer.BYTES;
+    /** Offset of the end of the shape fields. */
+    public static final int SHAPE_END_OFFSET = LEVELS_OFFSET + MAX_LEVELS * LEVEL_LENGTH;
+    /** Offset of the tick count: the only header field written after creation, kept apart from the shape. */
+    public static final int TICK_COUNT_OFFSET = 128;
+    /** Length of the header. */
+    public static final int HEADER_LENGTH = 4096;
+    /** Alignment of each body region. */
+    public static final int REGION_ALIGNMENT = 64;
+
+    private LoadHistoryDescriptor() {
+    }
+
+    /** Offset of {@code level}'s ticks per row. */
+    public static int levelTicksPerRowOffset(final int level) {
+        return LEVELS_OFFSET + level * LEVEL_LENGTH;
+    }
+
+    /** Offset of {@code level}'s rows retained. */
+    public static int levelRowsRetainedOffset(final int level) {
+        return levelTicksPerRowOffset(level) + Integer.BYTES;
+    }
+
+    /** Body offsets for one shape, derived in the order of the diagram. */
+    static final class Regions {
+        final long[] lengthsOffset;
+        final long[] pendingOffset;
+        final long[][] seriesOffset;
+        final long bucketsOffset;
+        final long totalLength;
+
+        Regions(final int slotCapacity, final int resourceCount, final int[] rowsRetained) {
+            final int levels = rowsRetained.length;
+            lengthsOffset = new long[levels];
+            pendingOffset = new long[levels];
+            seriesOffset = new long[levels][resourceCount];
+            long offset = HEADER_LENGTH;
+            for (int l = 0; l < levels; l++) {
+                lengthsOffset[l] = offset;
+                offset = align(offset + (long) slotCapacity * Integer.BYTES);
+                pendingOffset[l] = offset;
+                if (l > 0) {
+                    offset = align(offset + (long) resourceCount * slotCapacity * Double.BYTES);
+                }
+                for (int r = 0; r < resourceCount; r++) {
+                    seriesOffset[l][r] = offset;
+                    offset = align(offset + (long) slotCapacity * rowsRetained[l] * Double.BYTES);
+                }
+            }
+            bucketsOffset = offset;
+            totalLength = align(offset + (long) slotCapacity * KeySpace.BUCKET_COUNT * Double.BYTES);
+        }
+
+        private static long align(final long offset) {
+            return (offset + REGION_ALIGNMENT - 1) & -REGION_ALIGNMENT;
+        }
+    }
+}

@@ -1,0 +1,283 @@
+package io.presplit.profile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.presplit.AllocationMeter;
+import io.presplit.keyspace.KeySpace;
+import io.presplit.memory.NativeMemory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Random;
+
+/** The load history as a store: roll-ups, persistence, quantiles, distributions and lineage across levels. */
+class LoadHistoryStoreTest {
+    private static final LoadHistory.Level[] LEVELS = {
+        new LoadHistory.Level(1, 37), new LoadHistory.Level(5, 11), new LoadHistory.Level(15, 6)};
+
+    @TempDir
+    Path directory;
+
+    /**
+     * Guards the roll-ups against a naive reference: every retained row of every level equals the plain sum of
+     * the ticks it spans, for each resource, including rows whose ring position has wrapped.
+     */
+    @Test
+    void shouldEqualNaiveSumsWhenRollingUpTicks() {
+        final long seed = System.nanoTime();
+        System.out.println("LoadHistoryStoreTest roll-up seed=" + seed);
+        final Random random = new Random(seed);
+        final int ticks = 200;
+        final double[][][] written = new double[2][Resource.VALUES.length][ticks];
+        try (LoadHistory history = LoadHistory.inMemory(2, 0.5, LEVELS)) {
+            for (int t = 0; t < ticks; t++) {
+                for (int slot = 0; slot < 2; slot++) {
+                    for (int r = 0; r < Resource.VALUES.length; r++) {
+                        written[slot][r][t] = random.nextInt(1000);
+                    }
+                    history.writeRow(slot, written[slot][0][t], written[slot][1][t], written[slot][2][t],
+                        new long[KeySpace.BUCKET_COUNT]);
+                }
+                history.completeTick();
+            }
+            for (int l = 0; l < LEVELS.length; l++) {
+                final int perRow = LEVELS[l].ticksPerRow();
+                final int rows = ticks / perRow;
+                assertThat(history.length(l, 1)).isEqualTo(Math.min(rows, LEVELS[l].rowsRetained()));
+                for (int ago = 0; ago < history.length(l, 1); ago++) {
+                    final int row = rows - 1 - ago;
+                    for (final Resource resource : Resource.VALUES) {
+                        double naive = 0;
+                        for (int t = row * perRow; t < (row + 1) * perRow; t++) {
+                            naive += written[1][resource.ordinal()][t];
+                        }
+                        assertThat(history.value(l, resource, 1, ago)).as("level %d ago %d", l, ago)
+                            .isEqualTo(naive);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Guards persistence: a history closed and reopened from its file keeps every level's rows, the tick count,
+     * the pending roll-up and the bucket loads, and keeps going where it stopped.
+     */
+    @Test
+    void shouldKeepHistoryWhenReopenedAfterRestart() {
+        final Path file = directory.resolve("history.psh");
+        final long[] buckets = new long[KeySpace.BUCKET_COUNT];
+        buckets[3] = 4;
+        try (LoadHistory history = LoadHistory.open(file, 3, 0.5, LEVELS)) {
+            for (int t = 0; t < 47; t++) {
+                history.writeRow(2, t, 2 * t, 3 * t, buckets);
+                history.completeTick();
+            }
+        }
+        try (LoadHistory reopened = LoadHistory.open(file, 3, 0.5, LEVELS)) {
+            assertThat(reopened.tickCount()).isEqualTo(47);
+            assertThat(reopened.length(2)).isEqualTo(37);
+            assertThat(reopened.value(Resource.INGEST_BYTES, 2, 0)).isEqualTo(92.0);
+            assertThat(reopened.value(2, Resource.INGEST_POINTS, 2, 0)).isEqualTo(15.0 * (30 + 44) / 2);
+            assertThat(reopened.bucketLoad(2, 3)).isCloseTo(8.0, within(1e-9));
+            for (int t = 47; t < 60; t++) {
+                reopened.writeRow(2, t, 2 * t, 3 * t, buckets);
+                reopened.completeTick();
+            }
+            // Ticks 45..59: two before the restart, thirteen after.
+            assertThat(reopened.value(2, Resource.INGEST_POINTS, 2, 0)).isEqualTo(15.0 * (45 + 59) / 2);
+        }
+    }
+
+    /** Guards tools that open a history they did not create: the shape comes from the header. */
+    @Test
+    void shouldReadTheShapeFromTheHeaderWhenOpeningAnExistingFile() {
+        final Path file = directory.resolve("history.psh");
+        try (LoadHistory history = LoadHistory.open(file, 3, 0.25, LEVELS)) {
+            history.writeRow(1, 9, 9, 9, new long[KeySpace.BUCKET_COUNT]);
+            history.completeTick();
+        }
+        try (LoadHistory existing = LoadHistory.openExisting(file)) {
+            assertThat(existing.slotCapacity()).isEqualTo(3);
+            assertThat(existing.levelCount()).isEqualTo(3);
+            assertThat(existing.rowsRetained(2)).isEqualTo(6);
+            assertThat(existing.value(Resource.QUERY_COST, 1, 0)).isEqualTo(9.0);
+        }
+        assertThatThrownBy(() -> LoadHistory.openExisting(directory.resolve("missing.psh")))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("missing.psh");
+    }
+
+    /** Guards against silently reading a file of another shape or kind as load history. */
+    @Test
+    void shouldRefuseAFileWhenItsShapeOrMagicDiffers() throws IOException {
+        final Path file = directory.resolve("history.psh");
+        LoadHistory.open(file, 3, 0.5, LEVELS).close();
+        assertThatThrownBy(() -> LoadHistory.open(file, 4, 0.5, LEVELS))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("another shape");
+        final Path other = directory.resolve("other.psh");
+        Files.write(other, new byte[(int) Files.size(file)]);
+        assertThatThrownBy(() -> LoadHistory.open(other, 3, 0.5, LEVELS))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("magic=0x0");
+    }
+
+    /** Guards the on-disk header against accidental change: its bytes are the ones docs/spec/004 specifies. */
+    @Test
+    void shouldWriteTheSpecifiedHeaderBytesWhenCreatingAFile() throws IOException {
+        final Path file = directory.resolve("golden.psh");
+        try (LoadHistory history = LoadHistory.open(file, 3, 0.5, LEVELS)) {
+            history.writeRow(0, 1, 1, 1, new long[KeySpace.BUCKET_COUNT]);
+            history.completeTick();
+        }
+        final byte[] bytes = Files.readAllBytes(file);
+        final String golden = "5053504c48495354" // "PSPLHIST"
+            + "01000000" + "00100000" // version 1, header length 4096
+            + "03000000" + "03000000" // 3 slots, 3 resources
+            + "10000000" + "03000000" // 16 buckets, 3 levels
+            + "000000000000e03f" // decay 0.5
+            + "01000000" + "25000000" // level 0: 1 tick per row, 37 rows
+            + "05000000" + "0b000000" // level 1: 5, 11
+            + "0f000000" + "06000000" // level 2: 15, 6
+            + "0000000000000000"; // level 3 unused
+        assertThat(HexFormat.of().formatHex(bytes, 0, LoadHistoryDescriptor.SHAPE_END_OFFSET)).isEqualTo(golden);
+        assertThat(HexFormat.of().formatHex(bytes, LoadHistoryDescriptor.TICK_COUNT_OFFSET,
+            LoadHistoryDescriptor.TICK_COUNT_OFFSET + Long.BYTES)).isEqualTo("0100000000000000");
+        assertThat(Files.size(file) % LoadHistoryDescriptor.REGION_ALIGNMENT).isZero();
+    }
+
+    /** Guards the descriptor: offsets follow one another and the tick count sits apart from the shape. */
+    @Test
+    void shouldDeriveHeaderOffsetsWhenLaidOut() {
+        assertThat(LoadHistoryDescriptor.VERSION_OFFSET).isEqualTo(8);
+        assertThat(LoadHistoryDescriptor.BUCKET_DECAY_OFFSET % Double.BYTES).isZero();
+        assertThat(LoadHistoryDescriptor.SHAPE_END_OFFSET).isEqualTo(72);
+        assertThat(LoadHistoryDescriptor.TICK_COUNT_OFFSET - LoadHistoryDescriptor.SHAPE_END_OFFSET)
+            .isGreaterThanOrEqualTo(Long.BYTES);
+        final LoadHistoryDescriptor.Regions regions = new LoadHistoryDescriptor.Regions(3, 3, new int[] {37, 11});
+        assertThat(regions.lengthsOffset[0]).isEqualTo(LoadHistoryDescriptor.HEADER_LENGTH);
+        assertThat(regions.seriesOffset[0][0]).isEqualTo(LoadHistoryDescriptor.HEADER_LENGTH + 64);
+        assertThat(regions.seriesOffset[0][1] - regions.seriesOffset[0][0]).isEqualTo(3 * 37 * 8 + 8);
+        assertThat(regions.pendingOffset[1] - regions.lengthsOffset[1]).isEqualTo(64);
+        assertThat(regions.seriesOffset[1][0] - regions.pendingOffset[1]).isEqualTo(128);
+    }
+
+    /**
+     * Guards the quantile against a sort-based scalar reference on random windows of every length (not only
+     * multiples of the vector width), at several levels and quantiles, and the NaN rule.
+     */
+    @Test
+    void shouldMatchSortedReferenceWhenTakingQuantiles() {
+        final long seed = System.nanoTime();
+        System.out.println("LoadHistoryStoreTest quantile seed=" + seed);
+        final Random random = new Random(seed);
+        final double[] scratch = new double[64];
+        final double[] reference = new double[64];
+        try (LoadHistory history = LoadHistory.inMemory(1, 0.5, new LoadHistory.Level(1, 64))) {
+            for (int t = 0; t < 150; t++) {
+                history.writeRow(0, random.nextInt(50), 0, 0, new long[KeySpace.BUCKET_COUNT]);
+                history.completeTick();
+                final int window = 1 + random.nextInt(history.length(0));
+                final double q = random.nextInt(5) == 0 ? random.nextInt(2) : random.nextDouble();
+                history.copySeries(Resource.INGEST_POINTS, 0, window, reference);
+                Arrays.sort(reference, 0, window);
+                final double expected = reference[Math.max(1, (int) Math.ceil(q * window)) - 1];
+                assertThat(history.windowQuantile(0, Resource.INGEST_POINTS, 0, window, q, scratch))
+                    .as("window %d q %f", window, q).isEqualTo(expected);
+            }
+            history.writeRow(0, Double.NaN, 0, 0, new long[KeySpace.BUCKET_COUNT]);
+            history.completeTick();
+            assertThat(history.windowQuantile(0, Resource.INGEST_POINTS, 0, 17, 0.5, scratch)).isNaN();
+            assertThat(history.windowMean(Resource.INGEST_POINTS, 0, 17)).isNaN();
+            assertThatThrownBy(() -> history.windowQuantile(0, Resource.INGEST_POINTS, 0, 5, 1.5, scratch))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("q=1.5");
+        }
+    }
+
+    /** Guards the vectorized bucket distribution against the scalar definition, and its zero-load rule. */
+    @Test
+    void shouldMatchScalarSharesWhenDistributingBucketLoad() {
+        final Random random = new Random(11);
+        final double[] shares = new double[KeySpace.BUCKET_COUNT];
+        try (LoadHistory history = new LoadHistory(2, 8, 0.5)) {
+            final long[] buckets = new long[KeySpace.BUCKET_COUNT];
+            for (int b = 0; b < buckets.length; b++) {
+                buckets[b] = random.nextInt(100);
+            }
+            history.writeRow(0, 1, 1, 1, buckets);
+            history.completeTick();
+            history.bucketDistribution(0, shares);
+            double total = 0;
+            for (final long bucket : buckets) {
+                total += bucket;
+            }
+            for (int b = 0; b < buckets.length; b++) {
+                assertThat(shares[b]).isCloseTo(buckets[b] / total, within(1e-12));
+            }
+            history.bucketDistribution(1, shares);
+            assertThat(shares).containsOnly(0.0);
+        }
+    }
+
+    /** Guards lineage on the rolled-up levels: split children sum back to the parent, a merge is the sum. */
+    @Test
+    void shouldSumChildrenBackToParentAtEveryLevelWhenSeeded() {
+        try (LoadHistory history = LoadHistory.inMemory(4, 0.5, LEVELS)) {
+            for (int t = 0; t < 52; t++) {
+                history.writeRow(0, 10 + t, 100 + t, t, new long[KeySpace.BUCKET_COUNT]);
+                history.completeTick();
+            }
+            history.seedFromParent(1, 0, 0.3);
+            history.seedFromParent(2, 0, 0.7);
+            for (int l = 0; l < LEVELS.length; l++) {
+                for (int ago = 0; ago < history.length(l, 0); ago++) {
+                    for (final Resource r : Resource.VALUES) {
+                        assertThat(history.value(l, r, 1, ago) + history.value(l, r, 2, ago))
+                            .isCloseTo(history.value(l, r, 0, ago), within(1e-9));
+                    }
+                }
+            }
+            history.seedFromMerge(3, 1, 2);
+            // The pending partial row is seeded too: the next roll-up of the merge equals the parent's.
+            for (int t = 52; t < 60; t++) {
+                history.writeRow(0, 1, 1, 1, new long[KeySpace.BUCKET_COUNT]);
+                history.writeRow(3, 1, 1, 1, new long[KeySpace.BUCKET_COUNT]);
+                history.completeTick();
+            }
+            assertThat(history.value(1, Resource.INGEST_POINTS, 3, 0))
+                .isCloseTo(history.value(1, Resource.INGEST_POINTS, 0, 0), within(1e-9));
+            assertThat(history.windowSum(2, Resource.INGEST_BYTES, 3, history.length(2, 3)))
+                .isCloseTo(history.windowSum(2, Resource.INGEST_BYTES, 0, history.length(2, 3)), within(1e-9));
+        }
+    }
+
+    /** Guards the hot paths of the store: rows with roll-ups, quantiles and distributions allocate nothing. */
+    @Test
+    void shouldNotAllocateWhenRollingUpAndQuerying() {
+        final long before = NativeMemory.liveBytes(LoadHistory.MEMORY_OWNER);
+        try (LoadHistory history = LoadHistory.inMemory(2, 0.5, LEVELS)) {
+            final long[] buckets = new long[KeySpace.BUCKET_COUNT];
+            final double[] scratch = new double[37];
+            final double[] shares = new double[KeySpace.BUCKET_COUNT];
+            final double[] sink = new double[1];
+            for (int t = 0; t < LEVELS[2].ticksPerRow(); t++) {
+                history.writeRow(1, 5, 6, 7, buckets);
+                history.completeTick();
+            }
+            assertThat(AllocationMeter.allocatedBytes(50_000, () -> {
+                history.writeRow(0, 5, 6, 7, buckets);
+                history.writeRow(1, 5, 6, 7, buckets);
+                history.completeTick();
+                sink[0] += history.windowQuantile(0, Resource.INGEST_POINTS, 0, history.length(0), 0.9, scratch);
+                sink[0] += history.windowMax(1, Resource.INGEST_POINTS, 1, history.length(1, 1));
+                history.bucketDistribution(0, shares);
+            })).isZero();
+        }
+        assertThat(NativeMemory.liveBytes(LoadHistory.MEMORY_OWNER)).isEqualTo(before);
+    }
+}

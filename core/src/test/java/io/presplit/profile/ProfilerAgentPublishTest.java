@@ -1,0 +1,146 @@
+package io.presplit.profile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.presplit.AllocationMeter;
+import io.presplit.memory.NativeMemory;
+import io.presplit.ring.LoadSampleDescriptor;
+import io.presplit.ring.LoadSampleHandler;
+import io.presplit.ring.OneToOneLoadSampleRing;
+import org.agrona.concurrent.CachedNanoClock;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The profiler's sample publishing: every sample reaches the forecasting side, or is counted as not. */
+class ProfilerAgentPublishTest {
+    private static final int SLOTS = 64;
+    private static final int RING_BYTES = 1024;
+    /** Messages a 1 KiB ring holds: a 40-byte sample plus the 8-byte record header, 8-byte aligned. */
+    private static final int RING_MESSAGES = RING_BYTES / (LoadSampleDescriptor.LENGTH + 8);
+
+    /**
+     * Guards the DROP policy against silent loss: with nobody draining, the ring takes what fits and every other
+     * sample is counted as dropped, so published + dropped is exactly one sample per slot and tick.
+     */
+    @Test
+    void shouldCountEveryRefusedSampleWhenDroppingOnAFullRing() {
+        try (LoadRecorder recorder = new LoadRecorder(1, SLOTS);
+             LoadHistory history = new LoadHistory(SLOTS, 16, 0.5);
+             OneToOneLoadSampleRing ring = new OneToOneLoadSampleRing(RING_BYTES)) {
+            final CachedNanoClock clock = new CachedNanoClock();
+            final ProfilerAgent profiler = new ProfilerAgent(new ProfilerAgent.Context().recorder(recorder)
+                .history(history).clock(clock).tickNs(10).slotBound(() -> SLOTS).samples(ring)
+                .backPressure(SampleBackPressure.DROP).publishLimit(1_000));
+            for (int tick = 1; tick <= 3; tick++) {
+                clock.update(tick * 10L);
+                profiler.doWork();
+            }
+            assertThat(profiler.publishedSampleCount()).isEqualTo(RING_MESSAGES);
+            assertThat(profiler.droppedSampleCount()).isEqualTo(3L * SLOTS - RING_MESSAGES);
+            assertThat(ring.refusedCount()).isEqualTo(profiler.droppedSampleCount());
+        }
+    }
+
+    /**
+     * Guards the RETRY policy: a slow consumer loses nothing, receives every slot of every tick exactly once and
+     * in order, with the values of the history, and the back-pressure it caused is counted.
+     */
+    @Test
+    void shouldDeliverEverySampleInOrderWhenRetryingBehindASlowConsumer() {
+        try (LoadRecorder recorder = new LoadRecorder(1, SLOTS);
+             LoadHistory history = new LoadHistory(SLOTS, 16, 0.5);
+             OneToOneLoadSampleRing ring = new OneToOneLoadSampleRing(RING_BYTES)) {
+            final int stripe = recorder.claimStripe();
+            final CachedNanoClock clock = new CachedNanoClock();
+            final ProfilerAgent profiler = new ProfilerAgent(new ProfilerAgent.Context().recorder(recorder)
+                .history(history).clock(clock).tickNs(10).slotBound(() -> SLOTS).samples(ring)
+                .backPressure(SampleBackPressure.RETRY).publishLimit(7));
+            final List<long[]> received = new ArrayList<>();
+            final LoadSampleHandler handler =
+                (tick, slot, points, bytes, cost) -> received.add(new long[] {tick, slot, (long) points});
+            // Ticks every 10 cycles produce 6.4 samples a cycle; the consumer takes 5: a backlog of about 9 ticks
+            // builds up (within the 16 the history keeps), then the clock stops and the backlog drains.
+            for (int cycle = 0; cycle < 1_000; cycle++) {
+                if (cycle < 30) {
+                    recorder.recordIngest(stripe, cycle % SLOTS, 0, cycle + 1, 1);
+                }
+                clock.update(Math.min(cycle + 1, 400));
+                profiler.doWork();
+                ring.drain(handler, 5);
+            }
+            final long ticks = history.tickCount();
+            assertThat(ticks).isEqualTo(40);
+            assertThat(received).hasSize((int) (ticks * SLOTS));
+            for (int i = 0; i < received.size(); i++) {
+                assertThat(received.get(i)[0]).isEqualTo(i / SLOTS);
+                assertThat(received.get(i)[1]).isEqualTo(i % SLOTS);
+            }
+            long points = 0;
+            for (final long[] sample : received) {
+                points += sample[2];
+            }
+            assertThat(points).isEqualTo(30L * 31 / 2);
+            assertThat(profiler.droppedSampleCount()).isZero();
+            assertThat(profiler.backPressuredCount()).isPositive();
+        }
+    }
+
+    /** Guards against losing samples silently when publishing falls further behind than the history keeps. */
+    @Test
+    void shouldCountSamplesOlderThanTheRetentionAsDroppedWhenRetryingFallsBehind() {
+        try (LoadRecorder recorder = new LoadRecorder(1, SLOTS);
+             LoadHistory history = new LoadHistory(SLOTS, 4, 0.5);
+             OneToOneLoadSampleRing ring = new OneToOneLoadSampleRing(RING_BYTES)) {
+            final CachedNanoClock clock = new CachedNanoClock();
+            final ProfilerAgent profiler = new ProfilerAgent(new ProfilerAgent.Context().recorder(recorder)
+                .history(history).clock(clock).tickNs(10).slotBound(() -> SLOTS).samples(ring)
+                .backPressure(SampleBackPressure.RETRY));
+            for (int tick = 1; tick <= 10; tick++) {
+                clock.update(tick * 10L);
+                profiler.doWork();
+            }
+            final int[] drained = new int[1];
+            for (int i = 0; i < 100; i++) {
+                drained[0] += ring.drain((tick, slot, points, bytes, cost) -> { }, 1_000);
+                profiler.doWork();
+            }
+            assertThat(drained[0] + profiler.droppedSampleCount()).isEqualTo(10L * SLOTS);
+            assertThat(profiler.droppedSampleCount()).isPositive();
+        }
+    }
+
+    /** Guards the hot path: a duty cycle that folds and publishes allocates nothing. */
+    @Test
+    void shouldNotAllocateWhenFoldingAndPublishing() {
+        final long before = NativeMemory.liveBytes(OneToOneLoadSampleRing.MEMORY_OWNER);
+        try (LoadRecorder recorder = new LoadRecorder(1, SLOTS);
+             LoadHistory history = new LoadHistory(SLOTS, 16, 0.5);
+             OneToOneLoadSampleRing ring = new OneToOneLoadSampleRing(64 * 1024)) {
+            final int stripe = recorder.claimStripe();
+            final CachedNanoClock clock = new CachedNanoClock();
+            final ProfilerAgent profiler = new ProfilerAgent(new ProfilerAgent.Context().recorder(recorder)
+                .history(history).clock(clock).tickNs(1).slotBound(() -> SLOTS).samples(ring));
+            final long[] now = new long[1];
+            final double[] sink = new double[1];
+            final LoadSampleHandler handler = (tick, slot, points, bytes, cost) -> sink[0] += points;
+            assertThat(AllocationMeter.allocatedBytes(2_000, () -> {
+                recorder.recordIngest(stripe, 5, 3, 2, 20);
+                clock.update(++now[0]);
+                profiler.doWork();
+                ring.drain(handler, 1_000);
+            })).isZero();
+            assertThat(profiler.droppedSampleCount()).isZero();
+        }
+        assertThat(NativeMemory.liveBytes(OneToOneLoadSampleRing.MEMORY_OWNER)).isEqualTo(before);
+    }
+
+    /** Guards configuration: a context without a history is refused with the missing setting named. */
+    @Test
+    void shouldRefuseAnIncompleteContextWhenConcluded() {
+        assertThatThrownBy(() -> new ProfilerAgent.Context().tickNs(1).conclude())
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("history=null");
+    }
+}

@@ -1,0 +1,161 @@
+package io.presplit.daemon;
+
+import io.presplit.adjust.PartitionTable;
+import io.presplit.capacity.CapacityPlan;
+import io.presplit.daemon.replay.WideTrace;
+import io.presplit.forecast.SeasonalNaiveForecaster;
+import io.presplit.profile.LoadHistory;
+import io.presplit.profile.Resource;
+import io.presplit.storage.PartitionWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import java.util.stream.Stream;
+
+/**
+ * {@code presplit profile}: the top partitions by ingest load, with their recent series, read from the load
+ * history. With {@code --history}, from a persisted history file (spec 003); otherwise the bundled demo trace is
+ * replayed through the real engine (store, profiler, seasonal-naive forecasts, splits and merges) for
+ * {@code --ticks} ticks and the profile is read from that engine's history.
+ */
+@Command(name = "profile", mixinStandardHelpOptions = true,
+    description = "Show the top partitions by ingest load with their recent series, from a load history file "
+        + "(--history) or from a short replay of the bundled demo trace.")
+final class ProfileCommand implements Callable<Integer> {
+    @Option(names = "--history", description = "A persisted load history file (docs/spec/003).")
+    Path historyFile;
+
+    @Option(names = "--ticks", defaultValue = "168",
+        description = "Demo replay length in ticks (hours of the trace) (default: ${DEFAULT-VALUE}).")
+    int ticks;
+
+    @Option(names = "--top", defaultValue = "10", description = "Partitions to show (default: ${DEFAULT-VALUE}).")
+    int top;
+
+    @Option(names = "--window", defaultValue = "24",
+        description = "Ticks the ranking and statistics cover (default: ${DEFAULT-VALUE}).")
+    int window;
+
+    @Option(names = "--recent", defaultValue = "12",
+        description = "Latest ticks printed per partition (default: ${DEFAULT-VALUE}).")
+    int recent;
+
+    @Override
+    public Integer call() throws Exception {
+        if (top < 1 || window < 1 || recent < 1 || ticks < 1) {
+            throw new IllegalArgumentException("profile options must be positive [top=" + top + ", window=" + window
+                + ", recent=" + recent + ", ticks=" + ticks + "]");
+        }
+        if (historyFile != null) {
+            try (LoadHistory history = LoadHistory.openExisting(historyFile)) {
+                System.out.printf(Locale.ROOT, "load history %s: %d slots, %d ticks completed, %d level(s)%n",
+                    historyFile, history.slotCapacity(), history.tickCount(), history.levelCount());
+                print(history, allSlots(history), slot -> "slot " + slot, System.out);
+            }
+            return 0;
+        }
+        replayDemo(System.out);
+        return 0;
+    }
+
+    private void replayDemo(final PrintStream out) throws IOException {
+        final WideTrace trace;
+        try (InputStream in = DemoCommand.class.getResourceAsStream(DemoCommand.TRACE_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(
+                    "bundled trace missing from the jar [resource=" + DemoCommand.TRACE_RESOURCE + "]");
+            }
+            trace = WideTrace.read(in, DemoCommand.TRACE_RESOURCE);
+        }
+        final int tickCount = Math.min(ticks, trace.tickCount());
+        final int season = (int) Math.max(1, TimeUnit.DAYS.toNanos(1) / trace.tickNs());
+        final Path dataDir = Files.createTempDirectory("presplit-profile-");
+        final EngineConfig config = new EngineConfig(dataDir, 4096, 1, Math.max(window, recent) + 1,
+            trace.tickNs(), DemoCommand.HORIZON_TICKS, new CapacityPlan(DemoCommand.CAPACITY_POINTS_PER_TICK),
+            DemoCommand.defaultPolicy(trace.tickNs()), true);
+        out.printf(Locale.ROOT, "replaying %d of %d hourly ticks of the bundled Bitbrains trace (%d keys, %.2f points "
+            + "per MHz per hour, seasonal-naive forecasts, splits and merges on)%n", tickCount, trace.tickCount(),
+            trace.keys().size(), DemoCommand.POINTS_PER_UNIT);
+        try (Engine engine = Engine.open(config, new SeasonalNaiveForecaster(season), trace.startNs())) {
+            final PartitionWriter writer = engine.openWriter();
+            final double[] carry = new double[trace.keys().size()];
+            for (int t = 0; t < tickCount; t++) {
+                final long tickStartNs = trace.startNs() + t * trace.tickNs();
+                final double[] loads = trace.loads()[t];
+                for (int k = 0; k < loads.length; k++) {
+                    final double wanted = carry[k] + loads[k] * DemoCommand.POINTS_PER_UNIT;
+                    final int points = (int) wanted;
+                    carry[k] = wanted - points;
+                    for (int i = 0; i < points; i++) {
+                        writer.write(trace.keys().get(k), tickStartNs + i * (trace.tickNs() / points), loads[k]);
+                    }
+                }
+                engine.advanceTo(tickStartNs + trace.tickNs(), () -> { });
+            }
+            final PartitionTable partitions = engine.partitions();
+            final int[] live = new int[partitions.liveCount()];
+            for (int i = 0; i < live.length; i++) {
+                live[i] = partitions.liveSlot(i);
+            }
+            out.printf(Locale.ROOT, "%d live partitions after %d ticks; %d splits, %d merges committed%n",
+                live.length, tickCount, engine.coordinator().splitsCommitted(), engine.coordinator().mergesCommitted());
+            print(engine.history(), live, slot -> String.format(Locale.ROOT, "p%d [%016x..%016x)",
+                partitions.partitionId(slot), partitions.keyLo(slot), partitions.keyHi(slot)), out);
+        } finally {
+            try (Stream<Path> paths = Files.walk(dataDir)) {
+                for (final Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(path);
+                }
+            }
+        }
+    }
+
+    private void print(
+        final LoadHistory history, final int[] slots, final IntFunction<String> label, final PrintStream out) {
+        final int[] ranked = Arrays.stream(slots).filter(slot -> history.length(slot) > 0).boxed()
+            .sorted(Comparator.comparingDouble((Integer slot) -> -windowSum(history, slot)))
+            .limit(top).mapToInt(Integer::intValue).toArray();
+        if (ranked.length == 0) {
+            out.println("no partition has load history yet");
+            return;
+        }
+        out.printf(Locale.ROOT, "top %d by ingest points over the last %d ticks (sum, mean, max, p95 per tick; "
+            + "query cost sum; then the last ticks, oldest first):%n", ranked.length, window);
+        final double[] scratch = new double[history.ticksRetained()];
+        for (final int slot : ranked) {
+            final int w = Math.min(window, history.length(slot));
+            final int r = Math.min(recent, history.length(slot));
+            history.copySeries(Resource.INGEST_POINTS, slot, r, scratch);
+            final StringBuilder series = new StringBuilder();
+            for (int i = 0; i < r; i++) {
+                series.append(i == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.0f", scratch[i]));
+            }
+            out.printf(Locale.ROOT, "  %-44s sum %10.0f  mean %8.1f  max %8.0f  p95 %8.0f  query %8.0f%n    %s%n",
+                label.apply(slot), history.windowSum(Resource.INGEST_POINTS, slot, w),
+                history.windowMean(Resource.INGEST_POINTS, slot, w), history.windowMax(Resource.INGEST_POINTS, slot, w),
+                history.windowQuantile(0, Resource.INGEST_POINTS, slot, w, 0.95, scratch),
+                history.windowSum(Resource.QUERY_COST, slot, w), series);
+        }
+    }
+
+    private double windowSum(final LoadHistory history, final int slot) {
+        return history.windowSum(Resource.INGEST_POINTS, slot, Math.min(window, history.length(slot)));
+    }
+
+    private static int[] allSlots(final LoadHistory history) {
+        final int[] slots = new int[history.slotCapacity()];
+        Arrays.setAll(slots, slot -> slot);
+        return slots;
+    }
+}

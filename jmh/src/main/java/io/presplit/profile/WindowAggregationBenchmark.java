@@ -1,0 +1,135 @@
+package io.presplit.profile;
+
+import io.presplit.keyspace.KeySpace;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Window aggregation over one slot's whole tick series ({@code window} float64 = {@code 8 * window} bytes per
+ * operation), slot after slot, so that a pass streams through {@code slots * window * 8} bytes: from cache for the
+ * small {@code slots}, from memory for the large one.
+ * <ul>
+ *   <li>{@code vectorSum}, {@code vectorMax}: {@link LoadHistory#windowSum}/{@link LoadHistory#windowMax}
+ *       (Vector API main loop);</li>
+ *   <li>{@code scalarSum}: the scalar definition, one accumulator, over an identical column;</li>
+ *   <li>{@code plainLongSum}: the memory-bandwidth reference: the same bytes summed as {@code long}s with integer
+ *       vector adds (no floating-point semantics), the fastest plain read of those bytes.</li>
+ * </ul>
+ * GB/s = {@code 8 * window} bytes / (ns/op).
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 10, time = 1)
+@Fork(value = 3, jvmArgsAppend = "-Xmx1g")
+@State(Scope.Thread)
+public class WindowAggregationBenchmark {
+    private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    @Param({"64", "32768"})
+    int slots;
+
+    @Param({"512"})
+    int window;
+
+    LoadHistory history;
+    Arena arena;
+    MemorySegment column;
+    int slot;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        history = new LoadHistory(slots, window, 0.5);
+        arena = Arena.ofShared();
+        column = arena.allocate((long) slots * window * Double.BYTES, 64);
+        final SplittableRandom random = new SplittableRandom(3);
+        final long[] buckets = new long[KeySpace.BUCKET_COUNT];
+        for (int t = 0; t < window; t++) {
+            for (int s = 0; s < slots; s++) {
+                final double points = random.nextInt(1_000);
+                history.writeRow(s, points, 0, 0, buckets);
+                column.setAtIndex(DOUBLE, (long) s * window + t, points);
+            }
+            history.completeTick();
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        history.close();
+        arena.close();
+    }
+
+    /** Vector API window sum through the public query. */
+    @Benchmark
+    public double vectorSum() {
+        return history.windowSum(Resource.INGEST_POINTS, nextSlot(), window);
+    }
+
+    /** Vector API window max through the public query. */
+    @Benchmark
+    public double vectorMax() {
+        return history.windowMax(Resource.INGEST_POINTS, nextSlot(), window);
+    }
+
+    /** Scalar reference: one accumulator, in order, over an identical column. */
+    @Benchmark
+    public double scalarSum() {
+        final MemorySegment column = this.column;
+        final long base = (long) nextSlot() * window;
+        double sum = 0;
+        for (int i = 0; i < window; i++) {
+            sum += column.getAtIndex(DOUBLE, base + i);
+        }
+        return sum;
+    }
+
+    /** Bandwidth reference: the same bytes as longs, integer vector adds (no floating-point semantics). */
+    @Benchmark
+    public long plainLongSum() {
+        final MemorySegment column = this.column;
+        final long baseBytes = (long) nextSlot() * window * Long.BYTES;
+        final int lanes = LONGS.length();
+        LongVector acc = LongVector.zero(LONGS);
+        int i = 0;
+        for (; i <= window - lanes; i += lanes) {
+            acc = acc.add(LongVector.fromMemorySegment(LONGS, column, baseBytes + (long) i * Long.BYTES, ORDER));
+        }
+        long sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < window; i++) {
+            sum += column.get(LONG, baseBytes + (long) i * Long.BYTES);
+        }
+        return sum;
+    }
+
+    private int nextSlot() {
+        final int next = slot + 1 == slots ? 0 : slot + 1;
+        slot = next;
+        return next;
+    }
+}
