@@ -1,12 +1,14 @@
 package io.presplit.daemon;
 
 import io.presplit.adjust.PartitionTable;
-import io.presplit.capacity.CapacityPlan;
+import io.presplit.daemon.replay.Policy;
+import io.presplit.daemon.replay.ReplaySettings;
+import io.presplit.daemon.replay.TraceReader;
+import io.presplit.daemon.replay.TraceReplay;
 import io.presplit.daemon.replay.WideTrace;
 import io.presplit.forecast.SeasonalNaiveForecaster;
 import io.presplit.profile.LoadHistory;
 import io.presplit.profile.Resource;
-import io.presplit.storage.PartitionWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -19,13 +21,12 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
 
 /**
  * {@code presplit profile}: the top partitions by ingest load, with their recent series, read from the load
- * history. With {@code --history}, from a persisted history file (spec 003); otherwise the bundled demo trace is
+ * history. With {@code --history}, from a persisted history file (spec 004); otherwise the bundled demo trace is
  * replayed through the real engine (store, profiler, seasonal-naive forecasts, splits and merges) for
  * {@code --ticks} ticks and the profile is read from that engine's history.
  */
@@ -33,7 +34,7 @@ import java.util.stream.Stream;
     description = "Show the top partitions by ingest load with their recent series, from a load history file "
         + "(--history) or from a short replay of the bundled demo trace.")
 final class ProfileCommand implements Callable<Integer> {
-    @Option(names = "--history", description = "A persisted load history file (docs/spec/003).")
+    @Option(names = "--history", description = "A persisted load history file (docs/spec/004).")
     Path historyFile;
 
     @Option(names = "--ticks", defaultValue = "168",
@@ -70,48 +71,34 @@ final class ProfileCommand implements Callable<Integer> {
     }
 
     private void replayDemo(final PrintStream out) throws IOException {
-        final WideTrace trace;
+        final WideTrace full;
         try (InputStream in = DemoCommand.class.getResourceAsStream(DemoCommand.TRACE_RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException(
                     "bundled trace missing from the jar [resource=" + DemoCommand.TRACE_RESOURCE + "]");
             }
-            trace = WideTrace.read(in, DemoCommand.TRACE_RESOURCE);
+            full = TraceReader.read(in, DemoCommand.TRACE_RESOURCE, "trace", 0);
         }
-        final int tickCount = Math.min(ticks, trace.tickCount());
-        final int season = (int) Math.max(1, TimeUnit.DAYS.toNanos(1) / trace.tickNs());
+        final int tickCount = Math.max(2, Math.min(ticks, full.tickCount()));
+        final WideTrace trace = new WideTrace(full.keys(), full.startNs(), full.tickNs(),
+            Arrays.copyOf(full.loads(), tickCount));
+        final ReplaySettings settings = ReplaySettings.derive(full, 0, 0);
+        out.printf(Locale.ROOT, "replaying %d of %d hourly ticks of the bundled Bitbrains trace (%d keys, the demo's "
+            + "predictive-snaive policy)%n", tickCount, full.tickCount(), trace.keys().size());
         final Path dataDir = Files.createTempDirectory("presplit-profile-");
-        final EngineConfig config = new EngineConfig(dataDir, 4096, 1, Math.max(window, recent) + 1,
-            trace.tickNs(), DemoCommand.HORIZON_TICKS, new CapacityPlan(DemoCommand.CAPACITY_POINTS_PER_TICK),
-            DemoCommand.defaultPolicy(trace.tickNs()), true);
-        out.printf(Locale.ROOT, "replaying %d of %d hourly ticks of the bundled Bitbrains trace (%d keys, %.2f points "
-            + "per MHz per hour, seasonal-naive forecasts, splits and merges on)%n", tickCount, trace.tickCount(),
-            trace.keys().size(), DemoCommand.POINTS_PER_UNIT);
-        try (Engine engine = Engine.open(config, new SeasonalNaiveForecaster(season), trace.startNs())) {
-            final PartitionWriter writer = engine.openWriter();
-            final double[] carry = new double[trace.keys().size()];
-            for (int t = 0; t < tickCount; t++) {
-                final long tickStartNs = trace.startNs() + t * trace.tickNs();
-                final double[] loads = trace.loads()[t];
-                for (int k = 0; k < loads.length; k++) {
-                    final double wanted = carry[k] + loads[k] * DemoCommand.POINTS_PER_UNIT;
-                    final int points = (int) wanted;
-                    carry[k] = wanted - points;
-                    for (int i = 0; i < points; i++) {
-                        writer.write(trace.keys().get(k), tickStartNs + i * (trace.tickNs() / points), loads[k]);
+        try {
+            TraceReplay.run(trace, Policy.PREDICTIVE_SNAIVE, new SeasonalNaiveForecaster(settings.seasonTicks()),
+                settings, dataDir, (tick, engine) -> {
+                    if (tick == tickCount - 1) {
+                        final PartitionTable partitions = engine.partitions();
+                        final int[] live = Arrays.copyOf(partitions.liveSlotsByKey(), partitions.liveCount());
+                        out.printf(Locale.ROOT, "%d live partitions after %d ticks; %d splits, %d merges committed%n",
+                            live.length, tickCount, engine.coordinator().splitsCommitted(),
+                            engine.coordinator().mergesCommitted());
+                        print(engine.history(), live, slot -> String.format(Locale.ROOT, "p%d [%016x..%016x]",
+                            partitions.partitionId(slot), partitions.keyLo(slot), partitions.keyHi(slot)), out);
                     }
-                }
-                engine.advanceTo(tickStartNs + trace.tickNs(), () -> { });
-            }
-            final PartitionTable partitions = engine.partitions();
-            final int[] live = new int[partitions.liveCount()];
-            for (int i = 0; i < live.length; i++) {
-                live[i] = partitions.liveSlot(i);
-            }
-            out.printf(Locale.ROOT, "%d live partitions after %d ticks; %d splits, %d merges committed%n",
-                live.length, tickCount, engine.coordinator().splitsCommitted(), engine.coordinator().mergesCommitted());
-            print(engine.history(), live, slot -> String.format(Locale.ROOT, "p%d [%016x..%016x)",
-                partitions.partitionId(slot), partitions.keyLo(slot), partitions.keyHi(slot)), out);
+                });
         } finally {
             try (Stream<Path> paths = Files.walk(dataDir)) {
                 for (final Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
