@@ -29,7 +29,8 @@ import java.util.Arrays;
  * from scratch.
  * <p>
  * Memory per slot: the members' states, {@code 2K} doubles of scores and forecasts, plus the calibrator's.
- * Threading: control thread only. {@link #forecast} allocates nothing (refits included).
+ * Threading: control thread only. {@link #forecast} allocates nothing (refits included). The table's horizon in
+ * use must not exceed {@code maxHorizon}; steps beyond it are not written.
  */
 public final class EnsembleForecaster implements Forecaster {
     private static final long NEVER = Long.MIN_VALUE;

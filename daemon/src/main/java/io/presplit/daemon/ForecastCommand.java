@@ -1,8 +1,13 @@
 package io.presplit.daemon;
 
+import io.presplit.forecast.EnsembleForecaster;
+import io.presplit.forecast.Forecaster;
 import io.presplit.forecast.GuardedModel;
 import io.presplit.forecast.M4Evaluation;
 import io.presplit.forecast.Models;
+import io.presplit.forecast.OnlineModel;
+import io.presplit.forecast.RollingOrigin;
+import io.presplit.forecast.SeasonalNaiveForecaster;
 import io.presplit.forecast.SeriesCsv;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,6 +52,31 @@ final class ForecastCommand implements Callable<Integer> {
         + "rest and print sMAPE and MASE (the M4 definitions, MASE scaled with the season).")
     boolean isEvaluating;
 
+    @Option(names = "--rolling", description = "Rolling-origin evaluation of the online forecaster (snaive or "
+        + "ensemble) on a wide trace (header; optional timestamp column; one column per series): MASE and "
+        + "p90/p50 coverage at --steps; the output file gets the table as CSV.")
+    boolean isRolling;
+
+    @Option(names = "--steps", split = ",", defaultValue = "1",
+        description = "Rolling mode: steps ahead to score, 1-based (default: ${DEFAULT-VALUE}).")
+    int[] steps;
+
+    @Option(names = "--aggregate", defaultValue = "1",
+        description = "Rolling mode: input rows summed into one tick (default: ${DEFAULT-VALUE}).")
+    int aggregate;
+
+    @Option(names = "--max-series", defaultValue = "1000000",
+        description = "Rolling mode: use at most this many series (columns).")
+    int maxSeries;
+
+    @Option(names = "--warmup", defaultValue = "0",
+        description = "Rolling mode: ticks before scoring starts (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--fit-window", defaultValue = "0",
+        description = "Rolling mode: ticks of history a refit uses (default: 7 seasons).")
+    int fitWindow;
+
     @Override
     public Integer call() throws Exception {
         if (horizon < 1 || season < 1) {
@@ -56,10 +86,49 @@ final class ForecastCommand implements Callable<Integer> {
         if (!Files.isRegularFile(input)) {
             throw new IllegalArgumentException("input file not found [input=" + input + "]");
         }
+        if (isRolling) {
+            rolling();
+            return 0;
+        }
         final List<SeriesCsv.Series> series = SeriesCsv.read(input);
         final GuardedModel forecaster = Models.create(model.toLowerCase(Locale.ROOT), season, horizon);
         run(series, forecaster, System.err);
         return 0;
+    }
+
+    private void rolling() throws Exception {
+        for (final int step : steps) {
+            if (step < 1 || step > horizon) {
+                throw new IllegalArgumentException("step outside the horizon [step=" + step + ", horizon=" + horizon
+                    + "]");
+            }
+        }
+        final double[][] data = RollingOrigin.readWide(input, aggregate, maxSeries);
+        final int slots = data[0].length;
+        final int window = fitWindow > 0 ? fitWindow : 7 * season;
+        final String name = model.toLowerCase(Locale.ROOT);
+        final Forecaster forecaster = switch (name) {
+            case "snaive" -> new SeasonalNaiveForecaster(season);
+            case "ensemble" -> new EnsembleForecaster(slots, horizon, season, new OnlineModel[] {
+                new OnlineModel.OnlineEts(season), new OnlineModel.OnlineArima(window, season)}, window, season,
+                Long.MAX_VALUE / 4, 0.05, 2.0, null);
+            default -> throw new IllegalArgumentException("rolling mode takes snaive or ensemble [model=" + model
+                + "]");
+        };
+        final long start = System.nanoTime();
+        final RollingOrigin.StepScore[] scores = RollingOrigin.run(data, forecaster, horizon, season, steps, warmup);
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        try (Writer writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+            writer.write("model,step,mase,coverage90,coverage50,forecasts\n");
+            for (final RollingOrigin.StepScore score : scores) {
+                final String row = String.format(Locale.ROOT, "%s,%d,%.4f,%.4f,%.4f,%d%n", name, score.step(),
+                    score.mase(), score.coverage90(), score.coverage50(), score.forecasts());
+                writer.write(row);
+                System.out.print("rolling [input=" + input.getFileName() + ", series=" + slots + ", ticks="
+                    + data.length + "] " + row);
+            }
+        }
+        System.out.printf(Locale.ROOT, "rolling [model=%s, seconds=%.1f]%n", name, seconds);
     }
 
     private void run(final List<SeriesCsv.Series> series, final GuardedModel forecaster, final PrintStream progress)

@@ -1,0 +1,177 @@
+package io.presplit.forecast;
+
+import io.presplit.keyspace.KeySpace;
+import io.presplit.profile.LoadHistory;
+import io.presplit.profile.Resource;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Rolling-origin evaluation of an online {@link Forecaster} on recorded traces: every series is one partition, fed
+ * tick by tick through a {@link LoadHistory}; after each tick the forecaster fills a {@link ForecastTable}, an
+ * {@link IntervalCalibrator} (fed the same actuals) sets its quantiles, and each forecast is scored when its
+ * target tick arrives.
+ * <p>
+ * Metrics at each requested step {@code h} (1-based ticks ahead), pooled over series and origins after a
+ * {@code warmupTicks} burn-in: MASE, the mean absolute {@code h}-step error over the in-sample mean absolute
+ * seasonal difference {@code (1/(n-m)) Σ |y_t - y_{t-m}|} of each series (computed once on the whole series,
+ * Hyndman &amp; Koehler 2006, as a fixed scale), averaged over series; and the coverage of the one-sided 90% and
+ * 50% quantiles, the share of actuals at or under {@code p90} and {@code p50}. Cold path.
+ */
+public final class RollingOrigin {
+    /** Scores at one step ahead. */
+    public record StepScore(int step, double mase, double coverage90, double coverage50, long forecasts) {
+    }
+
+    private RollingOrigin() {
+    }
+
+    /**
+     * Reads a wide trace: a header row, then one row per interval; an optional first column that is not a number
+     * (a timestamp) is skipped; every other column is one series; an empty cell repeats the series' previous value
+     * (0 before the first). Every {@code aggregate} rows are summed into one tick; at most {@code maxSeries} series.
+     *
+     * @throws IllegalArgumentException naming the file and line for a cell that is not a number.
+     */
+    public static double[][] readWide(final Path file, final int aggregate, final int maxSeries) {
+        final List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (final IOException ex) {
+            throw new UncheckedIOException("cannot read trace [file=" + file + "]", ex);
+        }
+        if (lines.size() < 2) {
+            throw new IllegalArgumentException(file + ":1: trace has no data rows");
+        }
+        final String[] first = lines.get(1).split(",", -1);
+        final int skip = isNumber(first[0]) || first[0].isBlank() && first.length == 1 ? 0 : 1;
+        final int series = Math.min(maxSeries, first.length - skip);
+        final int rows = lines.size() - 1;
+        final double[][] out = new double[rows / aggregate][series];
+        final double[] last = new double[series];
+        for (int r = 0; r < rows / aggregate * aggregate; r++) {
+            final String[] cells = lines.get(r + 1).split(",", -1);
+            for (int s = 0; s < series; s++) {
+                final String cell = skip + s < cells.length ? cells[skip + s].strip() : "";
+                if (!cell.isEmpty()) {
+                    try {
+                        last[s] = Double.parseDouble(cell);
+                    } catch (final NumberFormatException ex) {
+                        throw new IllegalArgumentException(file + ":" + (r + 2) + ": not a number [column="
+                            + (skip + s + 1) + ", cell=" + cell + "]", ex);
+                    }
+                }
+                out[r / aggregate][s] += last[s];
+            }
+        }
+        return out;
+    }
+
+    private static boolean isNumber(final String s) {
+        try {
+            Double.parseDouble(s.strip());
+            return true;
+        } catch (final NumberFormatException ex) {
+            return false;
+        }
+    }
+
+    /**
+     * Runs {@code forecaster} over {@code data[tick][series]}.
+     *
+     * @param steps       the steps ahead to score (1-based), each at most {@code horizon}.
+     * @param horizon     the forecast horizon in ticks.
+     * @param season      the season for the MASE scale.
+     * @param warmupTicks ticks before scoring starts.
+     */
+    public static StepScore[] run(final double[][] data, final Forecaster forecaster, final int horizon,
+        final int season, final int[] steps, final int warmupTicks) {
+        final int ticks = data.length;
+        final int seriesCount = data[0].length;
+        final long[] noBuckets = new long[KeySpace.BUCKET_COUNT];
+        final int[] slots = new int[seriesCount];
+        for (int s = 0; s < seriesCount; s++) {
+            slots[s] = s;
+        }
+        final double[] scale = new double[seriesCount];
+        for (int s = 0; s < seriesCount; s++) {
+            double sum = 0;
+            for (int t = season; t < ticks; t++) {
+                sum += Math.abs(data[t][s] - data[t - season][s]);
+            }
+            scale[s] = sum / Math.max(1, ticks - season);
+        }
+        // pending[step index][tick mod horizon][series]: the forecast issued `step` ticks before its target
+        final int stepCount = steps.length;
+        final double[][][] pendingMean = new double[stepCount][horizon + 1][seriesCount];
+        final double[][][] pendingP90 = new double[stepCount][horizon + 1][seriesCount];
+        final double[][][] pendingP50 = new double[stepCount][horizon + 1][seriesCount];
+        final double[][] absError = new double[stepCount][seriesCount];
+        final long[][] counts = new long[stepCount][seriesCount];
+        final long[] hits90 = new long[stepCount];
+        final long[] hits50 = new long[stepCount];
+        final ForecastTable table = new ForecastTable(seriesCount, horizon);
+        final IntervalCalibrator calibrator = new IntervalCalibrator(seriesCount, horizon, 0.02, 0.02);
+        try (LoadHistory history = new LoadHistory(seriesCount, Math.max(ticks, 2), 0.9)) {
+            for (int t = 0; t < ticks; t++) {
+                for (int s = 0; s < seriesCount; s++) {
+                    history.writeRow(s, data[t][s], 0, 0, noBuckets);
+                }
+                history.completeTick();
+                // score forecasts whose target is tick t
+                for (int k = 0; k < stepCount; k++) {
+                    final int issued = t - steps[k];
+                    if (issued < warmupTicks) {
+                        continue;
+                    }
+                    final int ring = t % (horizon + 1);
+                    for (int s = 0; s < seriesCount; s++) {
+                        final double y = data[t][s];
+                        absError[k][s] += Math.abs(y - pendingMean[k][ring][s]);
+                        counts[k][s]++;
+                        hits90[k] += y <= pendingP90[k][ring][s] ? 1 : 0;
+                        hits50[k] += y <= pendingP50[k][ring][s] ? 1 : 0;
+                    }
+                }
+                for (int s = 0; s < seriesCount; s++) {
+                    calibrator.observe(s, t, data[t][s]);
+                }
+                forecaster.forecast(history, Resource.INGEST_POINTS, slots, seriesCount, table);
+                for (int s = 0; s < seriesCount; s++) {
+                    // issued at tick count t + 1: step 0 predicts tick index t + 1
+                    calibrator.calibrate(s, t + 1, table);
+                }
+                for (int k = 0; k < stepCount; k++) {
+                    final int target = t + steps[k];
+                    final int ring = target % (horizon + 1);
+                    for (int s = 0; s < seriesCount; s++) {
+                        pendingMean[k][ring][s] = table.mean(s, steps[k] - 1);
+                        pendingP90[k][ring][s] = table.p90(s, steps[k] - 1);
+                        pendingP50[k][ring][s] = table.p50(s, steps[k] - 1);
+                    }
+                }
+            }
+        }
+        final StepScore[] scores = new StepScore[stepCount];
+        for (int k = 0; k < stepCount; k++) {
+            double mase = 0;
+            int used = 0;
+            long total = 0;
+            for (int s = 0; s < seriesCount; s++) {
+                if (counts[k][s] > 0 && scale[s] > 0) {
+                    mase += absError[k][s] / counts[k][s] / scale[s];
+                    used++;
+                }
+                total += counts[k][s];
+            }
+            final double coverage90 = total == 0 ? Double.NaN : (double) hits90[k] / total;
+            final double coverage50 = total == 0 ? Double.NaN : (double) hits50[k] / total;
+            scores[k] = new StepScore(steps[k], used == 0 ? Double.NaN : mase / used, coverage90, coverage50, total);
+        }
+        return scores;
+    }
+}
