@@ -53,6 +53,7 @@ public final class ControlAgent implements Agent {
         this.coordinator = coordinator;
         this.clock = clock;
         this.isAdjusting = isAdjusting;
+        coordinator.onNewPartition(forecaster::onNewPartition);
     }
 
     @Override

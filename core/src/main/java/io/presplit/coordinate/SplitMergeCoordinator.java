@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -45,6 +46,7 @@ public final class SplitMergeCoordinator implements DecisionHandler {
     private final LongSupplier cooldownNs;
     private final ArrayDeque<PendingDecision> pending = new ArrayDeque<>();
     private final Map<Long, Birth> births = new HashMap<>();
+    private IntConsumer newPartitionListener = slot -> { };
     private int decisionDelayTicks;
     private int thrashWindowTicks = 24;
     private long thrash;
@@ -98,6 +100,14 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         }
         nextTxId = log.maxTxId() + 1;
         nextPartitionId = Math.max(log.maxPartitionId(), participant.maxPartitionId()) + 1;
+    }
+
+    /**
+     * Who hears of each new partition's slot once its history is seeded (the forecaster, so that it forgets the
+     * slot's previous occupant). Cold path.
+     */
+    public void onNewPartition(final IntConsumer listener) {
+        this.newPartitionListener = listener;
     }
 
     /** Carries out decisions only after this many more ticks have closed (0 = at once). Cold path. */
@@ -219,6 +229,8 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         partitions.add(txn.secondChildId(), splitKey, hi, upperSlot, cooldownUntil);
         history.seedFromParent(lowerSlot, slot, lowerShare);
         history.seedFromParent(upperSlot, slot, 1 - lowerShare);
+        newPartitionListener.accept(lowerSlot);
+        newPartitionListener.accept(upperSlot);
         final TxnPhaseEvent done = startPhase();
         log.done(txn);
         endPhase(done, txn, "DONE");
@@ -266,6 +278,7 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         partitions.retire(upperSlot, tick);
         partitions.add(txn.firstChildId(), lo, hi, mergedSlot, clock.nanoTime() + cooldownNs.getAsLong());
         history.seedFromMerge(mergedSlot, lowerSlot, upperSlot);
+        newPartitionListener.accept(mergedSlot);
         final TxnPhaseEvent done = startPhase();
         log.done(txn);
         endPhase(done, txn, "DONE");

@@ -227,6 +227,12 @@ public final class EnsembleForecaster implements Forecaster {
         hi[childSlot] = hi[parentSlot];
     }
 
+    /** A new partition in {@code slot}: forget the old occupant; the next refit fits the seeded history. */
+    @Override
+    public void onNewPartition(final int slot) {
+        clear(slot);
+    }
+
     /** Forgets {@code slot} (a new or reused partition): scores, fits and calibration. Cold path. */
     public void clear(final int slot) {
         final int base = slot * memberCount;

@@ -25,6 +25,14 @@ public interface Forecaster extends AutoCloseable {
      */
     void forecast(LoadHistory history, Resource resource, int[] slots, int count, ForecastTable table);
 
+    /**
+     * Tells the model that {@code slot} now holds a new partition (a split child or a merged partition) whose
+     * history the coordinator has just seeded: what the model learned of the slot's previous occupant no longer
+     * applies. Control thread; cold path. Stateless models ignore it.
+     */
+    default void onNewPartition(final int slot) {
+    }
+
     /** Releases model resources. Safe to call twice. */
     @Override
     default void close() {

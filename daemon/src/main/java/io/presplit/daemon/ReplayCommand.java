@@ -28,7 +28,7 @@ final class ReplayCommand implements Callable<Integer> {
     List<Path> traces;
 
     @Option(names = "--policies", split = ",", description = "Policies to compare (default: all): "
-        + "static, reactive, predictive-snaive, predictive-lstm, oracle.")
+        + "static, reactive, predictive-snaive, predictive-ensemble, predictive-lstm, oracle.")
     List<String> policies;
 
     @Option(names = "--capacity", defaultValue = "0", description = "Capacity of one partition per tick, in the "

@@ -8,6 +8,11 @@ public enum Policy {
     REACTIVE("reactive"),
     /** Split or merge ahead of the predicted peak over the horizon, forecast by seasonal naive (daily season). */
     PREDICTIVE_SNAIVE("predictive-snaive"),
+    /**
+     * Same, forecast by the accuracy-weighted ensemble (seasonal naive, ETS, automatic ARIMA per partition) with
+     * calibrated intervals: the engine acts on their 90 % quantile.
+     */
+    PREDICTIVE_ENSEMBLE("predictive-ensemble"),
     /** Same, forecast by the bundled LSTM served by ONNX Runtime. */
     PREDICTIVE_LSTM("predictive-lstm"),
     /** The same engine fed the trace's true future load: the lower bound, not a policy one could run. */
@@ -32,6 +37,6 @@ public enum Policy {
             }
         }
         throw new IllegalArgumentException("unknown policy [policy=" + label
-            + ", known=static,reactive,predictive-snaive,predictive-lstm,oracle]");
+            + ", known=static,reactive,predictive-snaive,predictive-ensemble,predictive-lstm,oracle]");
     }
 }

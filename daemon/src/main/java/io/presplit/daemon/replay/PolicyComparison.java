@@ -1,6 +1,9 @@
 package io.presplit.daemon.replay;
 
+import io.presplit.forecast.EnsembleForecaster;
 import io.presplit.forecast.Forecaster;
+import io.presplit.forecast.IntervalCalibrator;
+import io.presplit.forecast.OnlineModel;
 import io.presplit.forecast.SeasonalNaiveForecaster;
 import io.presplit.forecast.onnx.LstmForecaster;
 
@@ -71,9 +74,24 @@ public final class PolicyComparison {
         return switch (policy) {
             case STATIC, PREDICTIVE_SNAIVE -> new SeasonalNaiveForecaster(settings.seasonTicks());
             case REACTIVE -> new SeasonalNaiveForecaster(1);
+            case PREDICTIVE_ENSEMBLE -> ensemble(settings);
             case PREDICTIVE_LSTM -> LstmForecaster.openBundled();
             case ORACLE -> new OracleForecaster(trace, settings.pointsPerUnit());
         };
+    }
+
+    /**
+     * The ensemble of the predictive-ensemble policy: seasonal naive, ETS and automatic ARIMA per partition, fitted on
+     * a week of history (or what the history keeps), refitted once a season, with intervals calibrated from recent
+     * residuals. No refit time budget, so that a replay gives the same result on any machine.
+     */
+    static EnsembleForecaster ensemble(final ReplaySettings settings) {
+        final int season = settings.seasonTicks();
+        final int window = Math.min(7 * season, settings.historyTicks());
+        return new EnsembleForecaster(settings.slotCapacity(), settings.horizonTicks(), season,
+            new OnlineModel[] {new OnlineModel.OnlineEts(season), new OnlineModel.OnlineArima(window, season)},
+            window, season, Long.MAX_VALUE / 4, 0.05, 2.0,
+            new IntervalCalibrator(settings.slotCapacity(), settings.horizonTicks(), 0.05, 0.1));
     }
 
     private static void deleteRecursively(final Path root) throws IOException {

@@ -94,6 +94,11 @@ public record ReplaySettings(
             slotCapacity);
     }
 
+    /** Ticks of load history kept per partition: two seasons, and at least a week of hourly ticks. */
+    public int historyTicks() {
+        return Math.max(2 * seasonTicks, Math.max(24 * 7, horizonTicks + 1));
+    }
+
     /** Capacity in the trace's unit. */
     public double capacityUnits() {
         return capacityPoints / pointsPerUnit;

@@ -40,8 +40,7 @@ public final class TraceReplay {
         final Path dataDir, final TickObserver observer) throws IOException {
         final long startedMs = System.currentTimeMillis();
         final int horizon = policy == Policy.REACTIVE ? 1 : settings.horizonTicks();
-        final int ticksRetained = Math.max(2 * settings.seasonTicks(), Math.max(24 * 7, horizon + 1));
-        final EngineConfig config = new EngineConfig(dataDir, settings.slotCapacity(), 1, ticksRetained,
+        final EngineConfig config = new EngineConfig(dataDir, settings.slotCapacity(), 1, settings.historyTicks(),
             trace.tickNs(), horizon, settings.capacity(), settings.policy(trace.tickNs()), policy != Policy.STATIC,
             settings.decisionDelayTicks(), settings.seasonTicks());
         final double capacityPoints = settings.capacityPoints();
