@@ -57,6 +57,10 @@ final class ReplayCommand implements Callable<Integer> {
         + "(merge threshold 0.375 x split): the cost frontier.")
     boolean isSweep;
 
+    @Option(names = "--merge-window", defaultValue = "0", description = "Ticks of measured load that must all be "
+        + "under the merge threshold before a merge (default: 6).")
+    int mergeWindow;
+
     @Option(names = "--format", defaultValue = "table", description = "table or json (one object per line).")
     String format;
 
@@ -76,7 +80,8 @@ final class ReplayCommand implements Callable<Integer> {
         if (zipfKeys > 0) {
             trace = TraceReader.zipfKeys(trace, zipfKeys, zipfExponent, zipfSeed);
         }
-        final ReplaySettings settings = ReplaySettings.derive(trace, initialPartitions, capacity);
+        final ReplaySettings derived = ReplaySettings.derive(trace, initialPartitions, capacity);
+        final ReplaySettings settings = mergeWindow > 0 ? derived.withMergeWindow(mergeWindow) : derived;
         final List<ReplaySettings> settingsList = new ArrayList<>();
         if (isSweep) {
             for (final double threshold : new double[] {0.5, 0.6, 0.7, 0.8, 0.9}) {

@@ -99,6 +99,12 @@ public record ReplaySettings(
         return Math.max(2 * seasonTicks, Math.max(24 * 7, horizonTicks + 1));
     }
 
+    /** The same settings with another merge window (measured ticks that must be low before a merge). */
+    public ReplaySettings withMergeWindow(final int ticks) {
+        return new ReplaySettings(initialPartitions, pointsPerUnit, capacityPoints, horizonTicks, decisionDelayTicks,
+            splitThreshold, mergeThreshold, ticks, cooldownTicks, maxPartitions, seasonTicks, slotCapacity);
+    }
+
     /** Capacity in the trace's unit. */
     public double capacityUnits() {
         return capacityPoints / pointsPerUnit;
