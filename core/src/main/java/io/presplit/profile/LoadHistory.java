@@ -19,6 +19,7 @@ import io.presplit.memory.NativeMemory;
 import io.presplit.memory.NativeRegion;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -49,7 +50,8 @@ import java.util.Arrays;
  * Window queries (sum, mean, max, quantile) and the per-bucket distribution read the latest rows of a level;
  * sum, max and the NaN scan of the quantile use the Vector API with a scalar tail. <b>NaN rule:</b> recorded load
  * is a count and never NaN; a NaN that a caller seeds propagates: sum, mean, max and quantile of a window holding
- * a NaN are NaN, and a NaN bucket load makes the whole distribution NaN.
+ * a NaN are NaN, and a NaN bucket load makes the whole distribution NaN. The maximum treats -0.0 and 0.0 as equal
+ * (either may be returned); loads are never negative.
  * <p>
  * Threading: one writer (the profiler, which also runs lineage seeding on the control thread in this version);
  * {@link #completeTick()} publishes a tick with a volatile store of the tick count, and readers on other threads
@@ -627,12 +629,17 @@ public final class LoadHistory implements AutoCloseable {
         if (isMax) {
             result = Double.NEGATIVE_INFINITY;
             if (vectorCount > 0) {
+                // Compare-and-blend instead of lanewise max: Java's max orders NaN and -0.0 with extra compares and
+                // blends per vector; here a NaN never enters the maximum and is tracked in a mask instead.
                 DoubleVector acc = DoubleVector.broadcast(SPECIES, Double.NEGATIVE_INFINITY);
+                VectorMask<Double> isNan = SPECIES.maskAll(false);
                 for (; i < vectorCount; i += lanes) {
-                    acc = acc.max(DoubleVector.fromMemorySegment(SPECIES, memory, first + (long) i * Double.BYTES,
-                        ORDER));
+                    final DoubleVector values =
+                        DoubleVector.fromMemorySegment(SPECIES, memory, first + (long) i * Double.BYTES, ORDER);
+                    isNan = isNan.or(values.test(VectorOperators.IS_NAN));
+                    acc = acc.blend(values, values.compare(VectorOperators.GT, acc));
                 }
-                result = acc.reduceLanes(VectorOperators.MAX);
+                result = isNan.anyTrue() ? Double.NaN : acc.reduceLanes(VectorOperators.MAX);
             }
             for (; i < count; i++) {
                 result = Math.max(result, memory.get(DOUBLE, first + (long) i * Double.BYTES));

@@ -2,6 +2,7 @@ package io.presplit.profile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.presplit.AllocationMeter;
 import io.presplit.keyspace.KeySpace;
@@ -17,14 +18,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 class LoadRecorderTest {
     private static final int SLOTS = 8;
 
-    /** Guards against lost or double-counted increments when ticks are folded while writers keep recording. */
+    /**
+     * Guards against lost or double-counted increments when ticks are folded while writers keep recording: points,
+     * bytes and query cost per slot, and the per-bucket points (through the vectorized 32-bit bucket fold, read
+     * back from the decayed bucket loads with a decay that keeps every point) all add up exactly.
+     */
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldCountEveryPointExactlyOnceWhenTicksAreFoldedDuringConcurrentRecording() throws Exception {
         final int writers = 3;
         final int recordsPerWriter = 400_000;
         try (LoadRecorder recorder = new LoadRecorder(writers, SLOTS);
-             LoadHistory history = new LoadHistory(SLOTS, 100_000, 0.5)) {
+             LoadHistory history = new LoadHistory(SLOTS, 100_000, Math.nextDown(1.0))) {
             final CachedNanoClock clock = new CachedNanoClock();
             final ProfilerAgent profiler = new ProfilerAgent(recorder, history, clock, 1, () -> SLOTS);
             final CountDownLatch start = new CountDownLatch(1);
@@ -41,6 +46,7 @@ class LoadRecorderTest {
                     }
                     for (int i = 0; i < recordsPerWriter; i++) {
                         recorder.recordIngest(stripe, i % SLOTS, i % KeySpace.BUCKET_COUNT, 1, 10);
+                        recorder.recordQuery(stripe, i % SLOTS, 3);
                     }
                 });
                 threads[w].start();
@@ -61,7 +67,15 @@ class LoadRecorderTest {
                 final double bytes = history.windowSum(Resource.INGEST_BYTES, slot, length);
                 assertThat(points).isEqualTo((double) writers * recordsPerWriter / SLOTS);
                 assertThat(bytes).isEqualTo(points * 10);
+                assertThat(history.windowSum(Resource.QUERY_COST, slot, length)).isEqualTo(points * 3);
+                double bucketPoints = 0;
+                for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
+                    bucketPoints += history.bucketLoad(slot, b);
+                }
+                // A decay of 1 - 2^-53 over at most 10^5 ticks loses less than 10^-11 of a point per tick.
+                assertThat(bucketPoints).isCloseTo(points, within(1e-3));
             }
+            assertThat(profiler.bucketOverflowCount()).isZero();
         }
     }
 
