@@ -24,8 +24,9 @@ import java.util.function.LongSupplier;
  * vote) → COMMIT (logged: the commit point) → participant commit (parents sealed, new routing epoch) → the
  * partition table and history follow → DONE (logged). A no vote or a failure before the commit point aborts:
  * ABORT is logged, the participant drops what it prepared, and the partition keeps its cooldown so that the
- * engine does not hammer it. After the commit point the participant's commit is retried; if it still fails the
- * transaction stays in doubt in the log and {@link #recover()} redoes it at the next start.
+ * engine does not hammer it. After the commit point a failed participant commit leaves the transaction in doubt:
+ * its parents are frozen and the commit is retried at later ticks with a doubling backoff until it succeeds; if the
+ * process stops first, {@link #recover()} redoes it at the next start.
  * <p>
  * Decisions can take effect after a delay of whole ticks ({@link #decisionDelayTicks(int)}), as a real split
  * does: a decision drained after tick {@code t} closed is carried out once tick {@code t + delay} has closed. The
@@ -36,7 +37,10 @@ import java.util.function.LongSupplier;
  */
 public final class SplitMergeCoordinator implements DecisionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(SplitMergeCoordinator.class);
-    private static final int COMMIT_ATTEMPTS = 3;
+    /** Longest wait between two commit retries of an in-doubt transaction, in ticks. */
+    private static final long MAX_BACKOFF_TICKS = 64;
+    /** Cooldown that freezes the parents of an in-doubt transaction (about three centuries). */
+    private static final long FROZEN_NS = Long.MAX_VALUE / 2;
 
     private final CoordinatorLog log;
     private final PartitionParticipant participant;
@@ -45,6 +49,7 @@ public final class SplitMergeCoordinator implements DecisionHandler {
     private final NanoClock clock;
     private final LongSupplier cooldownNs;
     private final ArrayDeque<PendingDecision> pending = new ArrayDeque<>();
+    private final ArrayDeque<InDoubtCommit> inDoubt = new ArrayDeque<>();
     private final Map<Long, Birth> births = new HashMap<>();
     private IntConsumer newPartitionListener = slot -> { };
     private int decisionDelayTicks;
@@ -151,7 +156,7 @@ public final class SplitMergeCoordinator implements DecisionHandler {
      * @return the number carried out.
      */
     public int applyDue() {
-        int applied = 0;
+        int applied = retryInDoubt();
         final long tick = history.tickCount();
         while (!pending.isEmpty() && pending.peekFirst().dueTick() <= tick) {
             final PendingDecision decision = pending.pollFirst();
@@ -220,9 +225,17 @@ public final class SplitMergeCoordinator implements DecisionHandler {
             partitions.releaseSlot(upperSlot, tick);
             return;
         }
-        commit(txn);
         final long lo = partitions.keyLo(slot);
         final long hi = partitions.keyHi(slot);
+        commitThen(txn, new int[] {slot}, () -> finishSplit(txn, slot, lo, hi, lowerShare));
+    }
+
+    private void finishSplit(final Txn txn, final int slot, final long lo, final long hi, final double lowerShare) {
+        final long tick = history.tickCount();
+        final long splitKey = txn.splitKey();
+        final int lowerSlot = txn.firstChildSlot();
+        final int upperSlot = txn.secondChildSlot();
+        final long parentId = txn.firstParentId();
         final long cooldownUntil = clock.nanoTime() + cooldownNs.getAsLong();
         partitions.retire(slot, tick);
         partitions.add(txn.firstChildId(), lo, splitKey - 1, lowerSlot, cooldownUntil);
@@ -271,9 +284,14 @@ public final class SplitMergeCoordinator implements DecisionHandler {
             partitions.releaseSlot(mergedSlot, tick);
             return;
         }
-        commit(txn);
         final long lo = partitions.keyLo(lowerSlot);
         final long hi = partitions.keyHi(upperSlot);
+        commitThen(txn, new int[] {lowerSlot, upperSlot}, () -> finishMerge(txn, lowerSlot, upperSlot, lo, hi));
+    }
+
+    private void finishMerge(final Txn txn, final int lowerSlot, final int upperSlot, final long lo, final long hi) {
+        final long tick = history.tickCount();
+        final int mergedSlot = txn.firstChildSlot();
         partitions.retire(lowerSlot, tick);
         partitions.retire(upperSlot, tick);
         partitions.add(txn.firstChildId(), lo, hi, mergedSlot, clock.nanoTime() + cooldownNs.getAsLong());
@@ -345,23 +363,63 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         return false;
     }
 
-    /** COMMIT and the participant's commit, retried; throws, leaving the transaction in doubt, if it still fails. */
-    private void commit(final Txn txn) {
+    /**
+     * Logs COMMIT (the commit point) and asks the participant to commit; on success runs {@code finish}. On a
+     * failure the transaction is in doubt: its parents are frozen (no decision touches them) and the participant's
+     * commit is retried at later ticks with a doubling backoff ({@value #MAX_BACKOFF_TICKS} ticks at most), each
+     * failure counted and logged, until it succeeds; recovery redoes it if the process stops first.
+     */
+    private void commitThen(final Txn txn, final int[] parentSlots, final Runnable finish) {
         final TxnPhaseEvent phase = startPhase();
         log.commit(txn);
-        for (int attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
-            try {
-                participant.commit(txn);
-                endPhase(phase, txn, "COMMIT");
-                return;
-            } catch (final PresplitException ex) {
-                failures++;
-                LOG.warn("commit failed [txId={}, attempt={}]", txn.txId(), attempt, ex);
+        if (tryCommit(txn, 1)) {
+            endPhase(phase, txn, "COMMIT");
+            finish.run();
+            return;
+        }
+        for (final int parentSlot : parentSlots) {
+            partitions.cooldownUntilNs(parentSlot, clock.nanoTime() + FROZEN_NS);
+        }
+        inDoubt.addLast(new InDoubtCommit(txn, finish, 1, history.tickCount() + 1));
+    }
+
+    /** Retries the in-doubt commits whose backoff has passed. */
+    private int retryInDoubt() {
+        int done = 0;
+        final long tick = history.tickCount();
+        for (int i = inDoubt.size(); i > 0; i--) {
+            final InDoubtCommit retry = inDoubt.pollFirst();
+            if (retry.dueTick() > tick) {
+                inDoubt.addLast(retry);
+                continue;
+            }
+            final int attempt = retry.attempts() + 1;
+            if (tryCommit(retry.txn(), attempt)) {
+                retry.finish().run();
+                done++;
+            } else {
+                final long backoff = Math.min(MAX_BACKOFF_TICKS, 1L << Math.min(attempt, 20));
+                inDoubt.addLast(new InDoubtCommit(retry.txn(), retry.finish(), attempt, tick + backoff));
             }
         }
-        LOG.error("commit still failing, left in doubt for recovery [txId={}, kind={}]", txn.txId(), txn.kind());
-        throw new PresplitException(PresplitException.Category.FATAL, "COMMIT_IN_DOUBT",
-            "participant commit failed after the commit point [txId=" + txn.txId() + "]");
+        return done;
+    }
+
+    private boolean tryCommit(final Txn txn, final int attempt) {
+        try {
+            participant.commit(txn);
+            return true;
+        } catch (final PresplitException ex) {
+            failures++;
+            LOG.error("commit failed after the commit point, will retry [txId={}, kind={}, attempt={}]", txn.txId(),
+                txn.kind(), attempt, ex);
+            return false;
+        }
+    }
+
+    /** Transactions past their commit point whose participant commit has not succeeded yet. */
+    public int inDoubtCommits() {
+        return inDoubt.size();
     }
 
     private static TxnPhaseEvent startPhase() {
@@ -401,6 +459,10 @@ public final class SplitMergeCoordinator implements DecisionHandler {
 
     /** A decision waiting for its delay. */
     private record PendingDecision(long dueTick, boolean isSplit, int slot, int otherSlot, long splitKey) {
+    }
+
+    /** A transaction past its commit point whose participant commit must be retried. */
+    private record InDoubtCommit(Txn txn, Runnable finish, int attempts, long dueTick) {
     }
 
     /** How and when a partition was born, for thrash accounting. */

@@ -93,6 +93,45 @@ class SplitMergeCoordinatorTest {
         assertThat(phases).containsExactly("SPLIT PREPARED 0", "SPLIT COMMIT 0", "SPLIT DONE 0");
     }
 
+    /**
+     * Guards the commit point: a participant commit that fails after COMMIT is logged is never abandoned or
+     * hammered. The parent is frozen, the commit is retried at later ticks with a growing backoff, each failure is
+     * counted, and the split finishes when the participant recovers.
+     */
+    @Test
+    void shouldRetryAnInDoubtCommitWithBackoffUntilItSucceeds() {
+        store.commitFailuresLeft = 2;
+        try (CoordinatorLog log = CoordinatorLog.open(dir.resolve("coordinator.log"))) {
+            final SplitMergeCoordinator coordinator = coordinator(log);
+            coordinator.recover();
+            clock.update(1000);
+            coordinator.onSplit(0, 1L << 40);
+
+            assertThat(coordinator.inDoubtCommits()).isEqualTo(1);
+            assertThat(table.liveCount()).as("nothing applied before the commit succeeds").isEqualTo(1);
+            assertThat(table.cooldownUntilNs(0)).as("the parent is frozen").isGreaterThan(Long.MAX_VALUE / 4);
+            assertThat(log.inDoubt()).singleElement().extracting(CoordinatorLog.TxnState::outcome)
+                .isEqualTo(CoordinatorLog.Outcome.COMMITTED);
+
+            nextTick();
+            coordinator.applyDue();
+            assertThat(coordinator.inDoubtCommits()).as("second attempt fails too").isEqualTo(1);
+            nextTick();
+            coordinator.applyDue();
+            assertThat(store.calls).as("backing off: no attempt one tick after the second").hasSize(3);
+            for (int t = 0; t < 4; t++) {
+                nextTick();
+                coordinator.applyDue();
+            }
+            assertThat(coordinator.inDoubtCommits()).isZero();
+            assertThat(table.liveCount()).isEqualTo(2);
+            assertThat(coordinator.failures()).isEqualTo(2);
+            assertThat(coordinator.splitsCommitted()).isEqualTo(1);
+            assertThat(store.calls).containsExactly("prepare 0", "commit 0", "commit 0", "commit 0");
+            assertThat(log.inDoubt()).isEmpty();
+        }
+    }
+
     /** Guards abort handling: a no vote leaves the partition map unchanged, logs ABORT and keeps the cooldown. */
     @Test
     void shouldAbortAndKeepCooldownWhenParticipantVotesNo() {
@@ -226,6 +265,7 @@ class SplitMergeCoordinatorTest {
         final List<String> calls = new ArrayList<>();
         boolean isVotingNo;
         boolean isFailingPrepare;
+        int commitFailuresLeft;
 
         @Override
         public boolean prepare(final Txn txn) {
@@ -239,6 +279,10 @@ class SplitMergeCoordinatorTest {
         @Override
         public void commit(final Txn txn) {
             calls.add("commit " + txn.txId());
+            if (commitFailuresLeft > 0) {
+                commitFailuresLeft--;
+                throw new PresplitException(PresplitException.Category.ERROR, "TEST", "injected commit failure");
+            }
         }
 
         @Override
