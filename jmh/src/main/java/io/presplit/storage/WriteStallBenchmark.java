@@ -80,9 +80,10 @@ public class WriteStallBenchmark {
             interval = latencies.getIntervalHistogram(interval);
             total.add(interval);
             System.out.printf("%nwrite-stall iteration %d durability=%s writes=%d p50=%dns p99=%dns p99.9=%dns "
-                    + "max=%dns%n", iteration++, durability, interval.getTotalCount(),
-                interval.getValueAtPercentile(50), interval.getValueAtPercentile(99),
-                interval.getValueAtPercentile(99.9), interval.getMaxValue());
+                    + "max=%dns rollsWithSpare=%d rollsWithoutSpare=%d%n", iteration++, durability,
+                interval.getTotalCount(), interval.getValueAtPercentile(50), interval.getValueAtPercentile(99),
+                interval.getValueAtPercentile(99.9), interval.getMaxValue(), store.rollsWithSpare(),
+                store.rollsWithoutSpare());
             store.close();
             recorder.close();
             BenchStores.delete(directory);

@@ -32,8 +32,9 @@ import java.util.stream.Stream;
  *   <li>{@link #append} takes no lock and allocates nothing, except when it finds the active segment full: the
  *   writers that find it full before the next segment is published take the log's lock while that segment is
  *   created, unless the store's preallocation thread has created it ahead ({@link #enableSpares}, then the roll
- *   only publishes it); the one that rolled then seals the full segment (a force of its pages) without the
- *   lock.</li>
+ *   only publishes it). The full segment is then sealed (waiting for its in-flight writers, forcing its pages)
+ *   by that thread too, off the writers' path; without it, by the writer that rolled, outside the lock. A crash
+ *   before that seal leaves an OPEN segment before the last, which {@link #open} seals.</li>
  *   <li>After {@link #seal} returns, every append that returned {@link #APPENDED} is in the log before the
  *   sealed tail, every later append returns {@link #SEALED}, and the seal is on disk.</li>
  *   <li>Readers see, per segment, a prefix of the records in claim order: every record published before the
@@ -270,11 +271,18 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Creates the next segment (index = current chain length) as the spare, unless there is one, the log is
-     * sealed or closed. Called by the preallocation thread; blocks on file creation and its forces, which is the
-     * point: the writer that rolls later finds the segment ready. Cold path.
+     * Seals (as ROLLED) every full segment a roll left open, then creates the next segment (index = current chain
+     * length) as the spare, unless there is one, the log is sealed or closed. Called by the preallocation
+     * thread; blocks on the seals, the file creation and their forces, which is the point: the writers do not.
+     * Cold path.
      */
     public void prepareSpare() {
+        final Segment[] chain = segments;
+        for (int i = 0; i < chain.length - 1; i++) {
+            if (!isClosed && chain[i].sealState() == STATE_OPEN) {
+                chain[i].seal(STATE_ROLLED, NONE);
+            }
+        }
         synchronized (creationLock) {
             if (isClosed || isSealed || spare != null) {
                 return;
@@ -476,9 +484,18 @@ public final class PartitionLog implements AutoCloseable {
         if (isClosed) {
             return;
         }
-        isClosed = true;
         final Segment[] segments = this.segments;
         RuntimeException failure = null;
+        // Finish the seals of full segments that the background thread had not reached: a clean close leaves
+        // only the last segment open.
+        for (int i = 0; i < segments.length - 1; i++) {
+            try {
+                segments[i].seal(STATE_ROLLED, NONE);
+            } catch (final RuntimeException e) {
+                failure = e;
+            }
+        }
+        isClosed = true;
         synchronized (creationLock) {
             final Segment unused = spare;
             spare = null;
@@ -486,7 +503,11 @@ public final class PartitionLog implements AutoCloseable {
                 try {
                     unused.close();
                 } catch (final RuntimeException e) {
-                    failure = e;
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
                 }
             }
         }
@@ -540,9 +561,12 @@ public final class PartitionLog implements AutoCloseable {
         }
         final SpareRequests requests = spareRequests;
         if (requests != null) {
+            // The background thread seals the full segment (waits for its in-flight writers, forces it) and
+            // creates the next spare: the rolling writer goes back to appending without touching the disk.
             requests.request(this);
+        } else {
+            full.seal(STATE_ROLLED, NONE);
         }
-        full.seal(STATE_ROLLED, NONE);
     }
 
     private void checkOpen() {
