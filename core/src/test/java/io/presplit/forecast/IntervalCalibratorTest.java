@@ -11,8 +11,9 @@ class IntervalCalibratorTest {
     /**
      * Guards calibration: with Gaussian noise of known sigma around an unbiased forecast, the 90% quantile must
      * settle near 1.2816 sigma and cover about 90% of later actuals, measured independently of the calibrator's own
-     * count from the p90 it wrote into the table. Tolerance: coverage 0.9 &plusmn; 0.03 over 4,000 ticks; offset
-     * within 20% of 1.2816 sigma (the stochastic-approximation jitter at eta = 0.02).
+     * count from the p90 it wrote into the table. Tolerance: coverage 0.9 &plusmn; 0.03 over 4,000 ticks; the
+     * offset averaged over those ticks within 10% of 1.2816 sigma (one instant jitters by up to about 20%: the scale
+     * is an average of about 50 residuals and z moves by eta = 0.02 per residual).
      */
     @Test
     void shouldCoverNinetyPercentWhenResidualsAreStationary() {
@@ -25,6 +26,7 @@ class IntervalCalibratorTest {
         final IntervalCalibrator calibrator = new IntervalCalibrator(1, horizon, 0.02, 0.02);
         long hits = 0;
         long checked = 0;
+        double offsetSum = 0;
         for (long t = 0; t < 6_000; t++) {
             for (int h = 0; h < horizon; h++) {
                 table.mean(0, h, 100);
@@ -36,6 +38,7 @@ class IntervalCalibratorTest {
             if (t >= 2_000) {
                 checked++;
                 hits += actual <= issuedP90 ? 1 : 0;
+                offsetSum += calibrator.upperOffset(0, 2);
             }
             calibrator.observe(0, t, actual);
         }
@@ -43,7 +46,7 @@ class IntervalCalibratorTest {
         assertThat(calibrator.coverage90(0)).isCloseTo(0.9, within(0.03));
         assertThat(calibrator.coverage90(2)).isCloseTo(0.9, within(0.03));
         assertThat(calibrator.coverage50(1)).isCloseTo(0.5, within(0.04));
-        assertThat(calibrator.upperOffset(0, 2)).isCloseTo(1.2816 * sigma, within(0.2 * 1.2816 * sigma));
+        assertThat(offsetSum / checked).isCloseTo(1.2816 * sigma, within(0.1 * 1.2816 * sigma));
     }
 
     /** Guards the hot path: learning from a tick and calibrating a slot allocate nothing. */
