@@ -646,6 +646,8 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
      * the epoch; logs how many entries it had to repair.
      */
     private void reconcileCatalog(final long epoch) {
+        // A new catalog is filled, not repaired: only a catalog that had entries can disagree with the headers.
+        final boolean isNew = catalog.partitionIds().isEmpty();
         int repaired = 0;
         for (final long id : catalog.partitionIds()) {
             if (!partitions.containsKey(id)) {
@@ -663,7 +665,10 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         if (catalog.epoch() != epoch) {
             catalog.putEpoch(epoch);
         }
-        if (repaired > 0) {
+        if (isNew) {
+            LOG.info("catalog created from segment headers [file={}, entries={}, epoch={}]", catalog.file(), repaired,
+                epoch);
+        } else if (repaired > 0) {
             LOG.warn("catalog reconciled with segment headers [file={}, repairedEntries={}, epoch={}]",
                 catalog.file(), repaired, epoch);
         }
