@@ -10,17 +10,14 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
-import java.util.Comparator;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * {@code presplit calibrate}: measures what one partition of the real store sustains on this machine within an
@@ -118,7 +115,7 @@ final class CalibrateCommand implements Callable<Integer> {
             return new Calibration(passing, scanRate, sloP99Micros, where);
         } finally {
             if (dataDir == null) {
-                deleteRecursively(root);
+                ScratchDirectories.delete(root);
             }
         }
     }
@@ -153,18 +150,6 @@ final class CalibrateCommand implements Callable<Integer> {
             return InetAddress.getLocalHost().getHostName();
         } catch (final IOException ex) {
             return "unknown host";
-        }
-    }
-
-    private static void deleteRecursively(final Path root) throws IOException {
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    Files.delete(path);
-                } catch (final IOException ex) {
-                    throw new UncheckedIOException(ex);
-                }
-            });
         }
     }
 }

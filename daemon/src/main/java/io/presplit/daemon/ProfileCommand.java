@@ -22,7 +22,6 @@ import java.util.Comparator;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.IntFunction;
-import java.util.stream.Stream;
 
 /**
  * {@code presplit profile}: the top partitions by ingest load, with their recent series, read from the load
@@ -100,11 +99,7 @@ final class ProfileCommand implements Callable<Integer> {
                     }
                 });
         } finally {
-            try (Stream<Path> paths = Files.walk(dataDir)) {
-                for (final Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(path);
-                }
-            }
+            ScratchDirectories.delete(dataDir);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.presplit.daemon.replay;
 
+import io.presplit.daemon.ScratchDirectories;
 import io.presplit.forecast.EnsembleForecaster;
 import io.presplit.forecast.Forecaster;
 import io.presplit.forecast.IntervalCalibrator;
@@ -9,14 +10,11 @@ import io.presplit.forecast.onnx.LstmForecaster;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /** Runs several policies (and thresholds) over one trace, each with a fresh store. Cold path. */
 public final class PolicyComparison {
@@ -53,7 +51,7 @@ public final class PolicyComparison {
                         timeline));
                     progress.printf(Locale.ROOT, "  [%d/%d] %-18s threshold %.2f  done in %d ms%n", results.size(),
                         total, policy.label(), settings.splitThreshold(), result.elapsedMs());
-                    deleteRecursively(dir);
+                    ScratchDirectories.delete(dir);
                 }
             }
             if (chart != null) {
@@ -63,7 +61,7 @@ public final class PolicyComparison {
             }
         } finally {
             if (dataDir == null) {
-                deleteRecursively(root);
+                ScratchDirectories.delete(root);
             }
         }
         return results;
@@ -92,20 +90,5 @@ public final class PolicyComparison {
             new OnlineModel[] {new OnlineModel.OnlineEts(season), new OnlineModel.OnlineArima(window, season)},
             window, season, Long.MAX_VALUE / 4, 0.05, 2.0,
             new IntervalCalibrator(settings.slotCapacity(), settings.horizonTicks(), 0.05, 0.1));
-    }
-
-    private static void deleteRecursively(final Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    Files.delete(path);
-                } catch (final IOException ex) {
-                    throw new UncheckedIOException(ex);
-                }
-            });
-        }
     }
 }
