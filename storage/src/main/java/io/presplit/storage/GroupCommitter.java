@@ -1,5 +1,6 @@
 package io.presplit.storage;
 
+import io.presplit.storage.internal.BackgroundThreads;
 import io.presplit.PresplitException;
 import io.presplit.storage.internal.FileOps;
 import io.presplit.storage.log.PartitionLog;
@@ -158,18 +159,7 @@ final class GroupCommitter implements AutoCloseable {
     @Override
     public void close() {
         isRunning = false;
-        LockSupport.unpark(thread);
-        boolean isInterrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (final InterruptedException e) {
-                isInterrupted = true;
-            }
-        }
-        if (isInterrupted) {
-            Thread.currentThread().interrupt();
-        }
+        BackgroundThreads.stopAndJoin(thread);
     }
 
     private void run() {

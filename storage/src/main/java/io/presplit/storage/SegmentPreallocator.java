@@ -1,5 +1,6 @@
 package io.presplit.storage;
 
+import io.presplit.storage.internal.BackgroundThreads;
 import io.presplit.storage.log.PartitionLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,18 +57,7 @@ final class SegmentPreallocator implements PartitionLog.SpareRequests, AutoClose
     @Override
     public void close() {
         isRunning = false;
-        LockSupport.unpark(thread);
-        boolean isInterrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (final InterruptedException e) {
-                isInterrupted = true;
-            }
-        }
-        if (isInterrupted) {
-            Thread.currentThread().interrupt();
-        }
+        BackgroundThreads.stopAndJoin(thread);
     }
 
     private void run() {
