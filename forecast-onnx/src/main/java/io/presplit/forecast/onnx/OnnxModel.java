@@ -139,6 +139,25 @@ public final class OnnxModel implements AutoCloseable {
     }
 
     /**
+     * Runs the model and returns every output, allocated by ONNX Runtime and owned by the result, which the caller
+     * closes.
+     *
+     * @throws PresplitException {@link #INFERENCE_FAILED} (category ERROR) if ONNX Runtime fails.
+     * @throws IllegalStateException if the model is closed.
+     */
+    public OrtSession.Result run(final Map<String, ? extends OnnxTensorLike> inputs) {
+        if (isClosed) {
+            throw new IllegalStateException("model is closed [source=" + source + "]");
+        }
+        try {
+            return session.run(inputs);
+        } catch (final OrtException ex) {
+            throw new PresplitException(Category.ERROR, INFERENCE_FAILED,
+                "model run failed [source=" + source + ", reason=" + reason(ex) + "]", ex);
+        }
+    }
+
+    /**
      * Runs the model. Outputs in {@code pinnedOutputs} are written into the caller's tensors (which must have the
      * output's exact shape) and are not owned by the result; the others are allocated by ONNX Runtime and owned by
      * the result. The caller closes the result.
