@@ -21,7 +21,8 @@ import java.util.Arrays;
  * counted in {@link #fallbacks()}), and the table gets the weighted mean with
  * {@code w_k = E_k^-p / Σ_j E_j^-p} (inverse-error weights, Bates &amp; Granger 1969; equal weights until every
  * member has been scored {@code warmup} times), followed by the calibrated quantiles. Seasonal naive is always
- * member 0.
+ * member 0, then the online models, then the table members (whole {@link Forecaster}s, see the second
+ * constructor).
  * <p>
  * Refits: after forecasting, a cursor walks the slots and refits those due (never fitted, or last fitted
  * {@code refitTicks} ago) from the last {@code fitWindow} ticks of history, until {@code refitBudgetNs} of this
@@ -45,6 +46,9 @@ public final class EnsembleForecaster implements Forecaster {
     private final double power;
     private final int warmup;
     private final OnlineModel[] models;
+    private final int fittedCount;
+    private final Forecaster[] tableMembers;
+    private final ForecastTable[] memberTables;
     private final int memberCount;
     private final double[][] states;
     private final int[] stateLengths;
@@ -81,6 +85,25 @@ public final class EnsembleForecaster implements Forecaster {
         final int slotCapacity, final int maxHorizon, final int season, final OnlineModel[] models,
         final int fitWindow, final int refitTicks, final long refitBudgetNs, final double lambda, final double power,
         final IntervalCalibrator calibrator) {
+        this(slotCapacity, maxHorizon, season, models, new Forecaster[0], fitWindow, refitTicks, refitBudgetNs,
+            lambda, power, calibrator);
+    }
+
+    /**
+     * An ensemble with, beside the per-slot {@link OnlineModel}s, whole {@link Forecaster}s as members (for
+     * instance a global model served in one batched call, such as an ONNX Runtime LSTM). Each such <em>table
+     * member</em> forecasts all listed slots once per tick into a table of its own, before the per-slot combination;
+     * its path for a slot is then scored and weighted like any other member's. A path that is not finite is replaced
+     * by seasonal naive and counted in {@link #fallbacks()}. The ensemble closes its table members and tells them of
+     * new partitions. Members after the online models, in the order given.
+     *
+     * @param tableMembers whole-batch members (may be empty); they must not throw (wrap a fallible one so that it
+     *                     falls back on its own).
+     */
+    public EnsembleForecaster(
+        final int slotCapacity, final int maxHorizon, final int season, final OnlineModel[] models,
+        final Forecaster[] tableMembers, final int fitWindow, final int refitTicks, final long refitBudgetNs,
+        final double lambda, final double power, final IntervalCalibrator calibrator) {
         if (slotCapacity < 1 || maxHorizon < 1 || season < 1 || fitWindow < 2 || refitTicks < 1
             || refitBudgetNs < 0 || !(lambda > 0 && lambda <= 1) || !(power > 0)) {
             throw new IllegalArgumentException("invalid ensemble [slotCapacity=" + slotCapacity + ", maxHorizon="
@@ -95,7 +118,13 @@ public final class EnsembleForecaster implements Forecaster {
         this.power = power;
         this.warmup = Math.max(1, (int) Math.ceil(1 / lambda));
         this.models = models.clone();
-        this.memberCount = models.length + 1;
+        this.fittedCount = models.length;
+        this.tableMembers = tableMembers.clone();
+        this.memberTables = new ForecastTable[tableMembers.length];
+        for (int m = 0; m < tableMembers.length; m++) {
+            memberTables[m] = new ForecastTable(slotCapacity, maxHorizon);
+        }
+        this.memberCount = models.length + 1 + tableMembers.length;
         this.states = new double[models.length][];
         this.stateLengths = new int[models.length];
         for (int k = 0; k < models.length; k++) {
@@ -132,6 +161,11 @@ public final class EnsembleForecaster implements Forecaster {
         final long tick = history.tickCount();
         final int horizon = Math.min(table.horizon(), maxHorizon);
         final int k = memberCount;
+        final int fitted = fittedCount;
+        for (int m = 0; m < tableMembers.length; m++) {
+            memberTables[m].horizon(horizon);
+            tableMembers[m].forecast(history, resource, slots, count, memberTables[m]);
+        }
         for (int i = 0; i < count; i++) {
             final int slot = slots[i];
             final int base = slot * k;
@@ -140,8 +174,8 @@ public final class EnsembleForecaster implements Forecaster {
             }
             // member paths: 0 = seasonal naive, then each model or its stand-in
             seasonalNaive(history, resource, slot, horizon, 0);
-            for (int j = 1; j < k; j++) {
-                final int cell = slot * (k - 1) + j - 1;
+            for (int j = 1; j <= fitted; j++) {
+                final int cell = slot * fitted + j - 1;
                 boolean isSane = isFitted[cell];
                 if (isSane) {
                     models[j - 1].forecast(states[j - 1], slot * stateLengths[j - 1], horizon, paths, j * maxHorizon);
@@ -155,6 +189,19 @@ public final class EnsembleForecaster implements Forecaster {
                     }
                 }
                 if (!isSane) {
+                    System.arraycopy(paths, 0, paths, j * maxHorizon, horizon);
+                }
+            }
+            for (int j = fitted + 1; j < k; j++) {
+                final ForecastTable memberTable = memberTables[j - fitted - 1];
+                boolean isFinite = true;
+                for (int h = 0; h < horizon; h++) {
+                    final double v = memberTable.mean(slot, h);
+                    paths[j * maxHorizon + h] = v;
+                    isFinite &= Double.isFinite(v);
+                }
+                if (!isFinite) {
+                    fallbacks++;
                     System.arraycopy(paths, 0, paths, j * maxHorizon, horizon);
                 }
             }
@@ -188,7 +235,8 @@ public final class EnsembleForecaster implements Forecaster {
 
     /** Name of member {@code member}. */
     public String memberName(final int member) {
-        return member == 0 ? "snaive" : models[member - 1].name();
+        return member == 0 ? "snaive" : member <= fittedCount ? models[member - 1].name()
+            : tableMembers[member - fittedCount - 1].name();
     }
 
     /** Member paths replaced by seasonal naive because they were not finite or not sane. */
@@ -203,7 +251,7 @@ public final class EnsembleForecaster implements Forecaster {
 
     /** Whether member {@code member} (1-based among the fitted models) has a fit for {@code slot}. */
     public boolean isFitted(final int slot, final int member) {
-        return member > 0 && isFitted[slot * (memberCount - 1) + member - 1];
+        return member > 0 && member <= fittedCount && isFitted[slot * fittedCount + member - 1];
     }
 
     /**
@@ -212,7 +260,7 @@ public final class EnsembleForecaster implements Forecaster {
      * child's states then move with its own samples. Cold path.
      */
     public void inheritFit(final int parentSlot, final int childSlot) {
-        final int fitted = memberCount - 1;
+        final int fitted = fittedCount;
         for (int j = 0; j < fitted; j++) {
             final int length = stateLengths[j];
             System.arraycopy(states[j], parentSlot * length, states[j], childSlot * length, length);
@@ -231,6 +279,27 @@ public final class EnsembleForecaster implements Forecaster {
     @Override
     public void onNewPartition(final int slot) {
         clear(slot);
+        for (final Forecaster member : tableMembers) {
+            member.onNewPartition(slot);
+        }
+    }
+
+    /** The sum of the table members' {@link Forecaster#modelFallbacks()}. */
+    @Override
+    public long modelFallbacks() {
+        long total = 0;
+        for (final Forecaster member : tableMembers) {
+            total += member.modelFallbacks();
+        }
+        return total;
+    }
+
+    /** Closes the table members. Safe to call twice. */
+    @Override
+    public void close() {
+        for (final Forecaster member : tableMembers) {
+            member.close();
+        }
     }
 
     /** Forgets {@code slot} (a new or reused partition): scores, fits and calibration. Cold path. */
@@ -238,8 +307,8 @@ public final class EnsembleForecaster implements Forecaster {
         final int base = slot * memberCount;
         Arrays.fill(errors, base, base + memberCount, 0);
         Arrays.fill(scored, base, base + memberCount, 0);
-        Arrays.fill(isFitted, slot * (memberCount - 1), (slot + 1) * (memberCount - 1), false);
-        Arrays.fill(fittedAt, slot * (memberCount - 1), (slot + 1) * (memberCount - 1), LONG_AGO);
+        Arrays.fill(isFitted, slot * fittedCount, (slot + 1) * fittedCount, false);
+        Arrays.fill(fittedAt, slot * fittedCount, (slot + 1) * fittedCount, LONG_AGO);
         seenTick[slot] = NEVER;
         if (calibrator != null) {
             calibrator.clear(slot);
@@ -260,8 +329,8 @@ public final class EnsembleForecaster implements Forecaster {
                 }
             }
         }
-        for (int j = 1; j < memberCount; j++) {
-            final int cell = slot * (memberCount - 1) + j - 1;
+        for (int j = 1; j <= fittedCount; j++) {
+            final int cell = slot * fittedCount + j - 1;
             if (isFitted[cell]) {
                 if (isNext) {
                     models[j - 1].update(states[j - 1], slot * stateLengths[j - 1], y);
@@ -326,7 +395,7 @@ public final class EnsembleForecaster implements Forecaster {
         if (count == 0 || models.length == 0) {
             return;
         }
-        final int fitted = memberCount - 1;
+        final int fitted = fittedCount;
         for (int visited = 0; visited < count; visited++) {
             if (System.nanoTime() - startNs >= refitBudgetNs) {
                 return;

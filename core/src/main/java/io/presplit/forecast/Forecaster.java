@@ -33,6 +33,15 @@ public interface Forecaster extends AutoCloseable {
     default void onNewPartition(final int slot) {
     }
 
+    /**
+     * Ticks whose forecast came from a fallback model because this forecaster's own model could not be loaded or
+     * failed to run (for instance a corrupt model file or an ONNX Runtime error); the engine publishes it as
+     * {@code CounterId.MODEL_FALLBACKS}. Control thread. Models that cannot fail this way return 0.
+     */
+    default long modelFallbacks() {
+        return 0;
+    }
+
     /** Releases model resources. Safe to call twice. */
     @Override
     default void close() {

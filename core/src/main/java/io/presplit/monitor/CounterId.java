@@ -32,7 +32,9 @@ public enum CounterId {
     /** Live partitions. */
     LIVE_PARTITIONS(12, "partitions: live"),
     /** Profiler ticks closed. */
-    TICKS(13, "profile: ticks closed");
+    TICKS(13, "profile: ticks closed"),
+    /** Ticks forecast by a fallback because a model could not be loaded or failed to run ({@code Forecaster}). */
+    MODEL_FALLBACKS(14, "forecast: model fallbacks");
 
     private final int id;
     private final String label;

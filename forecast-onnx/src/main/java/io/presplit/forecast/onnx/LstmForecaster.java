@@ -1,12 +1,16 @@
 package io.presplit.forecast.onnx;
 
+import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.presplit.PresplitException;
 import io.presplit.PresplitException.Category;
 import io.presplit.forecast.ForecastTable;
 import io.presplit.forecast.Forecaster;
+import io.presplit.forecast.onnx.model.ModelFile;
+import io.presplit.forecast.onnx.model.ModelMetadata;
 import io.presplit.profile.LoadHistory;
 import io.presplit.profile.Resource;
 
@@ -15,6 +19,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -23,10 +28,14 @@ import java.util.Map;
 /**
  * Forecasts load with a sequence-to-vector LSTM served by ONNX Runtime, one batched call for all slots.
  * <p>
- * Model contract (the PyTorch export in {@code shared/fixtures/lstm}, bundled as {@value #BUNDLED_MODEL}): input
- * {@value #INPUT_NAME} float32 {@code [batch, W, 1]}, output {@value #OUTPUT_NAME} float32 {@code [batch, H]}, batch
- * dynamic, {@code W} (the window) and {@code H} (the model horizon) fixed by the model and read from it. The model
- * is stateless and sees only normalized values.
+ * Model contract (the PyTorch export in {@code shared/fixtures/lstm}, bundled as {@value #BUNDLED_MODEL}, and the
+ * models {@code io.presplit.forecast.onnx.lstm} trains): input {@value #INPUT_NAME} float32 {@code [batch, W, 1]},
+ * output {@value #OUTPUT_NAME} float32 {@code [batch, H]} (the point forecast, or the median), optionally a second
+ * output {@value #P90_OUTPUT_NAME} float32 {@code [batch, H]} (the 90% quantile); batch dynamic, {@code W} (the
+ * window) and {@code H} (the model horizon) fixed by the model and read from it. The model is stateless and sees
+ * only normalized values. Sources: a bare {@code .onnx} file ({@link #open}), bytes ({@link #fromBytes}) or a
+ * checksummed {@link ModelFile} of kind {@value #KIND} ({@link #openModelFile}), whose metadata must agree with the
+ * graph.
  * <p>
  * Algorithm, per slot with at least {@code W} ticks of history, {@code x} its last {@code W} ticks, oldest first:
  * <pre>
@@ -35,6 +44,7 @@ import java.util.Map;
  *   input[i] = (float) ((x[i] - mu) / s)              // i = 0..W-1
  *   y = model(input)                                  // one ONNX Runtime call for every such slot
  *   forecast[h] = max(0, y[h] * s + mu)               // h = 0..H-1, in double
+ *   p90[h]      = max(forecast[h], y90[h] * s + mu)   // with the p90 output; else the table's p90 = forecast
  * </pre>
  * This is the fixture README's normalization, with one addition: a forecast of load below zero means nothing, so
  * it is clamped at 0. NaN in the history propagates to the forecast.
@@ -60,6 +70,10 @@ public final class LstmForecaster implements Forecaster {
     public static final String INPUT_NAME = "input";
     /** Name of the model's output. */
     public static final String OUTPUT_NAME = "output";
+    /** Name of the optional 90% quantile output ({@code [batch, H]}, same units as {@value #OUTPUT_NAME}). */
+    public static final String P90_OUTPUT_NAME = "output_p90";
+    /** The {@link ModelMetadata#kind()} of LSTM model files. */
+    public static final String KIND = "lstm";
     /** Floor of the per-window scale {@code s}, so that a constant window normalizes to zeros, not NaN. */
     public static final double MIN_SCALE = 1e-6;
     /** The bundled model's resource name, relative to this class's package. */
@@ -69,10 +83,13 @@ public final class LstmForecaster implements Forecaster {
         List.of(new TensorSpec(INPUT_NAME, OnnxJavaType.FLOAT, TensorSpec.DYNAMIC, TensorSpec.FIXED, 1));
     private static final List<TensorSpec> OUTPUTS =
         List.of(new TensorSpec(OUTPUT_NAME, OnnxJavaType.FLOAT, TensorSpec.DYNAMIC, TensorSpec.FIXED));
+    private static final List<TensorSpec> OUTPUTS_WITH_P90 = List.of(OUTPUTS.get(0),
+        new TensorSpec(P90_OUTPUT_NAME, OnnxJavaType.FLOAT, TensorSpec.DYNAMIC, TensorSpec.FIXED));
 
     private final OnnxModel model;
     private final int windowTicks;
     private final int modelHorizon;
+    private final boolean hasP90;
     private final double[] window;
     private final Map<String, OnnxTensor> inputs = new HashMap<>(2);
     private final Map<String, OnnxTensor> outputs = new HashMap<>(2);
@@ -81,6 +98,7 @@ public final class LstmForecaster implements Forecaster {
     private int capacityRows;
     private FloatBuffer inputBuffer;
     private FloatBuffer outputBuffer;
+    private FloatBuffer p90Buffer;
     private int[] rowSlots;
     private double[] rowMeans;
     private double[] rowScales;
@@ -89,12 +107,19 @@ public final class LstmForecaster implements Forecaster {
     private int boundRows;
     private OnnxTensor inputTensor;
     private OnnxTensor outputTensor;
+    private OnnxTensor p90Tensor;
     private boolean isClosed;
 
-    private LstmForecaster(final OnnxModel model) {
+    private LstmForecaster(final OnnxModel model, final boolean hasP90) {
         this.model = model;
         this.windowTicks = Math.toIntExact(model.inputShape(INPUT_NAME)[1]);
         this.modelHorizon = Math.toIntExact(model.outputShape(OUTPUT_NAME)[1]);
+        this.hasP90 = hasP90;
+        if (hasP90 && model.outputShape(P90_OUTPUT_NAME)[1] != modelHorizon) {
+            throw new PresplitException(Category.ERROR, OnnxModel.MODEL_MISMATCH, "model quantile outputs differ in"
+                + " horizon [source=" + model.source() + ", output=" + modelHorizon + ", output_p90="
+                + model.outputShape(P90_OUTPUT_NAME)[1] + "]");
+        }
         this.window = new double[windowTicks];
     }
 
@@ -106,7 +131,50 @@ public final class LstmForecaster implements Forecaster {
      *                           {@link OnnxModel#MODEL_MISMATCH}, category ERROR, naming the file.
      */
     public static LstmForecaster open(final Path modelFile) {
-        return create(OnnxModel.open(modelFile, INPUTS, OUTPUTS));
+        boolean hasP90 = false;
+        if (Files.isRegularFile(modelFile)) {
+            try {
+                hasP90 = hasOutput(Files.readAllBytes(modelFile), P90_OUTPUT_NAME);
+            } catch (final IOException ex) {
+                throw new PresplitException(Category.ERROR, OnnxModel.MODEL_MISSING, "model file could not be read"
+                    + " [source=" + modelFile.toAbsolutePath() + ", reason=" + OnnxModel.reason(ex) + "]", ex);
+            }
+        }
+        return create(OnnxModel.open(modelFile, INPUTS, hasP90 ? OUTPUTS_WITH_P90 : OUTPUTS), hasP90);
+    }
+
+    /**
+     * Loads an LSTM from ONNX bytes held in memory and checks it against the model contract. Cold path.
+     *
+     * @param source what the bytes are, for error messages.
+     * @throws PresplitException {@link OnnxModel#MODEL_INVALID} or {@link OnnxModel#MODEL_MISMATCH}.
+     */
+    public static LstmForecaster fromBytes(final String source, final byte[] onnx) {
+        final boolean hasP90 = hasOutput(onnx, P90_OUTPUT_NAME);
+        return create(OnnxModel.fromBytes(source, onnx, OnnxModel.DEFAULT_INTRA_OP_THREADS, INPUTS,
+            hasP90 ? OUTPUTS_WITH_P90 : OUTPUTS), hasP90);
+    }
+
+    /**
+     * Loads an LSTM saved in a {@link ModelFile} (kind {@value #KIND}), as {@code LstmModels.save} writes it, and
+     * checks the graph against the contract and against the file's own metadata (window and horizon). Cold path.
+     *
+     * @throws PresplitException {@link ModelFile}'s codes for a missing, corrupt, unsupported or other-kind file;
+     *                           {@link OnnxModel#MODEL_INVALID} or {@link OnnxModel#MODEL_MISMATCH} for the graph
+     *                           (a window or horizon that disagrees with the metadata is a mismatch).
+     */
+    public static LstmForecaster openModelFile(final Path file) {
+        final ModelFile saved = ModelFile.read(file, KIND);
+        final LstmForecaster lstm = fromBytes(file.toAbsolutePath().toString(), saved.onnx());
+        final ModelMetadata metadata = saved.metadata();
+        if (metadata.windowTicks() != lstm.windowTicks || metadata.horizonTicks() != lstm.modelHorizon) {
+            lstm.close();
+            throw new PresplitException(Category.ERROR, OnnxModel.MODEL_MISMATCH, "model graph disagrees with its"
+                + " metadata [source=" + file.toAbsolutePath() + ", metadataWindow=" + metadata.windowTicks()
+                + ", graphWindow=" + lstm.windowTicks + ", metadataHorizon=" + metadata.horizonTicks()
+                + ", graphHorizon=" + lstm.modelHorizon + "]");
+        }
+        return lstm;
     }
 
     /**
@@ -130,7 +198,7 @@ public final class LstmForecaster implements Forecaster {
             throw new PresplitException(Category.ERROR, OnnxModel.MODEL_MISSING,
                 "bundled model could not be read [source=" + source + ", reason=" + OnnxModel.reason(ex) + "]", ex);
         }
-        return create(OnnxModel.fromBytes(source, bytes, OnnxModel.DEFAULT_INTRA_OP_THREADS, INPUTS, OUTPUTS));
+        return create(OnnxModel.fromBytes(source, bytes, OnnxModel.DEFAULT_INTRA_OP_THREADS, INPUTS, OUTPUTS), false);
     }
 
     /** {@code lstm}. */
@@ -147,6 +215,16 @@ public final class LstmForecaster implements Forecaster {
     /** Steps the model predicts ({@code H}, from the model's output shape). */
     public int modelHorizon() {
         return modelHorizon;
+    }
+
+    /** Whether the model has the 90% quantile output {@value #P90_OUTPUT_NAME}. */
+    public boolean hasP90() {
+        return hasP90;
+    }
+
+    /** Where ONNX Runtime runs the model. */
+    public ExecutionProvider executionProvider() {
+        return model.executionProvider();
     }
 
     /** Where the model came from: a file path or a {@code classpath:} name. */
@@ -209,6 +287,7 @@ public final class LstmForecaster implements Forecaster {
 
         // Phase 3: de-normalize into the table, flat beyond the model's horizon.
         final FloatBuffer out = outputBuffer;
+        final FloatBuffer p90 = hasP90 ? p90Buffer : null;
         final int modelSteps = Math.min(horizon, modelHorizon);
         for (int r = 0; r < rows; r++) {
             final int slot = rowSlots[r];
@@ -216,12 +295,21 @@ public final class LstmForecaster implements Forecaster {
             final double scale = rowScales[r];
             final int base = r * modelHorizon;
             double value = 0;
+            double upper = 0;
             for (int h = 0; h < modelSteps; h++) {
                 value = denormalize(out.get(base + h), mean, scale);
                 table.mean(slot, h, value);
+                if (p90 != null) {
+                    // quantile heads are trained apart and may cross: p90 never below the median
+                    upper = Math.max(value, denormalize(p90.get(base + h), mean, scale));
+                    table.quantiles(slot, h, value, upper);
+                }
             }
             for (int h = modelSteps; h < horizon; h++) {
                 table.mean(slot, h, value);
+                if (p90 != null) {
+                    table.quantiles(slot, h, value, upper);
+                }
             }
         }
     }
@@ -239,6 +327,7 @@ public final class LstmForecaster implements Forecaster {
             // The direct buffers are freed by the garbage collector once unreachable.
             inputBuffer = null;
             outputBuffer = null;
+            p90Buffer = null;
             model.close();
         }
     }
@@ -310,9 +399,9 @@ public final class LstmForecaster implements Forecaster {
         return Math.max(0.0, y * scale + mean);
     }
 
-    private static LstmForecaster create(final OnnxModel model) {
+    private static LstmForecaster create(final OnnxModel model, final boolean hasP90) {
         try {
-            return new LstmForecaster(model);
+            return new LstmForecaster(model, hasP90);
         } catch (final RuntimeException | Error ex) {
             model.close();
             throw ex;
@@ -338,6 +427,9 @@ public final class LstmForecaster implements Forecaster {
         final int capacity = Math.max(rows, 2 * capacityRows);
         inputBuffer = directFloats(Math.multiplyExact(capacity, windowTicks));
         outputBuffer = directFloats(Math.multiplyExact(capacity, modelHorizon));
+        if (hasP90) {
+            p90Buffer = directFloats(Math.multiplyExact(capacity, modelHorizon));
+        }
         rowSlots = new int[capacity];
         rowMeans = new double[capacity];
         rowScales = new double[capacity];
@@ -352,6 +444,10 @@ public final class LstmForecaster implements Forecaster {
                 new long[] {rows, windowTicks, 1});
             outputTensor = OnnxTensor.createTensor(model.environment(), outputBuffer.slice(0, rows * modelHorizon),
                 new long[] {rows, modelHorizon});
+            if (hasP90) {
+                p90Tensor = OnnxTensor.createTensor(model.environment(), p90Buffer.slice(0, rows * modelHorizon),
+                    new long[] {rows, modelHorizon});
+            }
         } catch (final OrtException ex) {
             unbindTensors();
             throw new PresplitException(Category.ERROR, OnnxModel.INFERENCE_FAILED,
@@ -360,6 +456,9 @@ public final class LstmForecaster implements Forecaster {
         }
         inputs.put(INPUT_NAME, inputTensor);
         outputs.put(OUTPUT_NAME, outputTensor);
+        if (hasP90) {
+            outputs.put(P90_OUTPUT_NAME, p90Tensor);
+        }
         boundRows = rows;
     }
 
@@ -374,6 +473,25 @@ public final class LstmForecaster implements Forecaster {
         if (outputTensor != null) {
             outputTensor.close();
             outputTensor = null;
+        }
+        if (p90Tensor != null) {
+            p90Tensor.close();
+            p90Tensor = null;
+        }
+    }
+
+    /** Whether the ONNX model in {@code onnx} declares graph output {@code name}; false if it does not parse. */
+    static boolean hasOutput(final byte[] onnx, final String name) {
+        try {
+            for (final OnnxMl.ValueInfoProto output : OnnxMl.ModelProto.parseFrom(onnx).getGraph().getOutputList()) {
+                if (output.getName().equals(name)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (final InvalidProtocolBufferException ex) {
+            // not ONNX at all: ONNX Runtime's load reports it as MODEL_INVALID with its own reason
+            return false;
         }
     }
 

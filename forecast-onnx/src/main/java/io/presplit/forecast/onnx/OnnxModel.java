@@ -9,6 +9,8 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.presplit.PresplitException;
 import io.presplit.PresplitException.Category;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +29,8 @@ import java.util.Map;
  * acquired.
  * <p>
  * The session runs with {@link #DEFAULT_INTRA_OP_THREADS} intra-op thread unless told otherwise, so that inference
- * stays on the calling thread's core budget. The ONNX Runtime environment is the process-wide default one, shared
+ * stays on the calling thread's core budget. It runs on the CUDA provider when {@link ExecutionProvider#choose}
+ * picks it and a CUDA session can be created, on the CPU otherwise ({@link #executionProvider()}). The ONNX Runtime environment is the process-wide default one, shared
  * with other models and never closed here.
  * <p>
  * Threading: open, query and close on any one thread at a time; {@link #run} may be called from one thread at a
@@ -46,18 +49,23 @@ public final class OnnxModel implements AutoCloseable {
     /** Intra-op threads per session unless told otherwise. */
     public static final int DEFAULT_INTRA_OP_THREADS = 1;
 
+    private static final Logger LOG = LoggerFactory.getLogger(OnnxModel.class);
+
     private final String source;
     private final OrtEnvironment environment;
     private final OrtSession.SessionOptions options;
     private final OrtSession session;
     private final Map<String, long[]> inputShapes;
     private final Map<String, long[]> outputShapes;
+    private final ExecutionProvider executionProvider;
     private boolean isClosed;
 
     private OnnxModel(
         final String source, final OrtEnvironment environment, final OrtSession.SessionOptions options,
-        final OrtSession session, final Map<String, long[]> inputShapes, final Map<String, long[]> outputShapes) {
+        final OrtSession session, final Map<String, long[]> inputShapes, final Map<String, long[]> outputShapes,
+        final ExecutionProvider executionProvider) {
         this.source = source;
+        this.executionProvider = executionProvider;
         this.environment = environment;
         this.options = options;
         this.session = session;
@@ -117,6 +125,11 @@ public final class OnnxModel implements AutoCloseable {
     /** Where the model came from: an absolute file path or the source given to {@link #fromBytes}. */
     public String source() {
         return source;
+    }
+
+    /** Where the session runs: {@link ExecutionProvider#CUDA} only if a CUDA session was created. */
+    public ExecutionProvider executionProvider() {
+        return executionProvider;
     }
 
     /** The ONNX Runtime environment the session lives in, for creating tensors. */
@@ -209,21 +222,46 @@ public final class OnnxModel implements AutoCloseable {
         final String source, final byte[] bytes, final String path, final int intraOpThreads,
         final List<TensorSpec> inputs, final List<TensorSpec> outputs) {
         final OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        final ExecutionProvider wanted = ExecutionProvider.choose(OrtEnvironment.getAvailableProviders(),
+            System.getProperty(ExecutionProvider.PROPERTY));
+        if (wanted == ExecutionProvider.CUDA) {
+            try {
+                return load(source, bytes, path, intraOpThreads, inputs, outputs, environment, ExecutionProvider.CUDA);
+            } catch (final PresplitException ex) {
+                if (!MODEL_INVALID.equals(ex.code())) {
+                    throw ex;
+                }
+                // A GPU build without a usable device (or driver) fails here: the CPU still serves the model.
+                LOG.warn("CUDA execution provider unavailable, using the CPU [source={}, reason={}]", source,
+                    ex.getMessage());
+            }
+        }
+        return load(source, bytes, path, intraOpThreads, inputs, outputs, environment, ExecutionProvider.CPU);
+    }
+
+    private static OnnxModel load(
+        final String source, final byte[] bytes, final String path, final int intraOpThreads,
+        final List<TensorSpec> inputs, final List<TensorSpec> outputs, final OrtEnvironment environment,
+        final ExecutionProvider provider) {
         final OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         OrtSession session = null;
         try {
             options.setIntraOpNumThreads(intraOpThreads);
+            if (provider == ExecutionProvider.CUDA) {
+                options.addCUDA(0);
+            }
             session = bytes != null
                 ? environment.createSession(bytes, options)
                 : environment.createSession(path, options);
             final Map<String, long[]> inputShapes = check(source, "input", session.getInputInfo(), inputs);
             final Map<String, long[]> outputShapes = check(source, "output", session.getOutputInfo(), outputs);
-            return new OnnxModel(source, environment, options, session, inputShapes, outputShapes);
+            return new OnnxModel(source, environment, options, session, inputShapes, outputShapes, provider);
         } catch (final OrtException ex) {
             closeQuietly(session, ex);
             options.close();
             throw new PresplitException(Category.ERROR, MODEL_INVALID,
-                "model could not be loaded [source=" + source + ", reason=" + reason(ex) + "]", ex);
+                "model could not be loaded [source=" + source + ", provider=" + provider + ", reason="
+                    + reason(ex) + "]", ex);
         } catch (final RuntimeException | Error ex) {
             closeQuietly(session, ex);
             options.close();
