@@ -139,6 +139,48 @@ class EnsembleForecasterTest {
         }
     }
 
+    /**
+     * Guards the table-member extension point (a batched model such as the ONNX LSTM as an ensemble member): the
+     * member runs once per tick for all slots, its path is scored and weighted like an online member's (an accurate
+     * one wins the weight), a non-finite path falls back to seasonal naive and is counted, and new partitions,
+     * model fallbacks and close reach it.
+     */
+    @Test
+    void shouldWeightAndForwardToTableMembersWhenGivenWholeForecasters() {
+        final SplittableRandom rng = new SplittableRandom(5);
+        final ConstantMember accurate = new ConstantMember("accurate", 100);
+        final ConstantMember broken = new ConstantMember("broken", Double.NaN);
+        try (LoadHistory history = new LoadHistory(2, 256, 0.9)) {
+            final EnsembleForecaster ensemble = new EnsembleForecaster(2, 4, 24,
+                new OnlineModel[] {new LevelModel(10)}, new Forecaster[] {accurate, broken}, 200, 1_000,
+                UNLIMITED_NS, 0.01, 2.0, null);
+            final ForecastTable table = new ForecastTable(2, 4);
+            final int[] slots = {0, 1};
+            for (int t = 0; t < 1_000; t++) {
+                for (int slot = 0; slot < 2; slot++) {
+                    history.writeRow(slot, 100 + EtsTest.gaussian(rng), 0, 0, NO_BUCKETS);
+                }
+                history.completeTick();
+                ensemble.forecast(history, Resource.INGEST_POINTS, slots, 2, table);
+            }
+            assertThat(ensemble.memberCount()).isEqualTo(4);
+            assertThat(ensemble.memberName(2)).isEqualTo("accurate");
+            assertThat(ensemble.memberName(3)).isEqualTo("broken");
+            assertThat(accurate.calls).isEqualTo(1_000);
+            assertThat(ensemble.weight(0, 2)).isGreaterThan(0.5);
+            assertThat(ensemble.weight(0, 1)).isLessThan(0.05);
+            assertThat(ensemble.fallbacks()).isEqualTo(2_000);
+            assertThat(table.mean(1, 3)).isCloseTo(100, within(2.0));
+
+            ensemble.onNewPartition(1);
+            assertThat(accurate.newPartitions).isEqualTo(1);
+            assertThat(ensemble.modelFallbacks()).isEqualTo(2 * ConstantMember.MODEL_FALLBACKS);
+            ensemble.close();
+            assertThat(accurate.isClosed).isTrue();
+            assertThat(broken.isClosed).isTrue();
+        }
+    }
+
     private static LoadHistory seasonalHistory(final int slots, final int ticks, final long seed) {
         final SplittableRandom rng = new SplittableRandom(seed);
         final LoadHistory history = new LoadHistory(slots, ticks, 0.9);
@@ -190,6 +232,52 @@ class EnsembleForecasterTest {
             for (int h = 0; h < horizon; h++) {
                 out[outAt + h] = state[at] + offset;
             }
+        }
+    }
+
+    /** Test table member: writes one value for every slot and step, and counts what reaches it. */
+    private static final class ConstantMember implements Forecaster {
+        static final long MODEL_FALLBACKS = 3;
+        private final String name;
+        private final double value;
+        int calls;
+        int newPartitions;
+        boolean isClosed;
+
+        ConstantMember(final String name, final double value) {
+            this.name = name;
+            this.value = value;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public void forecast(final LoadHistory history, final Resource resource, final int[] slots, final int count,
+            final ForecastTable table) {
+            calls++;
+            for (int i = 0; i < count; i++) {
+                for (int h = 0; h < table.horizon(); h++) {
+                    table.mean(slots[i], h, value);
+                }
+            }
+        }
+
+        @Override
+        public void onNewPartition(final int slot) {
+            newPartitions++;
+        }
+
+        @Override
+        public long modelFallbacks() {
+            return MODEL_FALLBACKS;
+        }
+
+        @Override
+        public void close() {
+            isClosed = true;
         }
     }
 }

@@ -171,7 +171,8 @@ public final class FallbackForecaster implements Forecaster {
         failures++;
         final String code = ex instanceof PresplitException p ? p.code() : ex.getClass().getSimpleName();
         // a PresplitException's message starts with its code already
-        lastFailure = phase + ": " + (ex instanceof PresplitException ? ex.getMessage() : code + ": " + ex.getMessage());
+        lastFailure = phase + ": "
+            + (ex instanceof PresplitException ? ex.getMessage() : code + ": " + ex.getMessage());
         if (loggedCodes.add(phase + ':' + code)) {
             LOG.warn("model failed, native fallback serves [forecaster={}, phase={}, code={}, fallback={}, "
                 + "reason={}]", name, phase, code, fallback.name(), ex.getMessage(), ex);

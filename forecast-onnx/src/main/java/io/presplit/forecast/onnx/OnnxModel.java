@@ -30,8 +30,8 @@ import java.util.Map;
  * <p>
  * The session runs with {@link #DEFAULT_INTRA_OP_THREADS} intra-op thread unless told otherwise, so that inference
  * stays on the calling thread's core budget. It runs on the CUDA provider when {@link ExecutionProvider#choose}
- * picks it and a CUDA session can be created, on the CPU otherwise ({@link #executionProvider()}). The ONNX Runtime environment is the process-wide default one, shared
- * with other models and never closed here.
+ * picks it and a CUDA session can be created, on the CPU otherwise ({@link #executionProvider()}). The ONNX
+ * Runtime environment is the process-wide default one, shared with other models and never closed here.
  * <p>
  * Threading: open, query and close on any one thread at a time; {@link #run} may be called from one thread at a
  * time (ONNX Runtime sessions are thread-safe, but callers here reuse their tensors). Opening and running allocate

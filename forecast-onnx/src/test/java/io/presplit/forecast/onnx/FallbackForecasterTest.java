@@ -82,8 +82,8 @@ class FallbackForecasterTest {
 
     /**
      * Guards run-time failures of ONNX Runtime itself: a graph that passes every load check (shapes included) but
-     * gathers an index outside the window fails each run; each such tick is served by the fallback, and after three in a row
-     * the model is dropped.
+     * gathers an index outside the window fails each run; each such tick is served by the fallback, and after three
+     * in a row the model is dropped.
      */
     @Test
     void shouldFallBackEachTickAndDropModelWhenInferenceKeepsFailing() {

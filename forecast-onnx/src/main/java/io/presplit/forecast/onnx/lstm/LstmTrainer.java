@@ -186,7 +186,7 @@ public final class LstmTrainer {
         return Arrays.copyOf(windows, found);
     }
 
-    /** Normalizes one sample: input {@code W} values into {@code x}, clipped targets {@code H} values into {@code y}. */
+    /** Normalizes one sample: {@code W} input values into {@code x}, {@code H} clipped targets into {@code y}. */
     private static void sample(
         final double[] values, final int start, final int w, final int horizon, final double targetClip,
         final double[] x, final int xAt, final double[] y, final int yAt) {
