@@ -54,7 +54,8 @@ public final class LstmM4Training {
         for (final SeriesCsv.Series s : series) {
             train.add(Arrays.copyOf(s.values(), s.values().length - HORIZON));
         }
-        final LstmTrainer.Result result = LstmTrainer.train(train, config, options);
+        final LstmTrainer.Result result = LstmTrainer.train(train, config, options, (epoch, loss, nanos) ->
+            System.out.printf(Locale.ROOT, "epoch %d loss %.5f at %.1f s%n", epoch, loss, nanos / 1e9));
         LstmModels.save(modelFile, result.network(), "global LSTM, hourly load, " + config.horizon() + " steps",
             "M4 Hourly train (" + series.size() + " series, last " + HORIZON + " values of each held out)",
             Instant.now(), Map.of(

@@ -48,7 +48,19 @@ public final class LstmTrainer {
     public record Result(LstmNetwork network, double[] epochLoss, int windows, long steps, long trainNanos) {
     }
 
+    /** Told after each epoch, for progress output; may be {@code null}. */
+    @FunctionalInterface
+    public interface EpochListener {
+        /** Epoch {@code epoch} (0-based) ended with mean loss {@code loss}, {@code elapsedNanos} into the run. */
+        void onEpoch(int epoch, double loss, long elapsedNanos);
+    }
+
     private LstmTrainer() {
+    }
+
+    /** {@link #train(List, LstmConfig, Options, EpochListener)} without a listener. */
+    public static Result train(final List<double[]> series, final LstmConfig config, final Options options) {
+        return train(series, config, options, null);
     }
 
     /**
@@ -58,7 +70,8 @@ public final class LstmTrainer {
      * @throws IllegalArgumentException if no series holds a usable window, or {@code config} has more than one
      *                                  feature (the load series are univariate).
      */
-    public static Result train(final List<double[]> series, final LstmConfig config, final Options options) {
+    public static Result train(
+        final List<double[]> series, final LstmConfig config, final Options options, final EpochListener listener) {
         if (config.features() != 1) {
             throw new IllegalArgumentException("load series train single-feature networks [config=" + config + "]");
         }
@@ -108,6 +121,9 @@ public final class LstmTrainer {
                 step++;
             }
             epochLoss[epoch] = lossSum / perEpoch;
+            if (listener != null) {
+                listener.onEpoch(epoch, epochLoss[epoch], System.nanoTime() - start);
+            }
         }
         return new Result(net, epochLoss, windows.length, step, System.nanoTime() - start);
     }
