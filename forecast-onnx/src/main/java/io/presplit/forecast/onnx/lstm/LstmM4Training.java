@@ -1,8 +1,11 @@
 package io.presplit.forecast.onnx.lstm;
 
+import io.presplit.forecast.EnsembleModel;
 import io.presplit.forecast.GuardedModel;
 import io.presplit.forecast.M4Evaluation;
+import io.presplit.forecast.Models;
 import io.presplit.forecast.SeriesCsv;
+import io.presplit.forecast.SeriesModel;
 import io.presplit.forecast.onnx.LstmSeriesModel;
 
 import java.nio.file.Path;
@@ -43,6 +46,15 @@ public final class LstmM4Training {
     private LstmM4Training() {
     }
 
+    /** A model under another name, for reports. */
+    private record Named(String name, SeriesModel model) implements SeriesModel {
+        @Override
+        public boolean fitForecast(final double[] y, final int n, final int season, final int horizon,
+            final double[] out) {
+            return model.fitForecast(y, n, season, horizon, out);
+        }
+    }
+
     /**
      * Trains on the series of {@code m4File} minus their last {@value #HORIZON} values, saves to {@code modelFile},
      * and evaluates the saved model on those values.
@@ -71,8 +83,44 @@ public final class LstmM4Training {
         }
     }
 
-    /** {@code m4File modelFile [epochs] [windowsPerEpoch] [hidden] [window] [seed] [quantiles e.g. 0.5,0.9]}. */
+    /**
+     * Scores a saved model on the held-out values of {@code m4File}: the LSTM alone, and, with
+     * {@code withEnsemble}, the offline ensemble of {@link Models} with the LSTM as a fifth member (weights from the
+     * last 48 training values, as for the others; the LSTM saw those values in training, so its weight is, if
+     * anything, optimistic).
+     */
+    public static List<M4Evaluation.Score> evaluate(final Path m4File, final Path modelFile,
+        final boolean withEnsemble) {
+        final List<SeriesCsv.Series> series = SeriesCsv.read(m4File);
+        final List<M4Evaluation.Score> scores = new ArrayList<>();
+        try (LstmSeriesModel served = LstmSeriesModel.open(modelFile)) {
+            scores.add(M4Evaluation.evaluate(series, new GuardedModel(served), HORIZON, SEASON, null));
+            if (withEnsemble) {
+                final SeriesModel[] members = {Models.create("snaive", SEASON, HORIZON),
+                    Models.create("wsnaive", SEASON, HORIZON), Models.create("ets", SEASON, HORIZON),
+                    Models.create("arima", SEASON, HORIZON), new GuardedModel(served)};
+                final SeriesModel ensemble = new EnsembleModel(members, 2.0, HORIZON);
+                scores.add(M4Evaluation.evaluate(series, new GuardedModel(new Named("ensemble+lstm", ensemble)),
+                    HORIZON, SEASON, null));
+            }
+        }
+        return scores;
+    }
+
+    /**
+     * {@code m4File modelFile [epochs] [windowsPerEpoch] [hidden] [window] [seed] [quantiles e.g. 0.5,0.9]} trains,
+     * saves and scores; {@code m4File modelFile evaluate [ensemble]} scores a saved model.
+     */
     public static void main(final String[] args) {
+        if (args.length >= 3 && "evaluate".equals(args[2])) {
+            for (final M4Evaluation.Score s : evaluate(Path.of(args[0]), Path.of(args[1]),
+                args.length > 3 && "ensemble".equals(args[3]))) {
+                System.out.printf(Locale.ROOT, "served %s on M4 Hourly held-out: sMAPE %.2f MASE %.3f, %d series, "
+                    + "%.2f CPU ms/series, %d fallbacks%n", s.model(), s.smape(), s.mase(), s.series(),
+                    s.cpuMillisPerSeries(), s.fallbacks());
+            }
+            return;
+        }
         if (args.length < 2) {
             throw new IllegalArgumentException("usage: m4File modelFile [epochs] [windowsPerEpoch] [hidden] [window]"
                 + " [seed] [quantiles]");

@@ -9,8 +9,12 @@ import io.presplit.forecast.onnx.FallbackForecaster;
 import io.presplit.forecast.onnx.LstmForecaster;
 
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Rolling-origin evaluation of a served LSTM model file on a wide trace, with the same harness, warm-up and
@@ -19,7 +23,11 @@ import java.util.Locale;
  * <pre>
  *   java @jvm.args -cp ... io.presplit.forecast.onnx.lstm.LstmTraceEvaluation TRACE MODEL SEASON HORIZON STEPS
  *       WARMUP [AGGREGATE] [MAX_SERIES] [FIT_WINDOW] [MODELS e.g. lstm,ensemble+lstm]
+ *   java ... LstmTraceEvaluation train TRACE MODEL_OUT FIRST_SERIES UNTIL_TICK WINDOW HORIZON EPOCHS PER_EPOCH
  * </pre>
+ * The {@code train} form trains a model on columns {@code FIRST_SERIES..} of the trace and ticks
+ * {@code [0, UNTIL_TICK)} only, so that evaluating it on the first columns from tick {@code UNTIL_TICK} on uses
+ * neither their series nor their time.
  */
 public final class LstmTraceEvaluation {
     private LstmTraceEvaluation() {
@@ -27,6 +35,12 @@ public final class LstmTraceEvaluation {
 
     /** See the class comment for the arguments. */
     public static void main(final String[] args) {
+        if (args.length >= 9 && "train".equals(args[0])) {
+            train(Path.of(args[1]), Path.of(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
+                new LstmConfig(Integer.parseInt(args[5]), 1, 32, Integer.parseInt(args[6]), new double[] {0.5, 0.9},
+                    true), LstmTrainer.Options.defaults(Integer.parseInt(args[7]), Integer.parseInt(args[8]), 1L));
+            return;
+        }
         if (args.length < 6) {
             throw new IllegalArgumentException("usage: trace modelFile season horizon steps warmup [aggregate]"
                 + " [maxSeries] [fitWindow] [models]");
@@ -58,6 +72,30 @@ public final class LstmTraceEvaluation {
                     (System.nanoTime() - start) / 1e9, forecaster.modelFallbacks());
             }
         }
+    }
+
+    /** Trains on columns {@code firstSeries..} and ticks {@code [0, untilTick)} of {@code trace}; saves the model. */
+    public static LstmTrainer.Result train(final Path trace, final Path modelFile, final int firstSeries,
+        final int untilTick, final LstmConfig config, final LstmTrainer.Options options) {
+        final double[][] data = RollingOrigin.readWide(trace, 1, Integer.MAX_VALUE);
+        final List<double[]> series = new ArrayList<>();
+        final int ticks = Math.min(untilTick, data.length);
+        for (int s = firstSeries; s < data[0].length; s++) {
+            final double[] values = new double[ticks];
+            for (int t = 0; t < ticks; t++) {
+                values[t] = data[t][s];
+            }
+            series.add(values);
+        }
+        final LstmTrainer.Result result = LstmTrainer.train(series, config, options, (epoch, loss, nanos) ->
+            System.out.printf(Locale.ROOT, "epoch %d loss %.5f at %.1f s%n", epoch, loss, nanos / 1e9));
+        LstmModels.save(modelFile, result.network(), "global LSTM, " + trace.getFileName(),
+            trace.getFileName() + ": columns " + firstSeries + ".." + (data[0].length - 1) + ", ticks 0.." + (ticks - 1),
+            Instant.now(), Map.of("epochs", Integer.toString(options.epochs()),
+                "trainSeconds", String.format(Locale.ROOT, "%.1f", result.trainNanos() / 1e9)));
+        System.out.printf(Locale.ROOT, "trained %s on %d series x %d ticks: %d windows, %.1f s%n", config,
+            series.size(), ticks, result.windows(), result.trainNanos() / 1e9);
+        return result;
     }
 
     private static Forecaster create(final String name, final Path modelFile, final int slots, final int horizon,
