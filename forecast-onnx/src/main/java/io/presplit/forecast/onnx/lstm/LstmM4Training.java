@@ -22,9 +22,9 @@ import java.util.Map;
  * and scores the <em>served</em> model (ONNX Runtime, through {@link LstmSeriesModel} and {@link GuardedModel}) on
  * the held-out values. Cold path; minutes of CPU.
  * <p>
- * Reproduce (after {@code ./presplit test} or a package build):
+ * Reproduce, with {@code CP} the forecast-onnx jar and its dependencies and the flags of {@code presplit.jvm.flags}:
  * <pre>
- *   java @daemon/target/jvm.args -cp "$(cat /tmp/cp.txt)" io.presplit.forecast.onnx.lstm.LstmM4Training \
+ *   java @daemon/target/jvm.args -cp "$CP" io.presplit.forecast.onnx.lstm.LstmM4Training \
  *       ../shared/data/m4_hourly/Hourly-train.csv lstm-m4.psmodel [epochs] [windowsPerEpoch] [hidden] [window] [seed]
  * </pre>
  */
