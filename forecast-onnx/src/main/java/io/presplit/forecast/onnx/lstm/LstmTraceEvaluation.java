@@ -90,7 +90,8 @@ public final class LstmTraceEvaluation {
         final LstmTrainer.Result result = LstmTrainer.train(series, config, options, (epoch, loss, nanos) ->
             System.out.printf(Locale.ROOT, "epoch %d loss %.5f at %.1f s%n", epoch, loss, nanos / 1e9));
         LstmModels.save(modelFile, result.network(), "global LSTM, " + trace.getFileName(),
-            trace.getFileName() + ": columns " + firstSeries + ".." + (data[0].length - 1) + ", ticks 0.." + (ticks - 1),
+            trace.getFileName() + ": columns " + firstSeries + ".." + (data[0].length - 1) + ", ticks 0.."
+                + (ticks - 1),
             Instant.now(), Map.of("epochs", Integer.toString(options.epochs()),
                 "trainSeconds", String.format(Locale.ROOT, "%.1f", result.trainNanos() / 1e9)));
         System.out.printf(Locale.ROOT, "trained %s on %d series x %d ticks: %d windows, %.1f s%n", config,
