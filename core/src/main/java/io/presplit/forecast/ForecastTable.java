@@ -110,7 +110,7 @@ public final class ForecastTable {
 
     /** The largest predicted load of {@code slot} over the horizon in use. */
     public double peak(final int slot) {
-        return columnMax(slot, 0);
+        return columnMax(slot, 0, horizon);
     }
 
     /**
@@ -118,7 +118,12 @@ public final class ForecastTable {
      * step with probability 0.9, for decisions that must not be caught out by an ordinary bad tick.
      */
     public double peakUpper(final int slot) {
-        return columnMax(slot, p90Offset);
+        return columnMax(slot, p90Offset, horizon);
+    }
+
+    /** The largest 90% quantile of {@code slot} over the first {@code steps} steps (at most the horizon in use). */
+    public double peakUpper(final int slot, final int steps) {
+        return columnMax(slot, p90Offset, Math.min(steps, horizon));
     }
 
     /** The largest predicted load of two slots together over the horizon in use: the load if they were merged. */
@@ -134,10 +139,10 @@ public final class ForecastTable {
         return mergedMax(leftSlot, rightSlot, p90Offset);
     }
 
-    private double columnMax(final int slot, final long columnOffset) {
+    private double columnMax(final int slot, final long columnOffset, final int steps) {
         final long base = offset(slot, 0) + columnOffset;
         double peak = Double.NEGATIVE_INFINITY;
-        for (int h = 0; h < horizon; h++) {
+        for (int h = 0; h < steps; h++) {
             peak = Math.max(peak, rows.get(DOUBLE, base + (long) h * Double.BYTES));
         }
         return peak;

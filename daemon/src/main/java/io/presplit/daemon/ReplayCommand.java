@@ -61,6 +61,10 @@ final class ReplayCommand implements Callable<Integer> {
         + "under the merge threshold before a merge (default: 6).")
     int mergeWindow;
 
+    @Option(names = "--split-lookahead", defaultValue = "0", description = "Leading forecast steps a split judges "
+        + "(default: the whole horizon).")
+    int splitLookahead;
+
     @Option(names = "--format", defaultValue = "table", description = "table or json (one object per line).")
     String format;
 
@@ -81,7 +85,8 @@ final class ReplayCommand implements Callable<Integer> {
             trace = TraceReader.zipfKeys(trace, zipfKeys, zipfExponent, zipfSeed);
         }
         final ReplaySettings derived = ReplaySettings.derive(trace, initialPartitions, capacity);
-        final ReplaySettings settings = mergeWindow > 0 ? derived.withMergeWindow(mergeWindow) : derived;
+        final ReplaySettings merging = mergeWindow > 0 ? derived.withMergeWindow(mergeWindow) : derived;
+        final ReplaySettings settings = splitLookahead > 0 ? merging.withSplitLookahead(splitLookahead) : merging;
         final List<ReplaySettings> settingsList = new ArrayList<>();
         if (isSweep) {
             for (final double threshold : new double[] {0.5, 0.6, 0.7, 0.8, 0.9}) {

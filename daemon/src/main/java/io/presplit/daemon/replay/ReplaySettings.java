@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
  * @param maxPartitions       the most live partitions.
  * @param seasonTicks         ticks per day (the seasonal naive season).
  * @param slotCapacity        load slots.
+ * @param splitLookaheadTicks leading forecast steps a split judges ({@link AdjustmentPolicy#splitLookaheadTicks}).
  */
 public record ReplaySettings(
     int initialPartitions,
@@ -44,7 +45,8 @@ public record ReplaySettings(
     int cooldownTicks,
     int maxPartitions,
     int seasonTicks,
-    int slotCapacity) {
+    int slotCapacity,
+    int splitLookaheadTicks) {
 
     /** Default points per tick, on average. */
     public static final double DEFAULT_POINTS_PER_TICK = 2000;
@@ -84,14 +86,14 @@ public record ReplaySettings(
         final double capacity = capacityUnits > 0 ? capacityUnits : meanTotal / (partitions * DEFAULT_MEAN_UTILIZATION);
         final int season = (int) Math.max(1, TimeUnit.DAYS.toNanos(1) / trace.tickNs());
         return new ReplaySettings(partitions, pointsPerUnit, capacity * pointsPerUnit, 6, 1, 0.8, 0.3, 6, 2, 256,
-            season, 4096);
+            season, 4096, AdjustmentPolicy.WHOLE_HORIZON);
     }
 
     /** The same settings with another split threshold, the merge threshold keeping its ratio. */
     public ReplaySettings withSplitThreshold(final double threshold) {
         return new ReplaySettings(initialPartitions, pointsPerUnit, capacityPoints, horizonTicks, decisionDelayTicks,
             threshold, threshold * MERGE_TO_SPLIT, mergeWindowTicks, cooldownTicks, maxPartitions, seasonTicks,
-            slotCapacity);
+            slotCapacity, splitLookaheadTicks);
     }
 
     /** Ticks of load history kept per partition: two seasons, and at least a week of hourly ticks. */
@@ -102,7 +104,15 @@ public record ReplaySettings(
     /** The same settings with another merge window (measured ticks that must be low before a merge). */
     public ReplaySettings withMergeWindow(final int ticks) {
         return new ReplaySettings(initialPartitions, pointsPerUnit, capacityPoints, horizonTicks, decisionDelayTicks,
-            splitThreshold, mergeThreshold, ticks, cooldownTicks, maxPartitions, seasonTicks, slotCapacity);
+            splitThreshold, mergeThreshold, ticks, cooldownTicks, maxPartitions, seasonTicks, slotCapacity,
+            splitLookaheadTicks);
+    }
+
+    /** The same settings with splits judging only the first {@code ticks} forecast steps. */
+    public ReplaySettings withSplitLookahead(final int ticks) {
+        return new ReplaySettings(initialPartitions, pointsPerUnit, capacityPoints, horizonTicks, decisionDelayTicks,
+            splitThreshold, mergeThreshold, mergeWindowTicks, cooldownTicks, maxPartitions, seasonTicks, slotCapacity,
+            ticks);
     }
 
     /** Capacity in the trace's unit. */
@@ -118,6 +128,6 @@ public record ReplaySettings(
     /** The adjustment policy for ticks of {@code tickNs}. */
     public AdjustmentPolicy policy(final long tickNs) {
         return new AdjustmentPolicy(splitThreshold, mergeThreshold, mergeWindowTicks, cooldownTicks * tickNs,
-            maxPartitions, 0.9);
+            maxPartitions, 0.9, splitLookaheadTicks);
     }
 }
