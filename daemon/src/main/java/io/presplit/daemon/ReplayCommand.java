@@ -53,7 +53,7 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--zipf-seed", defaultValue = "1", description = "Seed of the Zipf key order (default: 1).")
     long zipfSeed;
 
-    @Option(names = "--sweep", description = "Run every policy at split thresholds 0.5, 0.6, 0.7, 0.8, 0.9 "
+    @Option(names = "--sweep", description = "Run every policy at split thresholds 0.5 to 1.0 in steps of 0.1 "
         + "(merge threshold 0.375 x split): the cost frontier.")
     boolean isSweep;
 
@@ -62,7 +62,7 @@ final class ReplayCommand implements Callable<Integer> {
     int mergeWindow;
 
     @Option(names = "--split-lookahead", defaultValue = "0", description = "Leading forecast steps a split judges "
-        + "(default: the whole horizon).")
+        + "(default: decision delay + cooldown, 3).")
     int splitLookahead;
 
     @Option(names = "--format", defaultValue = "table", description = "table or json (one object per line).")
@@ -89,7 +89,7 @@ final class ReplayCommand implements Callable<Integer> {
         final ReplaySettings settings = splitLookahead > 0 ? merging.withSplitLookahead(splitLookahead) : merging;
         final List<ReplaySettings> settingsList = new ArrayList<>();
         if (isSweep) {
-            for (final double threshold : new double[] {0.5, 0.6, 0.7, 0.8, 0.9}) {
+            for (final double threshold : new double[] {0.5, 0.6, 0.7, 0.8, 0.9, 1.0}) {
                 settingsList.add(settings.withSplitThreshold(threshold));
             }
         } else {

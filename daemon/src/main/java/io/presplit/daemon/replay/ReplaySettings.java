@@ -16,7 +16,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>initial partitions: {@value #DEFAULT_INITIAL_PARTITIONS}, equal key ranges;</li>
  *   <li>split above 80 % of capacity, merge below 30 % (forecast and the measured last 6 ticks), cooldown 2 ticks,
  *       decisions take effect 1 tick after they are made, horizon 6 ticks (at least delay + cooldown + 2, so the
- *       oracle can act before a surge), season one day, thrash window one season.</li>
+ *       oracle can act before a surge), season one day, thrash window one season;</li>
+ *   <li>splits judge the first delay + cooldown = 3 forecast steps: a split decided now takes effect after the
+ *       delay, and its children may change again after the cooldown, so it need only cover that long; merges
+ *       judge the whole horizon.</li>
  * </ul>
  *
  * @param initialPartitions   partitions at the start, equal key ranges.
@@ -85,8 +88,10 @@ public record ReplaySettings(
         final double pointsPerUnit = DEFAULT_POINTS_PER_TICK / meanTotal;
         final double capacity = capacityUnits > 0 ? capacityUnits : meanTotal / (partitions * DEFAULT_MEAN_UTILIZATION);
         final int season = (int) Math.max(1, TimeUnit.DAYS.toNanos(1) / trace.tickNs());
-        return new ReplaySettings(partitions, pointsPerUnit, capacity * pointsPerUnit, 6, 1, 0.8, 0.3, 6, 2, 256,
-            season, 4096, AdjustmentPolicy.WHOLE_HORIZON);
+        final int delay = 1;
+        final int cooldown = 2;
+        return new ReplaySettings(partitions, pointsPerUnit, capacity * pointsPerUnit, 6, delay, 0.8, 0.3, 6,
+            cooldown, 256, season, 4096, delay + cooldown);
     }
 
     /** The same settings with another split threshold, the merge threshold keeping its ratio. */
