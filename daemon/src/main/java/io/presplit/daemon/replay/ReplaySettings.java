@@ -70,6 +70,16 @@ public record ReplaySettings(
                 + horizonTicks + ", decisionDelayTicks=" + decisionDelayTicks + ", cooldownTicks=" + cooldownTicks
                 + ", maxPartitions=" + maxPartitions + ", slotCapacity=" + slotCapacity + "]");
         }
+        // A shorter oracle merges into surges it cannot split out of in time, and stops being a bound.
+        if (horizonTicks < decisionDelayTicks + cooldownTicks + 2) {
+            throw new IllegalArgumentException("the horizon must cover decision delay + cooldown + 2 ticks, so that "
+                + "the oracle is a bound [horizonTicks=" + horizonTicks + ", decisionDelayTicks=" + decisionDelayTicks
+                + ", cooldownTicks=" + cooldownTicks + "]");
+        }
+        if (splitLookaheadTicks < 1) {
+            throw new IllegalArgumentException(
+                "splitLookaheadTicks must be at least 1 [splitLookaheadTicks=" + splitLookaheadTicks + "]");
+        }
     }
 
     /**
