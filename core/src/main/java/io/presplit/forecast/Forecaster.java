@@ -35,8 +35,8 @@ public interface Forecaster extends AutoCloseable {
 
     /**
      * Ticks whose forecast came from a fallback model because this forecaster's own model could not be loaded or
-     * failed to run (for instance a corrupt model file or an ONNX Runtime error); the engine publishes it as
-     * {@code CounterId.MODEL_FALLBACKS}. Control thread. Models that cannot fail this way return 0.
+     * failed to run (for instance a corrupt model file or an ONNX Runtime error): the value for the engine to
+     * publish as {@code CounterId.MODEL_FALLBACKS}. Control thread. Models that cannot fail this way return 0.
      */
     default long modelFallbacks() {
         return 0;

@@ -25,8 +25,8 @@ import java.util.function.Supplier;
  *       good (a model that fails every tick would only add latency).</li>
  *   <li><b>Visible</b>: each failure code (for instance {@code MODEL_FILE_CORRUPT}, {@code INFERENCE_FAILED}) is
  *       logged once at WARN with its message, with later repeats counted, not logged; {@link #modelFallbacks()}
- *       counts the ticks the fallback served (published as {@code CounterId.MODEL_FALLBACKS}, whose rate is the
- *       alert); {@link #isServingModel()} and {@link #lastFailure()} are for the status view.</li>
+ *       counts the ticks the fallback served (the value of {@code CounterId.MODEL_FALLBACKS}, whose rate is
+ *       the alert); {@link #isServingModel()} and {@link #lastFailure()} are for the status view.</li>
  * </ul>
  * {@link Error}s are not caught. Threading: control thread only, like any {@link Forecaster}. Allocation: none on
  * a tick where the model succeeds beyond the model's own; a failure allocates (logging, cold path).
