@@ -12,6 +12,9 @@ import io.presplit.profile.Resource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
@@ -29,6 +32,26 @@ class LstmModelFileTest {
 
     @TempDir
     Path dir;
+
+    /**
+     * Guards {@code presplit forecast --model lstm --model-file F.onnx} with a user's own PyTorch export: a bare
+     * {@code .onnx} file is served by the offline model and reproduces PyTorch's de-normalized forecasts.
+     */
+    @Test
+    void shouldServeBareOnnxFileWhenGivenPyTorchExport() throws IOException {
+        final Path file = dir.resolve("torch.onnx");
+        try (InputStream in = LstmForecaster.class.getResourceAsStream(LstmForecaster.BUNDLED_MODEL)) {
+            Files.write(file, in.readAllBytes());
+        }
+        final LstmVectors.Case sinusoid = LstmVectors.load().get(9);
+        try (LstmSeriesModel model = LstmSeriesModel.open(file)) {
+            final double[] out = new double[12];
+            assertThat(model.fitForecast(sinusoid.rawWindow(), 48, 24, 12, out)).isTrue();
+            for (int h = 0; h < 12; h++) {
+                assertThat(out[h]).isCloseTo(sinusoid.forecast()[h], within(1e-4 * sinusoid.s()));
+            }
+        }
+    }
 
     /**
      * Guards the whole serving path of a trained model: file → checksum → graph contract → normalization →
