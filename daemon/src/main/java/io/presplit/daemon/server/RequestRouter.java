@@ -1,0 +1,183 @@
+package io.presplit.daemon.server;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.presplit.daemon.Engine;
+import io.presplit.daemon.lineprotocol.Precision;
+import io.presplit.daemon.service.ControlLoop;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * Routes complete requests. Shared by every connection; runs on the event loops.
+ * <table>
+ *   <caption>Routes</caption>
+ *   <tr><th>method and path</th><th>what</th><th>runs on</th></tr>
+ *   <tr><td>POST /api/v2/write?org=&amp;bucket=&amp;precision=</td><td>line protocol (InfluxDB 2)</td><td>ingest</td></tr>
+ *   <tr><td>POST /write?db=&amp;precision=</td><td>line protocol (InfluxDB 1)</td><td>ingest</td></tr>
+ *   <tr><td>GET /api/v1/query/points, /api/v1/query/aggregate</td><td>queries</td><td>query</td></tr>
+ *   <tr><td>GET /health, /ping, /ready, /metrics</td><td>liveness, readiness, Prometheus</td><td>event loop</td></tr>
+ *   <tr><td>/api/v1/admin/...</td><td>admin (bearer token)</td><td>control thread</td></tr>
+ *   <tr><td>GET /, /status/...</td><td>the status page</td><td>event loop</td></tr>
+ * </table>
+ * {@code org}, {@code bucket} and {@code db} are accepted and ignored: the store has one namespace.
+ */
+@ChannelHandler.Sharable
+final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger LOG = LoggerFactory.getLogger(RequestRouter.class);
+
+    private final Engine engine;
+    private final ControlLoop control;
+    private final IngestService ingest;
+    private final QueryService queries;
+    private final HttpMetrics metrics;
+    private final String adminToken;
+    private final AdminApi admin;
+    private volatile boolean isDraining;
+
+    RequestRouter(final Engine engine, final ControlLoop control, final IngestService ingest,
+        final QueryService queries, final HttpMetrics metrics, final String adminToken, final AdminApi admin) {
+        this.engine = engine;
+        this.control = control;
+        this.ingest = ingest;
+        this.queries = queries;
+        this.metrics = metrics;
+        this.adminToken = adminToken;
+        this.admin = admin;
+    }
+
+    void drain() {
+        isDraining = true;
+    }
+
+    @Override
+    protected void channelRead0(final ChannelHandlerContext ctx, final FullHttpRequest request) {
+        final long arrivalNs = System.nanoTime();
+        final boolean isKeepAlive = HttpUtil.isKeepAlive(request) && !isDraining;
+        if (!request.decoderResult().isSuccess()) {
+            reply(ctx, false, "bad-request", HttpResponseStatus.BAD_REQUEST,
+                Responses.influxError("invalid", "malformed HTTP request: " + request.decoderResult().cause()));
+            return;
+        }
+        final QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        final String path = uri.path();
+        final HttpMethod method = request.method();
+        switch (path) {
+            case "/api/v2/write", "/write" -> {
+                final boolean isV1 = path.equals("/write");
+                final String route = isV1 ? "write_v1" : "write_v2";
+                if (method != HttpMethod.POST) {
+                    methodNotAllowed(ctx, isKeepAlive, route, "POST");
+                    return;
+                }
+                final String precisionText = first(uri, "precision");
+                final Precision precision = Precision.byLabel(precisionText);
+                if (precision == null) {
+                    final String message = "unknown precision '" + precisionText + "' (known: ns, us, ms, s)";
+                    reply(ctx, isKeepAlive, route, HttpResponseStatus.BAD_REQUEST,
+                        isV1 ? Responses.influxV1Error(message) : Responses.influxError("invalid", message));
+                    return;
+                }
+                ingest.submit(ctx, isKeepAlive, request.content().retain(), precision, isV1, route, arrivalNs);
+            }
+            case "/api/v1/query/points", "/api/v1/query/aggregate" -> {
+                final String route = path.endsWith("points") ? "query_points" : "query_aggregate";
+                if (method != HttpMethod.GET) {
+                    methodNotAllowed(ctx, isKeepAlive, route, "GET");
+                    return;
+                }
+                queries.submit(ctx, isKeepAlive, uri, route.equals("query_aggregate"), route);
+            }
+            case "/health", "/ping" -> health(ctx, isKeepAlive, path);
+            case "/ready" -> {
+                final boolean isReady = !isDraining && control.isRunning();
+                reply(ctx, isKeepAlive, "ready", isReady ? HttpResponseStatus.OK
+                    : HttpResponseStatus.SERVICE_UNAVAILABLE, isReady ? "{\"status\":\"ready\"}"
+                    : "{\"status\":\"not ready\",\"message\":\"" + (isDraining ? "shutting down" : "control loop "
+                    + "stopped") + "\"}");
+            }
+            case "/metrics" -> {
+                metrics.request("metrics", 200);
+                Responses.send(ctx, isKeepAlive, HttpResponseStatus.OK, Responses.PROMETHEUS,
+                    PrometheusText.write(engine, metrics, admin::writeMetrics));
+            }
+            default -> {
+                if (path.startsWith("/api/v1/admin/")) {
+                    if (!isAuthorized(request)) {
+                        reply(ctx, isKeepAlive, "admin", HttpResponseStatus.UNAUTHORIZED,
+                            Responses.influxError("unauthorized", "admin API needs 'Authorization: Bearer <token>' "
+                                + "with the token from the configuration or the start-up log"));
+                        return;
+                    }
+                    metrics.request("admin", 200);
+                    admin.submit(ctx, isKeepAlive, method, path, uri);
+                    return;
+                }
+                if (method == HttpMethod.GET && StaticFiles.serve(ctx, isKeepAlive, path, metrics)) {
+                    return;
+                }
+                reply(ctx, isKeepAlive, "not_found", HttpResponseStatus.NOT_FOUND,
+                    Responses.influxError("not found", "no route [method=" + method + ", path=" + path + "]"));
+            }
+        }
+    }
+
+    private void health(final ChannelHandlerContext ctx, final boolean isKeepAlive, final String path) {
+        final Throwable failure = control.failure();
+        if (path.equals("/ping")) {
+            metrics.request("ping", 204);
+            Responses.empty(ctx, isKeepAlive, HttpResponseStatus.NO_CONTENT);
+            return;
+        }
+        if (failure == null) {
+            reply(ctx, isKeepAlive, "health", HttpResponseStatus.OK,
+                "{\"name\":\"presplit\",\"status\":\"pass\",\"message\":\"ready for queries and writes\"}");
+        } else {
+            reply(ctx, isKeepAlive, "health", HttpResponseStatus.SERVICE_UNAVAILABLE,
+                "{\"name\":\"presplit\",\"status\":\"fail\",\"message\":" + Json.quote("control loop stopped: "
+                + failure) + "}");
+        }
+    }
+
+    private boolean isAuthorized(final FullHttpRequest request) {
+        final String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (header == null || !header.startsWith("Bearer ")) {
+            return false;
+        }
+        return java.security.MessageDigest.isEqual(
+            header.substring("Bearer ".length()).trim().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            adminToken.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private void methodNotAllowed(final ChannelHandlerContext ctx, final boolean isKeepAlive, final String route,
+        final String allowed) {
+        reply(ctx, isKeepAlive, route, HttpResponseStatus.METHOD_NOT_ALLOWED,
+            Responses.influxError("method not allowed", "use " + allowed));
+    }
+
+    private void reply(final ChannelHandlerContext ctx, final boolean isKeepAlive, final String route,
+        final HttpResponseStatus status, final String json) {
+        metrics.request(route, status.code());
+        Responses.send(ctx, isKeepAlive, status, Responses.JSON, json);
+    }
+
+    private static String first(final QueryStringDecoder uri, final String name) {
+        final List<String> values = uri.parameters().get(name);
+        return values == null || values.isEmpty() ? null : values.getFirst();
+    }
+
+    @Override
+    public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause) {
+        LOG.debug("connection failed [remote={}, error={}]", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+}
