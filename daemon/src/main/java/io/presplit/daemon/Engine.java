@@ -229,8 +229,11 @@ public final class Engine implements AutoCloseable {
         return forecaster;
     }
 
-    /** Copies the control plane's figures into the counters file. Allocation-free. */
-    private void publishCounters() {
+    /**
+     * Copies the control plane's figures into the counters file. Allocation-free. Control thread: after each tick
+     * (done by {@link #advanceTo}) and after a change made between ticks (the daemon's admin tasks).
+     */
+    public void publishCounters() {
         final MonitorCounters c = counters;
         c.set(CounterId.SPLITS_DECIDED, adjustment.splitsDecided());
         c.set(CounterId.MERGES_DECIDED, adjustment.mergesDecided());

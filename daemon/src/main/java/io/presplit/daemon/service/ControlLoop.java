@@ -102,6 +102,9 @@ public final class ControlLoop implements AutoCloseable {
                     task.run();
                     hasWork = true;
                 }
+                if (hasWork) {
+                    engine.publishCounters();
+                }
                 if (engine.advanceTo(epochNanos(), () -> { }) > 0 || hasWork) {
                     snapshot = snapshots.build();
                     onTick.run();
