@@ -176,7 +176,8 @@ public final class DaemonConfig {
         require(engine.seasonTicks >= 1, "engine.seasonTicks", engine.seasonTicks);
         require(engine.horizonTicks >= 1, "engine.horizonTicks", engine.horizonTicks);
         require(engine.maxHorizonTicks >= 1, "engine.maxHorizonTicks", engine.maxHorizonTicks);
-        require(engine.historyTicks > Math.max(engine.horizonTicks, engine.maxHorizonTicks), "engine.historyTicks (> horizonTicks and maxHorizonTicks)",
+        require(engine.historyTicks > Math.max(engine.horizonTicks, engine.maxHorizonTicks),
+            "engine.historyTicks (> horizonTicks and maxHorizonTicks)",
             engine.historyTicks);
         require(engine.slotCapacity >= 2, "engine.slotCapacity", engine.slotCapacity);
         require(engine.capacityPointsPerSecond > 0, "engine.capacityPointsPerSecond", engine.capacityPointsPerSecond);

@@ -69,7 +69,8 @@ final class PrometheusText {
         for (final double bound : LATENCY_BUCKETS_S) {
             final long boundUs = (long) (bound * 1e6);
             final long count = latency.getTotalCount() == 0 ? 0 : latency.getCountBetweenValues(0, boundUs);
-            out.append("presplit_http_write_latency_seconds_bucket{le=\"").append(bound).append("\"} ")
+            out.append("presplit_http_write_latency_seconds_bucket{le=\"")
+                .append(java.math.BigDecimal.valueOf(bound).toPlainString()).append("\"} ")
                 .append(count).append('\n');
         }
         out.append("presplit_http_write_latency_seconds_bucket{le=\"+Inf\"} ").append(latency.getTotalCount())

@@ -22,7 +22,8 @@ import java.util.List;
  * <table>
  *   <caption>Routes</caption>
  *   <tr><th>method and path</th><th>what</th><th>runs on</th></tr>
- *   <tr><td>POST /api/v2/write?org=&amp;bucket=&amp;precision=</td><td>line protocol (InfluxDB 2)</td><td>ingest</td></tr>
+ *   <tr><td>POST /api/v2/write?org=&amp;bucket=&amp;precision=</td><td>line protocol (InfluxDB 2)</td>
+ *       <td>ingest</td></tr>
  *   <tr><td>POST /write?db=&amp;precision=</td><td>line protocol (InfluxDB 1)</td><td>ingest</td></tr>
  *   <tr><td>GET /api/v1/query/points, /api/v1/query/aggregate</td><td>queries</td><td>query</td></tr>
  *   <tr><td>GET /health, /ping, /ready, /metrics</td><td>liveness, readiness, Prometheus</td><td>event loop</td></tr>

@@ -46,6 +46,8 @@ public final class ControlLoop implements AutoCloseable {
         this.onTick = onTick;
         this.snapshots = new SnapshotBuilder(engine, historyTicksShown);
         this.snapshot = snapshots.build();
+        // Before the thread starts, this thread is still the engine's only user.
+        engine.publishCounters();
         this.thread = Thread.ofPlatform().name("presplit-control").unstarted(this::run);
         thread.start();
     }
