@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     versionProvider = PresplitCli.Version.class,
     description = "Predictive adaptive partitioning for time-series data.",
     subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, ForecastCommand.class,
-        CalibrateCommand.class, ProfileCommand.class, CommandLine.HelpCommand.class})
+        CalibrateCommand.class, ProfileCommand.class, LoadTestCommand.class, CommandLine.HelpCommand.class})
 public final class PresplitCli {
     private PresplitCli() {
     }
