@@ -32,7 +32,19 @@ public enum CounterId {
     /** Live partitions. */
     LIVE_PARTITIONS(12, "partitions: live"),
     /** Profiler ticks closed. */
-    TICKS(13, "profile: ticks closed");
+    TICKS(13, "profile: ticks closed"),
+    /** Alerts fired: a predicted saturation the engine cannot resolve because the load sits on one hot key. */
+    ALERT_HOT_KEY(14, "alert: unresolvable saturation, hot key"),
+    /** Alerts fired: a predicted saturation the engine cannot resolve because of the partition limit. */
+    ALERT_PARTITION_LIMIT(15, "alert: unresolvable saturation, partition limit"),
+    /** Alerts fired: forecast accuracy drifted past the configured error. */
+    ALERT_FORECAST_DRIFT(16, "alert: forecast accuracy drift"),
+    /** Alerts fired: a split or merge aborted or failed. */
+    ALERT_SPLIT_MERGE_FAILED(17, "alert: split or merge failed"),
+    /** Alerts fired: splits and merges undoing each other. */
+    ALERT_THRASH(18, "alert: thrash"),
+    /** Alerts fired: a forecasting model fell back (non-finite or insane path replaced, or no forecast). */
+    ALERT_MODEL_FALLBACK(19, "alert: model fallback");
 
     private final int id;
     private final String label;

@@ -39,7 +39,7 @@ public final class ControlLoop implements AutoCloseable {
     /**
      * Starts the control thread.
      *
-     * @param onTick runs on the control thread after each tick's snapshot is published (alerts).
+     * @param onTick runs on the control thread after each tick's control step, before the snapshot (alerts).
      */
     public ControlLoop(final Engine engine, final int historyTicksShown, final Runnable onTick) {
         this.engine = engine;
@@ -107,9 +107,12 @@ public final class ControlLoop implements AutoCloseable {
                 if (hasWork) {
                     engine.publishCounters();
                 }
-                if (engine.advanceTo(epochNanos(), () -> { }) > 0 || hasWork) {
-                    snapshot = snapshots.build();
+                final int ticks = engine.advanceTo(epochNanos(), () -> { });
+                if (ticks > 0) {
                     onTick.run();
+                }
+                if (ticks > 0 || hasWork) {
+                    snapshot = snapshots.build();
                 }
                 LockSupport.parkNanos(MAX_PARK_NS);
             }

@@ -4,6 +4,7 @@ import io.presplit.adjust.AdjustmentPolicy;
 import io.presplit.capacity.CapacityPlan;
 import io.presplit.daemon.Engine;
 import io.presplit.daemon.EngineConfig;
+import io.presplit.daemon.alert.AlertMonitor;
 import io.presplit.daemon.config.DaemonConfig;
 import io.presplit.daemon.server.AdminApi;
 import io.presplit.daemon.server.HttpServer;
@@ -79,8 +80,10 @@ public final class Daemon implements AutoCloseable {
             engine = Engine.open(engineConfig, Forecasters.create(config.forecasterName(), settings, maxHorizon),
                 ControlLoop.epochNanos(), storeOptions);
             engine.forecasts().horizon(settings.horizonTicks);
-            control = new ControlLoop(engine, HISTORY_TICKS_SHOWN, () -> { });
-            admin = new AdminApi(control, config, out -> { });
+            final AlertMonitor alerts = new AlertMonitor(engine, config.alerts.forecastDriftMase,
+                config.alerts.webhookUrl);
+            control = new ControlLoop(engine, HISTORY_TICKS_SHOWN, alerts::onTick);
+            admin = new AdminApi(control, config, alerts::writeMetrics);
             final HttpServer server = HttpServer.start(config, engine, control, token, admin);
             LOG.info("daemon started [dataDir={}, partitions={}, forecaster={}, tickMs={}, durability={}]",
                 config.dataDir, engine.partitions().liveCount(), engine.forecaster().name(), settings.tickMs,
