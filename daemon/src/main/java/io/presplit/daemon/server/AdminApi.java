@@ -141,6 +141,25 @@ public final class AdminApi {
         return out;
     }
 
+    /** The status page's data: the partitions with their recent load and forecast, and the recent decisions. */
+    static Map<String, Object> status(final EngineSnapshot snapshot) {
+        final Map<String, Object> out = partitions(snapshot);
+        out.put("partitions", snapshot.partitions().stream().map(p -> {
+            final Map<String, Object> partition = new LinkedHashMap<>();
+            partition.put("id", p.id());
+            partition.put("keyLo", p.keyLo());
+            partition.put("keyHi", p.keyHi());
+            partition.put("load", p.load());
+            partition.put("forecastPeak", Double.isFinite(p.forecastPeak()) ? p.forecastPeak() : null);
+            partition.put("forecast", p.forecast());
+            partition.put("recentLoad", p.recentLoad());
+            partition.put("holdReason", p.holdReason());
+            return partition;
+        }).toList());
+        out.put("decisions", snapshot.decisions());
+        return out;
+    }
+
     private static Map<String, Object> forecasts(final EngineSnapshot snapshot) {
         final Map<String, Object> out = new LinkedHashMap<>();
         out.put("forecaster", snapshot.forecaster());

@@ -27,6 +27,7 @@ import java.util.List;
  *   <tr><td>POST /write?db=&amp;precision=</td><td>line protocol (InfluxDB 1)</td><td>ingest</td></tr>
  *   <tr><td>GET /api/v1/query/points, /api/v1/query/aggregate</td><td>queries</td><td>query</td></tr>
  *   <tr><td>GET /health, /ping, /ready, /metrics</td><td>liveness, readiness, Prometheus</td><td>event loop</td></tr>
+ *   <tr><td>GET /api/v1/status</td><td>the status page's data (read-only, no token)</td><td>event loop</td></tr>
  *   <tr><td>/api/v1/admin/...</td><td>admin (bearer token)</td><td>control thread</td></tr>
  *   <tr><td>GET /, /status/...</td><td>the status page</td><td>event loop</td></tr>
  * </table>
@@ -106,6 +107,8 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     : "{\"status\":\"not ready\",\"message\":\"" + (isDraining ? "shutting down" : "control loop "
                     + "stopped") + "\"}");
             }
+            case "/api/v1/status" -> reply(ctx, isKeepAlive, "status", HttpResponseStatus.OK,
+                Json.write(AdminApi.status(control.snapshot())));
             case "/metrics" -> {
                 metrics.request("metrics", 200);
                 Responses.send(ctx, isKeepAlive, HttpResponseStatus.OK, Responses.PROMETHEUS,
