@@ -13,6 +13,7 @@ import io.presplit.daemon.config.DaemonConfig;
 import io.presplit.daemon.service.ControlLoop;
 import io.presplit.daemon.service.EngineSnapshot;
 import io.presplit.daemon.service.Forecasters;
+import io.presplit.profile.Resource;
 import io.presplit.shadow.ShadowReport;
 
 import java.io.IOException;
@@ -48,6 +49,8 @@ import java.util.function.Function;
  */
 public final class AdminApi {
     private static final long TASK_TIMEOUT_MS = 30_000;
+    /** Ticks of load that decide whether a manual split balances load or halves the key range. */
+    private static final int RECENT_TICKS = 6;
 
     private final ControlLoop control;
     private final DaemonConfig config;
@@ -235,7 +238,11 @@ public final class AdminApi {
         if (uri.parameters().containsKey("key")) {
             key = (long) number(uri, "key", Double.NaN);
         } else {
-            final long chosen = engine.adjustment().chooseSplitKey(engine.history(), slot, 1.0);
+            // The load-balancing bucket boundary when the partition has recent load, else the middle of its range.
+            final boolean hasLoad = engine.history().length(slot) > 0
+                && engine.history().windowSum(Resource.INGEST_POINTS, slot,
+                Math.min(engine.history().length(slot), RECENT_TICKS)) > 0;
+            final long chosen = hasLoad ? engine.adjustment().chooseSplitKey(engine.history(), slot, 1.0) : -1;
             key = chosen > lo && chosen <= hi ? chosen : lo + (hi - lo) / 2 + 1;
         }
         if (key <= lo || key > hi) {
