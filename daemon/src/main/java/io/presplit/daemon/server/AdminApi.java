@@ -48,6 +48,7 @@ import java.util.function.Function;
  * </table>
  */
 public final class AdminApi {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AdminApi.class);
     private static final long TASK_TIMEOUT_MS = 30_000;
     /** Ticks of load that decide whether a manual split balances load or halves the key range. */
     private static final int RECENT_TICKS = 6;
@@ -110,6 +111,10 @@ public final class AdminApi {
                 Responses.influxError("method not allowed", e.getMessage()));
         } catch (final IllegalArgumentException | IllegalStateException e) {
             reply(ctx, isKeepAlive, HttpResponseStatus.BAD_REQUEST, Responses.influxError("invalid", e.getMessage()));
+        } catch (final RuntimeException e) {
+            LOG.warn("admin request failed [path={}, error={}]", path, e.toString(), e);
+            reply(ctx, isKeepAlive, HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                Responses.influxError("internal error", String.valueOf(e)));
         }
     }
 

@@ -9,12 +9,14 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.AttributeKey;
 import io.presplit.daemon.Engine;
 import io.presplit.daemon.lineprotocol.Precision;
 import io.presplit.daemon.service.ControlLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayDeque;
 import java.util.List;
 
 /**
@@ -36,6 +38,7 @@ import java.util.List;
 @ChannelHandler.Sharable
 final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(RequestRouter.class);
+    private static final AttributeKey<Sequence> SEQUENCE = AttributeKey.valueOf("presplit.sequence");
 
     private final Engine engine;
     private final ControlLoop control;
@@ -61,8 +64,62 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         isDraining = true;
     }
 
+    /**
+     * One request at a time per connection: a request that arrives while the previous one is being answered (HTTP/1.1
+     * pipelining) waits in the connection's queue, so answers leave in request order even though writes and queries
+     * are answered from other threads. {@link Responses} calls {@link #answered} after each answer is written.
+     */
     @Override
     protected void channelRead0(final ChannelHandlerContext ctx, final FullHttpRequest request) {
+        final Sequence sequence = sequence(ctx);
+        if (sequence.isBusy) {
+            sequence.waiting.add(request.retain());
+            return;
+        }
+        sequence.isBusy = true;
+        route(ctx, request);
+    }
+
+    /** Called on the connection's event loop once an answer was written: routes the next waiting request. */
+    static void answered(final ChannelHandlerContext ctx) {
+        final Sequence sequence = ctx.channel().attr(SEQUENCE).get();
+        if (sequence == null) {
+            return;
+        }
+        final FullHttpRequest next = sequence.waiting.poll();
+        if (next == null) {
+            sequence.isBusy = false;
+            return;
+        }
+        try {
+            sequence.router.route(ctx, next);
+        } finally {
+            next.release();
+        }
+    }
+
+    @Override
+    public void channelInactive(final ChannelHandlerContext ctx) {
+        final Sequence sequence = ctx.channel().attr(SEQUENCE).get();
+        if (sequence != null) {
+            FullHttpRequest waiting;
+            while ((waiting = sequence.waiting.poll()) != null) {
+                waiting.release();
+            }
+        }
+        ctx.fireChannelInactive();
+    }
+
+    private Sequence sequence(final ChannelHandlerContext ctx) {
+        Sequence sequence = ctx.channel().attr(SEQUENCE).get();
+        if (sequence == null) {
+            sequence = new Sequence(this);
+            ctx.channel().attr(SEQUENCE).set(sequence);
+        }
+        return sequence;
+    }
+
+    private void route(final ChannelHandlerContext ctx, final FullHttpRequest request) {
         final long arrivalNs = System.nanoTime();
         final boolean isKeepAlive = HttpUtil.isKeepAlive(request) && !isDraining;
         if (!request.decoderResult().isSuccess()) {
@@ -177,6 +234,17 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static String first(final QueryStringDecoder uri, final String name) {
         final List<String> values = uri.parameters().get(name);
         return values == null || values.isEmpty() ? null : values.getFirst();
+    }
+
+    /** A connection's answering state; touched on its event loop only. */
+    private static final class Sequence {
+        final RequestRouter router;
+        final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
+        boolean isBusy;
+
+        Sequence(final RequestRouter router) {
+            this.router = router;
+        }
     }
 
     @Override

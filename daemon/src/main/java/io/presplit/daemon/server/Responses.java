@@ -49,7 +49,8 @@ final class Responses {
     static void send(final ChannelHandlerContext ctx, final boolean isKeepAlive, final FullHttpResponse response) {
         if (isKeepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-            ctx.writeAndFlush(response);
+            // The listener runs on the connection's event loop: the next pipelined request may go.
+            ctx.writeAndFlush(response).addListener(future -> RequestRouter.answered(ctx));
         } else {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);

@@ -160,6 +160,26 @@ class DaemonHttpTest {
     }
 
     /**
+     * Guards HTTP/1.1 pipelining: a write and a query sent back to back on one connection are answered in order,
+     * and the query sees the write (requests of one connection run one after the other).
+     */
+    @Test
+    void shouldAnswerPipelinedRequestsInOrder() throws Exception {
+        start(DaemonConfig.defaults());
+        try (Socket socket = new Socket("127.0.0.1", daemon.port())) {
+            final String body = "piped v=7 1\n";
+            socket.getOutputStream().write(("POST /api/v2/write HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                + body.length() + "\r\n\r\n" + body + "GET /api/v1/query/aggregate?key=piped%20v HTTP/1.1\r\n"
+                + "Host: x\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.setSoTimeout(10_000);
+            final String answers = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(answers).startsWith("HTTP/1.1 204 No Content");
+            assertThat(answers.indexOf("HTTP/1.1 200 OK")).isPositive();
+            assertThat(answers).endsWith("\"count\":1,\"sum\":7.0,\"min\":7.0,\"max\":7.0,\"mean\":7.0}");
+        }
+    }
+
+    /**
      * Guards the admin API: no or a wrong token is 401; with the token an operator sees partitions, splits and
      * merges by hand, and changes thresholds and horizon.
      */
