@@ -27,6 +27,8 @@ import java.util.List;
  *   <tr><td>POST /api/v2/write?org=&amp;bucket=&amp;precision=</td><td>line protocol (InfluxDB 2)</td>
  *       <td>ingest</td></tr>
  *   <tr><td>POST /write?db=&amp;precision=</td><td>line protocol (InfluxDB 1)</td><td>ingest</td></tr>
+ *   <tr><td>/query?q=CREATE DATABASE ...</td><td>a no-op for Telegraf (other InfluxQL: 400)</td>
+ *       <td>event loop</td></tr>
  *   <tr><td>GET /api/v1/query/points, /api/v1/query/aggregate</td><td>queries</td><td>query</td></tr>
  *   <tr><td>GET /health, /ping, /ready, /metrics</td><td>liveness, readiness, Prometheus</td><td>event loop</td></tr>
  *   <tr><td>GET /api/v1/status</td><td>the status page's data (read-only, no token)</td><td>event loop</td></tr>
@@ -156,6 +158,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
                 queries.submit(ctx, isKeepAlive, uri, route.equals("query_aggregate"), route);
             }
+            case "/query" -> influxQuery(ctx, isKeepAlive, uri, request);
             case "/health", "/ping" -> health(ctx, isKeepAlive, path);
             case "/ready" -> {
                 final boolean isReady = !isDraining && control.isRunning();
@@ -190,6 +193,26 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     Responses.influxError("not found", "no route [method=" + method + ", path=" + path + "]"));
             }
         }
+    }
+
+    /**
+     * InfluxDB 1's {@code /query}: only {@code CREATE DATABASE}, which Telegraf's InfluxDB output sends at start, is
+     * answered as done (the store has one namespace); any other InfluxQL is refused with a pointer to the query API.
+     */
+    private void influxQuery(final ChannelHandlerContext ctx, final boolean isKeepAlive,
+        final QueryStringDecoder uri, final FullHttpRequest request) {
+        String statement = first(uri, "q");
+        if (statement == null && request.content().isReadable()) {
+            statement = first(new QueryStringDecoder("?" + request.content().toString(
+                java.nio.charset.StandardCharsets.UTF_8)), "q");
+        }
+        if (statement != null && statement.trim().toUpperCase(java.util.Locale.ROOT).startsWith("CREATE DATABASE")) {
+            reply(ctx, isKeepAlive, "query_v1", HttpResponseStatus.OK, "{\"results\":[{\"statement_id\":0}]}");
+            return;
+        }
+        reply(ctx, isKeepAlive, "query_v1", HttpResponseStatus.BAD_REQUEST, Responses.influxV1Error(
+            "InfluxQL is not supported (only CREATE DATABASE, accepted as a no-op); query with GET "
+            + "/api/v1/query/points or /api/v1/query/aggregate"));
     }
 
     private void health(final ChannelHandlerContext ctx, final boolean isKeepAlive, final String path) {

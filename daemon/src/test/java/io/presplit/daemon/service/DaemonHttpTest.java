@@ -135,6 +135,10 @@ class DaemonHttpTest {
         assertThat(get("/api/v1/query/points").statusCode()).isEqualTo(400);
         assertThat(get("/api/v1/query/points?key=m%20v&from=yesterday").body()).contains("invalid time [from=");
         assertThat(get("/nowhere").statusCode()).isEqualTo(404);
+        // Telegraf's InfluxDB output creates its database at start: a no-op here; other InfluxQL is refused.
+        assertThat(post("/query", "q=CREATE+DATABASE+%22telegraf%22").body())
+            .isEqualTo("{\"results\":[{\"statement_id\":0}]}");
+        assertThat(get("/query?q=SELECT+*+FROM+m").statusCode()).isEqualTo(400);
         assertThat(get("/api/v2/write").statusCode()).isEqualTo(405);
     }
 
