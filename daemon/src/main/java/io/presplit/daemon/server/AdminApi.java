@@ -15,17 +15,26 @@ import io.presplit.daemon.service.EngineSnapshot;
 import io.presplit.daemon.service.Forecasters;
 import io.presplit.profile.Resource;
 import io.presplit.shadow.ShadowReport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The admin API under {@code /api/v1/admin/}, behind the bearer token (checked by the router). Reads come from the
@@ -48,7 +57,7 @@ import java.util.function.Function;
  * </table>
  */
 public final class AdminApi {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AdminApi.class);
+    private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
     private static final long TASK_TIMEOUT_MS = 30_000;
     /** Ticks of load that decide whether a manual split balances load or halves the key range. */
     private static final int RECENT_TICKS = 6;
@@ -56,8 +65,8 @@ public final class AdminApi {
     private final ControlLoop control;
     private final DaemonConfig config;
     private final Consumer<StringBuilder> extraMetrics;
-    private final java.util.concurrent.ExecutorService executor = new java.util.concurrent.ThreadPoolExecutor(1, 1,
-        0, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(64),
+    private final ExecutorService executor = new ThreadPoolExecutor(1, 1,
+        0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(64),
         r -> Thread.ofPlatform().name("presplit-admin").daemon(true).unstarted(r));
 
     /**
@@ -78,7 +87,7 @@ public final class AdminApi {
         final String path, final QueryStringDecoder uri) {
         try {
             executor.execute(() -> handle(ctx, isKeepAlive, method, path, uri));
-        } catch (final java.util.concurrent.RejectedExecutionException e) {
+        } catch (final RejectedExecutionException e) {
             reply(ctx, isKeepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE,
                 Responses.influxError("unavailable", "admin API busy or shutting down"));
         }
@@ -341,12 +350,12 @@ public final class AdminApi {
         final CompletableFuture<T> future = control.submit(task);
         try {
             return future.get(TASK_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        } catch (final java.util.concurrent.ExecutionException e) {
+        } catch (final ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
             }
             throw new CompletionException(e.getCause());
-        } catch (final java.util.concurrent.TimeoutException e) {
+        } catch (final TimeoutException e) {
             throw new IllegalStateException("control thread did not answer within " + TASK_TIMEOUT_MS + " ms", e);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -354,14 +363,14 @@ public final class AdminApi {
         }
     }
 
-    private static String requireGet(final HttpMethod method, final java.util.function.Supplier<String> answer) {
+    private static String requireGet(final HttpMethod method, final Supplier<String> answer) {
         if (method != HttpMethod.GET) {
             throw new MethodNotAllowed("use GET");
         }
         return answer.get();
     }
 
-    private static String requirePost(final HttpMethod method, final java.util.function.Supplier<String> answer) {
+    private static String requirePost(final HttpMethod method, final Supplier<String> answer) {
         if (method != HttpMethod.POST) {
             throw new MethodNotAllowed("use POST");
         }

@@ -16,8 +16,11 @@ import io.presplit.daemon.service.ControlLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Routes complete requests. Shared by every connection; runs on the event loops.
@@ -204,9 +207,9 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         String statement = first(uri, "q");
         if (statement == null && request.content().isReadable()) {
             statement = first(new QueryStringDecoder("?" + request.content().toString(
-                java.nio.charset.StandardCharsets.UTF_8)), "q");
+                StandardCharsets.UTF_8)), "q");
         }
-        if (statement != null && statement.trim().toUpperCase(java.util.Locale.ROOT).startsWith("CREATE DATABASE")) {
+        if (statement != null && statement.trim().toUpperCase(Locale.ROOT).startsWith("CREATE DATABASE")) {
             reply(ctx, isKeepAlive, "query_v1", HttpResponseStatus.OK, "{\"results\":[{\"statement_id\":0}]}");
             return;
         }
@@ -237,9 +240,9 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (header == null || !header.startsWith("Bearer ")) {
             return false;
         }
-        return java.security.MessageDigest.isEqual(
-            header.substring("Bearer ".length()).trim().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-            adminToken.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return MessageDigest.isEqual(
+            header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8),
+            adminToken.getBytes(StandardCharsets.UTF_8));
     }
 
     private void methodNotAllowed(final ChannelHandlerContext ctx, final boolean isKeepAlive, final String route,
