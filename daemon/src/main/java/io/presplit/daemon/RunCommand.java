@@ -56,7 +56,14 @@ final class RunCommand implements Callable<Integer> {
             // A service logs its lifecycle and every split and merge; the batch tools stay quiet (WARN).
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.presplit")).setLevel(Level.INFO);
         }
-        final Daemon daemon = Daemon.start(config);
+        final Daemon daemon;
+        try {
+            daemon = Daemon.start(config);
+        } catch (final IllegalStateException e) {
+            // e.g. the port is taken: one line for the operator, not a stack trace.
+            System.err.println("presplit: cannot start: " + e.getMessage());
+            return 1;
+        }
         final CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("presplit-shutdown").unstarted(() -> {
             daemon.close();

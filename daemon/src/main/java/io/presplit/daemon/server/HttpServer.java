@@ -2,6 +2,7 @@ package io.presplit.daemon.server;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
@@ -108,8 +109,12 @@ public final class HttpServer implements AutoCloseable {
                         pipeline.addLast("route", router);
                     }
                 });
-            final Channel channel = bootstrap.bind(settings.bindAddress, settings.port).syncUninterruptibly()
-                .channel();
+            // Not syncUninterruptibly(): it rethrows a bind failure as an undeclared checked BindException.
+            final ChannelFuture bound = bootstrap.bind(settings.bindAddress, settings.port).awaitUninterruptibly();
+            if (!bound.isSuccess()) {
+                throw new IllegalStateException(String.valueOf(bound.cause()), bound.cause());
+            }
+            final Channel channel = bound.channel();
             final HttpServer server = new HttpServer(bossGroup, ioGroup, ingest, queries, metrics, router, channel);
             LOG.info("http server listening [address={}, port={}]", settings.bindAddress, server.port);
             return server;
@@ -119,7 +124,7 @@ public final class HttpServer implements AutoCloseable {
             ingest.close(0);
             queries.close();
             throw new IllegalStateException("cannot listen [address=" + settings.bindAddress + ", port="
-                + settings.port + ", error=" + e + "]", e);
+                + settings.port + ", error=" + e.getMessage() + "]", e);
         }
     }
 

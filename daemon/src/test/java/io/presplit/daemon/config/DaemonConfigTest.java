@@ -45,6 +45,16 @@ class DaemonConfigTest {
         assertThat(config.durabilityName()).isEqualTo("group");
     }
 
+    /** Guards the shipped example against drifting from the code: it loads and validates. */
+    @Test
+    void shouldLoadShippedExampleConfiguration() {
+        final Path example = Path.of("..", "deploy", "presplit.example.yml");
+        final DaemonConfig config = DaemonConfig.load(example).validate();
+        assertThat(config.forecasterName()).isEqualTo("ensemble");
+        assertThat(config.durabilityName()).isEqualTo("group");
+        assertThat(config.engine.seasonTicks).isEqualTo(8640);
+    }
+
     /** Guards against typos silently falling back to defaults, and against out-of-range values. */
     @Test
     void shouldNameTheKeyWhenFileHasUnknownKeyOrBadValue() throws Exception {

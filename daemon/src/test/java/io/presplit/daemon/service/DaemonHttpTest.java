@@ -218,6 +218,20 @@ class DaemonHttpTest {
             "presplit_live_partitions 1\n");
     }
 
+    /** Guards a clear start failure: a taken port is reported by address and port, and nothing is left open. */
+    @Test
+    void shouldFailClearlyWhenPortIsTaken(@TempDir final Path other) throws Exception {
+        start(DaemonConfig.defaults());
+        final DaemonConfig second = DaemonConfig.defaults();
+        second.dataDir = other.toString();
+        second.server.port = daemon.port();
+        second.storage.segmentLengthBytes = 1 << 20;
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Daemon.start(second.validate()))
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageStartingWith("cannot listen [address=127.0.0.1, port=" + daemon.port() + ", error=");
+        assertThat(get("/ready").statusCode()).isEqualTo(200);
+    }
+
     /** Guards the data directory: points and partitions survive a graceful stop and a new start. */
     @Test
     void shouldKeepPointsAndPartitionsAcrossRestart() throws Exception {
