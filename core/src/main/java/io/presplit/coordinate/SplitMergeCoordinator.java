@@ -361,8 +361,10 @@ public final class SplitMergeCoordinator implements DecisionHandler {
 
     /** BEGIN and prepare; on a no vote or a failure, abort and keep the partition cooling down. */
     private boolean prepare(final Txn txn, final int cooldownSlot) {
-        final TxnPhaseEvent phase = startPhase();
+        final TxnPhaseEvent begin = startPhase();
         log.begin(txn);
+        endPhase(begin, txn, "BEGIN");
+        final TxnPhaseEvent phase = startPhase();
         boolean isYes;
         try {
             isYes = participant.prepare(txn);

@@ -94,7 +94,7 @@ class SplitMergeCoordinatorTest {
             }
             phases.add(event.getString("kind") + " " + event.getString("phase") + " " + event.getLong("txId"));
         }
-        assertThat(phases).containsExactly("SPLIT PREPARED 0", "SPLIT COMMIT 0", "SPLIT DONE 0");
+        assertThat(phases).containsExactly("SPLIT BEGIN 0", "SPLIT PREPARED 0", "SPLIT COMMIT 0", "SPLIT DONE 0");
     }
 
     /**

@@ -70,7 +70,7 @@ class JfrEventsTest {
         assertThat(List.of(merge.getLong("lowerParentId"), merge.getLong("upperParentId"), merge.getLong("mergedId")))
             .containsExactly(1L, 2L, 3L);
         assertThat(byName.get("presplit.TxnPhase")).extracting(e -> e.getString("kind") + " " + e.getString("phase"))
-            .containsExactly("SPLIT PREPARED", "SPLIT COMMIT", "SPLIT DONE", "MERGE PREPARED", "MERGE COMMIT",
-                "MERGE DONE");
+            .containsExactly("SPLIT BEGIN", "SPLIT PREPARED", "SPLIT COMMIT", "SPLIT DONE", "MERGE BEGIN",
+                "MERGE PREPARED", "MERGE COMMIT", "MERGE DONE");
     }
 }
