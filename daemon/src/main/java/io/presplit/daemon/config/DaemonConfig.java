@@ -87,6 +87,8 @@ public final class DaemonConfig {
         public int maxPartitions = 1_024;
         /** A split must leave the larger child at most this share of the load, else the load is a hot key. */
         public double minSplitImprovement = 0.9;
+        /** Leading forecast steps a split judges (0: the whole horizon); merges always judge the whole horizon. */
+        public int splitLookaheadTicks = 0;
         /** Ticks between a decision and its effect. */
         public int decisionDelayTicks = 0;
         /** A split and a merge undoing each other within this many ticks count as thrash. */
@@ -190,6 +192,8 @@ public final class DaemonConfig {
             "engine.maxPartitions (1 .. slotCapacity / 2)", engine.maxPartitions);
         require(engine.minSplitImprovement > 0.5 && engine.minSplitImprovement <= 1, "engine.minSplitImprovement",
             engine.minSplitImprovement);
+        require(engine.splitLookaheadTicks >= 0, "engine.splitLookaheadTicks (0 = whole horizon)",
+            engine.splitLookaheadTicks);
         require(engine.decisionDelayTicks >= 0, "engine.decisionDelayTicks", engine.decisionDelayTicks);
         require(engine.thrashWindowTicks >= 0, "engine.thrashWindowTicks", engine.thrashWindowTicks);
         require(durabilityName() != null, "storage.durability (async, group, sync)", storage.durability);

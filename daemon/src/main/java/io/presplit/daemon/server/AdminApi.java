@@ -228,7 +228,8 @@ public final class AdminApi {
                 final double split = number(uri, "splitThreshold", active.splitThreshold());
                 final double merge = number(uri, "mergeThreshold", Math.min(active.mergeThreshold(), split / 2));
                 final AdjustmentPolicy candidate = new AdjustmentPolicy(split, merge, active.mergeWindowTicks(),
-                    active.cooldownNs(), active.maxPartitions(), active.minSplitImprovement());
+                    active.cooldownNs(), active.maxPartitions(), active.minSplitImprovement(),
+                    active.splitLookaheadTicks());
                 final String forecaster = text(uri, "forecaster", config.forecasterName());
                 final int horizon = (int) number(uri, "horizonTicks", engine.forecasts().horizon());
                 try {
@@ -305,7 +306,8 @@ public final class AdminApi {
         final double split = number(uri, "splitThreshold", current.splitThreshold());
         final double merge = number(uri, "mergeThreshold", current.mergeThreshold());
         final AdjustmentPolicy next = new AdjustmentPolicy(split, merge, current.mergeWindowTicks(),
-            current.cooldownNs(), current.maxPartitions(), current.minSplitImprovement());
+            current.cooldownNs(), current.maxPartitions(), current.minSplitImprovement(),
+            current.splitLookaheadTicks());
         final int horizon = (int) number(uri, "horizonTicks", engine.forecasts().horizon());
         engine.forecasts().horizon(horizon);
         engine.adjustment().policy(next);

@@ -68,7 +68,8 @@ public final class Daemon implements AutoCloseable {
             config.server.ingestThreads + config.server.queryThreads + 2, settings.historyTicks, tickNs, maxHorizon,
             CapacityPlan.fromRate(settings.capacityPointsPerSecond, tickNs),
             new AdjustmentPolicy(settings.splitThreshold, settings.mergeThreshold, settings.mergeWindowTicks,
-                settings.cooldownTicks * tickNs, settings.maxPartitions, settings.minSplitImprovement),
+                settings.cooldownTicks * tickNs, settings.maxPartitions, settings.minSplitImprovement,
+                settings.splitLookaheadTicks == 0 ? AdjustmentPolicy.WHOLE_HORIZON : settings.splitLookaheadTicks),
             true, settings.decisionDelayTicks, settings.thrashWindowTicks);
         final StoreOptions storeOptions = StoreOptions.of(Durability.valueOf(
             config.durabilityName().toUpperCase(Locale.ROOT))).withSegmentLengthBytes(
