@@ -7,6 +7,8 @@ import io.presplit.coordinate.SplitMergeCoordinator;
 import io.presplit.forecast.ForecastTable;
 import io.presplit.forecast.Forecaster;
 import io.presplit.profile.LoadHistory;
+import io.presplit.monitor.AdjustmentTickEvent;
+import io.presplit.monitor.ForecastTickEvent;
 import io.presplit.profile.Resource;
 import io.presplit.ring.OneToOneDecisionRing;
 import org.agrona.concurrent.Agent;
@@ -63,11 +65,32 @@ public final class ControlAgent implements Agent {
         final long tick = history.tickCount();
         if (tick != lastTick) {
             lastTick = tick;
+            // One JFR event object per tick each (never per partition or record): presplit.ForecastTick and
+            // presplit.AdjustmentTick time the two steps when a recording enables them.
+            final ForecastTickEvent forecastEvent = new ForecastTickEvent();
+            forecastEvent.begin();
             forecaster.forecast(history, Resource.INGEST_POINTS, partitions.liveSlotsByKey(), partitions.liveCount(),
                 forecasts);
+            forecastEvent.end();
+            if (forecastEvent.shouldCommit()) {
+                forecastEvent.tick = tick;
+                forecastEvent.partitions = partitions.liveCount();
+                forecastEvent.forecaster = forecaster.name();
+                forecastEvent.commit();
+            }
             work++;
             if (isAdjusting) {
-                work += engine.step(nowNs, forecasts, history, capacity, decisions);
+                final AdjustmentTickEvent adjustmentEvent = new AdjustmentTickEvent();
+                adjustmentEvent.begin();
+                final int decided = engine.step(nowNs, forecasts, history, capacity, decisions);
+                adjustmentEvent.end();
+                if (adjustmentEvent.shouldCommit()) {
+                    adjustmentEvent.tick = tick;
+                    adjustmentEvent.partitions = partitions.liveCount();
+                    adjustmentEvent.decisions = decided;
+                    adjustmentEvent.commit();
+                }
+                work += decided;
             }
         }
         work += decisions.drain(coordinator, DECISIONS_PER_CYCLE);

@@ -3,6 +3,8 @@ package io.presplit.coordinate;
 import io.presplit.PresplitException;
 import io.presplit.adjust.PartitionTable;
 import io.presplit.keyspace.KeySpace;
+import io.presplit.monitor.MergeEvent;
+import io.presplit.monitor.SplitEvent;
 import io.presplit.monitor.TxnPhaseEvent;
 import io.presplit.profile.LoadHistory;
 import io.presplit.ring.DecisionHandler;
@@ -217,6 +219,8 @@ public final class SplitMergeCoordinator implements DecisionHandler {
             return;
         }
         final long parentId = partitions.partitionId(slot);
+        final SplitEvent split = new SplitEvent();
+        split.begin();
         final Txn txn = Txn.split(nextTxId++, parentId, splitKey, nextPartitionId++, lowerSlot, nextPartitionId++,
             upperSlot);
         final double lowerShare = lowerShare(slot, splitKey);
@@ -227,10 +231,11 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         }
         final long lo = partitions.keyLo(slot);
         final long hi = partitions.keyHi(slot);
-        commitThen(txn, new int[] {slot}, () -> finishSplit(txn, slot, lo, hi, lowerShare));
+        commitThen(txn, new int[] {slot}, () -> finishSplit(txn, slot, lo, hi, lowerShare, split));
     }
 
-    private void finishSplit(final Txn txn, final int slot, final long lo, final long hi, final double lowerShare) {
+    private void finishSplit(final Txn txn, final int slot, final long lo, final long hi, final double lowerShare,
+        final SplitEvent split) {
         final long tick = history.tickCount();
         final long splitKey = txn.splitKey();
         final int lowerSlot = txn.firstChildSlot();
@@ -247,6 +252,16 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         final TxnPhaseEvent done = startPhase();
         log.done(txn);
         endPhase(done, txn, "DONE");
+        split.end();
+        if (split.shouldCommit()) {
+            split.txId = txn.txId();
+            split.parentId = parentId;
+            split.splitKey = splitKey;
+            split.lowerChildId = txn.firstChildId();
+            split.upperChildId = txn.secondChildId();
+            split.lowerShare = lowerShare;
+            split.commit();
+        }
         splitsCommitted++;
         final Birth parentBirth = births.remove(parentId);
         if (parentBirth != null && parentBirth.kind() == Txn.Kind.MERGE
@@ -277,6 +292,8 @@ public final class SplitMergeCoordinator implements DecisionHandler {
                 partitions.partitionId(upperSlot));
             return;
         }
+        final MergeEvent merge = new MergeEvent();
+        merge.begin();
         final Txn txn = Txn.merge(nextTxId++, partitions.partitionId(lowerSlot), partitions.partitionId(upperSlot),
             nextPartitionId++, mergedSlot);
         if (!prepare(txn, lowerSlot)) {
@@ -286,10 +303,12 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         }
         final long lo = partitions.keyLo(lowerSlot);
         final long hi = partitions.keyHi(upperSlot);
-        commitThen(txn, new int[] {lowerSlot, upperSlot}, () -> finishMerge(txn, lowerSlot, upperSlot, lo, hi));
+        commitThen(txn, new int[] {lowerSlot, upperSlot}, () -> finishMerge(txn, lowerSlot, upperSlot, lo, hi,
+            merge));
     }
 
-    private void finishMerge(final Txn txn, final int lowerSlot, final int upperSlot, final long lo, final long hi) {
+    private void finishMerge(final Txn txn, final int lowerSlot, final int upperSlot, final long lo, final long hi,
+        final MergeEvent merge) {
         final long tick = history.tickCount();
         final int mergedSlot = txn.firstChildSlot();
         partitions.retire(lowerSlot, tick);
@@ -300,6 +319,14 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         final TxnPhaseEvent done = startPhase();
         log.done(txn);
         endPhase(done, txn, "DONE");
+        merge.end();
+        if (merge.shouldCommit()) {
+            merge.txId = txn.txId();
+            merge.lowerParentId = txn.firstParentId();
+            merge.upperParentId = txn.secondParentId();
+            merge.mergedId = txn.firstChildId();
+            merge.commit();
+        }
         mergesCommitted++;
         final Birth lowerBirth = births.remove(txn.firstParentId());
         final Birth upperBirth = births.remove(txn.secondParentId());
@@ -334,8 +361,10 @@ public final class SplitMergeCoordinator implements DecisionHandler {
 
     /** BEGIN and prepare; on a no vote or a failure, abort and keep the partition cooling down. */
     private boolean prepare(final Txn txn, final int cooldownSlot) {
-        final TxnPhaseEvent phase = startPhase();
+        final TxnPhaseEvent begin = startPhase();
         log.begin(txn);
+        endPhase(begin, txn, "BEGIN");
+        final TxnPhaseEvent phase = startPhase();
         boolean isYes;
         try {
             isYes = participant.prepare(txn);

@@ -34,7 +34,19 @@ public enum CounterId {
     /** Profiler ticks closed. */
     TICKS(13, "profile: ticks closed"),
     /** Ticks forecast by a fallback because a model could not be loaded or failed to run ({@code Forecaster}). */
-    MODEL_FALLBACKS(14, "forecast: model fallbacks");
+    MODEL_FALLBACKS(14, "forecast: model fallbacks"),
+    /** Alerts fired: a predicted saturation the engine cannot resolve because the load sits on one hot key. */
+    ALERT_HOT_KEY(15, "alert: unresolvable saturation, hot key"),
+    /** Alerts fired: a predicted saturation the engine cannot resolve because of the partition limit. */
+    ALERT_PARTITION_LIMIT(16, "alert: unresolvable saturation, partition limit"),
+    /** Alerts fired: forecast accuracy drifted past the configured error. */
+    ALERT_FORECAST_DRIFT(17, "alert: forecast accuracy drift"),
+    /** Alerts fired: a split or merge aborted or failed. */
+    ALERT_SPLIT_MERGE_FAILED(18, "alert: split or merge failed"),
+    /** Alerts fired: splits and merges undoing each other. */
+    ALERT_THRASH(19, "alert: thrash"),
+    /** Alerts fired: a forecasting model fell back (non-finite or insane path replaced, or no forecast). */
+    ALERT_MODEL_FALLBACK(20, "alert: model fallback");
 
     private final int id;
     private final String label;

@@ -17,8 +17,10 @@ import io.presplit.monitor.MonitorCounters;
 import io.presplit.ring.OneToOneDecisionRing;
 import io.presplit.shadow.ShadowMode;
 import io.presplit.shadow.ShadowReport;
+import io.presplit.storage.Durability;
 import io.presplit.storage.PartitionStore;
 import io.presplit.storage.PartitionWriter;
+import io.presplit.storage.StoreOptions;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.CachedNanoClock;
 
@@ -92,6 +94,15 @@ public final class Engine implements AutoCloseable {
      */
     public static Engine open(final EngineConfig config, final Forecaster forecaster, final long startNs)
         throws IOException {
+        return open(config, forecaster, startNs, StoreOptions.of(Durability.ASYNC));
+    }
+
+    /**
+     * Opens the engine with the store opened under {@code storeOptions} (durability, segment length); see
+     * {@link #open(EngineConfig, Forecaster, long)}.
+     */
+    public static Engine open(final EngineConfig config, final Forecaster forecaster, final long startNs,
+        final StoreOptions storeOptions) throws IOException {
         LoadRecorder recorder = null;
         LoadHistory history = null;
         OneToOneDecisionRing decisions = null;
@@ -103,7 +114,7 @@ public final class Engine implements AutoCloseable {
             recorder = new LoadRecorder(config.writerThreads(), config.slotCapacity());
             history = new LoadHistory(config.slotCapacity(), config.ticksRetained(), BUCKET_DECAY);
             decisions = new OneToOneDecisionRing(DECISION_RING_BYTES);
-            store = PartitionStore.open(config.dataDir().resolve("store"), recorder);
+            store = PartitionStore.open(config.dataDir().resolve("store"), recorder, storeOptions);
             coordinatorLog = CoordinatorLog.open(config.dataDir().resolve("coordinator.log"));
             counters = MonitorCounters.create(config.dataDir().resolve(COUNTERS_FILE));
             final Engine engine = new Engine(config, forecaster, startNs, recorder, history, decisions, store,
@@ -203,13 +214,26 @@ public final class Engine implements AutoCloseable {
         return coordinator;
     }
 
+    /** The counters the engine publishes after each tick (Agrona counters, readable from any thread). */
+    public MonitorCounters counters() {
+        return counters;
+    }
+
+    /** The configuration the engine was opened with. */
+    public EngineConfig config() {
+        return config;
+    }
+
     /** The forecaster in use. */
     public Forecaster forecaster() {
         return forecaster;
     }
 
-    /** Copies the control plane's figures into the counters file. Allocation-free. */
-    private void publishCounters() {
+    /**
+     * Copies the control plane's figures into the counters file. Allocation-free. Control thread: after each tick
+     * (done by {@link #advanceTo}) and after a change made between ticks (the daemon's admin tasks).
+     */
+    public void publishCounters() {
         final MonitorCounters c = counters;
         c.set(CounterId.SPLITS_DECIDED, adjustment.splitsDecided());
         c.set(CounterId.MERGES_DECIDED, adjustment.mergesDecided());
@@ -225,6 +249,7 @@ public final class Engine implements AutoCloseable {
         c.set(CounterId.STALE_DECISIONS, coordinator.staleDecisions());
         c.set(CounterId.LIVE_PARTITIONS, partitions.liveCount());
         c.set(CounterId.TICKS, history.tickCount());
+        c.set(CounterId.MODEL_FALLBACKS, forecaster.modelFallbacks());
     }
 
     /** Closes everything, in reverse order of opening. Safe to call twice. */

@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = PresplitCli.Version.class,
     description = "Predictive adaptive partitioning for time-series data.",
-    subcommands = {DemoCommand.class, ReplayCommand.class, ForecastCommand.class, CalibrateCommand.class,
-        ProfileCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, ForecastCommand.class,
+        CalibrateCommand.class, ProfileCommand.class, LoadTestCommand.class, CommandLine.HelpCommand.class})
 public final class PresplitCli {
     private PresplitCli() {
     }

@@ -52,6 +52,19 @@ public final class PartitionWriter {
      *                                  acknowledged as durable.
      */
     public void write(final CharSequence seriesKey, final long timestampNs, final double value) {
+        writeUnforced(seriesKey, timestampNs, value);
+        final GroupCommitter committer = groupCommitter;
+        if (committer != null) {
+            committer.awaitForced(committer.ticket());
+        }
+    }
+
+    /**
+     * Writes one point without waiting for the group commit force: for batches, which write every point this way
+     * and then call {@link #awaitForced()} once. Same contract as {@link #write} otherwise; under {@code SYNC} the
+     * record is still forced before return, under {@code ASYNC} the two are the same.
+     */
+    public void writeUnforced(final CharSequence seriesKey, final long timestampNs, final double value) {
         final RecordEncoder encoder = this.encoder;
         final int lengthBytes = encoder.encode(seriesKey, timestampNs, value);
         final long key = encoder.partitionKey();
@@ -61,13 +74,22 @@ public final class PartitionWriter {
             final Partition partition = store.routingTable().route(key);
             if (partition.log().append(record, lengthBytes) == PartitionLog.APPENDED) {
                 recorder.recordIngest(stripe, partition.loadSlot(), partition.bucketOf(key), 1, lengthBytes);
-                final GroupCommitter committer = groupCommitter;
-                if (committer != null) {
-                    committer.awaitForced(committer.ticket());
-                }
                 return;
             }
             // Sealed by a concurrent split or merge commit: the snapshot read next already routes past it.
+        }
+    }
+
+    /**
+     * Under {@link Durability#GROUP}, waits until a force covered every point this writer wrote so far (one batch
+     * wait for a whole request); otherwise returns at once. Caller: the writer's owner thread.
+     *
+     * @throws PresplitException when the force failed or the store closed first.
+     */
+    public void awaitForced() {
+        final GroupCommitter committer = groupCommitter;
+        if (committer != null) {
+            committer.awaitForced(committer.ticket());
         }
     }
 

@@ -1,0 +1,236 @@
+package io.presplit.daemon.config;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Everything {@code presplit run} can be told, with its default. Read from YAML ({@link #load}); every key is
+ * optional, unknown keys are errors (a typo must not silently fall back to a default). docs/OPERATIONS.md lists
+ * the keys; {@code presplit run --print-config} prints the effective configuration.
+ * <p>
+ * Plain mutable fields because Jackson binds them; {@link #validate()} checks them once, after binding and command
+ * line overrides, and nothing changes them afterwards.
+ */
+public final class DaemonConfig {
+    /** Where the store, the coordinator log and the counters file live. */
+    public String dataDir = "presplit-data";
+    /** The HTTP server. */
+    public Server server = new Server();
+    /** The engine: tick, forecaster, capacity and adjustment policy. */
+    public EngineSettings engine = new EngineSettings();
+    /** The partition store. */
+    public Storage storage = new Storage();
+    /** The admin API. */
+    public Admin admin = new Admin();
+    /** Alerts. */
+    public Alerts alerts = new Alerts();
+
+    /** The HTTP server's settings. */
+    public static final class Server {
+        /** The address to bind: loopback unless an operator says otherwise. */
+        public String bindAddress = "127.0.0.1";
+        /** The port (InfluxDB's 8086 by default, so that clients need no change); 0 picks a free port. */
+        public int port = 8086;
+        /** Netty event-loop threads doing socket I/O, TLS-free HTTP decoding and gzip inflation. */
+        public int ioThreads = 1;
+        /** Threads that parse line protocol and write to the store, each with its own store writer. */
+        public int ingestThreads = 2;
+        /** Threads that answer queries, each with its own store reader. */
+        public int queryThreads = 1;
+        /** Write requests waiting for an ingest thread before new ones get 503. */
+        public int ingestQueueLength = 64;
+        /** The largest request body, after gzip inflation: larger ones get 413. */
+        public long maxBodyBytes = 32L << 20;
+        /** A request whose body has not fully arrived this long after its headers gets 408. */
+        public long bodyTimeoutMs = 10_000;
+        /** A connection with no traffic for this long is closed. */
+        public long idleTimeoutMs = 120_000;
+        /** The most points one query returns (the answer says when it was cut). */
+        public int maxQueryPoints = 1_000_000;
+    }
+
+    /** The engine's settings. */
+    public static final class EngineSettings {
+        /** The profiler tick: load is measured, forecast and acted on once per tick. */
+        public long tickMs = 10_000;
+        /** Forecaster: {@code naive}, {@code snaive}, {@code ensemble} or {@code lstm}. */
+        public String forecaster = "snaive";
+        /** Ticks in one season (the seasonal models' period): 360 ticks of 10 s is one hour. */
+        public int seasonTicks = 360;
+        /** Forecast horizon in ticks. */
+        public int horizonTicks = 6;
+        /** The longest horizon the admin API may set (the forecast table is sized for it). */
+        public int maxHorizonTicks = 24;
+        /** Ticks of load history kept per partition (in memory). */
+        public int historyTicks = 2_160;
+        /** Load slots: the most partitions that can exist at once, retired ones in quarantine included. */
+        public int slotCapacity = 4_096;
+        /** Capacity of one partition in ingest points per second (measure yours with {@code presplit calibrate}). */
+        public double capacityPointsPerSecond = 500_000;
+        /** Split when the predicted peak exceeds capacity times this. */
+        public double splitThreshold = 0.8;
+        /** Merge neighbours predicted and measured below capacity times this. */
+        public double mergeThreshold = 0.3;
+        /** Measured ticks that must all be below the merge threshold before a merge. */
+        public int mergeWindowTicks = 6;
+        /** Ticks without a decision on a partition after it was born or changed. */
+        public int cooldownTicks = 6;
+        /** Never more live partitions than this. */
+        public int maxPartitions = 1_024;
+        /** A split must leave the larger child at most this share of the load, else the load is a hot key. */
+        public double minSplitImprovement = 0.9;
+        /** Leading forecast steps a split judges (0: the whole horizon); merges always judge the whole horizon. */
+        public int splitLookaheadTicks = 0;
+        /** Ticks between a decision and its effect. */
+        public int decisionDelayTicks = 0;
+        /** A split and a merge undoing each other within this many ticks count as thrash. */
+        public int thrashWindowTicks = 360;
+    }
+
+    /** The store's settings. */
+    public static final class Storage {
+        /** {@code async} (survives a process crash), {@code group} or {@code sync} (also a machine crash). */
+        public String durability = "async";
+        /** Length of new segment files. */
+        public long segmentLengthBytes = 64L << 20;
+    }
+
+    /** The admin API's settings. */
+    public static final class Admin {
+        /** The bearer token; empty: a random one is generated at each start and printed once. */
+        public String token = "";
+    }
+
+    /** Alert settings. */
+    public static final class Alerts {
+        /** An URL that receives each alert as a JSON POST; empty: none. */
+        public String webhookUrl = "";
+        /** Forecast accuracy drift: alert when the recent mean absolute scaled error exceeds this. */
+        public double forecastDriftMase = 2.0;
+    }
+
+    /** The defaults. */
+    public static DaemonConfig defaults() {
+        return new DaemonConfig();
+    }
+
+    /**
+     * Reads a YAML file over the defaults.
+     *
+     * @throws IllegalArgumentException when the file cannot be read or parsed, names an unknown key, or a value is
+     *                                  out of range; the message names the file and the key.
+     */
+    public static DaemonConfig load(final Path file) {
+        final ObjectMapper mapper = mapper();
+        final DaemonConfig config;
+        try {
+            final byte[] bytes = Files.readAllBytes(file);
+            final DaemonConfig read = bytes.length == 0 ? null : mapper.readValue(bytes, DaemonConfig.class);
+            config = read == null ? defaults() : read;
+        } catch (final UnrecognizedPropertyException e) {
+            throw new IllegalArgumentException("unknown configuration key [file=" + file + ", key="
+                + e.getPathReference() + ", known=" + e.getKnownPropertyIds() + "]", e);
+        } catch (final IOException e) {
+            throw new IllegalArgumentException("cannot read configuration [file=" + file + ", error="
+                + e.getMessage().lines().findFirst().orElse("") + "]", e);
+        }
+        return config;
+    }
+
+    /** The configuration as YAML (what {@code --print-config} shows). */
+    public String toYaml() {
+        try {
+            return mapper().writeValueAsString(this);
+        } catch (final IOException e) {
+            throw new IllegalStateException("cannot print configuration", e);
+        }
+    }
+
+    /**
+     * Checks every value.
+     *
+     * @throws IllegalArgumentException naming the first bad key and its value.
+     */
+    public DaemonConfig validate() {
+        require(dataDir != null && !dataDir.isBlank(), "dataDir", dataDir);
+        require(server.bindAddress != null && !server.bindAddress.isBlank(), "server.bindAddress",
+            server.bindAddress);
+        require(server.port >= 0 && server.port <= 65_535, "server.port", server.port);
+        require(server.ioThreads >= 1, "server.ioThreads", server.ioThreads);
+        require(server.ingestThreads >= 1, "server.ingestThreads", server.ingestThreads);
+        require(server.queryThreads >= 1, "server.queryThreads", server.queryThreads);
+        require(server.ingestQueueLength >= 1, "server.ingestQueueLength", server.ingestQueueLength);
+        require(server.maxBodyBytes >= 1024 && server.maxBodyBytes <= Integer.MAX_VALUE - 8, "server.maxBodyBytes",
+            server.maxBodyBytes);
+        require(server.bodyTimeoutMs >= 1, "server.bodyTimeoutMs", server.bodyTimeoutMs);
+        require(server.idleTimeoutMs >= 1, "server.idleTimeoutMs", server.idleTimeoutMs);
+        require(server.maxQueryPoints >= 1, "server.maxQueryPoints", server.maxQueryPoints);
+        require(engine.tickMs >= 1, "engine.tickMs", engine.tickMs);
+        require(forecasterName() != null, "engine.forecaster (naive, snaive, ensemble, lstm)", engine.forecaster);
+        require(engine.seasonTicks >= 1, "engine.seasonTicks", engine.seasonTicks);
+        require(engine.horizonTicks >= 1, "engine.horizonTicks", engine.horizonTicks);
+        require(engine.maxHorizonTicks >= 1, "engine.maxHorizonTicks", engine.maxHorizonTicks);
+        require(engine.historyTicks > Math.max(engine.horizonTicks, engine.maxHorizonTicks),
+            "engine.historyTicks (> horizonTicks and maxHorizonTicks)",
+            engine.historyTicks);
+        require(engine.slotCapacity >= 2, "engine.slotCapacity", engine.slotCapacity);
+        require(engine.capacityPointsPerSecond > 0, "engine.capacityPointsPerSecond", engine.capacityPointsPerSecond);
+        require(engine.splitThreshold > 0, "engine.splitThreshold", engine.splitThreshold);
+        require(engine.mergeThreshold >= 0 && engine.mergeThreshold < engine.splitThreshold,
+            "engine.mergeThreshold (0 <= merge < split)", engine.mergeThreshold);
+        require(engine.mergeWindowTicks >= 1, "engine.mergeWindowTicks", engine.mergeWindowTicks);
+        require(engine.cooldownTicks >= 0, "engine.cooldownTicks", engine.cooldownTicks);
+        require(engine.maxPartitions >= 1 && engine.maxPartitions <= engine.slotCapacity / 2,
+            "engine.maxPartitions (1 .. slotCapacity / 2)", engine.maxPartitions);
+        require(engine.minSplitImprovement > 0.5 && engine.minSplitImprovement <= 1, "engine.minSplitImprovement",
+            engine.minSplitImprovement);
+        require(engine.splitLookaheadTicks >= 0, "engine.splitLookaheadTicks (0 = whole horizon)",
+            engine.splitLookaheadTicks);
+        require(engine.decisionDelayTicks >= 0, "engine.decisionDelayTicks", engine.decisionDelayTicks);
+        require(engine.thrashWindowTicks >= 0, "engine.thrashWindowTicks", engine.thrashWindowTicks);
+        require(durabilityName() != null, "storage.durability (async, group, sync)", storage.durability);
+        require(storage.segmentLengthBytes >= 4096, "storage.segmentLengthBytes", storage.segmentLengthBytes);
+        require(admin.token != null, "admin.token", admin.token);
+        require(alerts.webhookUrl != null, "alerts.webhookUrl", alerts.webhookUrl);
+        require(alerts.forecastDriftMase > 0, "alerts.forecastDriftMase", alerts.forecastDriftMase);
+        return this;
+    }
+
+    /** The forecaster's canonical name, or {@code null} when unknown. */
+    public String forecasterName() {
+        final String name = engine.forecaster == null ? "" : engine.forecaster.toLowerCase(Locale.ROOT);
+        return switch (name) {
+            case "naive", "snaive", "ensemble", "lstm" -> name;
+            default -> null;
+        };
+    }
+
+    /** The durability's canonical name, or {@code null} when unknown. */
+    public String durabilityName() {
+        final String name = storage.durability == null ? "" : storage.durability.toLowerCase(Locale.ROOT);
+        return switch (name) {
+            case "async", "group", "sync" -> name;
+            default -> null;
+        };
+    }
+
+    private static void require(final boolean isValid, final String key, final Object value) {
+        if (!isValid) {
+            throw new IllegalArgumentException("invalid configuration value [key=" + key + ", value=" + value + "]");
+        }
+    }
+
+    private static ObjectMapper mapper() {
+        return new ObjectMapper(new YAMLFactory())
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+            .setPropertyNamingStrategy(PropertyNamingStrategies.LOWER_CAMEL_CASE);
+    }
+}

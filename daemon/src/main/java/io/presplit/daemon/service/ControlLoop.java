@@ -1,0 +1,150 @@
+package io.presplit.daemon.service;
+
+import io.presplit.daemon.Engine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
+
+/**
+ * The engine's control thread ({@code presplit-control}): drives {@link Engine#advanceTo} from the wall clock, so
+ * the profiler closes each tick and the control loop forecasts, adjusts and commits splits and merges; runs the
+ * admin API's tasks between ticks; publishes an {@link EngineSnapshot} after every tick and every task.
+ * <p>
+ * Thread contract: the engine's control-plane state (partition table, forecasts, adjustment policy, coordinator)
+ * is touched only by this thread. Other threads {@link #submit} functions and read {@link #snapshot()}. Ingest and
+ * query threads use the store directly (its writers and readers are safe beside the control thread).
+ */
+public final class ControlLoop implements AutoCloseable {
+    /** The longest the loop sleeps: bounds how late a tick closes and how long a submitted task waits. */
+    static final long MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final Logger LOG = LoggerFactory.getLogger(ControlLoop.class);
+
+    private final Engine engine;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final Thread thread;
+    private final SnapshotBuilder snapshots;
+    private final Runnable onTick;
+    /** Written by the control thread, read by any. */
+    private volatile EngineSnapshot snapshot;
+    /** The failure that stopped the loop, or {@code null}; written once by the control thread. */
+    private volatile Throwable failure;
+    private volatile boolean isRunning = true;
+
+    /**
+     * Starts the control thread.
+     *
+     * @param onTick runs on the control thread after each tick's control step, before the snapshot (alerts).
+     */
+    public ControlLoop(final Engine engine, final int historyTicksShown, final Runnable onTick) {
+        this.engine = engine;
+        this.onTick = onTick;
+        this.snapshots = new SnapshotBuilder(engine, historyTicksShown);
+        this.snapshot = snapshots.build();
+        // Before the thread starts, this thread is still the engine's only user.
+        engine.publishCounters();
+        this.thread = Thread.ofPlatform().name("presplit-control").unstarted(this::run);
+        thread.start();
+    }
+
+    /** Nanoseconds since the epoch from the wall clock: the engine's time base in the daemon. */
+    public static long epochNanos() {
+        final Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    /** The latest snapshot. Any thread. */
+    public EngineSnapshot snapshot() {
+        return snapshot;
+    }
+
+    /** The failure that stopped the loop, or {@code null} while it runs. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** Whether the loop runs. */
+    public boolean isRunning() {
+        return isRunning && failure == null;
+    }
+
+    /**
+     * Runs {@code task} on the control thread between ticks, then publishes a fresh snapshot.
+     *
+     * @return the task's result; completes exceptionally with the task's exception, or when the loop stopped.
+     */
+    public <T> CompletableFuture<T> submit(final Function<Engine, T> task) {
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        if (!isRunning()) {
+            result.completeExceptionally(new IllegalStateException("control loop not running"));
+            return result;
+        }
+        tasks.add(() -> {
+            try {
+                result.complete(task.apply(engine));
+            } catch (final RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        LockSupport.unpark(thread);
+        return result;
+    }
+
+    private void run() {
+        try {
+            while (isRunning) {
+                boolean hasWork = false;
+                Runnable task;
+                while ((task = tasks.poll()) != null) {
+                    task.run();
+                    hasWork = true;
+                }
+                if (hasWork) {
+                    engine.publishCounters();
+                }
+                final int ticks = engine.advanceTo(epochNanos(), () -> { });
+                if (ticks > 0) {
+                    onTick.run();
+                }
+                if (ticks > 0 || hasWork) {
+                    snapshot = snapshots.build();
+                }
+                LockSupport.parkNanos(MAX_PARK_NS);
+            }
+        } catch (final RuntimeException | Error e) {
+            failure = e;
+            LOG.error("control loop stopped [error={}]", e.toString(), e);
+        } finally {
+            Runnable task;
+            while ((task = tasks.poll()) != null) {
+                task.run();
+            }
+        }
+    }
+
+    /**
+     * Stops the loop after the tick or task in progress: a split or merge in flight either completes within it
+     * or stays in the coordinator log, where the next start recovers it. Waits for the thread. Safe to call twice.
+     */
+    @Override
+    public void close() {
+        isRunning = false;
+        LockSupport.unpark(thread);
+        boolean isInterrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (final InterruptedException e) {
+                isInterrupted = true;
+            }
+        }
+        if (isInterrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.presplit.daemon.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The configuration file: defaults, overrides, and errors that name the key. */
+class DaemonConfigTest {
+    @TempDir
+    Path dir;
+
+    /** Guards "every setting has a default": an empty file and no file give the same valid configuration. */
+    @Test
+    void shouldBeValidWithDefaultsWhenFileIsEmpty() throws Exception {
+        final Path file = Files.writeString(dir.resolve("empty.yml"), "");
+        assertThat(DaemonConfig.load(file).validate().toYaml()).isEqualTo(DaemonConfig.defaults().toYaml());
+        assertThat(DaemonConfig.defaults().server.bindAddress).isEqualTo("127.0.0.1");
+    }
+
+    /** Guards partial files: the keys given override, the others keep their defaults. */
+    @Test
+    void shouldOverrideOnlyGivenKeysWhenFileIsPartial() throws Exception {
+        final Path file = Files.writeString(dir.resolve("c.yml"), """
+            dataDir: /var/lib/presplit
+            server:
+              port: 9999
+            engine:
+              forecaster: ensemble
+              splitThreshold: 0.7
+            storage:
+              durability: group
+            """);
+        final DaemonConfig config = DaemonConfig.load(file).validate();
+        assertThat(config.dataDir).isEqualTo("/var/lib/presplit");
+        assertThat(config.server.port).isEqualTo(9999);
+        assertThat(config.server.ingestThreads).isEqualTo(2);
+        assertThat(config.forecasterName()).isEqualTo("ensemble");
+        assertThat(config.engine.splitThreshold).isEqualTo(0.7);
+        assertThat(config.engine.mergeThreshold).isEqualTo(0.3);
+        assertThat(config.durabilityName()).isEqualTo("group");
+    }
+
+    /** Guards the shipped example against drifting from the code: it loads and validates. */
+    @Test
+    void shouldLoadShippedExampleConfiguration() {
+        final Path example = Path.of("..", "deploy", "presplit.example.yml");
+        final DaemonConfig config = DaemonConfig.load(example).validate();
+        assertThat(config.forecasterName()).isEqualTo("ensemble");
+        assertThat(config.durabilityName()).isEqualTo("group");
+        assertThat(config.engine.seasonTicks).isEqualTo(8640);
+    }
+
+    /** Guards against typos silently falling back to defaults, and against out-of-range values. */
+    @Test
+    void shouldNameTheKeyWhenFileHasUnknownKeyOrBadValue() throws Exception {
+        final Path typo = Files.writeString(dir.resolve("typo.yml"), "server:\n  prot: 1\n");
+        assertThatThrownBy(() -> DaemonConfig.load(typo)).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith("unknown configuration key [file=" + typo).hasMessageContaining("prot");
+        final Path bad = Files.writeString(dir.resolve("bad.yml"), "engine:\n  mergeThreshold: 0.9\n");
+        assertThatThrownBy(() -> DaemonConfig.load(bad).validate()).isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("invalid configuration value [key=engine.mergeThreshold (0 <= merge < split), value=0.9]");
+        final Path model = Files.writeString(dir.resolve("model.yml"), "engine:\n  forecaster: prophet\n");
+        assertThatThrownBy(() -> DaemonConfig.load(model).validate())
+            .hasMessageContaining("engine.forecaster (naive, snaive, ensemble, lstm)");
+    }
+}
