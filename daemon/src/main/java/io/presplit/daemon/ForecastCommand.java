@@ -9,6 +9,9 @@ import io.presplit.forecast.OnlineModel;
 import io.presplit.forecast.RollingOrigin;
 import io.presplit.forecast.SeasonalNaiveForecaster;
 import io.presplit.forecast.SeriesCsv;
+import io.presplit.forecast.onnx.FallbackForecaster;
+import io.presplit.forecast.onnx.LstmForecaster;
+import io.presplit.forecast.onnx.LstmSeriesModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -42,8 +45,13 @@ final class ForecastCommand implements Callable<Integer> {
     int season;
 
     @Option(names = "--model", defaultValue = "ensemble",
-        description = "naive, snaive, wsnaive (season x 7), ets, arima or ensemble (default: ${DEFAULT-VALUE}).")
+        description = "naive, snaive, wsnaive (season x 7), ets, arima, ensemble, or lstm (a learned model served "
+            + "by ONNX Runtime: --model-file, else the bundled one) (default: ${DEFAULT-VALUE}).")
     String model;
+
+    @Option(names = "--model-file", description = "For --model lstm: a .psmodel file (checked) or a bare .onnx file "
+        + "with the LSTM contract, e.g. a PyTorch export.")
+    Path modelFile;
 
     @Option(names = "--out", required = true, description = "Output file: id,F1,...,FH per series.")
     Path out;
@@ -91,8 +99,18 @@ final class ForecastCommand implements Callable<Integer> {
             return 0;
         }
         final List<SeriesCsv.Series> series = SeriesCsv.read(input);
-        final GuardedModel forecaster = Models.create(model.toLowerCase(Locale.ROOT), season, horizon);
-        run(series, forecaster, System.err);
+        final String name = model.toLowerCase(Locale.ROOT);
+        if ("lstm".equals(name)) {
+            try (LstmSeriesModel lstm = modelFile != null ? LstmSeriesModel.open(modelFile)
+                : new LstmSeriesModel(LstmForecaster.openBundled())) {
+                run(series, new GuardedModel(lstm), System.err);
+            }
+            return 0;
+        }
+        if (modelFile != null) {
+            throw new IllegalArgumentException("--model-file is for --model lstm [model=" + model + "]");
+        }
+        run(series, Models.create(name, season, horizon), System.err);
         return 0;
     }
 
@@ -109,10 +127,13 @@ final class ForecastCommand implements Callable<Integer> {
         final String name = model.toLowerCase(Locale.ROOT);
         final Forecaster forecaster = switch (name) {
             case "snaive" -> new SeasonalNaiveForecaster(season);
+            case "lstm" -> FallbackForecaster.open("lstm", () -> modelFile != null
+                ? LstmForecaster.openModelFile(modelFile) : LstmForecaster.openBundled(),
+                new SeasonalNaiveForecaster(season));
             case "ensemble" -> new EnsembleForecaster(slots, horizon, season, new OnlineModel[] {
                 new OnlineModel.OnlineEts(season), new OnlineModel.OnlineArima(window, season)}, window, season,
                 Long.MAX_VALUE / 4, 0.05, 2.0, null);
-            default -> throw new IllegalArgumentException("rolling mode takes snaive or ensemble [model=" + model
+            default -> throw new IllegalArgumentException("rolling mode takes snaive, lstm or ensemble [model=" + model
                 + "]");
         };
         final long start = System.nanoTime();

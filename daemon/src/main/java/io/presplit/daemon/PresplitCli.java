@@ -1,5 +1,6 @@
 package io.presplit.daemon;
 
+import io.presplit.PresplitException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -31,6 +32,11 @@ public final class PresplitCli {
             if (ex instanceof IllegalArgumentException) {
                 cmd.getErr().println("presplit: " + ex.getMessage());
                 return 2;
+            }
+            if (ex instanceof PresplitException failure) {
+                // A domain failure (a corrupt model file, a store that cannot open) says what and where: no trace.
+                cmd.getErr().println("presplit: " + failure.getMessage());
+                return 1;
             }
             throw ex;
         });

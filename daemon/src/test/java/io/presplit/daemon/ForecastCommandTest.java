@@ -47,7 +47,7 @@ class ForecastCommandTest {
             csv.append('\n');
         }
         Files.writeString(input, csv);
-        for (final String model : List.of("naive", "snaive", "wsnaive", "ets", "arima", "ensemble")) {
+        for (final String model : List.of("naive", "snaive", "wsnaive", "ets", "arima", "ensemble", "lstm")) {
             final Path out = dir.resolve(model + ".csv");
             final int code = PresplitCli.commandLine().execute("forecast", "--input", input.toString(),
                 "--horizon", "24", "--season", "24", "--model", model, "--out", out.toString(), "--evaluate");
@@ -73,5 +73,22 @@ class ForecastCommandTest {
         cli2.setErr(new PrintWriter(err2));
         assertThat(cli2.execute("forecast", "--input", input.toString(), "--horizon", "2", "--model", "magic",
             "--out", dir.resolve("o.csv").toString())).isEqualTo(2);
+    }
+
+    /** Guards the model-file contract on the command line: a corrupt file is refused by name, nothing written. */
+    @Test
+    void shouldRefuseACorruptModelFileWithItsCode() throws Exception {
+        final Path input = dir.resolve("in.csv");
+        Files.writeString(input, "A,1,2,3,4,5,6\n");
+        final Path model = dir.resolve("broken.psmodel");
+        Files.write(model, new byte[] {1, 2, 3});
+        final StringWriter err = new StringWriter();
+        final CommandLine cli = PresplitCli.commandLine();
+        cli.setErr(new PrintWriter(err));
+        final Path out = dir.resolve("o.csv");
+        assertThat(cli.execute("forecast", "--input", input.toString(), "--horizon", "2", "--model", "lstm",
+            "--model-file", model.toString(), "--out", out.toString())).isNotZero();
+        assertThat(err.toString()).contains("MODEL_FILE_CORRUPT").contains("broken.psmodel");
+        assertThat(out).doesNotExist();
     }
 }
