@@ -292,7 +292,8 @@ public final class ProphetFitter {
     double objectiveAt(final ProphetModel model) {
         final double[] c = model.changepointsT();
         if (c.length != changepoints) {
-            throw new IllegalArgumentException("changepoints differ [model=" + c.length + ", fit=" + changepoints + "]");
+            throw new IllegalArgumentException("changepoints differ [model=" + c.length + ", fit=" + changepoints
+                + "]");
         }
         final double[] p = new double[3 + changepoints + columns];
         p[0] = model.k();
