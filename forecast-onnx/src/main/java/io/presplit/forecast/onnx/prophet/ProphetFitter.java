@@ -10,7 +10,8 @@ import java.util.List;
  * <pre>
  *   yScale = max |y|  (1 if all zero);  ys = y / yScale;  t = (sec - sec_0) / (sec_{n-1} - sec_0)
  *   changepoints: S = min(nChangepoints, floor(n range) - 1) rows at rint(linspace(0, floor(n range) - 1, S + 1))[1..]
- *   features X: sin/cos(2 i π td / P) per seasonality, td = sec / 86400 (as {@link ProphetModel})
+ *   features X: sin/cos(2 i π td / P) per seasonality, td = sec / 86400 (as {@link ProphetModel}); a seasonality
+ *               takes part only if the history spans two of its periods (Prophet's auto rule), else β = 0
  *   start: k = ys_{n-1} - ys_0,  m = ys_0,  δ = 0,  β = 0,  σ = 1
  * </pre>
  * Objective: the negative log posterior of Prophet's Stan model ({@code prophet.stan}, linear growth, additive
@@ -70,6 +71,7 @@ public final class ProphetFitter {
     private final double[] changepointT;
     private final double[] x;
     private final double[] priorVariance;
+    private final boolean[] isColumnActive;
 
     // The last fit.
     private int n;
@@ -126,6 +128,7 @@ public final class ProphetFitter {
         this.changepointT = new double[maxChangepoints];
         this.x = new double[3 + maxChangepoints + width];
         this.priorVariance = new double[width];
+        this.isColumnActive = new boolean[width];
         int column = 0;
         for (final Seasonality seasonality : seasonalities) {
             for (int c = 0; c < seasonality.columns(); c++) {
@@ -207,6 +210,7 @@ public final class ProphetFitter {
             writeFeatures(epochSeconds[i], i);
         }
         placeChangepoints();
+        activateSeasonalities(tScale);
 
         final int dimension = 3 + changepoints + columns;
         Lbfgs optimizer = optimizers[changepoints];
@@ -330,6 +334,21 @@ public final class ProphetFitter {
         }
     }
 
+    /**
+     * Prophet's rule for its automatic seasonalities: a seasonality takes part only if the history spans at least
+     * two of its periods (weekly from 14 days, daily from 2 days); otherwise its coefficients stay 0. Without it a
+     * weekly term fitted on a few days trades off against the trend and extrapolates wildly.
+     */
+    private void activateSeasonalities(final double spanSeconds) {
+        int column = 0;
+        for (final Seasonality seasonality : seasonalities) {
+            final boolean isActive = spanSeconds >= 2 * seasonality.periodDays() * ProphetModel.SECONDS_PER_DAY;
+            for (int c = 0; c < seasonality.columns(); c++) {
+                isColumnActive[column++] = isActive;
+            }
+        }
+    }
+
     /** Prophet's automatic changepoints: evenly spaced rows of the first {@code changepointRange} of the history. */
     private void placeChangepoints() {
         final int histSize = (int) Math.floor(n * changepointRange);
@@ -428,7 +447,8 @@ public final class ProphetFitter {
             for (int j = 0; j < f; j++) {
                 final double b = p[betaAt + j];
                 value += 0.5 * b * b / priorVariance[j];
-                g[betaAt + j] += b / priorVariance[j];
+                // an inactive seasonality's coefficients have no gradient: L-BFGS never moves them from 0
+                g[betaAt + j] = isColumnActive[j] ? g[betaAt + j] + b / priorVariance[j] : 0;
             }
             final double sigmaVariance = SIGMA_PRIOR * SIGMA_PRIOR;
             value += 0.5 * sigma * sigma / sigmaVariance;

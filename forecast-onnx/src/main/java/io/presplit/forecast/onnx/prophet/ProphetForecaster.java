@@ -130,13 +130,13 @@ public final class ProphetForecaster implements Forecaster {
 
     /**
      * Defaults for hourly-or-finer ticks: Prophet's default layout (weekly order 3, daily order 4, 25
-     * changepoints), a fit window of two weeks (at least 64 ticks), first fit after two days, refit once a day,
-     * 2 ms of refits per tick, no calibrator.
+     * changepoints), a fit window of fifteen days (at least 64 ticks: the weekly seasonality needs a span of 14 days
+     * to take part, as in Prophet), first fit after two days, refit once a day, 2 ms of refits per tick.
      */
     public static ProphetForecaster defaults(final int slotCapacity, final int maxHorizon, final double tickSeconds,
         final double originEpochSeconds, final IntervalCalibrator calibrator) {
         final int day = Math.max(1, (int) Math.round(ProphetModel.SECONDS_PER_DAY / tickSeconds));
-        final int window = Math.max(64, 14 * day);
+        final int window = Math.max(64, 15 * day);
         return new ProphetForecaster(slotCapacity, maxHorizon, tickSeconds, originEpochSeconds,
             ProphetFitter.defaults(window), window, Math.min(window, Math.max(ProphetFitter.MIN_LENGTH, 2 * day)),
             day, 2_000_000L, calibrator);

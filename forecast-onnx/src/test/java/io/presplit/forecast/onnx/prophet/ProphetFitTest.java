@@ -105,4 +105,24 @@ class ProphetFitTest {
         assertThatThrownBy(() -> ProphetModelFile.load(dir.resolve("absent.psmodel")))
             .isInstanceOf(PresplitException.class).hasMessageContaining(ModelFile.MODEL_FILE_MISSING);
     }
+
+    /**
+     * Prophet's rule: a seasonality needs a history of two periods. Guards against a weekly term fitted on four days,
+     * which trades off against the trend and extrapolates wildly (seen as MASE 14 on the Alibaba trace).
+     */
+    @Test
+    void shouldLeaveWeeklyOutWhenHistoryIsShorterThanTwoWeeks() {
+        final int n = 4 * 24;
+        final double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = 50 + 10 * Math.sin(2 * Math.PI * i / 24) + 0.1 * i;
+        }
+        final ProphetFitter fitter = ProphetFitter.defaults(n);
+        assertThat(fitter.fit(0, 3600, y, n, new double[n])).isTrue();
+        final double[] beta = fitter.model().beta();
+        for (int j = 0; j < 6; j++) {
+            assertThat(beta[j]).as("weekly beta %d", j).isZero();
+        }
+        assertThat(Math.abs(beta[6]) + Math.abs(beta[7])).as("daily first harmonic").isGreaterThan(0.1);
+    }
 }
