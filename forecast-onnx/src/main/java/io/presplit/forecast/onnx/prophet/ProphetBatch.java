@@ -20,7 +20,7 @@ import java.util.Map;
  * <p>
  * Buffer layout (native byte order, float64, row-major): one buffer per parameter input, row {@code r} at doubles
  * {@code [r * w, (r + 1) * w)} with {@code w} the input's width (1, S or F, {@link ProphetGraph#width}); the time
- * buffer holds {@code timeRows x H} (one shared row, or one per partition); each output buffer {@code rows x H}
+ * buffer holds the H times shared by every row; each output buffer {@code rows x H}
  * ({@code rows x H x K} for {@code seasonal}). A row's parameters, once written, stay until overwritten: a caller
  * that keeps a partition in the same row writes them only when they change (a refit), so a steady tick writes only
  * the H times.
@@ -54,7 +54,6 @@ public final class ProphetBatch implements AutoCloseable {
 
     private int boundRows;
     private int boundHorizon;
-    private int boundTimeRows;
     private boolean isClosed;
 
     /**
@@ -141,7 +140,7 @@ public final class ProphetBatch implements AutoCloseable {
             }
         }
         parameterBuffers = parameters;
-        timeBuffer = directDoubles(Math.multiplyExact(newRows, newHorizon));
+        timeBuffer = directDoubles(newHorizon);
         outputBuffers = new DoubleBuffer[ProphetGraph.OUTPUTS.size()];
         for (int o = 0; o < outputBuffers.length; o++) {
             final int perStep = ProphetGraph.SEASONAL.equals(ProphetGraph.OUTPUTS.get(o)) ? seasonCount : 1;
@@ -172,29 +171,27 @@ public final class ProphetBatch implements AutoCloseable {
         setRow(row, packed, 0);
     }
 
-    /** Sets the time of step {@code step} of the time row {@code timeRow} (epoch seconds). Allocation-free. */
-    public void time(final int timeRow, final int step, final int horizon, final double epochSeconds) {
-        timeBuffer.put(timeRow * horizon + step, epochSeconds);
+    /** Sets the time of step {@code step} (epoch seconds), shared by every row. Allocation-free. */
+    public void time(final int step, final double epochSeconds) {
+        timeBuffer.put(step, epochSeconds);
     }
 
     /**
-     * Evaluates rows {@code [0, rows)} over {@code horizon} steps; {@code timeRows} is 1 (every row reads time row
-     * 0) or {@code rows}. Results via the accessors until the next run.
+     * Evaluates rows {@code [0, rows)} over the first {@code horizon} times. Results via the accessors until the
+     * next run.
      *
      * @throws PresplitException {@link OnnxModel#INFERENCE_FAILED} (category ERROR) if ONNX Runtime fails.
      */
-    public void run(final int rows, final int horizon, final int timeRows) {
+    public void run(final int rows, final int horizon) {
         if (isClosed) {
             throw new IllegalStateException("Prophet batch is closed [layout=" + graph + "]");
         }
-        if (rows < 1 || horizon < 1 || rows > capacityRows || horizon > horizonCapacity
-            || (timeRows != 1 && timeRows != rows)) {
+        if (rows < 1 || horizon < 1 || rows > capacityRows || horizon > horizonCapacity) {
             throw new IllegalArgumentException("batch outside its buffers [rows=" + rows + ", horizon=" + horizon
-                + ", timeRows=" + timeRows + ", capacityRows=" + capacityRows + ", horizonCapacity="
-                + horizonCapacity + "]");
+                + ", capacityRows=" + capacityRows + ", horizonCapacity=" + horizonCapacity + "]");
         }
-        if (rows != boundRows || horizon != boundHorizon || timeRows != boundTimeRows) {
-            bind(rows, horizon, timeRows);
+        if (rows != boundRows || horizon != boundHorizon) {
+            bind(rows, horizon);
         }
         // Every output is pinned: ONNX Runtime writes into our buffers and the result owns nothing.
         model.run(inputs, outputs).close();
@@ -239,7 +236,7 @@ public final class ProphetBatch implements AutoCloseable {
         }
     }
 
-    private void bind(final int rows, final int horizon, final int timeRows) {
+    private void bind(final int rows, final int horizon) {
         unbind();
         try {
             final var environment = model.environment();
@@ -249,8 +246,8 @@ public final class ProphetBatch implements AutoCloseable {
                 inputs.put(PARAMETERS.get(p), inputTensors[p]);
             }
             final int last = PARAMETERS.size();
-            inputTensors[last] = OnnxTensor.createTensor(environment, timeBuffer.slice(0, timeRows * horizon),
-                new long[] {timeRows, horizon});
+            inputTensors[last] = OnnxTensor.createTensor(environment, timeBuffer.slice(0, horizon),
+                new long[] {1, horizon});
             inputs.put(ProphetGraph.TIME, inputTensors[last]);
             for (int o = 0; o < outputTensors.length; o++) {
                 final String name = ProphetGraph.OUTPUTS.get(o);
@@ -268,7 +265,6 @@ public final class ProphetBatch implements AutoCloseable {
         }
         boundRows = rows;
         boundHorizon = horizon;
-        boundTimeRows = timeRows;
     }
 
     private void unbind() {
@@ -276,7 +272,6 @@ public final class ProphetBatch implements AutoCloseable {
         outputs.clear();
         boundRows = 0;
         boundHorizon = 0;
-        boundTimeRows = 0;
         for (int i = 0; i < inputTensors.length; i++) {
             if (inputTensors[i] != null) {
                 inputTensors[i].close();

@@ -7,7 +7,13 @@ import io.presplit.forecast.RollingOrigin;
 import io.presplit.forecast.SeriesCsv;
 import io.presplit.forecast.SeriesModel;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -22,10 +28,14 @@ import java.util.Map;
  *   rolling --input TRACE.csv --season M --horizon H --steps 1,12 [--aggregate A] [--max-series N]
  *           [--warmup W] [--fit-window F] [--refit R] [--tick-seconds S]
  *           RollingOrigin with the ProphetForecaster (one batched ONNX Runtime call per tick, calibrated p50/p90)
+ *   fixture --dir shared/fixtures/prophet
+ *           largest relative differences of the Java reference and of the ONNX graph from R Prophet's predict()
  * </pre>
  * Prints one result line per score; cold path.
  */
 public final class ProphetEvaluation {
+    private static final DateTimeFormatter DS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+
     private ProphetEvaluation() {
     }
 
@@ -38,6 +48,7 @@ public final class ProphetEvaluation {
         switch (args[0]) {
             case "m4" -> m4(options);
             case "rolling" -> rolling(options);
+            case "fixture" -> fixture(Path.of(required(options, "dir")));
             default -> throw new IllegalArgumentException("unknown command [command=" + args[0] + "]");
         }
     }
@@ -89,6 +100,55 @@ public final class ProphetEvaluation {
             System.out.printf(Locale.ROOT, "rolling [input=%s, series=%d, ticks=%d] prophet,%d,%.4f,%.4f,%.4f,%d%n",
                 Path.of(required(options, "input")).getFileName(), slots, data.length, score.step(), score.mase(),
                 score.coverage90(), score.coverage50(), score.forecasts());
+        }
+    }
+
+    private static void fixture(final Path dir) {
+        final ProphetModel model = ProphetJson.read(dir.resolve("model.json"));
+        final List<String> lines;
+        try {
+            lines = Files.readAllLines(dir.resolve("forecast.csv"));
+        } catch (final IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        final List<String> header = List.of(lines.get(0).split(","));
+        final int h = lines.size() - 1;
+        final double[] times = new double[h];
+        final double[][] expected = new double[5][h];
+        final String[] names = {"trend", "weekly", "daily", "additive_terms", "yhat"};
+        for (int row = 0; row < h; row++) {
+            final String[] cells = lines.get(row + 1).split(",");
+            times[row] = LocalDateTime.parse(cells[0], DS).toEpochSecond(ZoneOffset.UTC);
+            for (int c = 0; c < names.length; c++) {
+                expected[c][row] = Double.parseDouble(cells[header.indexOf(names[c])]);
+            }
+        }
+        final ProphetModel.Components java = new ProphetModel.Components(h, model.seasonalities().size());
+        model.predict(times, h, java);
+        final double[] javaWorst = new double[names.length];
+        final double[] onnxWorst = new double[names.length];
+        try (ProphetBatch batch = new ProphetBatch(ProphetGraph.of(model))) {
+            batch.ensureCapacity(1, h);
+            batch.setRow(0, model);
+            for (int step = 0; step < h; step++) {
+                batch.time(step, times[step]);
+            }
+            batch.run(1, h);
+            for (int row = 0; row < h; row++) {
+                final double[] ours = {java.trend(row), java.seasonal(0, row), java.seasonal(1, row),
+                    java.additiveTerms(row), java.yhat(row)};
+                final double[] served = {batch.trend(0, row), batch.seasonal(0, row, 0), batch.seasonal(0, row, 1),
+                    batch.additiveTerms(0, row), batch.yhat(0, row)};
+                for (int c = 0; c < names.length; c++) {
+                    final double scale = Math.abs(expected[c][row]);
+                    javaWorst[c] = Math.max(javaWorst[c], Math.abs(ours[c] - expected[c][row]) / scale);
+                    onnxWorst[c] = Math.max(onnxWorst[c], Math.abs(served[c] - expected[c][row]) / scale);
+                }
+            }
+        }
+        for (int c = 0; c < names.length; c++) {
+            System.out.printf(Locale.ROOT, "fixture [component=%s, rows=%d, javaMaxRelative=%.2e, "
+                + "onnxMaxRelative=%.2e]%n", names[c], h, javaWorst[c], onnxWorst[c]);
         }
     }
 

@@ -341,7 +341,8 @@ public final class ProphetFitter {
      */
     private void activateSeasonalities(final double spanSeconds) {
         int column = 0;
-        for (final Seasonality seasonality : seasonalities) {
+        for (int q = 0; q < seasonalities.size(); q++) {
+            final Seasonality seasonality = seasonalities.get(q);
             final boolean isActive = spanSeconds >= 2 * seasonality.periodDays() * ProphetModel.SECONDS_PER_DAY;
             for (int c = 0; c < seasonality.columns(); c++) {
                 isColumnActive[column++] = isActive;

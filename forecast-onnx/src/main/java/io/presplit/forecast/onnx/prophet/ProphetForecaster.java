@@ -194,10 +194,10 @@ public final class ProphetForecaster implements Forecaster {
         // 3-4: one call for every fitted slot
         if (rows > 0) {
             for (int h = 0; h < horizon; h++) {
-                batch.time(0, h, horizon, originEpochSeconds + (tick + h) * tickSeconds);
+                batch.time(h, originEpochSeconds + (tick + h) * tickSeconds);
             }
             try {
-                batch.run(rows, horizon, 1);
+                batch.run(rows, horizon);
             } catch (final PresplitException ex) {
                 inferenceFailures++;
                 for (int r = 0; r < rows; r++) {

@@ -85,9 +85,9 @@ class ProphetFitTest {
             batch.ensureCapacity(1, h);
             batch.setRow(0, loaded);
             for (int step = 0; step < h; step++) {
-                batch.time(0, step, h, times[step]);
+                batch.time(step, times[step]);
             }
-            batch.run(1, h, 1);
+            batch.run(1, h);
             for (int step = 0; step < h; step++) {
                 assertThat(Math.abs(batch.yhat(0, step) - expected.yhat(step)))
                     .isLessThanOrEqualTo(1e-9 * Math.abs(expected.yhat(step)));

@@ -68,9 +68,9 @@ class ProphetImportTest {
             batch.ensureCapacity(1, h);
             batch.setRow(0, model);
             for (int step = 0; step < h; step++) {
-                batch.time(0, step, h, times[step]);
+                batch.time(step, times[step]);
             }
-            batch.run(1, h, 1);
+            batch.run(1, h);
             for (int row = 0; row < h; row++) {
                 assertClose("trend", row, batch.trend(0, row), forecast.column("trend")[row], ONNX_RELATIVE);
                 assertClose("weekly", row, batch.seasonal(0, row, 0), forecast.column("weekly")[row], ONNX_RELATIVE);
@@ -98,9 +98,9 @@ class ProphetImportTest {
                 batch.setRow(r, models[r]);
             }
             for (int step = 0; step < h; step++) {
-                batch.time(0, step, h, times[step]);
+                batch.time(step, times[step]);
             }
-            batch.run(models.length, h, 1);
+            batch.run(models.length, h);
             final ProphetModel.Components expected = new ProphetModel.Components(h, 2);
             for (int r = 0; r < models.length; r++) {
                 models[r].predict(times, h, expected);
@@ -127,7 +127,8 @@ class ProphetImportTest {
 
         final double[] times = forecast.times();
         final DoubleBuffer[] out = new DoubleBuffer[ProphetGraph.OUTPUTS.size()];
-        try (OnnxModel session = OnnxModel.fromBytes("single", onnx, 1, ProphetGraph.singleInputs(), graph.outputs());
+        try (OnnxModel session = OnnxModel.fromBytes("single", onnx, 1, ProphetGraph.singleInputs(),
+            graph.singleOutputs());
              OnnxTensor time = OnnxTensor.createTensor(session.environment(), DoubleBuffer.wrap(times),
                  new long[] {1, times.length});
              OnnxTensor trend = pinned(session, out, 0, times.length, 1);
