@@ -1,8 +1,10 @@
 package io.presplit.forecast.onnx.prophet;
 
+import io.presplit.forecast.EnsembleForecaster;
 import io.presplit.forecast.GuardedModel;
 import io.presplit.forecast.IntervalCalibrator;
 import io.presplit.forecast.M4Evaluation;
+import io.presplit.forecast.OnlineModel;
 import io.presplit.forecast.RollingOrigin;
 import io.presplit.forecast.SeriesCsv;
 import io.presplit.forecast.SeriesModel;
@@ -26,8 +28,10 @@ import java.util.Map;
  *   m4      --input Hourly-train.csv [--horizon 48] [--season 24] [--limit N] [--max-length 1024]
  *           M4Evaluation (last H values of each series held out), Prophet beside seasonal naive
  *   rolling --input TRACE.csv --season M --horizon H --steps 1,12 [--aggregate A] [--max-series N]
- *           [--warmup W] [--fit-window F] [--refit R] [--tick-seconds S]
- *           RollingOrigin with the ProphetForecaster (one batched ONNX Runtime call per tick, calibrated p50/p90)
+ *           [--warmup W] [--fit-window F] [--refit R] [--tick-seconds S] [--model prophet|ensemble-prophet]
+ *           RollingOrigin with the ProphetForecaster (one batched ONNX Runtime call per tick, calibrated p50/p90),
+ *           or core's online ensemble (ETS, ARIMA) with a Prophet member, built as {@code presplit forecast
+ *           --rolling --model ensemble} builds its ensemble
  *   fixture --dir shared/fixtures/prophet
  *           largest relative differences of the Java reference and of the ONNX graph from R Prophet's predict()
  * </pre>
@@ -85,21 +89,33 @@ public final class ProphetEvaluation {
             Double.toString(86_400.0 / season)));
         final int window = integer(options, "fit-window", 14 * season);
         final int refit = integer(options, "refit", season);
-        final ProphetFitter fitter = ProphetFitter.defaults(window);
+        final String model = options.getOrDefault("model", "prophet");
+        final int warmup = integer(options, "warmup", 0);
         final long start = System.nanoTime();
         final RollingOrigin.StepScore[] scores;
-        try (ProphetForecaster forecaster = new ProphetForecaster(slots, horizon, tickSeconds, 0, fitter, window,
-            Math.min(window, 2 * season), refit, Long.MAX_VALUE / 4, new IntervalCalibrator(slots, horizon, 0.02,
-            0.02))) {
-            scores = RollingOrigin.run(data, forecaster, horizon, season, steps, integer(options, "warmup", 0));
-            System.out.printf(Locale.ROOT, "rolling [model=prophet, refits=%d, fitFailures=%d, fallbackForecasts=%d,"
-                    + " seconds=%.1f]%n", forecaster.refits(), forecaster.fitFailures(),
-                forecaster.fallbackForecasts(), (System.nanoTime() - start) / 1e9);
+        if ("ensemble-prophet".equals(model)) {
+            final EnsembleForecaster ensemble = new EnsembleForecaster(slots, horizon, season, new OnlineModel[] {
+                new OnlineModel.OnlineEts(season), new OnlineModel.OnlineArima(window, season),
+                new ProphetOnlineModel(window, season)}, window, season, Long.MAX_VALUE / 4, 0.05, 2.0, null);
+            scores = RollingOrigin.run(data, ensemble, horizon, season, steps, warmup);
+            System.out.printf(Locale.ROOT, "rolling [model=%s, refits=%d, fallbacks=%d, seconds=%.1f]%n", model,
+                ensemble.refits(), ensemble.fallbacks(), (System.nanoTime() - start) / 1e9);
+        } else if ("prophet".equals(model)) {
+            try (ProphetForecaster forecaster = new ProphetForecaster(slots, horizon, tickSeconds, 0,
+                ProphetFitter.defaults(window), window, Math.min(window, 2 * season), refit, Long.MAX_VALUE / 4,
+                new IntervalCalibrator(slots, horizon, 0.02, 0.02))) {
+                scores = RollingOrigin.run(data, forecaster, horizon, season, steps, warmup);
+                System.out.printf(Locale.ROOT, "rolling [model=prophet, refits=%d, fitFailures=%d, "
+                        + "fallbackForecasts=%d, seconds=%.1f]%n", forecaster.refits(), forecaster.fitFailures(),
+                    forecaster.fallbackForecasts(), (System.nanoTime() - start) / 1e9);
+            }
+        } else {
+            throw new IllegalArgumentException("unknown model [model=" + model + ", known=prophet,ensemble-prophet]");
         }
         for (final RollingOrigin.StepScore score : scores) {
-            System.out.printf(Locale.ROOT, "rolling [input=%s, series=%d, ticks=%d] prophet,%d,%.4f,%.4f,%.4f,%d%n",
-                Path.of(required(options, "input")).getFileName(), slots, data.length, score.step(), score.mase(),
-                score.coverage90(), score.coverage50(), score.forecasts());
+            System.out.printf(Locale.ROOT, "rolling [input=%s, series=%d, ticks=%d] %s,%d,%.4f,%.4f,%.4f,%d%n",
+                Path.of(required(options, "input")).getFileName(), slots, data.length, model, score.step(),
+                score.mase(), score.coverage90(), score.coverage50(), score.forecasts());
         }
     }
 

@@ -35,7 +35,7 @@ import java.util.Arrays;
  * are absolute (days since 1970), as in Prophet, so the origin must be the true wall-clock time of tick 0 for an
  * imported model; fitted models only need it to be consistent.
  * <p>
- * Memory per slot: {@code 6 + 2S + F} doubles of parameters (56 for the default layout), a few counters, plus the
+ * Memory per slot: {@code 6 + 2S + F} doubles of parameters (70 for the default layout), a few counters, plus the
  * calibrator's. Threading: control thread only. Allocation: steady state allocates only ONNX Runtime's result
  * bookkeeping (a fixed amount per call, independent of the partition count); the batch buffers grow when more
  * slots are fitted than ever before; refits allocate nothing once the fitter is warm.

@@ -25,11 +25,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One control tick of the {@link ProphetForecaster} over many partitions, each with its own fitted Prophet model
- * (horizon 6, calibrated intervals): a new sample per partition, then the calibrator, one batched ONNX Runtime call
- * for every partition (one intra-op thread) and the table writes. Every partition holds a copy of one model fitted
- * on fifteen days of hourly load ({@link ProphetForecaster#pin}), so the tick measures the served steady state, no
- * refits. Baselines: the same models evaluated per partition in plain Java ({@link ProphetModel#predict}), and
- * seasonal naive over the same table. Run with {@code -prof gc}: {@code gc.alloc.rate.norm} must not grow with the
+ * (horizon 6): a new sample per partition, then one batched ONNX Runtime call for every partition (one intra-op
+ * thread) and the table writes; {@code prophetCalibratedTick} adds the {@link IntervalCalibrator} (p50/p90).
+ * Every partition holds a copy of one model fitted on fifteen days of hourly load ({@link ProphetForecaster#pin}),
+ * so the tick measures the served steady state, no refits. Baselines: the same models evaluated per partition in
+ * plain Java ({@link ProphetModel#predict}), and seasonal naive over the same table. Run with {@code -prof gc}: {@code gc.alloc.rate.norm} must not grow with the
  * partition count (ONNX Runtime's result bookkeeping is a fixed amount per call).
  */
 @State(Scope.Benchmark)
@@ -50,6 +50,7 @@ public class ProphetForecasterBenchmark {
 
     private LoadHistory history;
     private ProphetForecaster prophet;
+    private ProphetForecaster calibrated;
     private SeasonalNaiveForecaster snaive;
     private ForecastTable table;
     private int[] slotList;
@@ -85,10 +86,12 @@ public class ProphetForecasterBenchmark {
         }
         table = new ForecastTable(slots, HORIZON);
         // the history's tick 0 is the fit's tick fitLength - RETAINED: the models continue their own series
-        prophet = ProphetForecaster.defaults(slots, HORIZON, HOUR, (fitLength - RETAINED) * HOUR,
+        prophet = ProphetForecaster.defaults(slots, HORIZON, HOUR, (fitLength - RETAINED) * HOUR, null);
+        calibrated = ProphetForecaster.defaults(slots, HORIZON, HOUR, (fitLength - RETAINED) * HOUR,
             new IntervalCalibrator(slots, HORIZON, 0.02, 0.02));
         for (int s = 0; s < slots; s++) {
             prophet.pin(s, model);
+            calibrated.pin(s, model);
         }
         snaive = new SeasonalNaiveForecaster(SEASON);
         components = new ProphetModel.Components(HORIZON, model.seasonalities().size());
@@ -98,6 +101,7 @@ public class ProphetForecasterBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         prophet.close();
+        calibrated.close();
         history.close();
     }
 
@@ -106,10 +110,18 @@ public class ProphetForecasterBenchmark {
     public double prophetTick() {
         writeTick();
         prophet.forecast(history, Resource.INGEST_POINTS, slotList, slots, table);
+        return table.mean(0, 0);
+    }
+
+    /** The same, with calibrated p50/p90 from each partition's recent residuals. */
+    @Benchmark
+    public double prophetCalibratedTick() {
+        writeTick();
+        calibrated.forecast(history, Resource.INGEST_POINTS, slotList, slots, table);
         return table.p90(0, 0);
     }
 
-    /** Baseline: the same rows, then each partition's model evaluated in plain Java (no intervals). */
+    /** Baseline: the same rows, then each partition's model evaluated in plain Java. */
     @Benchmark
     public double javaPerPartitionTick() {
         writeTick();
