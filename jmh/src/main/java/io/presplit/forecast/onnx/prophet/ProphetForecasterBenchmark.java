@@ -29,8 +29,9 @@ import java.util.concurrent.TimeUnit;
  * thread) and the table writes; {@code prophetCalibratedTick} adds the {@link IntervalCalibrator} (p50/p90).
  * Every partition holds a copy of one model fitted on fifteen days of hourly load ({@link ProphetForecaster#pin}),
  * so the tick measures the served steady state, no refits. Baselines: the same models evaluated per partition in
- * plain Java ({@link ProphetModel#predict}), and seasonal naive over the same table. Run with {@code -prof gc}: {@code gc.alloc.rate.norm} must not grow with the
- * partition count (ONNX Runtime's result bookkeeping is a fixed amount per call).
+ * plain Java ({@link ProphetModel#predict}), and seasonal naive over the same table. Run with {@code -prof gc}:
+ * {@code gc.alloc.rate.norm} must not grow with the partition count (ONNX Runtime's result bookkeeping is a fixed
+ * amount per call).
  */
 @State(Scope.Benchmark)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
