@@ -36,7 +36,7 @@ class ProphetForecasterTest {
             final ForecastTable table = new ForecastTable(slots, horizon);
             final int[] list = identity(slots);
             feed(history, data, 0, ticks);
-            // refits take 2 ms of each tick at most: a few ticks (without new data) fit every slot
+            // refits take about 20 ms of each tick: a few ticks (without new data) fit every slot
             int calls = 0;
             while (forecaster.refits() < slots && calls++ < 1_000) {
                 forecaster.forecast(history, Resource.INGEST_POINTS, list, slots, table);

@@ -155,6 +155,20 @@ class ProphetImportTest {
         return OnnxTensor.createTensor(session.environment(), out[index], shape);
     }
 
+    /**
+     * Python Prophet 1.1.5's minmax scaling: {@code y_min} is the floor added to the trend. Guards the one scaling
+     * difference between the R and the Python files.
+     */
+    @Test
+    void shouldAddMinimumToTrendWhenScalingIsMinMax() {
+        final String json = ProphetFixture.text("model.json").replace("\"y_min\": 0,", "\"y_min\": 5,")
+            .replace("\"scaling\": \"absmax\"", "\"scaling\": \"minmax\"");
+        final ProphetModel minMax = ProphetJson.parse("minmax", json);
+        assertThat(minMax.floor()).isEqualTo(5.0);
+        final double[] times = forecast.times();
+        assertThat(minMax.trend(times[0])).isEqualTo(model.trend(times[0]) + 5.0);
+    }
+
     /** A model the importer cannot evaluate is refused with a code and a message naming the field. */
     @Test
     void shouldRefuseWhenModelUsesUnsupportedFeatures() {
