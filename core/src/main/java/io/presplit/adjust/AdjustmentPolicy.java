@@ -12,6 +12,10 @@ package io.presplit.adjust;
  * @param maxPartitions        never more live partitions than this.
  * @param minSplitImprovement  a split must leave the larger child at most this share of the parent's load;
  *                             otherwise the load sits on a hot key that no split relieves (e.g. 0.9).
+ * @param splitLookaheadTicks  the leading forecast steps a split judges (at most the horizon in use). A split
+ *                             need only cover the load until the children may change again (decision delay plus
+ *                             cooldown); splitting for a peak further out buys partitions too early. Merges
+ *                             always judge the whole horizon: split late enough, merge only what will hold.
  */
 public record AdjustmentPolicy(
     double splitThreshold,
@@ -19,7 +23,18 @@ public record AdjustmentPolicy(
     int mergeWindowTicks,
     long cooldownNs,
     int maxPartitions,
-    double minSplitImprovement) {
+    double minSplitImprovement,
+    int splitLookaheadTicks) {
+
+    /** Splits judge the whole horizon. */
+    public static final int WHOLE_HORIZON = Integer.MAX_VALUE;
+
+    /** A policy whose splits judge the whole horizon ({@link #WHOLE_HORIZON}). */
+    public AdjustmentPolicy(final double splitThreshold, final double mergeThreshold, final int mergeWindowTicks,
+        final long cooldownNs, final int maxPartitions, final double minSplitImprovement) {
+        this(splitThreshold, mergeThreshold, mergeWindowTicks, cooldownNs, maxPartitions, minSplitImprovement,
+            WHOLE_HORIZON);
+    }
 
     /** Checks the policy. */
     public AdjustmentPolicy {
@@ -34,6 +49,10 @@ public record AdjustmentPolicy(
         if (!(minSplitImprovement > 0.5 && minSplitImprovement <= 1)) {
             throw new IllegalArgumentException(
                 "minSplitImprovement must lie in (0.5, 1] [minSplitImprovement=" + minSplitImprovement + "]");
+        }
+        if (splitLookaheadTicks < 1) {
+            throw new IllegalArgumentException(
+                "splitLookaheadTicks must be at least 1 [splitLookaheadTicks=" + splitLookaheadTicks + "]");
         }
     }
 }

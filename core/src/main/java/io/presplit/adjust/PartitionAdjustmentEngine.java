@@ -15,12 +15,13 @@ import io.presplit.profile.Resource;
  * <p>
  * The rule, per live partition in key order:
  * <ul>
- *   <li>split when the predicted peak over the horizon exceeds {@code capacity * splitThreshold}, unless it is
- *       cooling down, the partition limit is reached, or its load sits on one key bucket (a hot key). The split
- *       point is the key-bucket boundary that minimises the larger child's load (from the decayed per-bucket
- *       load). When the peak needs more than two pieces to fit under the split level, one decision cuts the
- *       partition into up to {@link #MAX_PIECES} pieces of about equal load, instead of one split per
- *       cooldown;</li>
+ *   <li>split when the predicted peak over the split look-ahead (the leading
+ *       {@link AdjustmentPolicy#splitLookaheadTicks} steps of the horizon) exceeds
+ *       {@code capacity * splitThreshold}, unless it is cooling down, the partition limit is reached, or its
+ *       load sits on one key bucket (a hot key). The split point is the key-bucket boundary that minimises the
+ *       larger child's load (from the decayed per-bucket load). When the peak needs more than two pieces to fit
+ *       under the split level, one decision cuts the partition into up to {@link #MAX_PIECES} pieces of about
+ *       equal load, instead of one split per cooldown;</li>
  *   <li>merge a partition with its upper neighbour when neither is cooling down, both are predicted and were
  *       measured over the recent window below {@code capacity * mergeThreshold}, and their summed prediction
  *       stays below {@code capacity * splitThreshold} over the whole horizon: split early, merge late.</li>
@@ -89,7 +90,9 @@ public final class PartitionAdjustmentEngine {
             final boolean hasUpper = i + 1 < liveCount;
             final int upper = hasUpper ? partitions.liveSlot(i + 1) : -1;
             final double upperPeak = hasUpper ? forecasts.peakUpper(upper) : 0;
-            if (peak > splitLevel) {
+            // The whole-horizon peak bounds the split's shorter look ahead: read that only when it may matter.
+            final double splitPeak = peak > splitLevel ? forecasts.peakUpper(slot, policy.splitLookaheadTicks()) : 0;
+            if (splitPeak > splitLevel) {
                 final HoldReason reason;
                 if (nowNs - partitions.cooldownUntilNs(slot) < 0) {
                     reason = HoldReason.COOLDOWN;
@@ -97,7 +100,7 @@ public final class PartitionAdjustmentEngine {
                     reason = HoldReason.PARTITION_LIMIT;
                 } else {
                     // As many pieces as the predicted peak needs to fit under the split level, within the limits.
-                    final int wanted = (int) Math.min(MAX_PIECES, Math.ceil(peak / splitLevel));
+                    final int wanted = (int) Math.min(MAX_PIECES, Math.ceil(splitPeak / splitLevel));
                     final int allowed = policy.maxPartitions() - liveCount - pendingSplits + 1;
                     final int pieces = chooseSplitKeys(history, slot, Math.max(2, Math.min(wanted, allowed)),
                         policy.minSplitImprovement(), splitKeys);

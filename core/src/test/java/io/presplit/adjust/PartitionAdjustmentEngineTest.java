@@ -71,6 +71,25 @@ class PartitionAdjustmentEngineTest {
         assertThat(engine.splitsDecided()).isEqualTo(2);
     }
 
+    /**
+     * Guards cost: a split need only cover the load until its children may change again, so a peak beyond the
+     * split look-ahead waits (and, being over the split level, is never merged either).
+     */
+    @Test
+    void shouldSplitOnlyForPeaksWithinTheSplitLookahead() {
+        table.add(0, KeySpace.MIN_KEY, KeySpace.MAX_KEY, 0, 0);
+        tick(0, 100, uniform(6));
+        predict(0, 100, 100, 900, 900);
+        engine.policy(new AdjustmentPolicy(0.8, 0.3, 3, COOLDOWN_NS, 8, 0.9, 2));
+
+        assertThat(engine.step(1000, forecasts, history, CAPACITY, sink)).isZero();
+        assertThat(sink.decisions).isEmpty();
+
+        predict(0, 100, 900, 900, 900);
+        assertThat(engine.step(1000, forecasts, history, CAPACITY, sink)).isEqualTo(1);
+        assertThat(sink.decisions).singleElement().asString().startsWith("split 0 at ");
+    }
+
     /** Guards against thrashing: a partition that changed recently waits out its cooldown, and says so. */
     @Test
     void shouldHoldWithCooldownReasonWhenThePartitionChangedRecently() {

@@ -45,4 +45,37 @@ class ForecastTableTest {
         table.horizon(2);
         assertThat(table.peakUpper(0)).isEqualTo(11);
     }
+
+    /**
+     * Guards the dense peak column the adjustment loop reads: after any sequence of ticks, each writing a slot's
+     * steps from 0 upwards with means, quantiles or both, it equals the maximum of the row's p90 over the horizon.
+     */
+    @Test
+    void shouldKeepTheDensePeakEqualToTheRowMaximumWhateverIsWritten() {
+        final java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        final ForecastTable table = new ForecastTable(8, 6);
+        for (int tick = 0; tick < 200; tick++) {
+            if (tick % 50 == 49) {
+                table.horizon(1 + random.nextInt(6));
+            }
+            final int slot = random.nextInt(8);
+            final int written = random.nextBoolean() ? table.horizon() : table.maxHorizon();
+            for (int h = 0; h < written; h++) {
+                final double mean = random.nextDouble(0, 1000);
+                table.mean(slot, h, mean);
+                if (random.nextBoolean()) {
+                    table.quantiles(slot, h, mean, mean + random.nextDouble(-50, 500));
+                }
+            }
+            for (int s = 0; s < 8; s++) {
+                double expected = Double.NEGATIVE_INFINITY;
+                for (int h = 0; h < table.horizon(); h++) {
+                    expected = Math.max(expected, table.p90(s, h));
+                }
+                if (expected != Double.NEGATIVE_INFINITY && table.p90(s, 0) != 0) {
+                    assertThat(table.peakUpper(s)).as("slot %d after tick %d", s, tick).isEqualTo(expected);
+                }
+            }
+        }
+    }
 }

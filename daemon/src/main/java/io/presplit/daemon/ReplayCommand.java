@@ -53,13 +53,17 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--zipf-seed", defaultValue = "1", description = "Seed of the Zipf key order (default: 1).")
     long zipfSeed;
 
-    @Option(names = "--sweep", description = "Run every policy at split thresholds 0.5, 0.6, 0.7, 0.8, 0.9 "
+    @Option(names = "--sweep", description = "Run every policy at split thresholds 0.5 to 1.0 in steps of 0.1 "
         + "(merge threshold 0.375 x split): the cost frontier.")
     boolean isSweep;
 
     @Option(names = "--merge-window", defaultValue = "0", description = "Ticks of measured load that must all be "
         + "under the merge threshold before a merge (default: 6).")
     int mergeWindow;
+
+    @Option(names = "--split-lookahead", defaultValue = "0", description = "Leading forecast steps a split judges "
+        + "(default: decision delay + cooldown, 3).")
+    int splitLookahead;
 
     @Option(names = "--format", defaultValue = "table", description = "table or json (one object per line).")
     String format;
@@ -81,10 +85,11 @@ final class ReplayCommand implements Callable<Integer> {
             trace = TraceReader.zipfKeys(trace, zipfKeys, zipfExponent, zipfSeed);
         }
         final ReplaySettings derived = ReplaySettings.derive(trace, initialPartitions, capacity);
-        final ReplaySettings settings = mergeWindow > 0 ? derived.withMergeWindow(mergeWindow) : derived;
+        final ReplaySettings merging = mergeWindow > 0 ? derived.withMergeWindow(mergeWindow) : derived;
+        final ReplaySettings settings = splitLookahead > 0 ? merging.withSplitLookahead(splitLookahead) : merging;
         final List<ReplaySettings> settingsList = new ArrayList<>();
         if (isSweep) {
-            for (final double threshold : new double[] {0.5, 0.6, 0.7, 0.8, 0.9}) {
+            for (final double threshold : new double[] {0.5, 0.6, 0.7, 0.8, 0.9, 1.0}) {
                 settingsList.add(settings.withSplitThreshold(threshold));
             }
         } else {

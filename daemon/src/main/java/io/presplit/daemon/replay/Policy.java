@@ -29,6 +29,11 @@ public enum Policy {
         return label;
     }
 
+    /** Whether the policy acts on a forecast from history (not the last tick, not the true future). */
+    public boolean isPredictive() {
+        return this == PREDICTIVE_SNAIVE || this == PREDICTIVE_ENSEMBLE || this == PREDICTIVE_LSTM;
+    }
+
     /** The policy named {@code label}. */
     public static Policy byLabel(final String label) {
         for (final Policy policy : values()) {

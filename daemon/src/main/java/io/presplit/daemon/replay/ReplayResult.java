@@ -9,6 +9,12 @@ package io.presplit.daemon.replay;
  * @param ticks                   ticks replayed.
  * @param partitionTicks          sum over ticks of live partitions: the cost.
  * @param saturatedPartitionTicks partition-ticks whose measured load exceeded capacity.
+ * @param unannounced             saturated partition-ticks whose partition was at or under the split level the
+ *                                tick before: jumps from normal to overload within one tick, which no past data
+ *                                announced and no forecast from history can be expected to catch.
+ * @param hotKeyFloor             (tick, key) pairs where one key alone exceeded a partition's capacity: each forces
+ *                                a saturated partition-tick on any policy, since no split divides a key. A property
+ *                                of the trace and capacity, the same for every policy.
  * @param worstOverload           the highest measured load / capacity of any partition in any tick.
  * @param splits                  splits committed during the replay (the initial partitioning not counted).
  * @param merges                  merges committed.
@@ -29,6 +35,8 @@ public record ReplayResult(
     int ticks,
     long partitionTicks,
     long saturatedPartitionTicks,
+    long unannounced,
+    long hotKeyFloor,
     double worstOverload,
     long splits,
     long merges,

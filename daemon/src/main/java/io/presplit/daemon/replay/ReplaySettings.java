@@ -16,7 +16,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>initial partitions: {@value #DEFAULT_INITIAL_PARTITIONS}, equal key ranges;</li>
  *   <li>split above 80 % of capacity, merge below 30 % (forecast and the measured last 6 ticks), cooldown 2 ticks,
  *       decisions take effect 1 tick after they are made, horizon 6 ticks (at least delay + cooldown + 2, so the
- *       oracle can act before a surge), season one day, thrash window one season.</li>
+ *       oracle can act before a surge), season one day, thrash window one season;</li>
+ *   <li>splits judge the first delay + cooldown = 3 forecast steps: a split decided now takes effect after the
+ *       delay, and its children may change again after the cooldown, so it need only cover that long; merges
+ *       judge the whole horizon.</li>
  * </ul>
  *
  * @param initialPartitions   partitions at the start, equal key ranges.
@@ -31,6 +34,7 @@ import java.util.concurrent.TimeUnit;
  * @param maxPartitions       the most live partitions.
  * @param seasonTicks         ticks per day (the seasonal naive season).
  * @param slotCapacity        load slots.
+ * @param splitLookaheadTicks leading forecast steps a split judges ({@link AdjustmentPolicy#splitLookaheadTicks}).
  */
 public record ReplaySettings(
     int initialPartitions,
@@ -44,7 +48,8 @@ public record ReplaySettings(
     int cooldownTicks,
     int maxPartitions,
     int seasonTicks,
-    int slotCapacity) {
+    int slotCapacity,
+    int splitLookaheadTicks) {
 
     /** Default points per tick, on average. */
     public static final double DEFAULT_POINTS_PER_TICK = 2000;
@@ -65,6 +70,16 @@ public record ReplaySettings(
                 + horizonTicks + ", decisionDelayTicks=" + decisionDelayTicks + ", cooldownTicks=" + cooldownTicks
                 + ", maxPartitions=" + maxPartitions + ", slotCapacity=" + slotCapacity + "]");
         }
+        // A shorter oracle merges into surges it cannot split out of in time, and stops being a bound.
+        if (horizonTicks < decisionDelayTicks + cooldownTicks + 2) {
+            throw new IllegalArgumentException("the horizon must cover decision delay + cooldown + 2 ticks, so that "
+                + "the oracle is a bound [horizonTicks=" + horizonTicks + ", decisionDelayTicks=" + decisionDelayTicks
+                + ", cooldownTicks=" + cooldownTicks + "]");
+        }
+        if (splitLookaheadTicks < 1) {
+            throw new IllegalArgumentException(
+                "splitLookaheadTicks must be at least 1 [splitLookaheadTicks=" + splitLookaheadTicks + "]");
+        }
     }
 
     /**
@@ -83,15 +98,17 @@ public record ReplaySettings(
         final double pointsPerUnit = DEFAULT_POINTS_PER_TICK / meanTotal;
         final double capacity = capacityUnits > 0 ? capacityUnits : meanTotal / (partitions * DEFAULT_MEAN_UTILIZATION);
         final int season = (int) Math.max(1, TimeUnit.DAYS.toNanos(1) / trace.tickNs());
-        return new ReplaySettings(partitions, pointsPerUnit, capacity * pointsPerUnit, 6, 1, 0.8, 0.3, 6, 2, 256,
-            season, 4096);
+        final int delay = 1;
+        final int cooldown = 2;
+        return new ReplaySettings(partitions, pointsPerUnit, capacity * pointsPerUnit, 6, delay, 0.8, 0.3, 6,
+            cooldown, 256, season, 4096, delay + cooldown);
     }
 
     /** The same settings with another split threshold, the merge threshold keeping its ratio. */
     public ReplaySettings withSplitThreshold(final double threshold) {
         return new ReplaySettings(initialPartitions, pointsPerUnit, capacityPoints, horizonTicks, decisionDelayTicks,
             threshold, threshold * MERGE_TO_SPLIT, mergeWindowTicks, cooldownTicks, maxPartitions, seasonTicks,
-            slotCapacity);
+            slotCapacity, splitLookaheadTicks);
     }
 
     /** Ticks of load history kept per partition: two seasons, and at least a week of hourly ticks. */
@@ -102,7 +119,15 @@ public record ReplaySettings(
     /** The same settings with another merge window (measured ticks that must be low before a merge). */
     public ReplaySettings withMergeWindow(final int ticks) {
         return new ReplaySettings(initialPartitions, pointsPerUnit, capacityPoints, horizonTicks, decisionDelayTicks,
-            splitThreshold, mergeThreshold, ticks, cooldownTicks, maxPartitions, seasonTicks, slotCapacity);
+            splitThreshold, mergeThreshold, ticks, cooldownTicks, maxPartitions, seasonTicks, slotCapacity,
+            splitLookaheadTicks);
+    }
+
+    /** The same settings with splits judging only the first {@code ticks} forecast steps. */
+    public ReplaySettings withSplitLookahead(final int ticks) {
+        return new ReplaySettings(initialPartitions, pointsPerUnit, capacityPoints, horizonTicks, decisionDelayTicks,
+            splitThreshold, mergeThreshold, mergeWindowTicks, cooldownTicks, maxPartitions, seasonTicks, slotCapacity,
+            ticks);
     }
 
     /** Capacity in the trace's unit. */
@@ -118,6 +143,6 @@ public record ReplaySettings(
     /** The adjustment policy for ticks of {@code tickNs}. */
     public AdjustmentPolicy policy(final long tickNs) {
         return new AdjustmentPolicy(splitThreshold, mergeThreshold, mergeWindowTicks, cooldownTicks * tickNs,
-            maxPartitions, 0.9);
+            maxPartitions, 0.9, splitLookaheadTicks);
     }
 }

@@ -54,7 +54,8 @@ public final class TraceReplay {
             final PartitionWriter writer = engine.openWriter();
             final LoadHistory history = engine.history();
             final PartitionTable partitions = engine.partitions();
-            final Measurement measurement = new Measurement();
+            final Measurement measurement =
+                new Measurement(capacityPoints, capacityPoints * settings.splitThreshold());
             final double[] carry = new double[trace.keys().size()];
             long written = 0;
             for (int t = 0; t < trace.tickCount(); t++) {
@@ -72,7 +73,7 @@ public final class TraceReplay {
                 }
                 final int tick = t;
                 engine.advanceTo(tickStartNs + trace.tickNs(), () -> {
-                    measurement.observe(history, partitions, capacityPoints);
+                    measurement.observe(history, partitions);
                     observer.onTick(tick, engine);
                 });
             }
@@ -80,7 +81,8 @@ public final class TraceReplay {
             engine.store().scan((partitionId, record) -> readBack.incrementAndGet());
             return new ReplayResult(policy, policy == Policy.STATIC ? "-" : forecaster.name(),
                 settings.splitThreshold(), trace.tickCount(), measurement.partitionTicks, measurement.saturated,
-                measurement.worstOverload, coordinator.splitsCommitted() - initialSplits,
+                measurement.unannounced, hotKeyFloor(trace, settings), measurement.worstOverload,
+                coordinator.splitsCommitted() - initialSplits,
                 coordinator.mergesCommitted(), coordinator.thrash(), 0, coordinator.aborts(),
                 engine.adjustment().holdCount(HoldReason.HOT_KEY), measurement.maxPartitions, written,
                 readBack.get(), System.currentTimeMillis() - startedMs);
@@ -123,23 +125,49 @@ public final class TraceReplay {
         engine.coordinator().forgetBirths();
     }
 
+    /** (tick, key) pairs whose one key writes more than a partition's capacity: see {@link ReplayResult}. */
+    static long hotKeyFloor(final WideTrace trace, final ReplaySettings settings) {
+        long floor = 0;
+        for (final double[] loads : trace.loads()) {
+            for (final double load : loads) {
+                if (load * settings.pointsPerUnit() > settings.capacityPoints()) {
+                    floor++;
+                }
+            }
+        }
+        return floor;
+    }
+
     /** Per-tick measurement of the partitions as they were during the tick. */
     private static final class Measurement {
+        private final double capacityPoints;
+        private final double splitLevelPoints;
         long partitionTicks;
         long saturated;
+        long unannounced;
         double worstOverload;
         int maxPartitions;
 
-        void observe(final LoadHistory history, final PartitionTable partitions, final double capacityPoints) {
+        Measurement(final double capacityPoints, final double splitLevelPoints) {
+            this.capacityPoints = capacityPoints;
+            this.splitLevelPoints = splitLevelPoints;
+        }
+
+        void observe(final LoadHistory history, final PartitionTable partitions) {
             final int live = partitions.liveCount();
             partitionTicks += live;
             maxPartitions = Math.max(maxPartitions, live);
             for (int i = 0; i < live; i++) {
-                final double utilization =
-                    history.value(Resource.INGEST_POINTS, partitions.liveSlot(i), 0) / capacityPoints;
+                final int slot = partitions.liveSlot(i);
+                final double utilization = history.value(Resource.INGEST_POINTS, slot, 0) / capacityPoints;
                 worstOverload = Math.max(worstOverload, utilization);
                 if (utilization > 1.0) {
                     saturated++;
+                    // A child's previous tick is its seeded share of the parent's: the same key range's load.
+                    if (history.length(slot) > 1
+                        && history.value(Resource.INGEST_POINTS, slot, 1) <= splitLevelPoints) {
+                        unannounced++;
+                    }
                 }
             }
         }

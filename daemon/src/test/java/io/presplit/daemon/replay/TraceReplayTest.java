@@ -79,6 +79,35 @@ class TraceReplayTest {
             .isGreaterThanOrEqualTo(3 * 2 + 2);
     }
 
+    /**
+     * Guards the honesty of the report: a key that alone outgrows a partition is a floor no policy gets under, and
+     * a jump from normal to overload within one tick is counted as unannounced.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldReportTheHotKeyFloorAndUnannouncedJumps() throws Exception {
+        final double[][] loads = new double[40][2];
+        for (int t = 0; t < loads.length; t++) {
+            loads[t][0] = 10;
+            loads[t][1] = t >= 30 && t < 33 ? 100 : 10;
+        }
+        final WideTrace trace = new WideTrace(List.of("steady", "bursty"), 1_700_000_000L * 1_000_000_000L, HOUR_NS,
+            loads);
+        final ReplaySettings settings = ReplaySettings.derive(trace, 2, 40);
+
+        final List<ReplayResult> results = PolicyComparison.run(trace,
+            List.of(Policy.REACTIVE, Policy.ORACLE), List.of(settings), dir, null, System.out);
+
+        for (final ReplayResult result : results) {
+            assertThat(result.hotKeyFloor()).as("three ticks of one key at 2.5x capacity").isEqualTo(3);
+            assertThat(result.saturatedPartitionTicks()).as(result.policy().label())
+                .isGreaterThanOrEqualTo(result.hotKeyFloor());
+        }
+        final ReplayResult reactive = results.get(0);
+        assertThat(reactive.unannounced()).as("the first tick of the jump").isBetween(1L,
+            reactive.saturatedPartitionTicks());
+    }
+
     /** Guards the trace formats and the gap rule: inside a key's life a blank carries the last value. */
     @Test
     void shouldCarryLastValueOverGapsAndNothingOutsideAKeysLife() throws Exception {
