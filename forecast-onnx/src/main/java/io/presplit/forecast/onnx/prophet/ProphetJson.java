@@ -79,8 +79,8 @@ public final class ProphetJson {
             throw invalid(source, "growth", "unknown growth '" + growth + "'");
         }
         requireNone(source, root, "holidays", "holidays are not supported");
-        final JsonNode regressors = root.path("extra_regressors");
-        if (regressors.isArray() && regressors.size() > 1 && regressors.get(1).size() > 0) {
+        requireNone(source, root, "country_holidays", "country holidays are not supported");
+        if (hasContent(root.path("extra_regressors"))) {
             throw unsupported(source, "extra_regressors", "extra regressors are not supported");
         }
         final double start = number(source, root, "start");
@@ -186,6 +186,22 @@ public final class ProphetJson {
             }
             column += seasonality.columns();
         }
+    }
+
+    /** Whether a node holds anything but nulls and empty arrays or objects (Python writes {@code [[], {}]}). */
+    private static boolean hasContent(final JsonNode node) {
+        if (node.isMissingNode() || node.isNull()) {
+            return false;
+        }
+        if (node.isContainerNode()) {
+            for (final JsonNode child : node) {
+                if (hasContent(child)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return true;
     }
 
     private static JsonNode tree(final String source, final String field, final String json) {

@@ -1,6 +1,8 @@
 package io.presplit.forecast.onnx.prophet;
 
 import ai.onnxruntime.OnnxTensor;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.presplit.PresplitException;
 import io.presplit.forecast.onnx.OnnxModel;
 import org.junit.jupiter.api.Test;
@@ -171,12 +173,17 @@ class ProphetImportTest {
 
     /** A model the importer cannot evaluate is refused with a code and a message naming the field. */
     @Test
-    void shouldRefuseWhenModelUsesUnsupportedFeatures() {
+    void shouldRefuseWhenModelUsesUnsupportedFeatures() throws Exception {
         final String json = ProphetFixture.text("model.json");
         assertThatThrownBy(() -> ProphetJson.parse("logistic", json.replace("\"growth\": \"linear\"",
             "\"growth\": \"logistic\"").replace("\"growth\":\"linear\"", "\"growth\":\"logistic\"")))
             .isInstanceOf(PresplitException.class)
             .hasMessageContaining(ProphetJson.UNSUPPORTED).hasMessageContaining("field=growth");
+        final ObjectMapper mapper = new ObjectMapper();
+        final ObjectNode withRegressor = (ObjectNode) mapper.readTree(json);
+        withRegressor.set("extra_regressors", mapper.readTree("[[\"price\"], {\"price\": {\"prior_scale\": 10}}]"));
+        assertThatThrownBy(() -> ProphetJson.parse("regressor", withRegressor.toString()))
+            .isInstanceOf(PresplitException.class).hasMessageContaining("field=extra_regressors");
         assertThatThrownBy(() -> ProphetJson.parse("truncated", json.substring(0, json.length() / 2)))
             .isInstanceOf(PresplitException.class).hasMessageContaining(ProphetJson.INVALID);
         assertThatThrownBy(() -> ProphetJson.parse("no-params", "{\"growth\":\"linear\",\"start\":0,\"t_scale\":1,"
