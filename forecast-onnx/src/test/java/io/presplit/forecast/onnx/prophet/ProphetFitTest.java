@@ -125,4 +125,26 @@ class ProphetFitTest {
         }
         assertThat(Math.abs(beta[6]) + Math.abs(beta[7])).as("daily first harmonic").isGreaterThan(0.1);
     }
+
+    /**
+     * Refits run on the control thread under a budget, at every partition's turn: once warm they must not allocate
+     * (no boxing, iterators or per-fit arrays), or a million partitions would churn the heap daily.
+     */
+    @Test
+    void shouldNotAllocateWhenRefittingAfterWarmUp() {
+        final int n = train.size();
+        final double[] y = train.column("y");
+        final double[] times = new double[n];
+        final ProphetFitter fitter = ProphetFitter.defaults(n);
+        for (int i = 0; i < 3; i++) {
+            assertThat(fitter.fit(1.4e9, 3600, y, n, times)).isTrue();
+        }
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        final long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 3; i++) {
+            fitter.fit(1.4e9, 3600, y, n, times);
+        }
+        assertThat(threads.getCurrentThreadAllocatedBytes() - before).isZero();
+    }
 }
