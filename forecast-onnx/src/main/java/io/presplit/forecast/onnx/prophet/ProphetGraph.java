@@ -56,13 +56,15 @@ import java.util.Map;
  *   output yhat                  double [B, H]      trend (1 + multiplicative_terms) + additive_terms
  * </pre>
  * The nodes follow {@link ProphetModel}'s formulas, regrouped for speed: {@code t = (time - start) / t_scale};
- * the trend is {@code k t + m + Σ_s δ_s max(t - c_s, 0)} (Sub, Relu, then a batched MatMul with delta over S),
- * which equals Prophet's {@code k_t t + m_t} with its {@code t >= c_s} (at {@code t = c_s} the hinge is 0 either
- * way); {@code td = time / 86400}; the Fourier argument is computed as {@code (td * (2 i π)) / P} (Mul, Div) once for
- * all rows, its Sin and Cos interleaved into the feature columns and transposed to {@code [F, H]}; each seasonality
- * is one GEMM {@code beta_q [B, F_q] x X_q [F_q, H]} (Slice, MatMul), and the sums of components are Sum nodes.
- * Sharing one time axis is what makes the seasonal part a matrix product; partitions still differ in start, scales
- * and every parameter. Cold path: building allocates.
+ * the trend is {@code k t + m + Σ_s δ_s max(t - c_s, 0)}, which equals Prophet's {@code k_t t + m_t} with its
+ * {@code t >= c_s} (at {@code t = c_s} the hinge is 0 either way). An {@code If} node evaluates the sum as
+ * {@code t Σδ - Σ cδ} (O(B (H + S))) when every row's first time lies at or past its last changepoint — the
+ * forecasting case, as changepoints sit in the history — and as the general hinge over {@code [B, H, S]} (Sub,
+ * Relu, batched MatMul) otherwise; both branches are exact. {@code td = time / 86400}; the Fourier argument is
+ * computed as {@code (td * (2 i π)) / P} (Mul, Div) once for all rows, its Sin and Cos interleaved into the
+ * feature columns and transposed to {@code [F, H]}; each seasonality is one GEMM {@code beta_q [B, F_q] x X_q
+ * [F_q, H]} (Slice, MatMul), and the sums of components are Sum nodes. Sharing one time axis is what makes the
+ * seasonal part a matrix product; partitions still differ in start, scales * and every parameter. Cold path: building allocates.
  */
 public final class ProphetGraph {
     /** The ONNX operator set the graph uses. */
@@ -112,6 +114,7 @@ public final class ProphetGraph {
 
     private static final int DOUBLE = TensorProto.DataType.DOUBLE.getNumber();
     private static final int INT64 = TensorProto.DataType.INT64.getNumber();
+    private static final int BOOL = TensorProto.DataType.BOOL.getNumber();
     private static final String BATCH = "batch";
     private static final String HORIZON = "horizon";
 
@@ -349,18 +352,48 @@ public final class ProphetGraph {
         graph.addInitializer(longs("axis_3", 3));
         graph.addInitializer(longs("feature_shape", -1, columns));
 
-        // Trend: t = (time - start) / t_scale; k t + m + Σ_s δ_s max(t - c_s, 0) (Prophet's k_t t + m_t, regrouped:
-        // one hinge tensor [B, H, S] instead of an indicator and two weighted sums).
+        // Trend: t = (time - start) / t_scale; k t + m + Σ_s δ_s max(t - c_s, 0) (Prophet's k_t t + m_t, regrouped).
+        // When every row's times lie at or past all its changepoints (a forecast: changepoints sit in the history)
+        // the hinge is linear and the sum is t Σδ - Σ cδ, O(B (H + S)); otherwise the general hinge over
+        // [B, H, S]. An If node picks the branch for the whole batch; both are exact.
         node(graph, "Sub", "time_since_start", TIME, START);
         node(graph, "Div", "t", "time_since_start", T_SCALE);
-        node(graph, "Unsqueeze", "t3", "t", "axis_2");
-        node(graph, "Unsqueeze", "changepoints3", CHANGEPOINTS, "axis_1");
-        node(graph, "Sub", "since_changepoint", "t3", "changepoints3");
-        node(graph, "Relu", "hinge", "since_changepoint");
-        node(graph, "Unsqueeze", "delta3", DELTA, "axis_2");
-        node(graph, "MatMul", "rate_changes3", "hinge", "delta3");
-        graph.addNode(NodeProto.newBuilder().setOpType("Squeeze").setName("rate_changes").addInput("rate_changes3")
-            .addInput("axis_2").addOutput("rate_changes"));
+        reduce(graph, "ReduceMin", "first_t", "t");
+        reduce(graph, "ReduceMax", "last_changepoint", CHANGEPOINTS);
+        node(graph, "GreaterOrEqual", "is_row_past", "first_t", "last_changepoint");
+        cast(graph, "row_past", "is_row_past", DOUBLE);
+        graph.addNode(NodeProto.newBuilder().setOpType("ReduceMin").setName("all_past").addInput("row_past")
+            .addOutput("all_past").addAttribute(intAttribute("keepdims", 0)));
+        cast(graph, "is_all_past", "all_past", BOOL);
+
+        final GraphProto.Builder past = GraphProto.newBuilder().setName("trend_past_changepoints");
+        past.addNode(NodeProto.newBuilder().setOpType("ReduceSum").setName("delta_sum").addInput(DELTA)
+            .addInput("axis_1").addOutput("delta_sum").addAttribute(intAttribute("keepdims", 1)));
+        node(past, "Mul", "changepoint_delta", CHANGEPOINTS, DELTA);
+        past.addNode(NodeProto.newBuilder().setOpType("ReduceSum").setName("changepoint_delta_sum")
+            .addInput("changepoint_delta").addInput("axis_1").addOutput("changepoint_delta_sum")
+            .addAttribute(intAttribute("keepdims", 1)));
+        node(past, "Mul", "t_delta_sum", "t", "delta_sum");
+        node(past, "Sub", "rate_changes_past", "t_delta_sum", "changepoint_delta_sum");
+        past.addOutput(valueInfo("rate_changes_past", BATCH, HORIZON));
+
+        final GraphProto.Builder general = GraphProto.newBuilder().setName("trend_hinge");
+        node(general, "Unsqueeze", "t3", "t", "axis_2");
+        node(general, "Unsqueeze", "changepoints3", CHANGEPOINTS, "axis_1");
+        node(general, "Sub", "since_changepoint", "t3", "changepoints3");
+        node(general, "Relu", "hinge", "since_changepoint");
+        node(general, "Unsqueeze", "delta3", DELTA, "axis_2");
+        node(general, "MatMul", "rate_changes3", "hinge", "delta3");
+        general.addNode(NodeProto.newBuilder().setOpType("Squeeze").setName("rate_changes_hinge")
+            .addInput("rate_changes3").addInput("axis_2").addOutput("rate_changes_hinge"));
+        general.addOutput(valueInfo("rate_changes_hinge", BATCH, HORIZON));
+
+        graph.addNode(NodeProto.newBuilder().setOpType("If").setName("rate_changes").addInput("is_all_past")
+            .addOutput("rate_changes")
+            .addAttribute(AttributeProto.newBuilder().setName("then_branch").setType(AttributeProto.AttributeType.GRAPH)
+                .setG(past))
+            .addAttribute(AttributeProto.newBuilder().setName("else_branch").setType(AttributeProto.AttributeType.GRAPH)
+                .setG(general)));
         node(graph, "Mul", "k_t", K, "t");
         node(graph, "Add", "base_trend", "k_t", M);
         node(graph, "Add", "trend_scaled", "base_trend", "rate_changes");
@@ -457,6 +490,26 @@ public final class ProphetGraph {
             node.addInput(input);
         }
         graph.addNode(node);
+    }
+
+    /** {@code output = op(input)} over axis 1 of a rank-2 tensor, dropping it (opset 17: axes as an attribute). */
+    private static void reduce(final GraphProto.Builder graph, final String op, final String output,
+        final String input) {
+        graph.addNode(NodeProto.newBuilder().setOpType(op).setName(output).addInput(input).addOutput(output)
+            .addAttribute(AttributeProto.newBuilder().setName("axes").setType(AttributeProto.AttributeType.INTS)
+                .addInts(1))
+            .addAttribute(intAttribute("keepdims", 0)));
+    }
+
+    private static void cast(final GraphProto.Builder graph, final String output, final String input,
+        final int type) {
+        graph.addNode(NodeProto.newBuilder().setOpType("Cast").setName(output).addInput(input).addOutput(output)
+            .addAttribute(intAttribute("to", type)));
+    }
+
+    private static AttributeProto intAttribute(final String name, final long value) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value)
+            .build();
     }
 
     private static TensorProto doubles(final String name, final long[] dims, final double... values) {

@@ -116,6 +116,36 @@ class ProphetImportTest {
         }
     }
 
+    /**
+     * Times inside the history, across the changepoints: the graph's general hinge branch (a forecast takes the
+     * branch for times past every changepoint). Both must equal the Java reference, or in-sample fits and
+     * backtests would be served wrong while forecasts look right.
+     */
+    @Test
+    void shouldEvaluateTrendAcrossChangepointsWhenTimesLieInHistory() {
+        final double[] trainTimes = ProphetFixture.table("train.csv").times();
+        final int h = 160;
+        final double[] times = new double[h];
+        for (int i = 0; i < h; i++) {
+            times[i] = trainTimes[i * 7];
+        }
+        final ProphetModel.Components expected = new ProphetModel.Components(h, 2);
+        model.predict(times, h, expected);
+        try (ProphetBatch batch = new ProphetBatch(ProphetGraph.of(model))) {
+            batch.ensureCapacity(2, h);
+            batch.setRow(0, model);
+            batch.setRow(1, model);
+            for (int step = 0; step < h; step++) {
+                batch.time(step, times[step]);
+            }
+            batch.run(2, h);
+            for (int step = 0; step < h; step++) {
+                assertClose("trend", step, batch.trend(1, step), expected.trend(step), 1e-9);
+                assertClose("yhat", step, batch.yhat(1, step), expected.yhat(step), 1e-9);
+            }
+        }
+    }
+
     /** The self-contained export (parameters as initializers) serves the same values and reads back the model. */
     @Test
     void shouldServeAndReadBackWhenExportedAsSingleGraph() throws Exception {
