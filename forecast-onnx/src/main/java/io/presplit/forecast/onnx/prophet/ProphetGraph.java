@@ -64,7 +64,8 @@ import java.util.Map;
  * computed as {@code (td * (2 i π)) / P} (Mul, Div) once for all rows, its Sin and Cos interleaved into the
  * feature columns and transposed to {@code [F, H]}; each seasonality is one GEMM {@code beta_q [B, F_q] x X_q
  * [F_q, H]} (Slice, MatMul), and the sums of components are Sum nodes. Sharing one time axis is what makes the
- * seasonal part a matrix product; partitions still differ in start, scales * and every parameter. Cold path: building allocates.
+ * seasonal part a matrix product; partitions still differ in start, scales and every parameter. Cold path:
+ * building allocates.
  */
 public final class ProphetGraph {
     /** The ONNX operator set the graph uses. */
