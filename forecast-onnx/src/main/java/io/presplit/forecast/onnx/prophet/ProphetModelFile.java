@@ -33,7 +33,7 @@ public final class ProphetModelFile {
      *
      * @param trainedOn    what the model was fitted to (a series name, a file), for people.
      * @param trainedAt    when the fit finished.
-     * @param horizonTicks the horizon it is meant to serve (metadata only: the graph takes any time rows).
+     * @param horizonTicks the horizon it is meant to serve (metadata only: the graph takes any number of steps).
      */
     public static void save(final Path file, final ProphetModel model, final String trainedOn,
         final Instant trainedAt, final int horizonTicks) {
@@ -41,7 +41,7 @@ public final class ProphetModelFile {
         final Map<String, String> properties = new TreeMap<>();
         properties.put("seasonalities", ProphetGraph.formatLayout(model.seasonalities()));
         properties.put("changepoints", Integer.toString(graph.changepointCount()));
-        properties.put("input", ProphetGraph.TIME + " double [rows, horizon], epoch seconds UTC");
+        properties.put("input", ProphetGraph.TIME + " double [1, horizon], epoch seconds UTC");
         properties.put("outputs", String.join(",", ProphetGraph.OUTPUTS));
         properties.put("historyStartEpochSeconds", Double.toString(model.start()));
         properties.put("historySpanSeconds", Double.toString(model.tScale()));
