@@ -1,6 +1,7 @@
 package io.presplit.daemon;
 
 import io.presplit.forecast.EnsembleForecaster;
+import io.presplit.forecast.EnsembleModel;
 import io.presplit.forecast.Forecaster;
 import io.presplit.forecast.GuardedModel;
 import io.presplit.forecast.M4Evaluation;
@@ -9,9 +10,13 @@ import io.presplit.forecast.OnlineModel;
 import io.presplit.forecast.RollingOrigin;
 import io.presplit.forecast.SeasonalNaiveForecaster;
 import io.presplit.forecast.SeriesCsv;
+import io.presplit.forecast.SeriesModel;
 import io.presplit.forecast.onnx.FallbackForecaster;
 import io.presplit.forecast.onnx.LstmForecaster;
 import io.presplit.forecast.onnx.LstmSeriesModel;
+import io.presplit.forecast.onnx.prophet.ProphetFitter;
+import io.presplit.forecast.onnx.prophet.ProphetForecaster;
+import io.presplit.forecast.onnx.prophet.ProphetSeriesModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -22,6 +27,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -45,8 +51,10 @@ final class ForecastCommand implements Callable<Integer> {
     int season;
 
     @Option(names = "--model", defaultValue = "ensemble",
-        description = "naive, snaive, wsnaive (season x 7), ets, arima, ensemble, or lstm (a learned model served "
-            + "by ONNX Runtime: --model-file, else the bundled one) (default: ${DEFAULT-VALUE}).")
+        description = "naive, snaive, wsnaive (season x 7), ets, arima, ensemble; lstm (a learned model served by ONNX "
+            + "Runtime: --model-file, else the bundled one); prophet (a Prophet-style fit per series, served by ONNX "
+            + "Runtime in rolling mode); ensemble+lstm, ensemble+prophet, ensemble+lstm+prophet (the ensemble with "
+            + "learned members) (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--model-file", description = "For --model lstm: a .psmodel file (checked) or a bare .onnx file "
@@ -100,17 +108,32 @@ final class ForecastCommand implements Callable<Integer> {
         }
         final List<SeriesCsv.Series> series = SeriesCsv.read(input);
         final String name = model.toLowerCase(Locale.ROOT);
-        if ("lstm".equals(name)) {
-            try (LstmSeriesModel lstm = modelFile != null ? LstmSeriesModel.open(modelFile)
-                : new LstmSeriesModel(LstmForecaster.openBundled())) {
-                run(series, new GuardedModel(lstm), System.err);
-            }
+        final boolean wantsLstm = "lstm".equals(name) || name.matches("ensemble(\\+prophet)?\\+lstm(\\+prophet)?");
+        final boolean wantsProphet = "prophet".equals(name) || name.matches("ensemble(\\+lstm)?\\+prophet(\\+lstm)?");
+        if (modelFile != null && !wantsLstm) {
+            throw new IllegalArgumentException("--model-file is for the lstm models [model=" + model + "]");
+        }
+        if (!wantsLstm && !wantsProphet) {
+            run(series, Models.create(name, season, horizon), System.err);
             return 0;
         }
-        if (modelFile != null) {
-            throw new IllegalArgumentException("--model-file is for --model lstm [model=" + model + "]");
+        try (LstmSeriesModel lstm = !wantsLstm ? null : modelFile != null ? LstmSeriesModel.open(modelFile)
+            : new LstmSeriesModel(LstmForecaster.openBundled())) {
+            final List<SeriesModel> members = new ArrayList<>();
+            if (name.startsWith("ensemble")) {
+                for (final String member : List.of("snaive", "wsnaive", "ets", "arima")) {
+                    members.add(Models.create(member, season, horizon));
+                }
+            }
+            if (lstm != null) {
+                members.add(new GuardedModel(lstm));
+            }
+            if (wantsProphet) {
+                members.add(new GuardedModel(new ProphetSeriesModel(Models.MAX_LENGTH, horizon)));
+            }
+            run(series, members.size() == 1 ? (GuardedModel) members.get(0)
+                : new GuardedModel(new EnsembleModel(members.toArray(SeriesModel[]::new), 2.0, horizon)), System.err);
         }
-        run(series, Models.create(name, season, horizon), System.err);
         return 0;
     }
 
@@ -127,14 +150,16 @@ final class ForecastCommand implements Callable<Integer> {
         final String name = model.toLowerCase(Locale.ROOT);
         final Forecaster forecaster = switch (name) {
             case "snaive" -> new SeasonalNaiveForecaster(season);
+            case "prophet" -> new ProphetForecaster(slots, horizon, 86_400.0 / season, 0,
+                ProphetFitter.defaults(window), window, Math.min(window, 2 * season), season, Long.MAX_VALUE / 4, null);
             case "lstm" -> FallbackForecaster.open("lstm", () -> modelFile != null
                 ? LstmForecaster.openModelFile(modelFile) : LstmForecaster.openBundled(),
                 new SeasonalNaiveForecaster(season));
             case "ensemble" -> new EnsembleForecaster(slots, horizon, season, new OnlineModel[] {
                 new OnlineModel.OnlineEts(season), new OnlineModel.OnlineArima(window, season)}, window, season,
                 Long.MAX_VALUE / 4, 0.05, 2.0, null);
-            default -> throw new IllegalArgumentException("rolling mode takes snaive, lstm or ensemble [model=" + model
-                + "]");
+            default -> throw new IllegalArgumentException(
+                "rolling mode takes snaive, lstm, prophet or ensemble [model=" + model + "]");
         };
         final long start = System.nanoTime();
         final RollingOrigin.StepScore[] scores = RollingOrigin.run(data, forecaster, horizon, season, steps, warmup);

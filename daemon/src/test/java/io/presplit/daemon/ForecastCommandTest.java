@@ -47,7 +47,8 @@ class ForecastCommandTest {
             csv.append('\n');
         }
         Files.writeString(input, csv);
-        for (final String model : List.of("naive", "snaive", "wsnaive", "ets", "arima", "ensemble", "lstm")) {
+        for (final String model : List.of("naive", "snaive", "wsnaive", "ets", "arima", "ensemble", "lstm", "prophet",
+            "ensemble+lstm+prophet")) {
             final Path out = dir.resolve(model + ".csv");
             final int code = PresplitCli.commandLine().execute("forecast", "--input", input.toString(),
                 "--horizon", "24", "--season", "24", "--model", model, "--out", out.toString(), "--evaluate");
