@@ -17,9 +17,9 @@ public final class AllocationMeter {
     /**
      * Bytes the current thread allocated while running {@code action} {@code times} times in steady state: the
      * fewest over at least {@value #MIN_ROUNDS} rounds (and up to 30 s) after two warm-up rounds, stopping at the
-     * first round that allocates nothing. One-off costs (class loading, the JIT swapping in compiled code, which the Vector API needs
-     * to stop boxing, and which a loaded machine delays) are not blamed on the path under test; a path that
-     * allocates on every call never reaches zero.
+     * first round that allocates nothing. One-off costs (class loading, the JIT swapping in compiled code, which
+     * the Vector API needs to stop boxing, and which a loaded machine delays) are not blamed on the path under
+     * test; a path that allocates on every call never reaches zero.
      */
     public static long allocatedBytes(final int times, final Runnable action) {
         final long threadId = Thread.currentThread().threadId();

@@ -17,12 +17,15 @@ public final class PartitionTable {
     public static final int SLOT_QUARANTINE_TICKS = 2;
 
     private final int slotCapacity;
+    private static final HoldReason[] HOLD_REASONS = HoldReason.values();
+
     private final long[] partitionIds;
     private final long[] keyLos;
     private final long[] keyHis;
     private final long[] cooldownUntilNs;
     private final boolean[] isLive;
-    private final HoldReason[] holdReasons;
+    /** Per slot, the ordinal of its {@link HoldReason}: a byte, so the loop's store needs no GC write barrier. */
+    private final byte[] holdReasons;
     private final int[] liveByKey;
     private int liveCount;
     /** Written by the control thread, read by the profiler thread to bound its fold. */
@@ -43,8 +46,8 @@ public final class PartitionTable {
         this.keyHis = new long[slotCapacity];
         this.cooldownUntilNs = new long[slotCapacity];
         this.isLive = new boolean[slotCapacity];
-        this.holdReasons = new HoldReason[slotCapacity];
-        Arrays.fill(holdReasons, HoldReason.NONE);
+        this.holdReasons = new byte[slotCapacity];
+        Arrays.fill(holdReasons, (byte) HoldReason.NONE.ordinal());
         this.liveByKey = new int[slotCapacity];
         this.freeSlots = new int[slotCapacity];
         this.freedAtTick = new long[slotCapacity];
@@ -107,11 +110,11 @@ public final class PartitionTable {
 
     /** Why the partition in {@code slot} was last held back from a split, or {@link HoldReason#NONE}. */
     public HoldReason holdReason(final int slot) {
-        return holdReasons[slot];
+        return HOLD_REASONS[holdReasons[slot]];
     }
 
     void holdReason(final int slot, final HoldReason reason) {
-        holdReasons[slot] = reason;
+        holdReasons[slot] = (byte) reason.ordinal();
     }
 
     /**
@@ -165,7 +168,7 @@ public final class PartitionTable {
         keyLos[slot] = keyLo;
         keyHis[slot] = keyHi;
         cooldownUntilNs[slot] = cooldownUntil;
-        holdReasons[slot] = HoldReason.NONE;
+        holdReasons[slot] = (byte) HoldReason.NONE.ordinal();
         isLive[slot] = true;
         if (slot >= highWaterSlot) {
             highWaterSlot = slot + 1;
@@ -184,7 +187,7 @@ public final class PartitionTable {
         System.arraycopy(liveByKey, index + 1, liveByKey, index, liveCount - index - 1);
         liveCount--;
         isLive[slot] = false;
-        holdReasons[slot] = HoldReason.NONE;
+        holdReasons[slot] = (byte) HoldReason.NONE.ordinal();
         enqueueFree(slot, currentTick);
     }
 
