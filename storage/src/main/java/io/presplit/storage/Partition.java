@@ -22,8 +22,16 @@ public final class Partition {
     private final int loadSlot;
     private final PartitionHeader header;
     private final PartitionLog log;
-    /** Distinct ancestors, oldest first, then this partition. */
+    /** Distinct ancestors, oldest first, then this partition (as linked: a compacted partition has none). */
     private final Partition[] lineage;
+    /**
+     * The logs a read of this partition visits, filtered to its range, in order: the compacted copy of the
+     * ancestors' records and the own log once compacted; before, the read sources of the parents (each log once)
+     * then the own log. Written by the store under its lock (compaction's switch), read by any thread.
+     */
+    private volatile PartitionLog[] sources;
+    /** The compacted copy of the ancestors' records in range, or {@code null}; written with {@link #sources}. */
+    private volatile PartitionLog compacted;
 
     /**
      * @param header       the partition's identity.
@@ -41,6 +49,13 @@ public final class Partition {
         this.header = header;
         this.log = log;
         this.lineage = lineageOf(this, firstParent, secondParent);
+        this.sources = log == null ? new PartitionLog[0] : sourcesOf(log, firstParent, secondParent);
+    }
+
+    /** A partition opened with its compacted log: it reads that and its own log, never its (maybe deleted) parents. */
+    Partition(final PartitionHeader header, final PartitionLog log, final PartitionLog compacted) {
+        this(header, log, null, null);
+        installCompacted(compacted);
     }
 
     /** The partition id. */
@@ -102,8 +117,43 @@ public final class Partition {
         return log;
     }
 
-    Partition[] lineageArray() {
-        return lineage;
+    /** The logs a read visits, in order (see the field); one volatile read. */
+    PartitionLog[] sources() {
+        return sources;
+    }
+
+    /** The compacted log, or {@code null}. */
+    PartitionLog compacted() {
+        return compacted;
+    }
+
+    /** Whether reads still go through ancestors' logs (compaction has work here). */
+    boolean hasAncestorSources() {
+        return sources.length > 1 && compacted == null;
+    }
+
+    /** Switches reads to {@code compactedLog} and the own log. Caller: the store, under its lock. */
+    void installCompacted(final PartitionLog compactedLog) {
+        this.compacted = compactedLog;
+        this.sources = new PartitionLog[] {compactedLog, log};
+    }
+
+    private static PartitionLog[] sourcesOf(final PartitionLog own, final Partition firstParent,
+        final Partition secondParent) {
+        final List<PartitionLog> sources = new ArrayList<>();
+        for (final Partition parent : new Partition[] {firstParent, secondParent}) {
+            if (parent == null) {
+                continue;
+            }
+            for (final PartitionLog source : parent.sources) {
+                // A merge of two siblings shares their ancestors: each log once, or reads would repeat it.
+                if (!sources.contains(source)) {
+                    sources.add(source);
+                }
+            }
+        }
+        sources.add(own);
+        return sources.toArray(new PartitionLog[0]);
     }
 
     private static Partition[] lineageOf(final Partition self, final Partition firstParent,

@@ -434,6 +434,30 @@ public final class PartitionLog implements AutoCloseable {
         return examined;
     }
 
+    /**
+     * Bytes (records, padding included) of the published records with a partition key in {@code [keyLo, keyHi]}.
+     * Sealed and rolled segments answer from their cached {@link KeyByteSummary} (two binary searches each after
+     * the first call, which scans the segment once); the open segment is scanned. Any thread; cold.
+     */
+    public long bytesBetween(final long keyLo, final long keyHi) {
+        long total = 0;
+        for (final Segment segment : segments) {
+            total += segment.keyByteSummary().bytesBetween(keyLo, keyHi);
+        }
+        return total;
+    }
+
+    /**
+     * Appends a copy of {@code record} (a record of another log, seen by a reader): used by compaction. Cold path;
+     * allocates a slice.
+     *
+     * @return {@link #APPENDED} or {@link #SEALED}.
+     */
+    public int appendCopy(final RecordFlyweight record) {
+        final int lengthBytes = record.lengthBytes();
+        return append(record.memory().asSlice(record.offset(), lengthBytes), lengthBytes);
+    }
+
     /** The partition's identity. */
     public PartitionHeader header() {
         return header;
