@@ -29,7 +29,7 @@ public final class Partition {
      * ancestors' records and the own log once compacted; before, the read sources of the parents (each log once)
      * then the own log. Written by the store under its lock (compaction's switch), read by any thread.
      */
-    private volatile PartitionLog[] sources;
+    private volatile ReadSources sources;
     /** The compacted copy of the ancestors' records in range, or {@code null}; written with {@link #sources}. */
     private volatile PartitionLog compacted;
 
@@ -49,7 +49,8 @@ public final class Partition {
         this.header = header;
         this.log = log;
         this.lineage = lineageOf(this, firstParent, secondParent);
-        this.sources = log == null ? new PartitionLog[0] : sourcesOf(log, firstParent, secondParent);
+        this.sources = log == null ? ReadSources.none() : ReadSources.inherited(log, keyLo, keyHi,
+            firstParent == null ? null : firstParent.sources, secondParent == null ? null : secondParent.sources);
     }
 
     /** A partition opened with its compacted log: it reads that and its own log, never its (maybe deleted) parents. */
@@ -117,8 +118,8 @@ public final class Partition {
         return log;
     }
 
-    /** The logs a read visits, in order (see the field); one volatile read. */
-    PartitionLog[] sources() {
+    /** The logs a read visits, in order, with their ranges (see the field); one volatile read. */
+    ReadSources sources() {
         return sources;
     }
 
@@ -129,31 +130,13 @@ public final class Partition {
 
     /** Whether reads still go through ancestors' logs (compaction has work here). */
     boolean hasAncestorSources() {
-        return sources.length > 1 && compacted == null;
+        return sources.size() > 1 && compacted == null;
     }
 
     /** Switches reads to {@code compactedLog} and the own log. Caller: the store, under its lock. */
     void installCompacted(final PartitionLog compactedLog) {
         this.compacted = compactedLog;
-        this.sources = new PartitionLog[] {compactedLog, log};
-    }
-
-    private static PartitionLog[] sourcesOf(final PartitionLog own, final Partition firstParent,
-        final Partition secondParent) {
-        final List<PartitionLog> sources = new ArrayList<>();
-        for (final Partition parent : new Partition[] {firstParent, secondParent}) {
-            if (parent == null) {
-                continue;
-            }
-            for (final PartitionLog source : parent.sources) {
-                // A merge of two siblings shares their ancestors: each log once, or reads would repeat it.
-                if (!sources.contains(source)) {
-                    sources.add(source);
-                }
-            }
-        }
-        sources.add(own);
-        return sources.toArray(new PartitionLog[0]);
+        this.sources = ReadSources.compacted(compactedLog, log, keyLo, keyHi);
     }
 
     private static Partition[] lineageOf(final Partition self, final Partition firstParent,

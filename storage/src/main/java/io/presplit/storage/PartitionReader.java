@@ -2,7 +2,6 @@ package io.presplit.storage;
 
 import io.presplit.keyspace.KeySpace;
 import io.presplit.profile.LoadRecorder;
-import io.presplit.storage.log.PartitionLog;
 import io.presplit.storage.log.RecordFlyweight;
 import io.presplit.storage.log.RecordVisitor;
 import org.HdrHistogram.WriterReaderPhaser;
@@ -66,9 +65,13 @@ public final class PartitionReader {
             final long lo = Math.max(keyLo, partition.keyLo());
             final long hi = Math.min(keyHi, partition.keyHi());
             long partitionExamined = 0;
-            final PartitionLog[] sources = partition.sources();
-            for (int j = 0; j < sources.length; j++) {
-                partitionExamined += sources[j].readRange(lo, hi, fromNs, toNs, visitor, flyweight);
+            final ReadSources sources = partition.sources();
+            for (int j = 0; j < sources.size(); j++) {
+                final long from = Math.max(lo, sources.keyLo(j));
+                final long to = Math.min(hi, sources.keyHi(j));
+                if (from <= to) {
+                    partitionExamined += sources.log(j).readRange(from, to, fromNs, toNs, visitor, flyweight);
+                }
             }
             recorder.recordQuery(stripe, partition.loadSlot(), partitionExamined);
             examined += partitionExamined;

@@ -346,10 +346,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         try {
             final RoutingTable routing = routingTable;
             for (int i = 0; i < routing.size(); i++) {
-                final Partition partition = routing.partition(i);
-                for (final PartitionLog source : partition.sources()) {
-                    source.read(partition.keyLo(), partition.keyHi(), visitor);
-                }
+                read(routing.partition(i).sources(), KeySpace.MIN_KEY, KeySpace.MAX_KEY, visitor);
             }
         } finally {
             readPhaser.writerCriticalSectionExit(phase);
@@ -365,10 +362,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     public void scanPartition(final long partitionId, final RecordVisitor visitor) {
         final long phase = readPhaser.writerCriticalSectionEnter();
         try {
-            final Partition partition = readablePartition(partitionId);
-            for (final PartitionLog source : partition.sources()) {
-                source.read(partition.keyLo(), partition.keyHi(), visitor);
-            }
+            read(readablePartition(partitionId).sources(), KeySpace.MIN_KEY, KeySpace.MAX_KEY, visitor);
         } finally {
             readPhaser.writerCriticalSectionExit(phase);
         }
@@ -397,9 +391,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         };
         final long phase = readPhaser.writerCriticalSectionEnter();
         try {
-            for (final PartitionLog source : routingTable.route(key).sources()) {
-                source.read(key, key, filter);
-            }
+            read(routingTable.route(key).sources(), key, key, filter);
         } finally {
             readPhaser.writerCriticalSectionExit(phase);
         }
@@ -743,7 +735,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     private long compact(final long partitionId, final CompactionBudget budget, final BooleanSupplier isCancelled) {
         synchronized (compactionLock) {
             final Partition partition;
-            final PartitionLog[] sources;
+            final ReadSources sources;
             synchronized (lock) {
                 checkOpen();
                 partition = partitions.get(partitionId);
@@ -780,13 +772,13 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             compactedBytes += moved;
             compactions++;
             LOG.info("compacted [partitionId={}, movedBytes={}, sources={}, budgetBytesPerSecond={}]", partitionId,
-                moved, sources.length - 1, budget.bytesPerSecond());
+                moved, sources.size() - 1, budget.bytesPerSecond());
             return moved;
         }
     }
 
     /** Copies the ancestors' records in the partition's range into a new sealed log at {@code work}. */
-    private long copyAncestors(final Partition partition, final PartitionLog[] sources, final Path work,
+    private long copyAncestors(final Partition partition, final ReadSources sources, final Path work,
         final CompactionBudget budget, final BooleanSupplier isCancelled) {
         final PartitionLog copy = PartitionLog.create(work, partition.header(), segmentLengthBytes, true);
         final long[] moved = new long[1];
@@ -802,8 +794,8 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 budget.spend(record.lengthBytes());
             };
             // The last source is the partition's own log, which stays.
-            for (int i = 0; i < sources.length - 1; i++) {
-                sources[i].read(partition.keyLo(), partition.keyHi(), copier);
+            for (int i = 0; i < sources.size() - 1; i++) {
+                sources.log(i).read(sources.keyLo(i), sources.keyHi(i), copier);
             }
             copy.seal(NONE);
         } catch (final RuntimeException e) {
@@ -849,7 +841,10 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                     final Set<PartitionLog> needed = Collections.newSetFromMap(new IdentityHashMap<>());
                     for (final Partition partition : partitions.values()) {
                         if (!partition.isSealed()) {
-                            needed.addAll(List.of(partition.sources()));
+                            final ReadSources sources = partition.sources();
+                            for (int i = 0; i < sources.size(); i++) {
+                                needed.add(sources.log(i));
+                            }
                         }
                     }
                     final List<Partition> candidates = new ArrayList<>();
@@ -914,11 +909,12 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                         + ", splitKey=" + splitKey + ", keyLo=" + partition.keyLo() + ", keyHi=" + partition.keyHi()
                         + "]");
                 }
+                final ReadSources sources = partition.sources();
                 long lower = 0;
                 long upper = 0;
-                for (final PartitionLog source : partition.sources()) {
-                    lower += source.bytesBetween(partition.keyLo(), splitKey - 1);
-                    upper += source.bytesBetween(splitKey, partition.keyHi());
+                for (int i = 0; i < sources.size(); i++) {
+                    lower += sources.log(i).bytesBetween(sources.keyLo(i), Math.min(sources.keyHi(i), splitKey - 1));
+                    upper += sources.log(i).bytesBetween(Math.max(sources.keyLo(i), splitKey), sources.keyHi(i));
                 }
                 costs.add(new SplitCost(splitKey, lower, upper));
             }
@@ -940,14 +936,12 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         try {
             final Partition lower = livePartition(lowerId);
             final Partition upper = livePartition(upperId);
-            final Set<PartitionLog> sources = Collections.newSetFromMap(new IdentityHashMap<>());
-            sources.addAll(List.of(lower.sources()));
-            sources.addAll(List.of(upper.sources()));
-            final long keyLo = Math.min(lower.keyLo(), upper.keyLo());
-            final long keyHi = Math.max(lower.keyHi(), upper.keyHi());
+            // What the merged partition would read: both parents' sources over the union of their ranges.
             long total = 0;
-            for (final PartitionLog source : sources) {
-                total += source.bytesBetween(keyLo, keyHi);
+            for (final ReadSources sources : new ReadSources[] {lower.sources(), upper.sources()}) {
+                for (int i = 0; i < sources.size(); i++) {
+                    total += sources.log(i).bytesBetween(sources.keyLo(i), sources.keyHi(i));
+                }
             }
             return total;
         } finally {
@@ -1092,6 +1086,18 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             }
         } catch (final IOException e) {
             throw FileOps.ioFailure("cannot list partitions", partitionsDirectory, e);
+        }
+    }
+
+    /** Reads each source over its range cut to {@code [keyLo, keyHi]}. */
+    private static void read(final ReadSources sources, final long keyLo, final long keyHi,
+        final RecordVisitor visitor) {
+        for (int i = 0; i < sources.size(); i++) {
+            final long from = Math.max(keyLo, sources.keyLo(i));
+            final long to = Math.min(keyHi, sources.keyHi(i));
+            if (from <= to) {
+                sources.log(i).read(from, to, visitor);
+            }
         }
     }
 
