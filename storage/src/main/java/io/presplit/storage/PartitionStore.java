@@ -484,8 +484,19 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             }
             final List<Partition> parents = new ArrayList<>(2);
             for (final long parentId : parentIds(txn)) {
-                // Present: a child names it, and partitions are never removed once committed.
-                parents.add(partitions.get(parentId));
+                final Partition parent = partitions.get(parentId);
+                if (parent == null) {
+                    // Only deletion removes a committed partition, and only a sealed one whose children compacted:
+                    // this commit finished before (a redo after a crash between the store's commit and DONE).
+                    if (children.stream().allMatch(Partition::isCommitted)) {
+                        LOG.info("commit already finished; parent since deleted by compaction [txId={}, "
+                            + "parentId={}]", txn.txId(), parentId);
+                        return;
+                    }
+                    throw FileOps.corrupt("commit of a transaction whose parent is missing [txId=" + txn.txId()
+                        + ", parentId=" + parentId + "]");
+                }
+                parents.add(parent);
             }
             final RoutingTable routing = routingTable;
             final boolean isPublishing = routing.contains(parents.getFirst());
