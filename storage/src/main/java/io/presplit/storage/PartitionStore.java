@@ -67,7 +67,15 @@ import java.util.stream.Stream;
  * publishes the next routing epoch with the children in place of the parents, then seals the parents at their
  * tails. A split moves no data: the children read their parents' sealed records filtered to their own range.
  * <p>
- * Recovery on open: a partition directory with no segment (a torn prepare) is deleted; each log recovers its
+ * Compaction (spec 005, {@link #compact}, the {@code presplit-compaction} thread under
+ * {@link StoreOptions#compactionBytesPerSecond()}): a live partition's share of its sealed ancestors' records is
+ * copied into its own compacted log, committed by a directory rename; {@link #deleteUnneededPartitions} then removes
+ * sealed partitions nobody reads. {@link #splitCost} and {@link #mergeCost} say how many bytes a split or merge
+ * would make compaction move. The key order ({@link StoreOptions#keyOrder()}) is fixed in
+ * {@code <dataDir>/store.format} when the store is created.
+ * <p>
+ * Recovery on open: leftover {@code <id>.deleting} directories and {@code compacting} work directories are
+ * deleted; a partition directory with no segment (a torn prepare) is deleted; each log recovers its
  * tails; a transaction is treated as committed when any of its children is marked committed or any of its parents
  * is sealed by it, and its commit is then finished (the other children marked, the other parents sealed); the
  * partitions that are committed and not sealed must tile the key space. The routing epoch is persisted: after an
@@ -629,8 +637,10 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     }
 
     /**
-     * Forces and closes every partition log (highest id first), releasing every mapping and file. Safe to call
-     * twice. Writers and readers must have stopped.
+     * Stops background compaction (a copy in progress is abandoned; its work directory is deleted on the next
+     * open), then forces and closes every partition log and compacted log (highest id first) and the logs of
+     * deleted partitions still in their grace period, releasing every mapping and file. Safe to call twice.
+     * Writers, readers and callers of {@link #compact} must have stopped.
      */
     @Override
     public void close() {
@@ -667,13 +677,16 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 all.add(deleted.partition());
             }
             deletedLogs.clear();
+            final List<PartitionLog> logs = new ArrayList<>();
             for (final Partition partition : all) {
+                if (partition.compacted() != null) {
+                    logs.add(partition.compacted());
+                }
+                logs.add(partition.log());
+            }
+            for (final PartitionLog log : logs) {
                 try {
-                    final PartitionLog compacted = partition.compacted();
-                    if (compacted != null) {
-                        compacted.close();
-                    }
-                    partition.log().close();
+                    log.close();
                 } catch (final RuntimeException e) {
                     if (failure == null) {
                         failure = e;
