@@ -10,10 +10,10 @@ import org.HdrHistogram.WriterReaderPhaser;
  * The query path of one thread: points and aggregates over a key range and a time range, read across lineage
  * under the current routing snapshot, with the cost of each query counted as query load.
  * <p>
- * For each live partition whose range meets the key range, the reader reads its sources (sealed ancestors or
- * their compacted copy, then the partition itself) filtered to the intersection of the two ranges and to the time range; sealed segments
- * are skipped block by block through their time index. Every point is seen once: live ranges are disjoint, and
- * an ancestor's records are read only through the live partition whose range holds their key. The records
+ * For each live partition whose range meets the key range, the reader reads its sources (sealed ancestors or their
+ * compacted copy, then the partition itself) filtered to the intersection of the two ranges and to the time range;
+ * sealed segments are skipped block by block through their time index. Every point is seen once: live ranges are
+ * disjoint, and an ancestor's records are read only through the live partition whose range holds their key. The records
  * examined in a partition's lineage are recorded with {@link LoadRecorder#recordQuery} under that partition's
  * load slot.
  * <p>

@@ -18,10 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The process {@link CrashTest} kills: opens the store under group commit with background compaction, recovers
- * the coordinator log, then writes from {@link #WRITER_COUNT} threads and runs splits and merges through the coordinator log on another,
- * until it is killed. Prints {@code READY} once open, {@code A <seq>} after each acknowledged write and
- * {@code T <txId> <kind> <outcome>} after each transaction, straight to file descriptor 1 (no buffering), so that
- * what the parent reads was acknowledged before the kill.
+ * the coordinator log, then writes from {@link #WRITER_COUNT} threads and runs splits and merges through the
+ * coordinator log on another, until it is killed. Prints {@code READY} once open, {@code A <seq>} after each
+ * acknowledged write and {@code T <txId> <kind> <outcome>} after each transaction, straight to file descriptor 1 (no
+ * buffering), so that what the parent reads was acknowledged before the kill.
  * <p>
  * Arguments: data directory, coordinator log file, seed, first sequence number. Point {@code seq} is written as
  * series {@code series-<seq % 97>}, timestamp {@code seq}, value {@code seq}.

@@ -46,10 +46,10 @@ final class QueryTest {
 
     /**
      * Guards the query path end to end: for random key and time ranges, after random splits, merges and
-     * compactions with deletions of unneeded ancestors (so that points sit in sealed ancestors, compacted copies, rolled segments with time indexes and open tails), the points returned must
-     * be exactly the model's, each once, and the aggregates (Vector API and scalar) must match the model's count,
-     * min, max exactly and its sum within rounding. Also guards the query load: every record examined is counted
-     * under some live partition's slot.
+     * compactions with deletions of unneeded ancestors (so that points sit in sealed ancestors, compacted copies,
+     * rolled segments with time indexes and open tails), the points returned must be exactly the model's, each once,
+     * and the aggregates (Vector API and scalar) must match the model's count, min, max exactly and its sum within
+     * rounding. Also guards the query load: every record examined is counted under some live partition's slot.
      */
     @Test
     void shouldMatchModelWhenQueryingRangesAcrossSplitsMergesAndReopens() {
