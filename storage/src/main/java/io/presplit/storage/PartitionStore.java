@@ -749,6 +749,12 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         for (int i = 0; i < routing.size(); i++) {
             final Partition partition = routing.partition(i);
             if (partition.hasAncestorSources()) {
+                synchronized (lock) {
+                    if (partition.isSealed()) {
+                        // Sealed by a split or merge since the snapshot: its children compact instead.
+                        return 0;
+                    }
+                }
                 compact(partition.id(), budget, isCancelled);
                 return 1;
             }
