@@ -8,6 +8,7 @@ import io.presplit.coordinate.Txn;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.profile.LoadRecorder;
 import io.presplit.storage.internal.FileOps;
+import io.presplit.storage.log.KeyByteSummary;
 import io.presplit.storage.log.PartitionHeader;
 import io.presplit.storage.log.PartitionLog;
 import io.presplit.storage.log.RecordVisitor;
@@ -932,21 +933,30 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         final long phase = readPhaser.writerCriticalSectionEnter();
         try {
             final Partition partition = livePartition(partitionId);
-            final List<SplitCost> costs = new ArrayList<>(splitKeys.length);
             for (final long splitKey : splitKeys) {
                 if (splitKey <= partition.keyLo() || splitKey > partition.keyHi()) {
                     throw new IllegalArgumentException("split key outside (keyLo, keyHi] [partitionId=" + partitionId
                         + ", splitKey=" + splitKey + ", keyLo=" + partition.keyLo() + ", keyHi=" + partition.keyHi()
                         + "]");
                 }
-                final ReadSources sources = partition.sources();
-                long lower = 0;
-                long upper = 0;
-                for (int i = 0; i < sources.size(); i++) {
-                    lower += sources.log(i).bytesBetween(sources.keyLo(i), Math.min(sources.keyHi(i), splitKey - 1));
-                    upper += sources.log(i).bytesBetween(Math.max(sources.keyLo(i), splitKey), sources.keyHi(i));
+            }
+            final ReadSources sources = partition.sources();
+            final long[] lower = new long[splitKeys.length];
+            final long[] upper = new long[splitKeys.length];
+            for (int i = 0; i < sources.size(); i++) {
+                // One summary per segment for all keys: the open segment is scanned once per call, not per key.
+                final long lo = sources.keyLo(i);
+                final long hi = sources.keyHi(i);
+                for (final KeyByteSummary summary : sources.log(i).keyByteSummaries()) {
+                    for (int k = 0; k < splitKeys.length; k++) {
+                        lower[k] += summary.bytesBetween(lo, Math.min(hi, splitKeys[k] - 1));
+                        upper[k] += summary.bytesBetween(Math.max(lo, splitKeys[k]), hi);
+                    }
                 }
-                costs.add(new SplitCost(splitKey, lower, upper));
+            }
+            final List<SplitCost> costs = new ArrayList<>(splitKeys.length);
+            for (int k = 0; k < splitKeys.length; k++) {
+                costs.add(new SplitCost(splitKeys[k], lower[k], upper[k]));
             }
             return costs;
         } finally {

@@ -448,6 +448,20 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
+     * One {@link KeyByteSummary} per segment, in chain order: cached for segments that no longer take records,
+     * built by one pass for the open one. For answering several key ranges with one scan of the open segment. Any
+     * thread; cold.
+     */
+    public KeyByteSummary[] keyByteSummaries() {
+        final Segment[] chain = segments;
+        final KeyByteSummary[] summaries = new KeyByteSummary[chain.length];
+        for (int i = 0; i < chain.length; i++) {
+            summaries[i] = chain[i].keyByteSummary();
+        }
+        return summaries;
+    }
+
+    /**
      * Appends a copy of {@code record} (a record of another log, seen by a reader): used by compaction. Cold path;
      * allocates a slice.
      *
