@@ -22,8 +22,16 @@ public final class Partition {
     private final int loadSlot;
     private final PartitionHeader header;
     private final PartitionLog log;
-    /** Distinct ancestors, oldest first, then this partition. */
+    /** Distinct ancestors, oldest first, then this partition (as linked: a compacted partition has none). */
     private final Partition[] lineage;
+    /**
+     * The logs a read of this partition visits, filtered to its range, in order: the compacted copy of the
+     * ancestors' records and the own log once compacted; before, the read sources of the parents (each log once)
+     * then the own log. Written by the store under its lock (compaction's switch), read by any thread.
+     */
+    private volatile ReadSources sources;
+    /** The compacted copy of the ancestors' records in range, or {@code null}; written with {@link #sources}. */
+    private volatile PartitionLog compacted;
 
     /**
      * @param header       the partition's identity.
@@ -41,6 +49,14 @@ public final class Partition {
         this.header = header;
         this.log = log;
         this.lineage = lineageOf(this, firstParent, secondParent);
+        this.sources = log == null ? ReadSources.none() : ReadSources.inherited(log, keyLo, keyHi,
+            firstParent == null ? null : firstParent.sources, secondParent == null ? null : secondParent.sources);
+    }
+
+    /** A partition opened with its compacted log: it reads that and its own log, never its (maybe deleted) parents. */
+    Partition(final PartitionHeader header, final PartitionLog log, final PartitionLog compacted) {
+        this(header, log, null, null);
+        installCompacted(compacted);
     }
 
     /** The partition id. */
@@ -102,8 +118,25 @@ public final class Partition {
         return log;
     }
 
-    Partition[] lineageArray() {
-        return lineage;
+    /** The logs a read visits, in order, with their ranges (see the field); one volatile read. */
+    ReadSources sources() {
+        return sources;
+    }
+
+    /** The compacted log, or {@code null}. */
+    PartitionLog compacted() {
+        return compacted;
+    }
+
+    /** Whether reads still go through ancestors' logs (compaction has work here). */
+    boolean hasAncestorSources() {
+        return sources.size() > 1 && compacted == null;
+    }
+
+    /** Switches reads to {@code compactedLog} and the own log. Caller: the store, under its lock. */
+    void installCompacted(final PartitionLog compactedLog) {
+        this.compacted = compactedLog;
+        this.sources = ReadSources.compacted(compactedLog, log, keyLo, keyHi);
     }
 
     private static Partition[] lineageOf(final Partition self, final Partition firstParent,

@@ -4,15 +4,16 @@ import io.presplit.keyspace.KeySpace;
 import io.presplit.profile.LoadRecorder;
 import io.presplit.storage.log.RecordFlyweight;
 import io.presplit.storage.log.RecordVisitor;
+import org.HdrHistogram.WriterReaderPhaser;
 
 /**
  * The query path of one thread: points and aggregates over a key range and a time range, read across lineage
  * under the current routing snapshot, with the cost of each query counted as query load.
  * <p>
- * For each live partition whose range meets the key range, the reader reads its lineage (sealed ancestors, then
- * the partition itself) filtered to the intersection of the two ranges and to the time range; sealed segments
- * are skipped block by block through their time index. Every point is seen once: live ranges are disjoint, and
- * an ancestor's records are read only through the live partition whose range holds their key. The records
+ * For each live partition whose range meets the key range, the reader reads its sources (sealed ancestors or their
+ * compacted copy, then the partition itself) filtered to the intersection of the two ranges and to the time range;
+ * sealed segments are skipped block by block through their time index. Every point is seen once: live ranges are
+ * disjoint, and an ancestor's records are read only through the live partition whose range holds their key. The records
  * examined in a partition's lineage are recorded with {@link LoadRecorder#recordQuery} under that partition's
  * load slot.
  * <p>
@@ -42,6 +43,17 @@ public final class PartitionReader {
     public long query(final long keyLo, final long keyHi, final long fromNs, final long toNs,
         final RecordVisitor visitor) {
         checkRanges(keyLo, keyHi, fromNs, toNs);
+        final WriterReaderPhaser phaser = store.readPhaser();
+        final long phase = phaser.writerCriticalSectionEnter();
+        try {
+            return queryInPhase(keyLo, keyHi, fromNs, toNs, visitor);
+        } finally {
+            phaser.writerCriticalSectionExit(phase);
+        }
+    }
+
+    private long queryInPhase(final long keyLo, final long keyHi, final long fromNs, final long toNs,
+        final RecordVisitor visitor) {
         final RoutingTable routing = store.routingTable();
         long examined = 0;
         final int size = routing.size();
@@ -53,9 +65,13 @@ public final class PartitionReader {
             final long lo = Math.max(keyLo, partition.keyLo());
             final long hi = Math.min(keyHi, partition.keyHi());
             long partitionExamined = 0;
-            final Partition[] lineage = partition.lineageArray();
-            for (int j = 0; j < lineage.length; j++) {
-                partitionExamined += lineage[j].log().readRange(lo, hi, fromNs, toNs, visitor, flyweight);
+            final ReadSources sources = partition.sources();
+            for (int j = 0; j < sources.size(); j++) {
+                final long from = Math.max(lo, sources.keyLo(j));
+                final long to = Math.min(hi, sources.keyHi(j));
+                if (from <= to) {
+                    partitionExamined += sources.log(j).readRange(from, to, fromNs, toNs, visitor, flyweight);
+                }
             }
             recorder.recordQuery(stripe, partition.loadSlot(), partitionExamined);
             examined += partitionExamined;

@@ -8,12 +8,15 @@ import io.presplit.coordinate.Txn;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.profile.LoadRecorder;
 import io.presplit.storage.internal.FileOps;
+import io.presplit.storage.log.KeyByteSummary;
 import io.presplit.storage.log.PartitionHeader;
 import io.presplit.storage.log.PartitionLog;
 import io.presplit.storage.log.RecordVisitor;
 import io.presplit.storage.log.SegmentDescriptor;
 import io.presplit.storage.meta.CatalogEntry;
 import io.presplit.storage.meta.PartitionCatalog;
+import io.presplit.storage.meta.StoreFormatFile;
+import org.HdrHistogram.WriterReaderPhaser;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,14 +25,20 @@ import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -59,7 +68,15 @@ import java.util.stream.Stream;
  * publishes the next routing epoch with the children in place of the parents, then seals the parents at their
  * tails. A split moves no data: the children read their parents' sealed records filtered to their own range.
  * <p>
- * Recovery on open: a partition directory with no segment (a torn prepare) is deleted; each log recovers its
+ * Compaction (spec 005, {@link #compact}, the {@code presplit-compaction} thread under
+ * {@link StoreOptions#compactionBytesPerSecond()}): a live partition's share of its sealed ancestors' records is
+ * copied into its own compacted log, committed by a directory rename; {@link #deleteUnneededPartitions} then removes
+ * sealed partitions nobody reads. {@link #splitCost} and {@link #mergeCost} say how many bytes a split or merge
+ * would make compaction move. The key order ({@link StoreOptions#keyOrder()}) is fixed in
+ * {@code <dataDir>/store.format} when the store is created.
+ * <p>
+ * Recovery on open: leftover {@code <id>.deleting} directories and {@code compacting} work directories are
+ * deleted; a partition directory with no segment (a torn prepare) is deleted; each log recovers its
  * tails; a transaction is treated as committed when any of its children is marked committed or any of its parents
  * is sealed by it, and its commit is then finished (the other children marked, the other parents sealed); the
  * partitions that are committed and not sealed must tile the key space. The routing epoch is persisted: after an
@@ -74,6 +91,14 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     public static final long DEFAULT_SEGMENT_LENGTH_BYTES = 64L << 20;
     /** Name of the directory, under the data directory, that holds one directory per partition. */
     public static final String PARTITIONS_DIRECTORY = "partitions";
+    /** Name of the directory, inside a partition's directory, of its compacted log (spec 005). */
+    public static final String COMPACTED_DIRECTORY = "compacted";
+    /** Name of the directory, inside a partition's directory, of a compaction in progress (spec 005). */
+    public static final String COMPACTING_DIRECTORY = "compacting";
+    /** Suffix a deleted partition's directory takes before its files are deleted (spec 005). */
+    public static final String DELETING_SUFFIX = ".deleting";
+    /** How long a deleted partition's mapped logs stay open after its files are unlinked. */
+    static final long DELETED_LOG_GRACE_NS = TimeUnit.SECONDS.toNanos(1);
     /** Id of the partition created on the first open. */
     public static final long INITIAL_PARTITION_ID = 0;
     /** Load slot of the partition created on the first open. */
@@ -98,6 +123,25 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     private final SegmentPreallocator preallocator;
     private final LoadRecorder recorder;
     private final Object lock = new Object();
+    /** Serializes compactions and deletions (cold, long); taken before {@link #lock}, never inside it. */
+    private final Object compactionLock = new Object();
+    /**
+     * Readers ({@link #scan}, {@link #scanPartition}, {@link #query}, {@link PartitionReader}) enter a critical
+     * section around their use of a partition's read sources; deletion flips the phase after unlinking a partition
+     * and so waits out every read that may still hold its logs before it closes them.
+     */
+    private final WriterReaderPhaser readPhaser = new WriterReaderPhaser();
+    /**
+     * Logs of deleted partitions, closed once no reader can hold them and {@link #DELETED_LOG_GRACE_NS} has passed
+     * (a writer holding a routing snapshot from before the partition's seal could still call its append); guarded
+     * by {@link #compactionLock}.
+     */
+    private final List<DeletedLog> deletedLogs = new ArrayList<>();
+    /** Background compaction when {@link StoreOptions#compactionBytesPerSecond()} is positive, else {@code null}. */
+    private Compactor compactor;
+    private volatile long compactedBytes;
+    private volatile long compactions;
+    private volatile long deletedPartitions;
     /** Every open partition, prepared ones included; guarded by {@link #lock}. */
     private final Map<Long, Partition> partitions;
     private long maxPartitionId;
@@ -139,6 +183,12 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             for (final Partition partition : live) {
                 partition.log().enableSpares(preallocator);
             }
+        }
+    }
+
+    private void startCompactor() {
+        if (options.compactionBytesPerSecond() > 0) {
+            compactor = new Compactor(this, options.compactionBytesPerSecond());
         }
     }
 
@@ -185,8 +235,12 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         FileOps.forceDirectory(dataDirectory);
         // Opened in id order, closed in reverse on failure.
         final TreeMap<Long, PartitionLog> logs = new TreeMap<>();
+        final Map<Long, PartitionLog> compactedLogs = new HashMap<>();
         PartitionCatalog catalog = null;
         try {
+            deleteInterruptedDeletions(partitionsDirectory);
+            StoreFormatFile.checkOrCreate(dataDirectory, options.keyOrder(),
+                partitionDirectories(partitionsDirectory).isEmpty());
             for (final Path directory : partitionDirectories(partitionsDirectory)) {
                 final long id = Long.parseLong(directory.getFileName().toString());
                 if (!PartitionLog.hasSegments(directory)) {
@@ -196,6 +250,17 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 }
                 final PartitionLog log = PartitionLog.open(directory, segmentLengthBytes, isForcingEachAppend);
                 logs.put(id, log);
+                // A compaction interrupted before its rename (its commit point) left only a work directory.
+                deleteTree(directory.resolve(COMPACTING_DIRECTORY));
+                final Path compactedDirectory = directory.resolve(COMPACTED_DIRECTORY);
+                if (Files.isDirectory(compactedDirectory)) {
+                    final PartitionLog compacted = PartitionLog.open(compactedDirectory, segmentLengthBytes);
+                    compactedLogs.put(id, compacted);
+                    if (!compacted.isSealed() || !compacted.header().equals(log.header())) {
+                        throw FileOps.corrupt("compacted log is not sealed or names another partition [directory="
+                            + compactedDirectory + "]");
+                    }
+                }
                 if (log.header().partitionId() != id) {
                     throw FileOps.corrupt("partition directory and header disagree [directory=" + directory
                         + ", headerPartitionId=" + log.header().partitionId() + "]");
@@ -211,13 +276,23 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             for (final PartitionLog log : logs.values()) {
                 checkLoadSlot(recorder, log.header().loadSlot());
             }
-            finishCommittedTransactions(logs);
+            finishCommittedTransactions(logs, compactedLogs.keySet());
             catalog = PartitionCatalog.open(dataDirectory);
-            return new PartitionStore(dataDirectory, options, recorder, link(logs), catalog);
+            final PartitionStore store = new PartitionStore(dataDirectory, options, recorder,
+                link(logs, compactedLogs), catalog);
+            store.startCompactor();
+            return store;
         } catch (final RuntimeException e) {
             if (catalog != null) {
                 try {
                     catalog.close();
+                } catch (final RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            for (final PartitionLog log : compactedLogs.values()) {
+                try {
+                    log.close();
                 } catch (final RuntimeException suppressed) {
                     e.addSuppressed(suppressed);
                 }
@@ -259,31 +334,46 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         }
     }
 
+    /** The phaser readers enter around their use of read sources (see the field). */
+    WriterReaderPhaser readPhaser() {
+        return readPhaser;
+    }
+
     /** The current routing snapshot. Any thread; one volatile read. */
     public RoutingTable routingTable() {
         return routingTable;
     }
 
     /**
-     * Visits every record of every committed partition, live and sealed, each exactly once: partitions in id
-     * order, records in log order. Any thread; allocates one flyweight per partition.
+     * Visits every stored point exactly once: for each live partition of the current routing snapshot (in key
+     * order), its read sources (sealed ancestors' records in its range, or their compacted copy, then its own
+     * log) filtered to its range. The visitor's partition id is the id of the log that holds the record (a
+     * compacted copy reports the partition it belongs to). Any thread; allocates one flyweight per log.
      */
     public void scan(final RecordVisitor visitor) {
-        for (final Partition partition : readablePartitions) {
-            partition.log().read(visitor);
+        final long phase = readPhaser.writerCriticalSectionEnter();
+        try {
+            final RoutingTable routing = routingTable;
+            for (int i = 0; i < routing.size(); i++) {
+                read(routing.partition(i).sources(), KeySpace.MIN_KEY, KeySpace.MAX_KEY, visitor);
+            }
+        } finally {
+            readPhaser.writerCriticalSectionExit(phase);
         }
     }
 
     /**
-     * Visits the records of partition {@code partitionId} as its readers see them: the records of its sealed
-     * ancestors whose key lies in its range (oldest ancestor first), then its own.
+     * Visits the records of partition {@code partitionId} as its readers see them: its read sources in order (the
+     * sealed ancestors' records in its range, oldest ancestor first, or their compacted copy), then its own.
      *
      * @throws IllegalArgumentException when no committed partition has that id.
      */
     public void scanPartition(final long partitionId, final RecordVisitor visitor) {
-        final Partition partition = readablePartition(partitionId);
-        for (final Partition source : partition.lineageArray()) {
-            source.log().read(partition.keyLo(), partition.keyHi(), visitor);
+        final long phase = readPhaser.writerCriticalSectionEnter();
+        try {
+            read(readablePartition(partitionId).sources(), KeySpace.MIN_KEY, KeySpace.MAX_KEY, visitor);
+        } finally {
+            readPhaser.writerCriticalSectionExit(phase);
         }
     }
 
@@ -300,7 +390,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             throw new IllegalArgumentException("invalid query [seriesKeyLengthBytes=" + utf8.length + ", fromNs="
                 + fromNs + ", toNs=" + toNs + "]");
         }
-        final long key = KeySpace.partitionKey(utf8);
+        final long key = options.keyOrder().partitionKey(utf8);
         final MemorySegment keyBytes = MemorySegment.ofArray(utf8);
         final RecordVisitor filter = (partitionId, record) -> {
             final long timestampNs = record.timestampNs();
@@ -308,8 +398,11 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 visitor.onRecord(partitionId, record);
             }
         };
-        for (final Partition source : routingTable.route(key).lineageArray()) {
-            source.log().read(key, key, filter);
+        final long phase = readPhaser.writerCriticalSectionEnter();
+        try {
+            read(routingTable.route(key).sources(), key, key, filter);
+        } finally {
+            readPhaser.writerCriticalSectionExit(phase);
         }
     }
 
@@ -400,8 +493,19 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             }
             final List<Partition> parents = new ArrayList<>(2);
             for (final long parentId : parentIds(txn)) {
-                // Present: a child names it, and partitions are never removed once committed.
-                parents.add(partitions.get(parentId));
+                final Partition parent = partitions.get(parentId);
+                if (parent == null) {
+                    // Only deletion removes a committed partition, and only a sealed one whose children compacted:
+                    // this commit finished before (a redo after a crash between the store's commit and DONE).
+                    if (children.stream().allMatch(Partition::isCommitted)) {
+                        LOG.info("commit already finished; parent since deleted by compaction [txId={}, "
+                            + "parentId={}]", txn.txId(), parentId);
+                        return;
+                    }
+                    throw FileOps.corrupt("commit of a transaction whose parent is missing [txId=" + txn.txId()
+                        + ", parentId=" + parentId + "]");
+                }
+                parents.add(parent);
             }
             final RoutingTable routing = routingTable;
             final boolean isPublishing = routing.contains(parents.getFirst());
@@ -534,11 +638,24 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     }
 
     /**
-     * Forces and closes every partition log (highest id first), releasing every mapping and file. Safe to call
-     * twice. Writers and readers must have stopped.
+     * Stops background compaction (a copy in progress is abandoned; its work directory is deleted on the next
+     * open), then forces and closes every partition log and compacted log (highest id first) and the logs of
+     * deleted partitions still in their grace period, releasing every mapping and file. Safe to call twice.
+     * Writers, readers and callers of {@link #compact} must have stopped.
      */
     @Override
     public void close() {
+        // Outside the lock: the compaction thread takes it; it stops at its next record or park.
+        final Compactor running = compactor;
+        if (running != null) {
+            running.close();
+        }
+        synchronized (compactionLock) {
+            closeInLock();
+        }
+    }
+
+    private void closeInLock() {
         synchronized (lock) {
             if (isClosed) {
                 return;
@@ -557,9 +674,20 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             }
             final List<Partition> all = new ArrayList<>(partitions.values());
             all.sort(Comparator.comparingLong(Partition::id).reversed());
+            for (final DeletedLog deleted : deletedLogs) {
+                all.add(deleted.partition());
+            }
+            deletedLogs.clear();
+            final List<PartitionLog> logs = new ArrayList<>();
             for (final Partition partition : all) {
+                if (partition.compacted() != null) {
+                    logs.add(partition.compacted());
+                }
+                logs.add(partition.log());
+            }
+            for (final PartitionLog log : logs) {
                 try {
-                    partition.log().close();
+                    log.close();
                 } catch (final RuntimeException e) {
                     if (failure == null) {
                         failure = e;
@@ -591,6 +719,425 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         synchronized (lock) {
             checkOpen();
             return catalog.entries();
+        }
+    }
+
+    /**
+     * Compacts live partition {@code partitionId} now, without a budget: copies the records of its read sources
+     * other than its own log (its sealed ancestors' records in its range, in read order) into a new log of its
+     * own, then switches its reads to that log and its own log (spec 005). The ancestors stay until
+     * {@link #deleteUnneededPartitions} finds that no partition needs them. Returns at once (0) when the
+     * partition's reads already go through no ancestor. Any thread, serialized with other compactions and with
+     * deletions; concurrent with writes, reads and split/merge. Cold; blocks for the copy and its forces.
+     *
+     * @return the bytes copied (records, padding included); also added to {@link #compactedBytes()}.
+     * @throws IllegalArgumentException when no live partition has that id.
+     * @throws PresplitException        on I/O failure: nothing changed for readers; the work directory is removed
+     *                                  now or by the next attempt or open.
+     */
+    public long compact(final long partitionId) {
+        return compact(partitionId, CompactionBudget.unlimited(), () -> false);
+    }
+
+    /**
+     * Compacts the first live partition (in key order) whose reads still go through ancestors, under
+     * {@code budget}. Called by the compaction thread.
+     *
+     * @return 1 when it compacted a partition, 0 when none needed it.
+     */
+    int compactNext(final CompactionBudget budget, final BooleanSupplier isCancelled) {
+        final RoutingTable routing = routingTable;
+        for (int i = 0; i < routing.size(); i++) {
+            final Partition partition = routing.partition(i);
+            if (partition.hasAncestorSources()) {
+                synchronized (lock) {
+                    if (partition.isSealed()) {
+                        // Sealed by a split or merge since the snapshot: its children compact instead.
+                        return 0;
+                    }
+                }
+                compact(partition.id(), budget, isCancelled);
+                return 1;
+            }
+        }
+        return 0;
+    }
+
+    private long compact(final long partitionId, final CompactionBudget budget, final BooleanSupplier isCancelled) {
+        synchronized (compactionLock) {
+            final Partition partition;
+            final ReadSources sources;
+            synchronized (lock) {
+                checkOpen();
+                partition = partitions.get(partitionId);
+                if (partition == null || !partition.isCommitted() || partition.isSealed()) {
+                    throw new IllegalArgumentException("compaction needs a live partition [partitionId="
+                        + partitionId + "]");
+                }
+                if (!partition.hasAncestorSources()) {
+                    return 0;
+                }
+                sources = partition.sources();
+            }
+            final Path directory = partition.log().directory();
+            final Path work = directory.resolve(COMPACTING_DIRECTORY);
+            final Path done = directory.resolve(COMPACTED_DIRECTORY);
+            long moved = 0;
+            if (!Files.isDirectory(done)) {
+                deleteTree(work);
+                moved = copyAncestors(partition, sources, work, budget, isCancelled);
+                // The commit point: a crash before the rename leaves only the work directory, which open deletes.
+                FileOps.checkpoint("rename", done);
+                try {
+                    Files.move(work, done, StandardCopyOption.ATOMIC_MOVE);
+                } catch (final IOException e) {
+                    throw FileOps.ioFailure("cannot commit compaction", done, e);
+                }
+                FileOps.forceDirectory(directory);
+            }
+            // Else a compaction committed on disk whose switch failed (the open below): finish it.
+            final PartitionLog compacted = PartitionLog.open(done, segmentLengthBytes);
+            synchronized (lock) {
+                partition.installCompacted(compacted);
+            }
+            compactedBytes += moved;
+            compactions++;
+            LOG.info("compacted [partitionId={}, movedBytes={}, sources={}, budgetBytesPerSecond={}]", partitionId,
+                moved, sources.size() - 1, budget.bytesPerSecond());
+            return moved;
+        }
+    }
+
+    /** Copies the ancestors' records in the partition's range into a new sealed log at {@code work}. */
+    private long copyAncestors(final Partition partition, final ReadSources sources, final Path work,
+        final CompactionBudget budget, final BooleanSupplier isCancelled) {
+        final PartitionLog copy = PartitionLog.create(work, partition.header(), segmentLengthBytes, true);
+        final long[] moved = new long[1];
+        RuntimeException failure = null;
+        try {
+            final RecordVisitor copier = (sourceId, record) -> {
+                if (isCancelled.getAsBoolean()) {
+                    throw new PresplitException(PresplitException.Category.WARN, "COMPACTION_CANCELLED",
+                        "compaction cancelled: the store is closing [partitionId=" + partition.id() + "]");
+                }
+                copy.appendCopy(record);
+                moved[0] += record.lengthBytes();
+                budget.spend(record.lengthBytes());
+            };
+            // The last source is the partition's own log, which stays.
+            for (int i = 0; i < sources.size() - 1; i++) {
+                sources.log(i).read(sources.keyLo(i), sources.keyHi(i), copier);
+            }
+            copy.seal(NONE);
+        } catch (final RuntimeException e) {
+            failure = e;
+        }
+        try {
+            copy.close();
+        } catch (final RuntimeException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
+        }
+        if (failure != null) {
+            try {
+                deleteTree(work);
+            } catch (final RuntimeException e) {
+                failure.addSuppressed(e);
+            }
+            throw failure;
+        }
+        return moved[0];
+    }
+
+    /**
+     * Deletes every sealed partition that no live or prepared partition reads any more (compaction copied what
+     * they needed), children before parents: each directory is renamed to {@code <id>.deleting} (the commit
+     * point; open deletes such leftovers), dropped from memory and the catalog, then deleted. The logs are closed
+     * after every read that may hold them has finished and a grace period has passed. Cold; any thread,
+     * serialized with compactions.
+     *
+     * @return the number of partitions deleted.
+     * @throws PresplitException on I/O failure (what was renamed is deleted on a later round or open).
+     */
+    public int deleteUnneededPartitions() {
+        synchronized (compactionLock) {
+            final List<Partition> deleted = new ArrayList<>();
+            try {
+                synchronized (lock) {
+                    checkOpen();
+                    deleteInterruptedDeletions(partitionsDirectory);
+                    final Set<PartitionLog> needed = Collections.newSetFromMap(new IdentityHashMap<>());
+                    for (final Partition partition : partitions.values()) {
+                        if (!partition.isSealed()) {
+                            final ReadSources sources = partition.sources();
+                            for (int i = 0; i < sources.size(); i++) {
+                                needed.add(sources.log(i));
+                            }
+                        }
+                    }
+                    final List<Partition> candidates = new ArrayList<>();
+                    for (final Partition partition : partitions.values()) {
+                        if (partition.isCommitted() && partition.isSealed() && !needed.contains(partition.log())
+                            && (partition.compacted() == null || !needed.contains(partition.compacted()))) {
+                            candidates.add(partition);
+                        }
+                    }
+                    candidates.sort(Comparator.comparingLong(Partition::id).reversed());
+                    boolean isProgressing = true;
+                    while (isProgressing) {
+                        isProgressing = false;
+                        for (final Iterator<Partition> it = candidates.iterator(); it.hasNext(); ) {
+                            final Partition candidate = it.next();
+                            // Open refuses a partition without a compacted log whose parent is missing: keep a
+                            // parent until every such child is gone.
+                            if (isParentOfUncompacted(candidate.id())) {
+                                continue;
+                            }
+                            it.remove();
+                            deletePartition(candidate, deleted);
+                            isProgressing = true;
+                        }
+                    }
+                }
+            } finally {
+                if (!deleted.isEmpty()) {
+                    synchronized (lock) {
+                        refreshReadablePartitions();
+                    }
+                    retire(deleted);
+                }
+            }
+            closeRetiredLogs(false);
+            return deleted.size();
+        }
+    }
+
+    /**
+     * The bytes compaction would move if partition {@code partitionId} were split at each of {@code splitKeys}:
+     * each child copies the records of the partition's read sources (its compacted or ancestors' data and its own
+     * log, as of now) whose key lies in the child's range. Exact for the data present at the call.
+     * <p>
+     * Cost: per source log, a binary search per key in each sealed segment's cached key summary
+     * ({@code KeyByteSummary}, built by one pass over the segment on first use, then 16 bytes per distinct
+     * partition key), plus one pass over each open segment (the partition's active segment, at most one segment
+     * length). Any thread; allocates the result and, on first use of a segment, its summary.
+     *
+     * @param splitKeys candidate split keys, each in {@code (keyLo, keyHi]} of the partition.
+     * @return one cost per key, in the given order.
+     * @throws IllegalArgumentException when no live partition has that id or a key lies outside its range.
+     */
+    public List<SplitCost> splitCost(final long partitionId, final long... splitKeys) {
+        final long phase = readPhaser.writerCriticalSectionEnter();
+        try {
+            final Partition partition = livePartition(partitionId);
+            for (final long splitKey : splitKeys) {
+                if (splitKey <= partition.keyLo() || splitKey > partition.keyHi()) {
+                    throw new IllegalArgumentException("split key outside (keyLo, keyHi] [partitionId=" + partitionId
+                        + ", splitKey=" + splitKey + ", keyLo=" + partition.keyLo() + ", keyHi=" + partition.keyHi()
+                        + "]");
+                }
+            }
+            final ReadSources sources = partition.sources();
+            final long[] lower = new long[splitKeys.length];
+            final long[] upper = new long[splitKeys.length];
+            for (int i = 0; i < sources.size(); i++) {
+                // One summary per segment for all keys: the open segment is scanned once per call, not per key.
+                final long lo = sources.keyLo(i);
+                final long hi = sources.keyHi(i);
+                for (final KeyByteSummary summary : sources.log(i).keyByteSummaries()) {
+                    for (int k = 0; k < splitKeys.length; k++) {
+                        lower[k] += summary.bytesBetween(lo, Math.min(hi, splitKeys[k] - 1));
+                        upper[k] += summary.bytesBetween(Math.max(lo, splitKeys[k]), hi);
+                    }
+                }
+            }
+            final List<SplitCost> costs = new ArrayList<>(splitKeys.length);
+            for (int k = 0; k < splitKeys.length; k++) {
+                costs.add(new SplitCost(splitKeys[k], lower[k], upper[k]));
+            }
+            return costs;
+        } finally {
+            readPhaser.writerCriticalSectionExit(phase);
+        }
+    }
+
+    /**
+     * The bytes compaction would move if the adjacent live partitions {@code lowerId} and {@code upperId} were
+     * merged: the merged partition copies both read sources (each log once) over the union of their ranges. Same
+     * cost and thread contract as {@link #splitCost}.
+     *
+     * @throws IllegalArgumentException when either is not a live partition.
+     */
+    public long mergeCost(final long lowerId, final long upperId) {
+        final long phase = readPhaser.writerCriticalSectionEnter();
+        try {
+            final Partition lower = livePartition(lowerId);
+            final Partition upper = livePartition(upperId);
+            // What the merged partition would read: both parents' sources over the union of their ranges.
+            long total = 0;
+            for (final ReadSources sources : new ReadSources[] {lower.sources(), upper.sources()}) {
+                for (int i = 0; i < sources.size(); i++) {
+                    total += sources.log(i).bytesBetween(sources.keyLo(i), sources.keyHi(i));
+                }
+            }
+            return total;
+        } finally {
+            readPhaser.writerCriticalSectionExit(phase);
+        }
+    }
+
+    /** Bytes copied by compactions since the store opened (records, padding included). */
+    public long compactedBytes() {
+        return compactedBytes;
+    }
+
+    /** Compactions completed since the store opened. */
+    public long compactions() {
+        return compactions;
+    }
+
+    /** Sealed partitions deleted since the store opened. */
+    public long deletedPartitions() {
+        return deletedPartitions;
+    }
+
+    /** Background compaction rounds that failed (each retried); 0 without background compaction. */
+    public long compactionFailures() {
+        final Compactor running = compactor;
+        return running == null ? 0 : running.failures();
+    }
+
+    /** Whether partition {@code partitionId} has a compacted log (its reads no longer go through ancestors). */
+    public boolean isCompacted(final long partitionId) {
+        synchronized (lock) {
+            final Partition partition = partitions.get(partitionId);
+            return partition != null && partition.compacted() != null;
+        }
+    }
+
+    /** Partitions that exist (prepared, live, sealed), by id, ascending. */
+    public List<Long> partitionIds() {
+        synchronized (lock) {
+            return partitions.keySet().stream().sorted().toList();
+        }
+    }
+
+    private Partition livePartition(final long partitionId) {
+        final RoutingTable routing = routingTable;
+        for (int i = 0; i < routing.size(); i++) {
+            if (routing.partition(i).id() == partitionId) {
+                return routing.partition(i);
+            }
+        }
+        throw new IllegalArgumentException("no live partition [partitionId=" + partitionId + "]");
+    }
+
+    private boolean isParentOfUncompacted(final long partitionId) {
+        for (final Partition other : partitions.values()) {
+            if (other.compacted() == null && (other.header().firstParentId() == partitionId
+                || other.header().secondParentId() == partitionId)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Renames the partition's directory away (the commit point), forgets it, then deletes the files. */
+    private void deletePartition(final Partition partition, final List<Partition> deleted) {
+        final Path directory = partition.log().directory();
+        final Path deleting = directory.resolveSibling(directory.getFileName() + DELETING_SUFFIX);
+        FileOps.checkpoint("rename", deleting);
+        try {
+            Files.move(directory, deleting, StandardCopyOption.ATOMIC_MOVE);
+        } catch (final IOException e) {
+            throw FileOps.ioFailure("cannot delete partition", directory, e);
+        }
+        partitions.remove(partition.id());
+        deleted.add(partition);
+        deletedPartitions++;
+        LOG.info("deleted a partition no reader needs [partitionId={}]", partition.id());
+        catalog.remove(partition.id());
+        FileOps.forceDirectory(partitionsDirectory);
+        deleteTree(deleting);
+    }
+
+    /** Waits out the reads that may hold the deleted partitions' logs, then queues the logs for closing. */
+    private void retire(final List<Partition> deleted) {
+        readPhaser.readerLock();
+        try {
+            readPhaser.flipPhase();
+        } finally {
+            readPhaser.readerUnlock();
+        }
+        final long nowNs = System.nanoTime();
+        for (final Partition partition : deleted) {
+            deletedLogs.add(new DeletedLog(partition, nowNs));
+        }
+    }
+
+    /** Closes the retired logs whose grace period is over ({@code isAll}: every one). */
+    private void closeRetiredLogs(final boolean isAll) {
+        final long nowNs = System.nanoTime();
+        for (final Iterator<DeletedLog> it = deletedLogs.iterator(); it.hasNext(); ) {
+            final DeletedLog retired = it.next();
+            if (isAll || nowNs - retired.retiredAtNs() >= DELETED_LOG_GRACE_NS) {
+                it.remove();
+                final PartitionLog compacted = retired.partition().compacted();
+                if (compacted != null) {
+                    compacted.close();
+                }
+                retired.partition().log().close();
+            }
+        }
+    }
+
+    /** A deleted partition whose logs wait for their grace period before they are closed. */
+    private record DeletedLog(Partition partition, long retiredAtNs) {
+    }
+
+    /** Deletes {@code directory} with its files and its sub-directories' files (one level); missing is fine. */
+    private static void deleteTree(final Path directory) {
+        if (!Files.isDirectory(directory)) {
+            return;
+        }
+        try (Stream<Path> entries = Files.list(directory)) {
+            for (final Path entry : entries.toList()) {
+                if (Files.isDirectory(entry)) {
+                    FileOps.deleteDirectory(entry);
+                }
+            }
+        } catch (final IOException e) {
+            throw FileOps.ioFailure("cannot list directory", directory, e);
+        }
+        FileOps.deleteDirectory(directory);
+    }
+
+    /** Deletes the {@code <id>.deleting} directories a deletion left behind (after its commit point). */
+    private static void deleteInterruptedDeletions(final Path partitionsDirectory) {
+        try (Stream<Path> entries = Files.list(partitionsDirectory)) {
+            for (final Path entry : entries.toList()) {
+                if (entry.getFileName().toString().endsWith(DELETING_SUFFIX)) {
+                    LOG.info("finishing an interrupted partition deletion [directory={}]", entry);
+                    deleteTree(entry);
+                }
+            }
+        } catch (final IOException e) {
+            throw FileOps.ioFailure("cannot list partitions", partitionsDirectory, e);
+        }
+    }
+
+    /** Reads each source over its range cut to {@code [keyLo, keyHi]}. */
+    private static void read(final ReadSources sources, final long keyLo, final long keyHi,
+        final RecordVisitor visitor) {
+        for (int i = 0; i < sources.size(); i++) {
+            final long from = Math.max(keyLo, sources.keyLo(i));
+            final long to = Math.min(keyHi, sources.keyHi(i));
+            if (from <= to) {
+                sources.log(i).read(from, to, visitor);
+            }
         }
     }
 
@@ -790,7 +1337,8 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
      * Finishes every transaction whose commit started before a crash: a transaction is committed when any child
      * is marked committed or any parent is sealed by it; then every child is marked and every parent sealed.
      */
-    private static void finishCommittedTransactions(final Map<Long, PartitionLog> logs) {
+    private static void finishCommittedTransactions(final Map<Long, PartitionLog> logs,
+        final Set<Long> compactedIds) {
         final Map<Long, List<PartitionLog>> childrenByTxn = new HashMap<>();
         for (final PartitionLog log : logs.values()) {
             final long txId = log.header().createdByTxId();
@@ -803,6 +1351,10 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             final List<PartitionLog> children = entry.getValue();
             final Set<PartitionLog> parents = new HashSet<>();
             for (final PartitionLog child : children) {
+                if (compactedIds.contains(child.header().partitionId())) {
+                    // Compacted after its commit finished: its parents are sealed, maybe deleted, and not needed.
+                    continue;
+                }
                 addParent(logs, parents, child, child.header().firstParentId());
                 addParent(logs, parents, child, child.header().secondParentId());
             }
@@ -849,17 +1401,21 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         parents.add(parent);
     }
 
-    /** Builds the partitions with their lineage, parents before children. */
-    private static Map<Long, Partition> link(final Map<Long, PartitionLog> logs) {
+    /**
+     * Builds the partitions with their lineage, parents before children. A partition with a compacted log reads
+     * that instead of its ancestors, so its parents are not linked (compaction may have deleted them).
+     */
+    private static Map<Long, Partition> link(final Map<Long, PartitionLog> logs,
+        final Map<Long, PartitionLog> compactedLogs) {
         final Map<Long, Partition> partitions = new HashMap<>();
         for (final long id : logs.keySet()) {
-            link(logs, partitions, new HashSet<>(), id);
+            link(logs, compactedLogs, partitions, new HashSet<>(), id);
         }
         return partitions;
     }
 
-    private static Partition link(final Map<Long, PartitionLog> logs, final Map<Long, Partition> partitions,
-        final Set<Long> inProgress, final long id) {
+    private static Partition link(final Map<Long, PartitionLog> logs, final Map<Long, PartitionLog> compactedLogs,
+        final Map<Long, Partition> partitions, final Set<Long> inProgress, final long id) {
         final Partition done = partitions.get(id);
         if (done != null) {
             return done;
@@ -872,11 +1428,17 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             throw FileOps.corrupt("a partition names a missing parent [parentId=" + id + "]");
         }
         final PartitionHeader header = log.header();
-        final Partition first = header.firstParentId() == NONE ? null
-            : link(logs, partitions, inProgress, header.firstParentId());
-        final Partition second = header.secondParentId() == NONE ? null
-            : link(logs, partitions, inProgress, header.secondParentId());
-        final Partition partition = new Partition(header, log, first, second);
+        final PartitionLog compacted = compactedLogs.get(id);
+        final Partition partition;
+        if (compacted != null) {
+            partition = new Partition(header, log, compacted);
+        } else {
+            final Partition first = header.firstParentId() == NONE ? null
+                : link(logs, compactedLogs, partitions, inProgress, header.firstParentId());
+            final Partition second = header.secondParentId() == NONE ? null
+                : link(logs, compactedLogs, partitions, inProgress, header.secondParentId());
+            partition = new Partition(header, log, first, second);
+        }
         partitions.put(id, partition);
         inProgress.remove(id);
         return partition;

@@ -27,7 +27,7 @@ import java.lang.foreign.MemorySegment;
 public final class PartitionWriter {
     private final PartitionStore store;
     private final LoadRecorder recorder;
-    private final RecordEncoder encoder = new RecordEncoder();
+    private final RecordEncoder encoder;
     private final int stripe;
     /** Under {@link Durability#GROUP}, else {@code null}. */
     private final GroupCommitter groupCommitter;
@@ -35,6 +35,7 @@ public final class PartitionWriter {
     PartitionWriter(final PartitionStore store, final LoadRecorder recorder, final int stripe,
         final GroupCommitter groupCommitter) {
         this.groupCommitter = groupCommitter;
+        this.encoder = new RecordEncoder(store.options().keyOrder());
         this.store = store;
         this.recorder = recorder;
         this.stripe = stripe;

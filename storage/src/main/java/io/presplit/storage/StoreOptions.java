@@ -1,5 +1,6 @@
 package io.presplit.storage;
 
+import io.presplit.storage.log.KeyOrder;
 import io.presplit.storage.log.SegmentDescriptor;
 
 import java.util.Objects;
@@ -16,9 +17,12 @@ import java.util.concurrent.TimeUnit;
  *                              (batches then form while the previous force runs). At most one second.
  * @param isPreallocatingSegments whether a background thread creates each live partition's next segment ahead
  *                              of its roll (default), so that a roll does not wait for file creation.
+ * @param compactionBytesPerSecond the background compaction thread's budget (bytes copied per second); 0 (the
+ *                              default) runs no background compaction ({@link PartitionStore#compact} still works).
+ * @param keyOrder              how partition keys derive from series keys; fixed when the store is created.
  */
 public record StoreOptions(long segmentLengthBytes, Durability durability, long groupCommitMaxDelayNs,
-    boolean isPreallocatingSegments) {
+    boolean isPreallocatingSegments, long compactionBytesPerSecond, KeyOrder keyOrder) {
     /** Default batch-gathering delay of group commit: 100 µs. */
     public static final long DEFAULT_GROUP_COMMIT_MAX_DELAY_NS = TimeUnit.MICROSECONDS.toNanos(100);
     private static final long MAX_GROUP_COMMIT_DELAY_NS = TimeUnit.SECONDS.toNanos(1);
@@ -30,6 +34,11 @@ public record StoreOptions(long segmentLengthBytes, Durability durability, long 
      */
     public StoreOptions {
         Objects.requireNonNull(durability, "durability");
+        Objects.requireNonNull(keyOrder, "keyOrder");
+        if (compactionBytesPerSecond < 0) {
+            throw new IllegalArgumentException("compaction budget must not be negative [compactionBytesPerSecond="
+                + compactionBytesPerSecond + "]");
+        }
         if (segmentLengthBytes < SegmentDescriptor.MIN_SEGMENT_LENGTH
             || segmentLengthBytes % SegmentDescriptor.RECORD_ALIGNMENT != 0) {
             throw new IllegalArgumentException("invalid segment length [segmentLengthBytes=" + segmentLengthBytes
@@ -45,21 +54,36 @@ public record StoreOptions(long segmentLengthBytes, Durability durability, long 
     /** Default segment length, the given durability, the default group commit delay. */
     public static StoreOptions of(final Durability durability) {
         return new StoreOptions(PartitionStore.DEFAULT_SEGMENT_LENGTH_BYTES, durability,
-            DEFAULT_GROUP_COMMIT_MAX_DELAY_NS, true);
+            DEFAULT_GROUP_COMMIT_MAX_DELAY_NS, true, 0, KeyOrder.HASHED);
     }
 
     /** These options with another segment length. */
     public StoreOptions withSegmentLengthBytes(final long lengthBytes) {
-        return new StoreOptions(lengthBytes, durability, groupCommitMaxDelayNs, isPreallocatingSegments);
+        return new StoreOptions(lengthBytes, durability, groupCommitMaxDelayNs, isPreallocatingSegments,
+            compactionBytesPerSecond, keyOrder);
     }
 
     /** These options with another group commit delay. */
     public StoreOptions withGroupCommitMaxDelayNs(final long delayNs) {
-        return new StoreOptions(segmentLengthBytes, durability, delayNs, isPreallocatingSegments);
+        return new StoreOptions(segmentLengthBytes, durability, delayNs, isPreallocatingSegments,
+            compactionBytesPerSecond, keyOrder);
+    }
+
+    /** These options with a background compaction budget in bytes per second (0: no background compaction). */
+    public StoreOptions withCompactionBytesPerSecond(final long bytesPerSecond) {
+        return new StoreOptions(segmentLengthBytes, durability, groupCommitMaxDelayNs, isPreallocatingSegments,
+            bytesPerSecond, keyOrder);
+    }
+
+    /** These options with another key order (only a new store takes it; an existing one must match). */
+    public StoreOptions withKeyOrder(final KeyOrder order) {
+        return new StoreOptions(segmentLengthBytes, durability, groupCommitMaxDelayNs, isPreallocatingSegments,
+            compactionBytesPerSecond, order);
     }
 
     /** These options with segment pre-creation on or off. */
     public StoreOptions withPreallocatingSegments(final boolean isPreallocating) {
-        return new StoreOptions(segmentLengthBytes, durability, groupCommitMaxDelayNs, isPreallocating);
+        return new StoreOptions(segmentLengthBytes, durability, groupCommitMaxDelayNs, isPreallocating,
+            compactionBytesPerSecond, keyOrder);
     }
 }

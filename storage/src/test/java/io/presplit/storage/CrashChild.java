@@ -17,11 +17,11 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The process {@link CrashTest} kills: opens the store under group commit, recovers the coordinator log, then
- * writes from {@link #WRITER_COUNT} threads and runs splits and merges through the coordinator log on another,
- * until it is killed. Prints {@code READY} once open, {@code A <seq>} after each acknowledged write and
- * {@code T <txId> <kind> <outcome>} after each transaction, straight to file descriptor 1 (no buffering), so that
- * what the parent reads was acknowledged before the kill.
+ * The process {@link CrashTest} kills: opens the store under group commit with background compaction, recovers
+ * the coordinator log, then writes from {@link #WRITER_COUNT} threads and runs splits and merges through the
+ * coordinator log on another, until it is killed. Prints {@code READY} once open, {@code A <seq>} after each
+ * acknowledged write and {@code T <txId> <kind> <outcome>} after each transaction, straight to file descriptor 1 (no
+ * buffering), so that what the parent reads was acknowledged before the kill.
  * <p>
  * Arguments: data directory, coordinator log file, seed, first sequence number. Point {@code seq} is written as
  * series {@code series-<seq % 97>}, timestamp {@code seq}, value {@code seq}.
@@ -32,6 +32,8 @@ public final class CrashChild {
     static final int SLOT_CAPACITY = 4096;
     static final int MAX_LIVE_PARTITIONS = 8;
     static final long SEGMENT_LENGTH_BYTES = 16 * SegmentDescriptor.MIN_SEGMENT_LENGTH;
+    /** Background compaction runs too, so that kills also land inside copies, switches and deletions. */
+    static final long COMPACTION_BYTES_PER_SECOND = 4L << 20;
 
     private CrashChild() {
     }
@@ -45,7 +47,8 @@ public final class CrashChild {
         final OutputStream out = new FileOutputStream(FileDescriptor.out);
         final LoadRecorder recorder = new LoadRecorder(WRITER_COUNT + 1, SLOT_CAPACITY);
         final PartitionStore store = PartitionStore.open(dataDirectory, recorder,
-            StoreOptions.of(Durability.GROUP).withSegmentLengthBytes(SEGMENT_LENGTH_BYTES));
+            StoreOptions.of(Durability.GROUP).withSegmentLengthBytes(SEGMENT_LENGTH_BYTES)
+                .withCompactionBytesPerSecond(COMPACTION_BYTES_PER_SECOND));
         final CoordinatorLog log = CoordinatorLog.open(coordinatorLogFile);
         recover(store, log);
         emit(out, "READY");

@@ -84,9 +84,13 @@ final class CrashTest {
             verifyNs += System.nanoTime() - t1;
         }
         System.out.println("CrashTest acknowledged=" + acknowledged.size() + " transactions=" + transactions
+            + " compactedLivePartitionsSeen=" + COMPACTED_SEEN.get()
             + " childStartToFirstAckMs=" + startNs / 1_000_000 + " verifyMs=" + verifyNs / 1_000_000);
         assertThat(transactions).as("splits and merges run while killed (seed=%d)", seed).isPositive();
     }
+
+    /** Live partitions found compacted after a kill, over the run (the child compacts in the background). */
+    private static final AtomicInteger COMPACTED_SEEN = new AtomicInteger();
 
     private static void verify(final Path dataDirectory, final Path coordinatorLogFile, final List<Long> acknowledged,
         final long seed, final int kill, final long[] lastEpoch) throws IOException {
@@ -121,6 +125,11 @@ final class CrashTest {
                     .isEqualTo(store.committedPartitionCount());
             }
             assertThat(log.inDoubt()).as(context).isEmpty();
+            for (final PartitionView view : live) {
+                if (store.isCompacted(view.partitionId())) {
+                    COMPACTED_SEEN.incrementAndGet();
+                }
+            }
             assertThat(store.catalog().stream().filter(e -> e.state() == CatalogEntry.State.LIVE)
                 .map(CatalogEntry::partitionId).toList())
                 .as("catalog's live partitions, %s", context)

@@ -45,11 +45,11 @@ final class QueryTest {
     }
 
     /**
-     * Guards the query path end to end: for random key and time ranges, after random splits and merges (so that
-     * points sit in sealed ancestors, rolled segments with time indexes and open tails), the points returned must
-     * be exactly the model's, each once, and the aggregates (Vector API and scalar) must match the model's count,
-     * min, max exactly and its sum within rounding. Also guards the query load: every record examined is counted
-     * under some live partition's slot.
+     * Guards the query path end to end: for random key and time ranges, after random splits, merges and
+     * compactions with deletions of unneeded ancestors (so that points sit in sealed ancestors, compacted copies,
+     * rolled segments with time indexes and open tails), the points returned must be exactly the model's, each once,
+     * and the aggregates (Vector API and scalar) must match the model's count, min, max exactly and its sum within
+     * rounding. Also guards the query load: every record examined is counted under some live partition's slot.
      */
     @Test
     void shouldMatchModelWhenQueryingRangesAcrossSplitsMergesAndReopens() {
@@ -74,6 +74,11 @@ final class QueryTest {
                 final int action = random.nextInt(10);
                 if (action < 3) {
                     nextTxId = splitOrMerge(store, random, nextTxId);
+                } else if (action == 4) {
+                    // Compaction at random moments: one live partition, then whatever no reader needs any more.
+                    final List<PartitionView> live = store.livePartitions();
+                    store.compact(live.get(random.nextInt(live.size())).partitionId());
+                    store.deleteUnneededPartitions();
                 } else if (action == 3) {
                     store.close();
                     store = open();

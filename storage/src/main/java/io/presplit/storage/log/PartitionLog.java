@@ -434,6 +434,44 @@ public final class PartitionLog implements AutoCloseable {
         return examined;
     }
 
+    /**
+     * Bytes (records, padding included) of the published records with a partition key in {@code [keyLo, keyHi]}.
+     * Sealed and rolled segments answer from their cached {@link KeyByteSummary} (two binary searches each after
+     * the first call, which scans the segment once); the open segment is scanned. Any thread; cold.
+     */
+    public long bytesBetween(final long keyLo, final long keyHi) {
+        long total = 0;
+        for (final Segment segment : segments) {
+            total += segment.keyByteSummary().bytesBetween(keyLo, keyHi);
+        }
+        return total;
+    }
+
+    /**
+     * One {@link KeyByteSummary} per segment, in chain order: cached for segments that no longer take records,
+     * built by one pass for the open one. For answering several key ranges with one scan of the open segment. Any
+     * thread; cold.
+     */
+    public KeyByteSummary[] keyByteSummaries() {
+        final Segment[] chain = segments;
+        final KeyByteSummary[] summaries = new KeyByteSummary[chain.length];
+        for (int i = 0; i < chain.length; i++) {
+            summaries[i] = chain[i].keyByteSummary();
+        }
+        return summaries;
+    }
+
+    /**
+     * Appends a copy of {@code record} (a record of another log, seen by a reader): used by compaction. Cold path;
+     * allocates a slice.
+     *
+     * @return {@link #APPENDED} or {@link #SEALED}.
+     */
+    public int appendCopy(final RecordFlyweight record) {
+        final int lengthBytes = record.lengthBytes();
+        return append(record.memory().asSlice(record.offset(), lengthBytes), lengthBytes);
+    }
+
     /** The partition's identity. */
     public PartitionHeader header() {
         return header;

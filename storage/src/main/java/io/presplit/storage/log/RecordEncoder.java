@@ -18,6 +18,7 @@ import io.presplit.keyspace.KeySpace;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.zip.CRC32C;
 
 /**
@@ -32,6 +33,17 @@ public final class RecordEncoder {
     private final MemorySegment record = MemorySegment.ofArray(buffer);
     private final CRC32C checksum = new CRC32C();
     private long partitionKey;
+    private final KeyOrder keyOrder;
+
+    /** An encoder of {@link KeyOrder#HASHED} partition keys. */
+    public RecordEncoder() {
+        this(KeyOrder.HASHED);
+    }
+
+    /** An encoder that derives partition keys in {@code keyOrder}. */
+    public RecordEncoder(final KeyOrder keyOrder) {
+        this.keyOrder = Objects.requireNonNull(keyOrder, "keyOrder");
+    }
 
     /**
      * Validates and encodes a point. On invalid input it throws, and the buffer's content is unspecified.
@@ -94,7 +106,8 @@ public final class RecordEncoder {
             }
             buffer[SERIES_KEY_OFFSET + i] = (byte) c;
         }
-        partitionKey = KeySpace.partitionKey(seriesKey);
+        partitionKey = keyOrder == KeyOrder.HASHED ? KeySpace.partitionKey(seriesKey)
+            : KeyOrder.orderedKey(buffer, SERIES_KEY_OFFSET, length);
         return length;
     }
 
@@ -104,7 +117,7 @@ public final class RecordEncoder {
             throw tooLong(seriesKey, utf8.length);
         }
         System.arraycopy(utf8, 0, buffer, SERIES_KEY_OFFSET, utf8.length);
-        partitionKey = KeySpace.partitionKey(utf8);
+        partitionKey = keyOrder.partitionKey(utf8);
         return utf8.length;
     }
 

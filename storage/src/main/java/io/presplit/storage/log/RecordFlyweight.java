@@ -31,6 +31,11 @@ public final class RecordFlyweight {
         return this;
     }
 
+    /** The memory the view reads (the record's segment); for copying the record whole. */
+    MemorySegment memory() {
+        return memory;
+    }
+
     /** Offset of the record in its segment file. */
     public long offset() {
         return offset;

@@ -111,6 +111,8 @@ final class Segment implements AutoCloseable {
     private long forcedOffset = FIRST_RECORD_OFFSET;
     /** Built on the first range read once the segment no longer takes records; then immutable. */
     private volatile TimeIndex timeIndex;
+    /** Built on the first cost query once the segment no longer takes records; then immutable. */
+    private volatile KeyByteSummary keyByteSummary;
 
     private Segment(final Path path, final int index, final FileChannel channel, final Arena arena,
         final MemorySegment memory) {
@@ -251,6 +253,24 @@ final class Segment implements AutoCloseable {
             }
             offset += recordLength;
         }
+    }
+
+    /**
+     * The record bytes per partition key: cached once the segment no longer takes records (built by one pass on
+     * the first call), built afresh on each call while it is open. Any thread; cold.
+     */
+    KeyByteSummary keyByteSummary() {
+        if (sealedTailOffset < 0) {
+            return KeyByteSummary.of(visitor -> read(NONE, Long.MIN_VALUE, Long.MAX_VALUE, visitor,
+                new RecordFlyweight()));
+        }
+        KeyByteSummary summary = keyByteSummary;
+        if (summary == null) {
+            summary = KeyByteSummary.of(visitor -> read(NONE, Long.MIN_VALUE, Long.MAX_VALUE, visitor,
+                new RecordFlyweight()));
+            keyByteSummary = summary;
+        }
+        return summary;
     }
 
     /**
