@@ -30,7 +30,7 @@ import java.util.Arrays;
  * {@code h} keeps a ring of the {@code h + 1} forecasts of step {@code h} still in flight (the forecast issued at tick
  * count {@code c} sits at {@code c mod (h + 1)}), so it still learns from a residual every tick; the quantile offset
  * {@code q_τ} of an untracked step is interpolated linearly between its two tracked neighbours. Memory per slot:
- * {@code L = Σ_{h∈S} (h + 1)} doubles of rings (off-heap; H = 288 → |S| = 20, L = 945, against H² = 82,944) and
+ * {@code L = Σ_{h∈S} (h + 1)} doubles of rings (off-heap; H = 288 → |S| = 21, L = 977, against H² = 82,944) and
  * {@code 4 |S|} numbers of tracker state. A slot not calibrated at every tick count (a gap) has its rings cleared
  * at the next {@link #calibrate}, so a ring never returns a forecast of another origin; empty ring cells hold NaN,
  * which {@link #observe} skips.
