@@ -12,7 +12,7 @@ public final class Models {
     public static final int MAX_LENGTH = 4096;
     /** The names {@link #create} accepts. */
     public static final List<String> NAMES = List.of("naive", "snaive", "wsnaive", "ets", "arima", "arima-css",
-        "ensemble");
+        "arima-fourier", "ensemble");
 
     private Models() {
     }
@@ -33,6 +33,7 @@ public final class Models {
             case "ets" -> new GuardedModel(new EtsModel(season));
             case "arima" -> new GuardedModel(new ArimaModel(MAX_LENGTH, season));
             case "arima-css" -> new GuardedModel(new ArimaModel(MAX_LENGTH, season, false));
+            case "arima-fourier" -> new GuardedModel(new FourierArimaModel(MAX_LENGTH, season));
             case "ensemble" -> new GuardedModel(new EnsembleModel(new SeriesModel[] {
                 create("snaive", season, maxHorizon), create("wsnaive", season, maxHorizon),
                 create("ets", season, maxHorizon), create("arima", season, maxHorizon)}, 2.0, maxHorizon));
