@@ -5,7 +5,8 @@ import java.util.Arrays;
 /**
  * Seasonal ARIMA(p,d,q)(P,D,Q)_m with automatic order selection in the manner of Hyndman &amp; Khandakar (2008),
  * "Automatic time series forecasting: the forecast package for R", J. Statistical Software 27(3), fitted by
- * conditional sum of squares (CSS), with an O(state) incremental update per new sample.
+ * conditional sum of squares (CSS) during the search and refitted by exact likelihood (CSS-ML, as R), with an
+ * O(state) incremental update per new sample.
  * <p>
  * Model, with {@code w = (1-B)^d (1-B^m)^D y} and {@code μ} the mean of {@code w} when a constant is included:
  * <pre>
@@ -18,8 +19,10 @@ import java.util.Arrays;
  * <p>
  * Estimation: CSS, {@code -2 log L ≈ n' log(SSE / n')} over the {@code n'} conditional residuals, minimized by
  * {@link NelderMead} from zero (during the search: from the best model so far, where the orders overlap);
- * {@code μ} is the sample mean of {@code w} (concentrated out, not jointly
- * estimated). Points outside the stationary and invertible region (checked by the Durbin–Levinson step-down: every
+ * {@code μ} is the sample mean of {@code w} during the search. The chosen orders are then refitted by exact
+ * maximum likelihood ({@link ArmaKalmanFilter}: Kalman filter, stationary initial covariance, σ² concentrated out),
+ * from the CSS estimates, with {@code μ} estimated jointly; models whose state exceeds {@link #MAX_EXACT_STATE}, or
+ * whose exact refit fails, keep the CSS fit ({@link #isExact}). Points outside the stationary and invertible region (checked by the Durbin–Levinson step-down: every
  * partial autocorrelation of φ, Φ, -θ and -Θ strictly inside (-1, 1)) are rejected.
  * <p>
  * Order selection: D = 1 when the seasonal strength of a classical additive decomposition,
@@ -33,8 +36,10 @@ import java.util.Arrays;
  * AICc = -2 log L + 2k + 2k(k+1)/(n'-k-1), k = p+q+P+Q + constant + 1.
  * <p>
  * Forecasts: the ARMA recursion on {@code w} with future errors zero, then {@code y_t = w_t - Σ δ_i y_{t-i}} with
- * {@code δ(B) = (1-B)^d (1-B^m)^D}. Where this differs from R: no exact-likelihood (Kalman) refit of the chosen
- * model, and μ is not estimated jointly.
+ * {@code δ(B) = (1-B)^d (1-B^m)^D}. After an exact refit the residual tail holds the Kalman innovations, which
+ * (once the filter has converged) obey the same recursion, so {@link #update} runs the filter's fast recursions.
+ * Where this differs from R: the seasonal-strength test uses a classical decomposition instead of STL, and the
+ * exact refit uses Nelder–Mead rather than BFGS.
  * <p>
  * One instance per thread; buffers are sized at construction for the longest series; {@link #fit} allocates
  * nothing and {@link #update} is O(p + q + (P + Q) m) at most, allocation-free.
