@@ -23,7 +23,8 @@ import java.util.Arrays;
  * maximum likelihood ({@link ArmaKalmanFilter}: Kalman filter, stationary initial covariance, σ² concentrated out),
  * from the CSS estimates, with {@code μ} estimated jointly; models whose state exceeds {@link #MAX_EXACT_STATE}, or
  * whose exact refit fails, keep the CSS fit ({@link #isExact}). Points outside the stationary and invertible region
- * (checked by the Durbin–Levinson step-down: every partial autocorrelation of φ, Φ, -θ and -Θ strictly inside (-1, 1)) are rejected.
+ * (checked by the Durbin–Levinson step-down: every partial autocorrelation of φ, Φ, -θ and -Θ strictly inside
+ * (-1, 1)) are rejected.
  * <p>
  * Order selection: D = 1 when the seasonal strength of a classical additive decomposition,
  * {@code F_S = max(0, 1 - Var(R) / Var(S + R))}, exceeds 0.64 (Wang, Smith &amp; Hyndman 2006; R's
