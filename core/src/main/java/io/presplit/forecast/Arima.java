@@ -5,7 +5,8 @@ import java.util.Arrays;
 /**
  * Seasonal ARIMA(p,d,q)(P,D,Q)_m with automatic order selection in the manner of Hyndman &amp; Khandakar (2008),
  * "Automatic time series forecasting: the forecast package for R", J. Statistical Software 27(3), fitted by
- * conditional sum of squares (CSS), with an O(state) incremental update per new sample.
+ * conditional sum of squares (CSS) during the search and refitted by exact likelihood (CSS-ML, as R), with an
+ * O(state) incremental update per new sample.
  * <p>
  * Model, with {@code w = (1-B)^d (1-B^m)^D y} and {@code μ} the mean of {@code w} when a constant is included:
  * <pre>
@@ -18,9 +19,12 @@ import java.util.Arrays;
  * <p>
  * Estimation: CSS, {@code -2 log L ≈ n' log(SSE / n')} over the {@code n'} conditional residuals, minimized by
  * {@link NelderMead} from zero (during the search: from the best model so far, where the orders overlap);
- * {@code μ} is the sample mean of {@code w} (concentrated out, not jointly
- * estimated). Points outside the stationary and invertible region (checked by the Durbin–Levinson step-down: every
- * partial autocorrelation of φ, Φ, -θ and -Θ strictly inside (-1, 1)) are rejected.
+ * {@code μ} is the sample mean of {@code w} during the search. The chosen orders are then refitted by exact
+ * maximum likelihood ({@link ArmaKalmanFilter}: Kalman filter, stationary initial covariance, σ² concentrated out),
+ * from the CSS estimates, with {@code μ} estimated jointly; models whose state exceeds {@link #MAX_EXACT_STATE}, or
+ * whose exact refit fails, keep the CSS fit ({@link #isExact}). Points outside the stationary and invertible region
+ * (checked by the Durbin–Levinson step-down: every partial autocorrelation of φ, Φ, -θ and -Θ strictly inside
+ * (-1, 1)) are rejected.
  * <p>
  * Order selection: D = 1 when the seasonal strength of a classical additive decomposition,
  * {@code F_S = max(0, 1 - Var(R) / Var(S + R))}, exceeds 0.64 (Wang, Smith &amp; Hyndman 2006; R's
@@ -33,8 +37,10 @@ import java.util.Arrays;
  * AICc = -2 log L + 2k + 2k(k+1)/(n'-k-1), k = p+q+P+Q + constant + 1.
  * <p>
  * Forecasts: the ARMA recursion on {@code w} with future errors zero, then {@code y_t = w_t - Σ δ_i y_{t-i}} with
- * {@code δ(B) = (1-B)^d (1-B^m)^D}. Where this differs from R: no exact-likelihood (Kalman) refit of the chosen
- * model, and μ is not estimated jointly.
+ * {@code δ(B) = (1-B)^d (1-B^m)^D}. After an exact refit the residual tail holds the Kalman innovations, which
+ * (once the filter has converged) obey the same recursion, so {@link #update} runs the filter's fast recursions.
+ * Where this differs from R: the seasonal-strength test uses a classical decomposition instead of STL, and the
+ * exact refit uses Nelder–Mead rather than BFGS.
  * <p>
  * One instance per thread; buffers are sized at construction for the longest series; {@link #fit} allocates
  * nothing and {@link #update} is O(p + q + (P + Q) m) at most, allocation-free.
@@ -50,6 +56,12 @@ public final class Arima {
     private static final int MAX_LAGS = (MAX_P + 1) * (MAX_SP + 1);
     private static final int MAX_MA_LAGS = (MAX_Q + 1) * (MAX_SQ + 1);
     private static final int STATE_HEADER = 14;
+    /**
+     * Largest ARMA state dimension {@code r = max(p + Pm, q + Qm + 1)} refitted by exact likelihood: 64 covers every
+     * order of the search at m &le; 29 (hourly data, m = 24, reaches 54); longer seasons keep the CSS fit, whose
+     * exact refit would cost O(r³) per likelihood evaluation.
+     */
+    public static final int MAX_EXACT_STATE = 64;
 
     private final int maxLength;
     private final int maxSeason;
@@ -71,6 +83,12 @@ public final class Arima {
     private final double[] yTail;
     private final double[] wTail;
     private final double[] eTail;
+    private final ArmaKalmanFilter kalman;
+    private final NelderMead.Objective exactObjective;
+    private boolean isExactRefit = true;
+    private boolean isExact;
+    private double muStart;
+    private double muScale;
 
     // orders of the model being fitted or held
     private int p;
@@ -115,11 +133,11 @@ public final class Arima {
         this.e = new double[maxLength];
         this.z = new double[maxLength];
         this.scratch = new double[maxLength];
-        this.optimizers = new NelderMead[MAX_ORDER + 1];
-        for (int k = 1; k <= MAX_ORDER; k++) {
+        this.optimizers = new NelderMead[MAX_ORDER + 2];
+        for (int k = 1; k <= MAX_ORDER + 1; k++) {
             optimizers[k] = new NelderMead(k);
         }
-        this.point = new double[MAX_ORDER];
+        this.point = new double[MAX_ORDER + 1];
         this.coef = new double[MAX_ORDER];
         this.warm = new double[MAX_ORDER];
         this.objective = this::criterion;
@@ -135,6 +153,33 @@ public final class Arima {
         this.yTail = new double[tail];
         this.wTail = new double[tail];
         this.eTail = new double[tail];
+        this.kalman = new ArmaKalmanFilter(Math.min(MAX_EXACT_STATE, tail));
+        this.exactObjective = this::exactCriterion;
+    }
+
+    /**
+     * Whether fits refit the chosen orders by exact likelihood (the default) or keep the CSS estimates
+     * ({@code false}: the behaviour before the Kalman filter, kept for comparison).
+     */
+    public void setExactRefit(final boolean isEnabled) {
+        isExactRefit = isEnabled;
+    }
+
+    /** Whether the model held was refitted by exact likelihood (false: CSS, state too large, or refit failed). */
+    public boolean isExact() {
+        return isExact;
+    }
+
+    /**
+     * {@code -2 log L} (σ² concentrated out) of the held model's differenced series at coefficients {@code c}
+     * (φ, θ, Φ, Θ) and mean {@code mean}, by the Kalman filter ({@link ArmaKalmanFilter}); for tests.
+     */
+    public double exactMinus2LogLikelihood(final double[] c, final double mean) {
+        System.arraycopy(c, 0, point, 0, p + q + sp + sq);
+        if (!expand(point) || !kalman.setModel(arLag, arCoef, arCount, maLag, maCoef, maCount)) {
+            return Double.POSITIVE_INFINITY;
+        }
+        return kalman.minus2LogLikelihood(w, nw, mean, null);
     }
 
     /**
@@ -200,6 +245,7 @@ public final class Arima {
             Arrays.fill(warm, 0);
         }
         isFitted = false;
+        isExact = false;
         setOrders(pOrder, dOrder, qOrder, spOrder, sdOrder, sqOrder, season, isConstant);
         difference(y, n);
         final double value = estimate();
@@ -207,6 +253,7 @@ public final class Arima {
             return false;
         }
         aicc = value;
+        isExact = isExactRefit && refitExact();
         finish(y, n);
         return true;
     }
@@ -375,7 +422,7 @@ public final class Arima {
         return mu;
     }
 
-    /** CSS residual variance SSE / n'. */
+    /** Innovation variance σ̂²: of the exact fit ({@link #isExact}), else the CSS residual variance SSE / n'. */
     public double sigma2() {
         return sigma2;
     }
@@ -694,10 +741,65 @@ public final class Arima {
         return true;
     }
 
-    /** After a fit: recompute residuals at the best coefficients and load the rolling tails. */
+    /**
+     * Refits the orders in force by exact maximum likelihood from the CSS estimates (R's {@code method = "CSS-ML"}):
+     * Nelder–Mead over the coefficients and, with a constant, μ jointly (as {@code μ = μ_CSS + σ_CSS x}, so one step
+     * size suits both). On success leaves the coefficients, μ, σ² and AICc of the exact fit, and the Kalman
+     * innovations in {@code e}; on failure (state too large, no finite likelihood) leaves the CSS fit untouched.
+     */
+    private boolean refitExact() {
+        final int k = p + q + sp + sq;
+        final int dims = k + (hasConstant ? 1 : 0);
+        System.arraycopy(coef, 0, point, 0, k);
+        if (!expand(point) || !kalman.setModel(arLag, arCoef, arCount, maLag, maCoef, maCount)) {
+            return false;
+        }
+        muStart = mu;
+        muScale = Math.sqrt(sigma2 > 0 ? sigma2 : 1.0);
+        point[k] = 0;
+        final double value = dims == 0
+            ? exactCriterion(point)
+            : optimizers[dims].minimize(exactObjective, point, 0.02, 1e-6, 40 + 10 * dims);
+        if (!Double.isFinite(value)) {
+            return false;
+        }
+        final double exactMu = hasConstant ? muStart + muScale * point[k] : 0;
+        if (!expand(point) || !kalman.setModel(arLag, arCoef, arCount, maLag, maCoef, maCount)) {
+            return false;
+        }
+        final double m2ll = kalman.minus2LogLikelihood(w, nw, exactMu, e);
+        if (!Double.isFinite(m2ll)) {
+            return false;
+        }
+        System.arraycopy(point, 0, coef, 0, k);
+        mu = exactMu;
+        sigma2 = kalman.sigma2();
+        final int params = dims + 1;
+        aicc = nw - params - 1 > 0 ? m2ll + 2.0 * params + 2.0 * params * (params + 1) / (nw - params - 1) : m2ll;
+        return true;
+    }
+
+    /** Exact -2 log L at x = (coefficients, scaled μ offset), or +Inf outside the region. */
+    private double exactCriterion(final double[] x) {
+        if (!expand(x) || !kalman.setModel(arLag, arCoef, arCount, maLag, maCoef, maCount)) {
+            return Double.POSITIVE_INFINITY;
+        }
+        final double mean = hasConstant ? muStart + muScale * x[p + q + sp + sq] : 0;
+        return kalman.minus2LogLikelihood(w, nw, mean, null);
+    }
+
+    /**
+     * After a fit: the residuals at the best coefficients (the CSS recursion, or the Kalman innovations already in
+     * {@code e} after an exact refit: once the filter has converged these obey the same recursion, so
+     * {@link #update} continues them exactly) and the rolling tails.
+     */
     private void finish(final double[] y, final int n) {
         System.arraycopy(coef, 0, point, 0, p + q + sp + sq);
-        sigma2 = cssAt(point) / Math.max(1, nw - (p + sp * m));
+        if (isExact) {
+            expand(point);
+        } else {
+            sigma2 = cssAt(point) / Math.max(1, nw - (p + sp * m));
+        }
         span = Math.max(Math.max(arMaxLag(), maMaxLag()), deltaLength) + 1;
         pos = 0;
         // fill tails with the last `span` values (oldest first); missing history counts as zero

@@ -16,10 +16,17 @@ package io.presplit.forecast;
  * Fit: with additive errors the Gaussian likelihood concentrates to {@code -2 log L = n log(SSE / n) + const}
  * (ibid. §5.2); it is minimized over {@code (α, β, γ, φ)} by {@link NelderMead} in a logistic parametrization that
  * keeps the usual region {@code 0 < α < 1, 0 < β < α, 0 < γ < 1 - α, 0.8 ≤ φ ≤ 0.98} (as {@code forecast::ets}).
- * Initial states come from the heuristic of ibid. §2.6.1 (a 2&times;m moving-average decomposition of the first
+ * Initial states start from the heuristic of ibid. §2.6.1 (a 2&times;m moving-average decomposition of the first
  * seasons for the seasonal indices, normalized to sum zero; a regression line through the first two seasons of the
- * seasonally adjusted data for level and trend) and are not optimized, which is where this differs from R; they
- * still count as parameters in the AICc, {@code AICc = -2 log L + 2k + 2k(k+1)/(n-k-1)}.
+ * seasonally adjusted data for level and trend) and are then optimized by likelihood jointly with the smoothing
+ * parameters, as R's {@code ets} does, but by block-coordinate descent rather than one simplex over all of them:
+ * for fixed {@code (α, β, γ, φ)} an additive model's one-step errors are linear in the initial state
+ * {@code x_0 = (l_0, b_0, s_{1-m}..s_0)} ({@code e = e⁰ + U x_0}, with {@code e⁰} the errors from a zero state and
+ * column k of U the errors of the zero series from unit state k), so the SSE-minimizing {@code x_0} is a linear
+ * least-squares solution, {@code x_0 = -(U'U)⁻¹ U'e⁰}, with the seasonal states constrained to sum to zero (the
+ * level and a common seasonal shift are otherwise not identified); the fit alternates Nelder–Mead over the
+ * smoothing parameters and this exact solve, {@value #INITIAL_STATE_ROUNDS} rounds, each never raising the SSE.
+ * The initial states count as parameters in the AICc, {@code AICc = -2 log L + 2k + 2k(k+1)/(n-k-1)}.
  * <p>
  * After a fit the object holds the final state; {@link #update} advances it by one observation in O(1) and
  * {@link #forecast} writes a path. One instance per thread; {@link #fit} allocates nothing (buffers are sized at
@@ -31,6 +38,7 @@ public final class Ets {
     private static final double PHI_LOW = 0.8;
     private static final double PHI_HIGH = 0.98;
     private static final double PARAM_FLOOR = 1e-4;
+    private static final int INITIAL_STATE_ROUNDS = 2;
 
     private final int maxSeason;
     private final double[] season;
@@ -40,6 +48,17 @@ public final class Ets {
     private final double[] bestPoint;
     private final NelderMead optimizer;
     private final NelderMead.Objective objective;
+    // lockstep systems for the initial-state solve: 0 = the series from a zero state, 1..p = zero series, unit state
+    private final double[] sysLevel;
+    private final double[] sysTrend;
+    private final double[] sysSeason;
+    private final double[] sysError;
+    private final double[] normal;
+    private final double[] rhs;
+    private final double[] bestInitSeason;
+    private boolean isOptimizingInitialStates = true;
+    private double bestInitLevel;
+    private double bestInitTrend;
 
     // series under fit
     private double[] y;
@@ -75,6 +94,22 @@ public final class Ets {
         this.bestPoint = new double[4];
         this.optimizer = new NelderMead(4);
         this.objective = this::criterion;
+        final int systems = maxSeason + 2;
+        this.sysLevel = new double[systems];
+        this.sysTrend = new double[systems];
+        this.sysSeason = new double[systems * maxSeason];
+        this.sysError = new double[systems];
+        this.normal = new double[systems * systems];
+        this.rhs = new double[systems];
+        this.bestInitSeason = new double[maxSeason];
+    }
+
+    /**
+     * Whether fits optimize the initial states ({@code true}, the default) or keep the heuristic ones (the
+     * behaviour before, kept for comparison).
+     */
+    public void setOptimizingInitialStates(final boolean isEnabled) {
+        isOptimizingInitialStates = isEnabled;
     }
 
     /**
@@ -94,16 +129,24 @@ public final class Ets {
         this.y = series;
         this.n = length;
         this.m = seasonLength;
-        initialStates();
         double bestAicc = Double.POSITIVE_INFINITY;
         for (int variant = 0; variant < 2; variant++) {
             hasTrend = variant == 1;
+            initialStates();
             // start: alpha 0.2, beta 0.1 alpha, gamma 0.05 (1 - alpha), phi 0.9 in the logistic coordinates
             point[0] = logit((0.2 - PARAM_FLOOR) / (1 - 2 * PARAM_FLOOR));
             point[1] = logit(0.1);
             point[2] = logit(0.05);
             point[3] = logit((0.9 - PHI_LOW) / (PHI_HIGH - PHI_LOW));
-            final double best = optimizer.minimize(objective, point, 1.0, 1e-8, 600);
+            double best = optimizer.minimize(objective, point, 1.0, 1e-8, 600);
+            for (int round = 0; isOptimizingInitialStates && Double.isFinite(best) && round < INITIAL_STATE_ROUNDS;
+                round++) {
+                setParameters(point);
+                if (!optimizeInitialStates()) {
+                    break;
+                }
+                best = optimizer.minimize(objective, point, 0.5, 1e-8, 300);
+            }
             if (!Double.isFinite(best)) {
                 continue;
             }
@@ -116,12 +159,18 @@ public final class Ets {
                 isFitted = true;
                 aicc = value;
                 bestHasTrend = hasTrend;
+                bestInitLevel = initLevel;
+                bestInitTrend = initTrend;
+                System.arraycopy(initSeason, 0, bestInitSeason, 0, m);
             }
         }
         if (!isFitted) {
             return false;
         }
         hasTrend = bestHasTrend;
+        initLevel = bestInitLevel;
+        initTrend = bestInitTrend;
+        System.arraycopy(bestInitSeason, 0, initSeason, 0, m);
         setParameters(bestPoint);
         sigma2 = run() / n;
         return Double.isFinite(sigma2);
@@ -278,6 +327,135 @@ public final class Ets {
             seasonPos = seasonPos + 1 == m ? 0 : seasonPos + 1;
         }
         return e;
+    }
+
+    /**
+     * The SSE-minimizing initial state for the smoothing parameters in force, by least squares over the lockstep
+     * systems (see the class comment); replaces initLevel, initTrend and initSeason when the normal equations are
+     * positive definite and the SSE does not rise. O(n p²) with p = 1 + trend + m - 1 unknowns.
+     */
+    private boolean optimizeInitialStates() {
+        final int seasons = m > 1 ? m - 1 : 0;
+        final int trendAt = 1;
+        final int seasonAt = hasTrend ? 2 : 1;
+        final int unknowns = seasonAt + seasons;
+        final int systems = unknowns + 1;
+        final int mm = Math.max(m, 1);
+        for (int k = 0; k < systems; k++) {
+            sysLevel[k] = k == 1 ? 1 : 0;
+            sysTrend[k] = hasTrend && k == 1 + trendAt ? 1 : 0;
+            for (int j = 0; j < mm; j++) {
+                sysSeason[k * mm + j] = 0;
+            }
+            if (k > seasonAt) {
+                // seasonal unknown j: state e_j - e_{m-1}, so the seasonal states sum to zero
+                sysSeason[k * mm + (k - 1 - seasonAt)] = 1;
+                sysSeason[k * mm + m - 1] = -1;
+            }
+        }
+        for (int i = 0; i < unknowns * unknowns; i++) {
+            normal[i] = 0;
+        }
+        for (int i = 0; i < unknowns; i++) {
+            rhs[i] = 0;
+        }
+        final double[] series = y;
+        final double a = alpha;
+        final double b = beta;
+        final double g = gamma;
+        final double damp = hasTrend ? phi : 0;
+        int pos = 0;
+        for (int t = 0; t < n; t++) {
+            for (int k = 0; k < systems; k++) {
+                final double s = m > 1 ? sysSeason[k * mm + pos] : 0;
+                final double damped = damp * sysTrend[k];
+                final double e = (k == 0 ? series[t] : 0) - (sysLevel[k] + damped + s);
+                sysError[k] = e;
+                sysLevel[k] += damped + a * e;
+                sysTrend[k] = damped + b * e;
+                if (m > 1) {
+                    sysSeason[k * mm + pos] = s + g * e;
+                }
+            }
+            pos = m > 1 && pos + 1 < m ? pos + 1 : 0;
+            final double e0 = sysError[0];
+            for (int i = 0; i < unknowns; i++) {
+                final double ui = sysError[i + 1];
+                rhs[i] += ui * e0;
+                for (int j = 0; j <= i; j++) {
+                    normal[i * unknowns + j] += ui * sysError[j + 1];
+                }
+            }
+        }
+        if (!solveNormalEquations(unknowns)) {
+            return false;
+        }
+        // x = -(U'U)^-1 U'e0 is in rhs (negated below); keep it only if the SSE does not rise
+        final double before = run();
+        final double oldLevel = initLevel;
+        final double oldTrend = initTrend;
+        System.arraycopy(initSeason, 0, bestSeason, 0, mm);
+        initLevel = -rhs[0];
+        initTrend = hasTrend ? -rhs[trendAt] : 0;
+        if (m > 1) {
+            double sum = 0;
+            for (int j = 0; j < seasons; j++) {
+                initSeason[j] = -rhs[seasonAt + j];
+                sum += initSeason[j];
+            }
+            initSeason[m - 1] = -sum;
+        }
+        final double after = run();
+        if (after <= before && Double.isFinite(after)) {
+            return true;
+        }
+        initLevel = oldLevel;
+        initTrend = oldTrend;
+        System.arraycopy(bestSeason, 0, initSeason, 0, mm);
+        return false;
+    }
+
+    /**
+     * Solves normal * x = rhs in place (rhs receives x) by Cholesky on the lower triangle, with a ridge of 1e-12 of
+     * the mean diagonal against round-off; false if not positive definite.
+     */
+    private boolean solveNormalEquations(final int size) {
+        double trace = 0;
+        for (int i = 0; i < size; i++) {
+            trace += normal[i * size + i];
+        }
+        final double ridge = 1e-12 * trace / size;
+        for (int i = 0; i < size; i++) {
+            for (int j = 0; j <= i; j++) {
+                double v = normal[i * size + j] + (i == j ? ridge : 0);
+                for (int k = 0; k < j; k++) {
+                    v -= normal[i * size + k] * normal[j * size + k];
+                }
+                if (i == j) {
+                    if (!(v > 0)) {
+                        return false;
+                    }
+                    normal[i * size + i] = Math.sqrt(v);
+                } else {
+                    normal[i * size + j] = v / normal[j * size + j];
+                }
+            }
+        }
+        for (int i = 0; i < size; i++) {
+            double v = rhs[i];
+            for (int k = 0; k < i; k++) {
+                v -= normal[i * size + k] * rhs[k];
+            }
+            rhs[i] = v / normal[i * size + i];
+        }
+        for (int i = size - 1; i >= 0; i--) {
+            double v = rhs[i];
+            for (int k = i + 1; k < size; k++) {
+                v -= normal[k * size + i] * rhs[k];
+            }
+            rhs[i] = v / normal[i * size + i];
+        }
+        return true;
     }
 
     private void initialStates() {

@@ -8,11 +8,11 @@ import java.util.Arrays;
 /**
  * Prediction intervals calibrated from each partition's recent out-of-sample residuals, per horizon step.
  * <p>
- * Algorithm: every forecast path a model issues is remembered for {@code maxHorizon} ticks. When tick {@code t}
- * completes with load {@code y}, each remembered path issued at {@code t - h} yields the out-of-sample residual of
- * step {@code h}, {@code r = y - mean[t-h][h]}. Per slot and step, two quantiles of {@code r} are tracked online as
- * multiples {@code z} of the residuals' own scale, by the Robbins–Monro stochastic-approximation rule, so that one
- * learning rate fits every load level and a change of volatility moves the interval at once:
+ * Algorithm: the forecasts a model issues are remembered until their target ticks arrive. When tick {@code t}
+ * completes with load {@code y}, the forecast of step {@code h} issued at {@code t - h} yields the out-of-sample
+ * residual of step {@code h}, {@code r = y - mean[t-h][h]}. Per slot and step, two quantiles of {@code r} are
+ * tracked online as multiples {@code z} of the residuals' own scale, by the Robbins–Monro stochastic-approximation
+ * rule, so that one learning rate fits every load level and a change of volatility moves the interval at once:
  * <pre>
  *   s   &larr; s + &lambda; (|r| - s)                         (exponentially weighted mean absolute residual)
  *   z_&tau; &larr; z_&tau; + &eta; (&tau; - 1{r &le; s z_&tau;})             (&tau; = 0.5, 0.9)
@@ -24,14 +24,27 @@ import java.util.Arrays;
  * table's quantiles are then {@code p50 = mean + q_0.5} and {@code p90 = mean + q_0.9}: the median corrects a
  * model's recent bias, the upper quantile is what the adjustment engine can provision for.
  * <p>
- * Coverage is measured prequentially: before each update the calibrator checks whether the residual fell at or
- * under the quantile in force, and counts hits per step over all slots ({@link #coverage90(int)}).
+ * Sampled steps (memory O(H), not O(H²)): remembering every step of every path still in flight costs H paths of H
+ * steps per partition. Instead only a set S of steps is tracked: every step below {@value #DENSE_STEPS}, then steps
+ * growing by a factor {@value #STEP_GROWTH} up to the last step {@code H - 1}, which is always in S. A tracked step
+ * {@code h} keeps a ring of the {@code h + 1} forecasts of step {@code h} still in flight (the forecast issued at tick
+ * count {@code c} sits at {@code c mod (h + 1)}), so it still learns from a residual every tick; the quantile offset
+ * {@code q_τ} of an untracked step is interpolated linearly between its two tracked neighbours. Memory per slot:
+ * {@code L = Σ_{h∈S} (h + 1)} doubles of rings (off-heap; H = 288 → |S| = 21, L = 977, against H² = 82,944) and
+ * {@code 4 |S|} numbers of tracker state. A slot not calibrated at every tick count (a gap) has its rings cleared
+ * at the next {@link #calibrate}, so a ring never returns a forecast of another origin; empty ring cells hold NaN,
+ * which {@link #observe} skips.
  * <p>
- * Memory: {@code slotCapacity * maxHorizon * maxHorizon * 8} bytes off-heap for the remembered paths, plus
- * {@code 3 * slotCapacity * maxHorizon} doubles of tracker state. Threading: control thread only.
- * {@link #observe} and {@link #calibrate} do not allocate.
+ * Coverage is measured prequentially: before each update the calibrator checks whether the residual fell at or
+ * under the quantile in force, and counts hits per tracked step over all slots ({@link #coverage90(int)}).
+ * <p>
+ * Threading: control thread only. {@link #observe} and {@link #calibrate} do not allocate.
  */
 public final class IntervalCalibrator {
+    /** Steps below this are all tracked: the first hour at 5-minute ticks. */
+    public static final int DENSE_STEPS = 12;
+    /** Growth factor of the tracked steps beyond {@link #DENSE_STEPS}. */
+    public static final double STEP_GROWTH = 1.5;
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
     private static final double TAU_50 = 0.5;
     private static final double TAU_90 = 0.9;
@@ -42,12 +55,22 @@ public final class IntervalCalibrator {
     private final int maxHorizon;
     private final double eta;
     private final double lambda;
-    private final MemorySegment paths;
-    private final long[] issuedAt;
+    /** Tracked steps, ascending; the last is maxHorizon - 1. */
+    private final int[] tracked;
+    /** Per tracked step: offset of its ring within a slot's rings. */
+    private final int[] ringOffset;
+    /** Per step: index of the tracked step at or below it. */
+    private final int[] below;
+    /** Per step: interpolation weight of the tracked step above it (0 for a tracked step). */
+    private final double[] weightAbove;
+    private final int ringsPerSlot;
+    private final MemorySegment rings;
+    /** Per slot: the tick count of its last {@link #calibrate}. */
+    private final long[] lastIssue;
     private final double[] scale;
-    /** z_0.5 per slot and step. */
+    /** z_0.5 per slot and tracked step. */
     private final double[] q50;
-    /** z_0.9 per slot and step. */
+    /** z_0.9 per slot and tracked step. */
     private final double[] q90;
     private final int[] seen;
     private final long[] hits50;
@@ -68,41 +91,93 @@ public final class IntervalCalibrator {
         this.maxHorizon = maxHorizon;
         this.eta = eta;
         this.lambda = lambda;
-        final long cells = (long) slotCapacity * maxHorizon;
-        this.paths = Arena.ofAuto().allocate(cells * maxHorizon * Double.BYTES, 64);
-        this.issuedAt = new long[Math.toIntExact(cells)];
-        Arrays.fill(issuedAt, NOT_ISSUED);
-        this.scale = new double[(int) cells];
-        this.q50 = new double[(int) cells];
-        this.q90 = new double[(int) cells];
-        this.seen = new int[(int) cells];
+        this.tracked = trackedSteps(maxHorizon);
+        final int k = tracked.length;
+        this.ringOffset = new int[k];
+        int length = 0;
+        for (int i = 0; i < k; i++) {
+            ringOffset[i] = length;
+            length += tracked[i] + 1;
+        }
+        this.ringsPerSlot = length;
+        this.below = new int[maxHorizon];
+        this.weightAbove = new double[maxHorizon];
+        int at = 0;
+        for (int h = 0; h < maxHorizon; h++) {
+            if (at + 1 < k && tracked[at + 1] <= h) {
+                at++;
+            }
+            below[h] = at;
+            weightAbove[h] = tracked[at] == h ? 0 : (double) (h - tracked[at]) / (tracked[at + 1] - tracked[at]);
+        }
+        final long ringCells = (long) slotCapacity * ringsPerSlot;
+        this.rings = Arena.ofAuto().allocate(ringCells * Double.BYTES, 64);
+        rings.elements(DOUBLE).forEach(cell -> cell.set(DOUBLE, 0, Double.NaN));
+        this.lastIssue = new long[slotCapacity];
+        Arrays.fill(lastIssue, NOT_ISSUED);
+        final int cells = Math.multiplyExact(slotCapacity, k);
+        this.scale = new double[cells];
+        this.q50 = new double[cells];
+        this.q90 = new double[cells];
+        this.seen = new int[cells];
         this.hits50 = new long[maxHorizon];
         this.hits90 = new long[maxHorizon];
         this.counts = new long[maxHorizon];
     }
 
+    /** The tracked steps for a horizon: 0..DENSE_STEPS-1, then growing by STEP_GROWTH, always ending at H - 1. */
+    static int[] trackedSteps(final int maxHorizon) {
+        final int[] buffer = new int[maxHorizon];
+        int count = 0;
+        int step = 0;
+        while (step < maxHorizon) {
+            buffer[count++] = step;
+            step = step < DENSE_STEPS ? step + 1 : Math.max(step + 1, (int) Math.ceil(step * STEP_GROWTH));
+        }
+        if (buffer[count - 1] != maxHorizon - 1) {
+            buffer[count++] = maxHorizon - 1;
+        }
+        return Arrays.copyOf(buffer, count);
+    }
+
+    /** Doubles of remembered forecasts per slot ({@code Σ (h + 1)} over the tracked steps). */
+    public int ringsPerSlot() {
+        return ringsPerSlot;
+    }
+
+    /** Number of tracked steps. */
+    public int trackedStepCount() {
+        return tracked.length;
+    }
+
     /**
      * Learns from the load {@code actual} of tick index {@code tick} (0-based: the tick completed when the history's
-     * tick count became {@code tick + 1}) against every remembered path that predicted it. Allocation-free.
+     * tick count became {@code tick + 1}) against every remembered forecast that predicted it. Allocation-free.
      */
     public void observe(final int slot, final long tick, final double actual) {
-        final int mh = maxHorizon;
-        final int cellBase = slot * mh;
-        for (int h = 0; h < mh; h++) {
+        final int k = tracked.length;
+        final int cellBase = slot * k;
+        final long ringBase = (long) slot * ringsPerSlot;
+        final long lastIssued = lastIssue[slot];
+        for (int i = 0; i < k; i++) {
+            final int h = tracked[i];
             final long issue = tick - h;
             if (issue < 0) {
                 break;
             }
-            final int ring = (int) (issue % mh);
-            if (issuedAt[cellBase + ring] != issue) {
+            if (issue > lastIssued) {
+                // not issued (the slot was not calibrated at that tick count): its ring cell is another origin's
                 continue;
             }
-            final double predicted = paths.getAtIndex(DOUBLE, ((long) cellBase + ring) * mh + h);
+            final long at = ringBase + ringOffset[i] + issue % (h + 1);
+            final double predicted = rings.getAtIndex(DOUBLE, at);
+            // consumed: a later gap must not make it count twice
+            rings.setAtIndex(DOUBLE, at, Double.NaN);
             final double r = actual - predicted;
             if (!Double.isFinite(r)) {
                 continue;
             }
-            final int cell = cellBase + h;
+            final int cell = cellBase + i;
             if (seen[cell] == 0) {
                 // the first residual sets the scale; z starts from the Gaussian values
                 scale[cell] = Math.abs(r);
@@ -125,47 +200,81 @@ public final class IntervalCalibrator {
     /**
      * Remembers the means that {@code table} holds for {@code slot}, issued at tick count {@code tickCount} (so step
      * {@code h} predicts tick index {@code tickCount + h}), and writes the calibrated quantiles into the table.
-     * A step without residuals yet keeps the point forecast as its quantiles. Allocation-free.
+     * A step without residuals yet (at its tracked neighbours) keeps the point forecast as its quantiles.
+     * Allocation-free.
      */
     public void calibrate(final int slot, final long tickCount, final ForecastTable table) {
-        final int mh = maxHorizon;
-        final int cellBase = slot * mh;
-        final int ring = (int) (tickCount % mh);
-        issuedAt[cellBase + ring] = tickCount;
-        final long pathBase = ((long) cellBase + ring) * mh;
-        final int horizon = Math.min(table.horizon(), mh);
-        for (int h = 0; h < horizon; h++) {
-            final double mean = table.mean(slot, h);
-            paths.setAtIndex(DOUBLE, pathBase + h, mean);
-            final int cell = cellBase + h;
-            if (seen[cell] > 0) {
-                // quantiles never cross: p90 at least p50.
-                final double lo = mean + scale[cell] * q50[cell];
-                table.quantiles(slot, h, lo, Math.max(lo, mean + scale[cell] * q90[cell]));
-            }
+        final int k = tracked.length;
+        final long ringBase = (long) slot * ringsPerSlot;
+        final long last = lastIssue[slot];
+        if (last != NOT_ISSUED && tickCount != last && tickCount != last + 1) {
+            // a gap (or a rewind): in-flight forecasts of other origins would be read as this origin's
+            clearRings(ringBase);
         }
-        for (int h = horizon; h < mh; h++) {
-            paths.setAtIndex(DOUBLE, pathBase + h, Double.NaN);
+        lastIssue[slot] = tickCount;
+        final int horizon = Math.min(table.horizon(), maxHorizon);
+        for (int i = 0; i < k; i++) {
+            final int h = tracked[i];
+            final long at = ringBase + ringOffset[i] + tickCount % (h + 1);
+            rings.setAtIndex(DOUBLE, at, h < horizon ? table.mean(slot, h) : Double.NaN);
+        }
+        final int cellBase = slot * k;
+        for (int h = 0; h < horizon; h++) {
+            final int lower = cellBase + below[h];
+            final double weight = weightAbove[h];
+            final double mean = table.mean(slot, h);
+            double lo;
+            double hi;
+            if (weight == 0) {
+                if (seen[lower] == 0) {
+                    continue;
+                }
+                lo = scale[lower] * q50[lower];
+                hi = scale[lower] * q90[lower];
+            } else {
+                final int upper = lower + 1;
+                final boolean hasLower = seen[lower] > 0;
+                final boolean hasUpper = seen[upper] > 0;
+                if (!hasLower && !hasUpper) {
+                    continue;
+                }
+                final double wl = hasLower && hasUpper ? 1 - weight : hasLower ? 1 : 0;
+                final double wu = 1 - wl;
+                lo = wl * (hasLower ? scale[lower] * q50[lower] : 0) + wu * (hasUpper ? scale[upper] * q50[upper] : 0);
+                hi = wl * (hasLower ? scale[lower] * q90[lower] : 0) + wu * (hasUpper ? scale[upper] * q90[upper] : 0);
+            }
+            // quantiles never cross: p90 at least p50.
+            table.quantiles(slot, h, mean + lo, Math.max(mean + lo, mean + hi));
         }
     }
 
     /** Forgets what was learnt for {@code slot} (a new or reused partition). Cold path. */
     public void clear(final int slot) {
-        final int cellBase = slot * maxHorizon;
-        Arrays.fill(issuedAt, cellBase, cellBase + maxHorizon, NOT_ISSUED);
-        Arrays.fill(seen, cellBase, cellBase + maxHorizon, 0);
-        Arrays.fill(scale, cellBase, cellBase + maxHorizon, 0);
-        Arrays.fill(q50, cellBase, cellBase + maxHorizon, 0);
-        Arrays.fill(q90, cellBase, cellBase + maxHorizon, 0);
+        final int k = tracked.length;
+        final int cellBase = slot * k;
+        clearRings((long) slot * ringsPerSlot);
+        lastIssue[slot] = NOT_ISSUED;
+        Arrays.fill(seen, cellBase, cellBase + k, 0);
+        Arrays.fill(scale, cellBase, cellBase + k, 0);
+        Arrays.fill(q50, cellBase, cellBase + k, 0);
+        Arrays.fill(q90, cellBase, cellBase + k, 0);
     }
 
-    /** The residual quantile offset in force for {@code slot} at {@code step}: p90 minus the mean. */
+    /**
+     * The residual quantile offset in force for {@code slot} at {@code step} (p90 minus the mean), interpolated
+     * between tracked steps as {@link #calibrate} does; 0 before any residual.
+     */
     public double upperOffset(final int slot, final int step) {
-        final int cell = slot * maxHorizon + step;
-        return scale[cell] * q90[cell];
+        final int lower = slot * tracked.length + below[step];
+        final double weight = weightAbove[step];
+        final double atLower = scale[lower] * q90[lower];
+        return weight == 0 ? atLower : (1 - weight) * atLower + weight * scale[lower + 1] * q90[lower + 1];
     }
 
-    /** Share of checked residuals at {@code step} that fell at or under the 90% quantile in force (NaN if none). */
+    /**
+     * Share of checked residuals at {@code step} that fell at or under the 90% quantile in force (NaN if none, and
+     * for a step that is not tracked).
+     */
     public double coverage90(final int step) {
         return counts[step] == 0 ? Double.NaN : (double) hits90[step] / counts[step];
     }
@@ -175,8 +284,14 @@ public final class IntervalCalibrator {
         return counts[step] == 0 ? Double.NaN : (double) hits50[step] / counts[step];
     }
 
-    /** Residuals checked for coverage at {@code step}, over all slots. */
+    /** Residuals checked for coverage at {@code step}, over all slots (0 for a step that is not tracked). */
     public long checked(final int step) {
         return counts[step];
+    }
+
+    private void clearRings(final long ringBase) {
+        for (int i = 0; i < ringsPerSlot; i++) {
+            rings.setAtIndex(DOUBLE, ringBase + i, Double.NaN);
+        }
     }
 }

@@ -74,6 +74,82 @@ class ArimaTest {
     }
 
     /**
+     * Guards the exact likelihood as the fit uses it: for an ARIMA(1,1,1) with drift, {@code
+     * exactMinus2LogLikelihood} must equal the multivariate-normal density of the differenced series, computed
+     * directly in this test from the ARMA(1,1) autocovariances (see {@link ArmaKalmanFilterTest}), to 1e-8.
+     */
+    @Test
+    void shouldMatchTheDirectGaussianDensityWhenTheExactLikelihoodIsEvaluated() {
+        final double[] y = simulate(81, new double[] {0.5}, new double[] {0.3}, 0, 0, 0, 0.4, 404);
+        for (int t = 1; t < y.length; t++) {
+            y[t] += y[t - 1];
+        }
+        final Arima arima = new Arima(y.length, 1);
+        assertThat(arima.fitOrders(y, y.length, 1, 1, 1, 1, 0, 0, 0, true)).isTrue();
+        final double[] w = new double[y.length - 1];
+        for (int t = 1; t < y.length; t++) {
+            w[t - 1] = y[t] - y[t - 1];
+        }
+        final double model = arima.exactMinus2LogLikelihood(new double[] {0.45, 0.2}, 0.35);
+        final double direct = ArmaKalmanFilterTest.directMinus2LogLikelihood(w, 0.35, new double[] {0.45},
+            new double[] {0, 0.2});
+        assertThat(model).isCloseTo(direct, within(1e-8 * Math.abs(direct)));
+    }
+
+    /**
+     * Guards the exact-likelihood refit: from 2,000 draws of (1 - 0.7B)(y - 5) = (1 - 0.4B) e the ML estimates
+     * (μ estimated jointly) must be within 0.06 of φ and θ (SEs about 0.03) and 0.3 of μ; the refit must not lose
+     * likelihood against the CSS start, and the held variance must be the ML one.
+     */
+    @Test
+    void shouldRecoverArmaCoefficientsAndMeanWhenRefittedByExactLikelihood() {
+        final double[] y = simulate(2_000, new double[] {0.7}, new double[] {-0.4}, 0, 0, 0, 5.0);
+        final Arima css = new Arima(y.length, 1);
+        css.setExactRefit(false);
+        assertThat(css.fitOrders(y, y.length, 1, 1, 0, 1, 0, 0, 0, true)).isTrue();
+        assertThat(css.isExact()).isFalse();
+        final Arima exact = new Arima(y.length, 1);
+        assertThat(exact.fitOrders(y, y.length, 1, 1, 0, 1, 0, 0, 0, true)).isTrue();
+        assertThat(exact.isExact()).isTrue();
+        assertThat(exact.coefficient(0)).isCloseTo(0.7, within(0.06));
+        assertThat(exact.coefficient(1)).isCloseTo(-0.4, within(0.06));
+        assertThat(exact.mu()).isCloseTo(5.0, within(0.3));
+        assertThat(exact.sigma2()).isCloseTo(1.0, within(0.1));
+        final double atExact = exact.exactMinus2LogLikelihood(new double[] {exact.coefficient(0),
+            exact.coefficient(1)}, exact.mu());
+        final double atCss = exact.exactMinus2LogLikelihood(new double[] {css.coefficient(0), css.coefficient(1)},
+            css.mu());
+        assertThat(atExact).isLessThanOrEqualTo(atCss + 1e-9);
+    }
+
+    /**
+     * Guards the exact refit where CSS is weakest, a short series with a strong MA term: 150 draws of
+     * y = (1 + 0.8B) e; the ML estimate must be within 0.15 of 0.8 (SE about 0.05).
+     */
+    @Test
+    void shouldRecoverAStrongMaTermWhenTheSeriesIsShort() {
+        final double[] y = simulate(150, new double[0], new double[] {0.8}, 0, 0, 0, 0.0);
+        final Arima arima = new Arima(y.length, 1);
+        assertThat(arima.fitOrders(y, y.length, 1, 0, 0, 1, 0, 0, 0, false)).isTrue();
+        assertThat(arima.isExact()).isTrue();
+        assertThat(arima.coefficient(0)).isCloseTo(0.8, within(0.15));
+    }
+
+    /**
+     * Guards the seasonal exact refit: (1 - 0.5B)(1 - 0.6B^12) y = e from 3,000 draws: φ and Φ within 0.06 by ML
+     * (state dimension 13).
+     */
+    @Test
+    void shouldRecoverSeasonalCoefficientsWhenRefittedByExactLikelihood() {
+        final double[] y = simulate(3_000, new double[] {0.5}, new double[0], 12, 0.6, 0, 0.0);
+        final Arima arima = new Arima(y.length, 12);
+        assertThat(arima.fitOrders(y, y.length, 12, 1, 0, 0, 1, 0, 0, false)).isTrue();
+        assertThat(arima.isExact()).isTrue();
+        assertThat(arima.coefficient(0)).isCloseTo(0.5, within(0.06));
+        assertThat(arima.coefficient(1)).isCloseTo(0.6, within(0.06));
+    }
+
+    /**
      * Guards the unit-root tests: a random walk must get d = 1, a stationary AR(1) d = 0, and a series with a
      * strong period-12 cycle D = 1.
      */

@@ -49,6 +49,78 @@ class IntervalCalibratorTest {
         assertThat(offsetSum / checked).isCloseTo(1.2816 * sigma, within(0.1 * 1.2816 * sigma));
     }
 
+    /**
+     * Guards the sampled steps: at a day of 5-minute ticks (H = 288) the calibrator remembers O(H) forecasts per
+     * slot, not H²; every step below 12 and the last step are tracked; and an untracked step's offset lies between
+     * its tracked neighbours' once noise that grows with the step has been learnt (interpolation, not a default).
+     */
+    @Test
+    void shouldRememberLinearlyManyForecastsWhenTheHorizonIsLong() {
+        final int horizon = 288;
+        final IntervalCalibrator calibrator = new IntervalCalibrator(1, horizon, 0.05, 0.05);
+        assertThat(calibrator.ringsPerSlot()).isLessThan(4 * horizon);
+        final int[] steps = IntervalCalibrator.trackedSteps(horizon);
+        assertThat(steps).startsWith(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11).endsWith(horizon - 1);
+        assertThat(steps.length).isEqualTo(calibrator.trackedStepCount()).isLessThan(25);
+        final SplittableRandom rng = new SplittableRandom(5);
+        final ForecastTable table = new ForecastTable(1, horizon);
+        // each step its own error: the table holds -0.1 (h + 1) against an actual of about zero
+        for (long t = 0; t < 3_000; t++) {
+            for (int h = 0; h < horizon; h++) {
+                table.mean(0, h, -0.1 * (h + 1));
+            }
+            calibrator.calibrate(0, t, table);
+            calibrator.observe(0, t, 0.01 * gaussian(rng));
+        }
+        // residual of step h is about 0.1 (h + 1): offsets must grow with h, and interpolate between tracked steps
+        final int untracked = 100;
+        int lowerStep = 0;
+        int upperStep = horizon - 1;
+        for (final int s : steps) {
+            if (s < untracked) {
+                lowerStep = s;
+            } else if (s > untracked && s < upperStep) {
+                upperStep = s;
+            }
+        }
+        assertThat(lowerStep).isLessThan(untracked);
+        assertThat(upperStep).isGreaterThan(untracked);
+        final double atUntracked = calibrator.upperOffset(0, untracked);
+        assertThat(atUntracked).isBetween(calibrator.upperOffset(0, lowerStep), calibrator.upperOffset(0, upperStep));
+        assertThat(atUntracked).isCloseTo(0.1 * (untracked + 1), within(0.02 * (untracked + 1)));
+    }
+
+    /**
+     * Guards the rings against gaps: a slot calibrated at tick count 10, then not again until 30, must not read the
+     * forecast issued at 10 as if it had been issued at a later origin, and must learn nothing from origins it never
+     * issued.
+     */
+    @Test
+    void shouldIgnoreOriginsThatWereNeverIssuedWhenASlotSkipsTicks() {
+        final IntervalCalibrator calibrator = new IntervalCalibrator(1, 3, 0.05, 0.05);
+        final ForecastTable table = new ForecastTable(1, 3);
+        for (int h = 0; h < 3; h++) {
+            table.mean(0, h, 100);
+        }
+        calibrator.calibrate(0, 10, table);
+        for (long t = 10; t < 30; t++) {
+            calibrator.observe(0, t, 0);
+        }
+        // origin 10's three forecasts each set a step's scale (a first residual is not checked); ticks 13..29
+        // have no issued origin at any step
+        for (int h = 0; h < 3; h++) {
+            assertThat(calibrator.checked(h)).isZero();
+        }
+        calibrator.calibrate(0, 30, table);
+        calibrator.observe(0, 30, 100);
+        calibrator.calibrate(0, 31, table);
+        calibrator.observe(0, 31, 100);
+        // step 0: origins 30 and 31; step 1: origin 30; step 2 would need origin 29, never issued
+        assertThat(calibrator.checked(0)).isEqualTo(2);
+        assertThat(calibrator.checked(1)).isEqualTo(1);
+        assertThat(calibrator.checked(2)).isZero();
+    }
+
     /** Guards the hot path: learning from a tick and calibrating a slot allocate nothing. */
     @Test
     void shouldNotAllocateWhenObservingAndCalibrating() {

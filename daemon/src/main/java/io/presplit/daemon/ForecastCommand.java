@@ -51,7 +51,8 @@ final class ForecastCommand implements Callable<Integer> {
     int season;
 
     @Option(names = "--model", defaultValue = "ensemble",
-        description = "naive, snaive, wsnaive (season x 7), ets, arima, ensemble; lstm (a learned model served by ONNX "
+        description = "naive, snaive, wsnaive (season x 7), ets, arima (arima-css: no exact refit; arima-fourier: "
+            + "weekly Fourier terms), ensemble; lstm (a learned model served by ONNX "
             + "Runtime: --model-file, else the bundled one); prophet (a Prophet-style fit per series, served by ONNX "
             + "Runtime in rolling mode); ensemble+lstm, ensemble+prophet, ensemble+lstm+prophet (the ensemble with "
             + "learned members) (default: ${DEFAULT-VALUE}).")

@@ -141,10 +141,18 @@ class ProphetFitTest {
         }
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        final long before = threads.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < 3; i++) {
-            fitter.fit(1.4e9, 3600, y, n, times);
+        // The fewest bytes over several rounds: a loaded machine delays the JIT (an OSR swap allocates once), but a
+        // fit that allocates on every call never reaches zero.
+        long fewest = Long.MAX_VALUE;
+        final long start = System.nanoTime();
+        for (int round = 0; round < 20 && fewest > 0 || fewest > 0 && System.nanoTime() - start < 30_000_000_000L;
+            round++) {
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 3; i++) {
+                fitter.fit(1.4e9, 3600, y, n, times);
+            }
+            fewest = Math.min(fewest, threads.getCurrentThreadAllocatedBytes() - before);
         }
-        assertThat(threads.getCurrentThreadAllocatedBytes() - before).isZero();
+        assertThat(fewest).isZero();
     }
 }
