@@ -98,8 +98,9 @@ class ArimaTest {
 
     /**
      * Guards the exact-likelihood refit: from 2,000 draws of (1 - 0.7B)(y - 5) = (1 - 0.4B) e the ML estimates
-     * (μ estimated jointly) must be within 0.06 of φ and θ (SEs about 0.03) and 0.3 of μ; the refit must not lose
-     * likelihood against the CSS start, and the held variance must be the ML one.
+     * (μ estimated jointly) must reach at least the likelihood of the true parameters and lie within 0.15 of φ and
+     * θ and 0.3 of μ; the refit must not lose likelihood against the CSS start, and the held variance must be the
+     * ML one.
      */
     @Test
     void shouldRecoverArmaCoefficientsAndMeanWhenRefittedByExactLikelihood() {
@@ -111,8 +112,12 @@ class ArimaTest {
         final Arima exact = new Arima(y.length, 1);
         assertThat(exact.fitOrders(y, y.length, 1, 1, 0, 1, 0, 0, 0, true)).isTrue();
         assertThat(exact.isExact()).isTrue();
-        assertThat(exact.coefficient(0)).isCloseTo(0.7, within(0.06));
-        assertThat(exact.coefficient(1)).isCloseTo(-0.4, within(0.06));
+        // φ̂ and θ̂ are strongly correlated here (one draw in five landed 0.11 off, with CSS agreeing and a better
+        // likelihood than the truth), so the band is 0.15; the sharp check is the ML property below.
+        assertThat(exact.coefficient(0)).isCloseTo(0.7, within(0.15));
+        assertThat(exact.coefficient(1)).isCloseTo(-0.4, within(0.15));
+        assertThat(exact.exactMinus2LogLikelihood(new double[] {exact.coefficient(0), exact.coefficient(1)},
+            exact.mu())).isLessThanOrEqualTo(exact.exactMinus2LogLikelihood(new double[] {0.7, -0.4}, 5.0) + 1e-6);
         assertThat(exact.mu()).isCloseTo(5.0, within(0.3));
         assertThat(exact.sigma2()).isCloseTo(1.0, within(0.1));
         final double atExact = exact.exactMinus2LogLikelihood(new double[] {exact.coefficient(0),
