@@ -3,6 +3,7 @@ package io.presplit.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.presplit.AllocationMeter;
 import io.presplit.PresplitException;
 import io.presplit.coordinate.PartitionParticipant.PartitionView;
 import io.presplit.keyspace.KeySpace;
@@ -14,7 +15,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -153,14 +153,11 @@ final class PartitionStoreTest {
             for (int i = 0; i < 100_000; i++) {
                 writer.write(keys[i & 3], i, i);
             }
-            final com.sun.management.ThreadMXBean threads =
-                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
-            final long before = threads.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < 10_000; i++) {
-                writer.write(keys[i & 3], i, i);
-            }
-            final long allocatedBytes = threads.getCurrentThreadAllocatedBytes() - before;
+            final int[] i = {0};
+            final long allocatedBytes = AllocationMeter.allocatedBytes(10_000, () -> {
+                writer.write(keys[i[0] & 3], i[0], i[0]);
+                i[0]++;
+            });
 
             assertThat(allocatedBytes).as("bytes allocated by 10,000 warm writes").isLessThan(1_000);
         }

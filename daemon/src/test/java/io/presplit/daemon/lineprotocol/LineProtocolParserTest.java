@@ -2,9 +2,9 @@ package io.presplit.daemon.lineprotocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.presplit.AllocationMeter;
 import org.junit.jupiter.api.Test;
 
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -150,13 +150,8 @@ class LineProtocolParserTest {
         for (int i = 0; i < 200; i++) {
             parser.parse(bytes, 0, bytes.length, Precision.NANOSECONDS, NOW_NS, sink, result);
         }
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        final long before = threads.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < 100; i++) {
-            parser.parse(bytes, 0, bytes.length, Precision.NANOSECONDS, NOW_NS, sink, result);
-        }
-        final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        final long allocated = AllocationMeter.allocatedBytes(100,
+            () -> parser.parse(bytes, 0, bytes.length, Precision.NANOSECONDS, NOW_NS, sink, result));
         assertThat(result.points()).isEqualTo(2000);
         assertThat(allocated).as("bytes allocated by 100 parses of 1000 lines").isLessThan(1024);
         assertThat(sum[0]).isPositive();

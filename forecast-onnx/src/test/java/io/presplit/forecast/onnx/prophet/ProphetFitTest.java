@@ -1,5 +1,6 @@
 package io.presplit.forecast.onnx.prophet;
 
+import io.presplit.AllocationMeter;
 import io.presplit.PresplitException;
 import io.presplit.forecast.onnx.model.ModelFile;
 import org.junit.jupiter.api.Test;
@@ -139,20 +140,7 @@ class ProphetFitTest {
         for (int i = 0; i < 3; i++) {
             assertThat(fitter.fit(1.4e9, 3600, y, n, times)).isTrue();
         }
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        // The fewest bytes over several rounds: a loaded machine delays the JIT (an OSR swap allocates once), but a
-        // fit that allocates on every call never reaches zero.
-        long fewest = Long.MAX_VALUE;
-        final long start = System.nanoTime();
-        for (int round = 0; round < 20 && fewest > 0 || fewest > 0 && System.nanoTime() - start < 30_000_000_000L;
-            round++) {
-            final long before = threads.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < 3; i++) {
-                fitter.fit(1.4e9, 3600, y, n, times);
-            }
-            fewest = Math.min(fewest, threads.getCurrentThreadAllocatedBytes() - before);
-        }
+        final long fewest = AllocationMeter.allocatedBytes(3, () -> fitter.fit(1.4e9, 3600, y, n, times));
         assertThat(fewest).isZero();
     }
 }
