@@ -39,6 +39,8 @@ import java.nio.file.Files;
 public final class Engine implements AutoCloseable {
     /** The counters file in the data directory, readable from outside the process. */
     public static final String COUNTERS_FILE = "counters.dat";
+    /** The load history's file in the data directory (format: docs/spec/004-load-history.md). */
+    public static final String HISTORY_FILE = "load-history.dat";
     private static final int DECISION_RING_BYTES = 64 * 1024;
     /** Per-tick decay of the key-bucket loads that choose split points: a half-life of about three ticks. */
     private static final double BUCKET_DECAY = 0.8;
@@ -112,7 +114,10 @@ public final class Engine implements AutoCloseable {
         try {
             Files.createDirectories(config.dataDir());
             recorder = new LoadRecorder(config.writerThreads(), config.slotCapacity());
-            history = new LoadHistory(config.slotCapacity(), config.ticksRetained(), BUCKET_DECAY);
+            // Memory-mapped in the data directory: the partitions keep their load slots across restarts (the
+            // catalog records them), so their history, and the forecasts learned from it, survive a restart.
+            history = LoadHistory.open(config.dataDir().resolve(HISTORY_FILE), config.slotCapacity(), BUCKET_DECAY,
+                new LoadHistory.Level(1, Math.max(1, config.ticksRetained())));
             decisions = new OneToOneDecisionRing(DECISION_RING_BYTES);
             store = PartitionStore.open(config.dataDir().resolve("store"), recorder, storeOptions);
             coordinatorLog = CoordinatorLog.open(config.dataDir().resolve("coordinator.log"));
