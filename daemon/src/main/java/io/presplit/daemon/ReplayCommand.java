@@ -65,6 +65,10 @@ final class ReplayCommand implements Callable<Integer> {
         + "(default: decision delay + cooldown, 3).")
     int splitLookahead;
 
+    @Option(names = "--model-file", description = "An LSTM model (.psmodel, or a bare .onnx with the LSTM contract) "
+        + "for predictive-lstm instead of the bundled one.")
+    Path modelFile;
+
     @Option(names = "--format", defaultValue = "table", description = "table or json (one object per line).")
     String format;
 
@@ -101,7 +105,7 @@ final class ReplayCommand implements Callable<Integer> {
         progress.printf(Locale.ROOT, "trace: %d keys, %d ticks of %d s%n", trace.keys().size(), trace.tickCount(),
             trace.tickNs() / 1_000_000_000L);
         final List<ReplayResult> results = PolicyComparison.run(trace, chosen, settingsList, dataDir, chart,
-            progress);
+            progress, modelFile);
         if ("json".equals(format)) {
             ReplayReport.json(results, System.out);
         } else {

@@ -91,5 +91,14 @@ class ForecastCommandTest {
             "--model-file", model.toString(), "--out", out.toString())).isNotZero();
         assertThat(err.toString()).contains("MODEL_FILE_CORRUPT").contains("broken.psmodel");
         assertThat(out).doesNotExist();
+
+        final Path trace = dir.resolve("trace.csv");
+        Files.writeString(trace, "timestamp,a,b\n1700000000,1,2\n1700003600,2,3\n1700007200,3,4\n");
+        final StringWriter replayErr = new StringWriter();
+        final CommandLine replay = PresplitCli.commandLine();
+        replay.setErr(new PrintWriter(replayErr));
+        assertThat(replay.execute("replay", "--trace", trace.toString(), "--policies", "predictive-lstm",
+            "--model-file", model.toString())).as("a replay must not quietly score another model").isEqualTo(1);
+        assertThat(replayErr.toString()).contains("MODEL_FILE_CORRUPT");
     }
 }

@@ -31,6 +31,17 @@ public final class PolicyComparison {
     public static List<ReplayResult> run(
         final WideTrace trace, final List<Policy> policies, final List<ReplaySettings> settingsList,
         final Path dataDir, final Path chart, final PrintStream progress) throws IOException {
+        return run(trace, policies, settingsList, dataDir, chart, progress, null);
+    }
+
+    /**
+     * Same, with {@code lstmModel} (a {@code .psmodel} or bare {@code .onnx} LSTM) serving predictive-lstm instead of
+     * the bundled model; {@code null} for the bundled one. A model that cannot be opened fails the replay with its
+     * code (an evaluation must not quietly score another model).
+     */
+    public static List<ReplayResult> run(
+        final WideTrace trace, final List<Policy> policies, final List<ReplaySettings> settingsList,
+        final Path dataDir, final Path chart, final PrintStream progress, final Path lstmModel) throws IOException {
         final Path root = dataDir != null ? dataDir : Files.createTempDirectory("presplit-replay-");
         final List<ReplayResult> results = new ArrayList<>();
         final List<ReplayChart.Panel> panels = new ArrayList<>();
@@ -41,8 +52,9 @@ public final class PolicyComparison {
                     final Path dir = root.resolve(String.format(Locale.ROOT, "%s-%.2f", policy.label(),
                         settings.splitThreshold()));
                     final ReplayTimeline timeline = new ReplayTimeline(trace.tickCount(), settings.capacityPoints());
-                    final ReplayResult result = TraceReplay.run(trace, policy, forecasterFor(policy, trace, settings),
-                        settings, dir, chart == null ? TraceReplay.TickObserver.NONE : timeline);
+                    final ReplayResult result = TraceReplay.run(trace, policy,
+                        forecasterFor(policy, trace, settings, lstmModel), settings, dir,
+                        chart == null ? TraceReplay.TickObserver.NONE : timeline);
                     results.add(result);
                     panels.add(new ReplayChart.Panel(String.format(Locale.ROOT,
                         "%s (%s), threshold %.2f: %d saturated partition-ticks, %d partition-ticks, %d splits, "
@@ -69,11 +81,18 @@ public final class PolicyComparison {
 
     /** The forecaster each policy uses. */
     static Forecaster forecasterFor(final Policy policy, final WideTrace trace, final ReplaySettings settings) {
+        return forecasterFor(policy, trace, settings, null);
+    }
+
+    static Forecaster forecasterFor(final Policy policy, final WideTrace trace, final ReplaySettings settings,
+        final Path lstmModel) {
         return switch (policy) {
             case STATIC, PREDICTIVE_SNAIVE -> new SeasonalNaiveForecaster(settings.seasonTicks());
             case REACTIVE -> new SeasonalNaiveForecaster(1);
             case PREDICTIVE_ENSEMBLE -> ensemble(settings);
-            case PREDICTIVE_LSTM -> LstmForecaster.openBundled();
+            case PREDICTIVE_LSTM -> lstmModel == null ? LstmForecaster.openBundled()
+                : lstmModel.getFileName().toString().endsWith(".onnx") ? LstmForecaster.open(lstmModel)
+                : LstmForecaster.openModelFile(lstmModel);
             case ORACLE -> new OracleForecaster(trace, settings.pointsPerUnit());
         };
     }
