@@ -689,21 +689,13 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 try {
                     log.close();
                 } catch (final RuntimeException e) {
-                    if (failure == null) {
-                        failure = e;
-                    } else {
-                        failure.addSuppressed(e);
-                    }
+                    failure = withSuppressed(failure, e);
                 }
             }
             try {
                 catalog.close();
             } catch (final RuntimeException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
+                failure = withSuppressed(failure, e);
             }
             if (failure != null) {
                 throw failure;
@@ -835,11 +827,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         try {
             copy.close();
         } catch (final RuntimeException e) {
-            if (failure == null) {
-                failure = e;
-            } else {
-                failure.addSuppressed(e);
-            }
+            failure = withSuppressed(failure, e);
         }
         if (failure != null) {
             try {
@@ -1442,5 +1430,14 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         partitions.put(id, partition);
         inProgress.remove(id);
         return partition;
+    }
+
+    /** The first failure of a cleanup sequence, with later ones attached to it, so none is lost. */
+    private static RuntimeException withSuppressed(final RuntimeException first, final RuntimeException next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
     }
 }
