@@ -80,6 +80,7 @@ public final class PartitionAdjustmentEngine {
         final PartitionTable partitions = this.partitions;
         final double splitLevel = capacity.ingestPointsPerTick() * policy.splitThreshold();
         final double mergeLevel = capacity.ingestPointsPerTick() * policy.mergeThreshold();
+        final double capacityLevel = capacity.ingestPointsPerTick();
         final int liveCount = partitions.liveCount();
         int pendingSplits = 0;
         int decisions = 0;
@@ -103,7 +104,7 @@ public final class PartitionAdjustmentEngine {
                     final int wanted = (int) Math.min(MAX_PIECES, Math.ceil(splitPeak / splitLevel));
                     final int allowed = policy.maxPartitions() - liveCount - pendingSplits + 1;
                     final int pieces = chooseSplitKeys(history, slot, Math.max(2, Math.min(wanted, allowed)),
-                        policy.minSplitImprovement(), splitKeys);
+                        largestUsefulShare(policy.minSplitImprovement(), splitPeak, capacityLevel), splitKeys);
                     if (pieces < 2) {
                         reason = HoldReason.HOT_KEY;
                     } else {
@@ -237,6 +238,17 @@ public final class PartitionAdjustmentEngine {
         }
         final long splitKey = KeySpace.bucketStart(lo, width, bestBoundary);
         return splitKey > lo && splitKey <= hi ? splitKey : NO_SPLIT_KEY;
+    }
+
+    /**
+     * The largest share of the load one child may keep for a split to be worth making. Normally the policy's
+     * {@code minSplitImprovement}: a split that leaves nearly all the load in one child only buys a partition. But
+     * when the partition is predicted over capacity, a split that brings the larger child under capacity prevents a
+     * saturation however lopsided it is (a key at 95 % of capacity beside a little other load): only a key that is
+     * over capacity by itself is a hot key that no split relieves.
+     */
+    static double largestUsefulShare(final double minSplitImprovement, final double peak, final double capacity) {
+        return peak > capacity ? Math.max(minSplitImprovement, capacity / peak) : minSplitImprovement;
     }
 
     /** The merge conditions beyond the two predicted peaks, which the caller has already checked. */

@@ -117,6 +117,33 @@ class PartitionAdjustmentEngineTest {
         assertThat(sink.decisions).isEmpty();
     }
 
+    /**
+     * Guards the hot-key rule against a lopsided but useful split: a key at 94 % of the load, predicted under
+     * capacity by itself while the partition is predicted over it, is cut off from the rest, which prevents the
+     * saturation; a key predicted over capacity by itself stays a hot key.
+     */
+    @Test
+    void shouldSplitOffADominantKeyThatFitsUnderCapacityByItself() {
+        table.add(0, KeySpace.MIN_KEY, KeySpace.MAX_KEY, 0, 0);
+        final long[] buckets = new long[KeySpace.BUCKET_COUNT];
+        buckets[5] = 940;
+        buckets[6] = 60;
+        tick(0, 1000, buckets);
+        predict(0, 1000, 1050, 1050, 1000);
+
+        assertThat(engine.step(1000, forecasts, history, CAPACITY, sink)).isEqualTo(1);
+        // Larger child 94 % of a predicted 1050 = 987 < 1000: the split at boundary 6 keeps the key alone.
+        final long width = KeySpace.bucketWidth(KeySpace.MIN_KEY, KeySpace.MAX_KEY);
+        assertThat(sink.decisions).containsExactly("split 0 at " + KeySpace.bucketStart(0, width, 6));
+
+        table.cooldownUntilNs(0, 0);
+        sink.decisions.clear();
+        predict(0, 1000, 1100, 1100, 1000);
+        // 94 % of 1100 = 1034: the key alone would still saturate, so no split relieves it.
+        assertThat(engine.step(2000, forecasts, history, CAPACITY, sink)).isZero();
+        assertThat(table.holdReason(0)).isEqualTo(HoldReason.HOT_KEY);
+    }
+
     /** Guards the global partition limit. */
     @Test
     void shouldHoldAtThePartitionLimit() {
