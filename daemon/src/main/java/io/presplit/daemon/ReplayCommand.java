@@ -65,6 +65,10 @@ final class ReplayCommand implements Callable<Integer> {
         + "(default: decision delay + cooldown, 3).")
     int splitLookahead;
 
+    @Option(names = "--no-compaction", description = "Skip compaction after each tick (faster; moved bytes are then "
+        + "not measured and print as - or null).")
+    boolean isWithoutCompaction;
+
     @Option(names = "--model-file", description = "An LSTM model (.psmodel, or a bare .onnx with the LSTM contract) "
         + "for predictive-lstm instead of the bundled one.")
     Path modelFile;
@@ -90,7 +94,8 @@ final class ReplayCommand implements Callable<Integer> {
         }
         final ReplaySettings derived = ReplaySettings.derive(trace, initialPartitions, capacity);
         final ReplaySettings merging = mergeWindow > 0 ? derived.withMergeWindow(mergeWindow) : derived;
-        final ReplaySettings settings = splitLookahead > 0 ? merging.withSplitLookahead(splitLookahead) : merging;
+        final ReplaySettings settings = (splitLookahead > 0 ? merging.withSplitLookahead(splitLookahead) : merging)
+            .withCompaction(!isWithoutCompaction);
         final List<ReplaySettings> settingsList = new ArrayList<>();
         if (isSweep) {
             for (final double threshold : new double[] {0.5, 0.6, 0.7, 0.8, 0.9, 1.0}) {

@@ -19,8 +19,10 @@ package io.presplit.daemon.replay;
  * @param splits                  splits committed during the replay (the initial partitioning not counted).
  * @param merges                  merges committed.
  * @param thrash                  splits undone by a merge, or merges by a split, within the thrash window.
- * @param movedBytes              bytes moved between partitions: 0, because a split or merge hands sealed segments
- *                                over without copying (compaction, which would move them later, is not built).
+ * @param movedBytes              bytes compaction copied: a split or merge hands sealed segments over without
+ *                                copying, and the replay compacts each new partition after the tick it appears in,
+ *                                so this is the data movement the policy's changes cost; {@link #NOT_MEASURED}
+ *                                when the replay ran without compaction.
  * @param aborts                  transactions aborted.
  * @param hotKeyHolds             times a partition over threshold was held because of a hot key.
  * @param maxPartitions           the most live partitions at once.
@@ -48,6 +50,9 @@ public record ReplayResult(
     long pointsWritten,
     long pointsReadBack,
     long elapsedMs) {
+
+    /** {@link #movedBytes} of a replay that ran without compaction. */
+    public static final long NOT_MEASURED = -1;
 
     /** Share of partition-ticks that were saturated. */
     public double saturatedShare() {

@@ -35,6 +35,8 @@ import java.util.concurrent.TimeUnit;
  * @param seasonTicks         ticks per day (the seasonal naive season).
  * @param slotCapacity        load slots.
  * @param splitLookaheadTicks leading forecast steps a split judges ({@link AdjustmentPolicy#splitLookaheadTicks}).
+ * @param compaction          whether the store compacts after each tick (and the replay counts the bytes moved);
+ *                            off only to make quick experiments faster.
  */
 public record ReplaySettings(
     int initialPartitions,
@@ -49,7 +51,8 @@ public record ReplaySettings(
     int maxPartitions,
     int seasonTicks,
     int slotCapacity,
-    int splitLookaheadTicks) {
+    int splitLookaheadTicks,
+    boolean compaction) {
 
     /** Default points per tick, on average. */
     public static final double DEFAULT_POINTS_PER_TICK = 2000;
@@ -101,14 +104,14 @@ public record ReplaySettings(
         final int delay = 1;
         final int cooldown = 2;
         return new ReplaySettings(partitions, pointsPerUnit, capacity * pointsPerUnit, 6, delay, 0.8, 0.3, 6,
-            cooldown, 256, season, 4096, delay + cooldown);
+            cooldown, 256, season, 4096, delay + cooldown, true);
     }
 
     /** The same settings with another split threshold, the merge threshold keeping its ratio. */
     public ReplaySettings withSplitThreshold(final double threshold) {
         return new ReplaySettings(initialPartitions, pointsPerUnit, capacityPoints, horizonTicks, decisionDelayTicks,
             threshold, threshold * MERGE_TO_SPLIT, mergeWindowTicks, cooldownTicks, maxPartitions, seasonTicks,
-            slotCapacity, splitLookaheadTicks);
+            slotCapacity, splitLookaheadTicks, compaction);
     }
 
     /** Ticks of load history kept per partition: two seasons, and at least a week of hourly ticks. */
@@ -120,14 +123,21 @@ public record ReplaySettings(
     public ReplaySettings withMergeWindow(final int ticks) {
         return new ReplaySettings(initialPartitions, pointsPerUnit, capacityPoints, horizonTicks, decisionDelayTicks,
             splitThreshold, mergeThreshold, ticks, cooldownTicks, maxPartitions, seasonTicks, slotCapacity,
-            splitLookaheadTicks);
+            splitLookaheadTicks, compaction);
     }
 
     /** The same settings with splits judging only the first {@code ticks} forecast steps. */
     public ReplaySettings withSplitLookahead(final int ticks) {
         return new ReplaySettings(initialPartitions, pointsPerUnit, capacityPoints, horizonTicks, decisionDelayTicks,
             splitThreshold, mergeThreshold, mergeWindowTicks, cooldownTicks, maxPartitions, seasonTicks, slotCapacity,
-            ticks);
+            ticks, compaction);
+    }
+
+    /** The same settings with compaction after each tick on or off. */
+    public ReplaySettings withCompaction(final boolean isOn) {
+        return new ReplaySettings(initialPartitions, pointsPerUnit, capacityPoints, horizonTicks, decisionDelayTicks,
+            splitThreshold, mergeThreshold, mergeWindowTicks, cooldownTicks, maxPartitions, seasonTicks, slotCapacity,
+            splitLookaheadTicks, isOn);
     }
 
     /** Capacity in the trace's unit. */

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Replays a keyed load trace through the real engine on a virtual clock: every tick, each key writes points to
  * the store at a rate proportional to its load in the trace; the profiler, forecaster, adjustment engine and
  * coordinator run as they would live, and the replay measures each partition's load against capacity during the
- * tick, before any decision changes the partitions.
+ * tick, before any decision changes the partitions. After each tick the store compacts what the tick's splits and
+ * merges left reading through sealed ancestors, and the replay counts the bytes moved.
  * <p>
  * Every policy shares the engine, capacity, thresholds, cooldown, decision delay, split-point logic and limits;
  * only the forecast differs (the static policy makes no decisions). Cold path: an evaluation tool.
@@ -58,6 +59,7 @@ public final class TraceReplay {
                 new Measurement(capacityPoints, capacityPoints * settings.splitThreshold());
             final double[] carry = new double[trace.keys().size()];
             long written = 0;
+            long movedBytes = 0;
             for (int t = 0; t < trace.tickCount(); t++) {
                 final long tickStartNs = trace.startNs() + t * trace.tickNs();
                 final double[] loads = trace.loads()[t];
@@ -76,14 +78,17 @@ public final class TraceReplay {
                     measurement.observe(history, partitions);
                     observer.onTick(tick, engine);
                 });
+                if (settings.compaction()) {
+                    movedBytes += compactAll(engine);
+                }
             }
             final AtomicLong readBack = new AtomicLong();
             engine.store().scan((partitionId, record) -> readBack.incrementAndGet());
             return new ReplayResult(policy, policy == Policy.STATIC ? "-" : forecaster.name(),
                 settings.splitThreshold(), trace.tickCount(), measurement.partitionTicks, measurement.saturated,
                 measurement.unannounced, hotKeyFloor(trace, settings), measurement.worstOverload,
-                coordinator.splitsCommitted() - initialSplits,
-                coordinator.mergesCommitted(), coordinator.thrash(), 0, coordinator.aborts(),
+                coordinator.splitsCommitted() - initialSplits, coordinator.mergesCommitted(), coordinator.thrash(),
+                settings.compaction() ? movedBytes : ReplayResult.NOT_MEASURED, coordinator.aborts(),
                 engine.adjustment().holdCount(HoldReason.HOT_KEY), measurement.maxPartitions, written,
                 readBack.get(), System.currentTimeMillis() - startedMs);
         }
@@ -98,6 +103,24 @@ public final class TraceReplay {
 
         /** Called once per tick on the replay thread. */
         void onTick(int tick, Engine engine);
+    }
+
+    /**
+     * Compacts every live partition that still reads through sealed ancestors, then deletes the ancestors no one
+     * needs: the data movement that the tick's splits and merges cost. Immediate rather than budgeted, so that a
+     * replay is deterministic and every policy pays for each change it makes (a partition split and merged back
+     * a tick later is copied twice). Returns the bytes copied.
+     */
+    private static long compactAll(final Engine engine) {
+        final PartitionTable partitions = engine.partitions();
+        long moved = 0;
+        for (int i = 0; i < partitions.liveCount(); i++) {
+            moved += engine.store().compact(partitions.partitionId(partitions.liveSlot(i)));
+        }
+        if (moved > 0) {
+            engine.store().deleteUnneededPartitions();
+        }
+        return moved;
     }
 
     /** Splits the whole key space into {@code count} equal ranges through the coordinator. */

@@ -71,8 +71,14 @@ class TraceReplayTest {
         assertThat(results.get(2).saturatedPartitionTicks())
             .isLessThanOrEqualTo(results.get(1).saturatedPartitionTicks());
         for (final ReplayResult result : results) {
+            // Read back after compaction copied every new partition's share and deleted the sealed ancestors.
             assertThat(result.pointsReadBack()).isEqualTo(result.pointsWritten());
+            if (result.splits() + result.merges() > 0) {
+                assertThat(result.movedBytes()).as("%s: compaction moved its children's data", result.policy())
+                    .isPositive();
+            }
         }
+        assertThat(results.get(0).movedBytes()).as("a static layout moves nothing").isZero();
         final String svg = java.nio.file.Files.readString(dir.resolve("chart.svg"));
         assertThat(svg).startsWith("<svg").contains("oracle (oracle)").contains("fill=\"#d62728\"");
         assertThat(svg.split("<path d=\"M").length - 1).as("load, capacity and forecast paths per panel")
@@ -106,6 +112,17 @@ class TraceReplayTest {
         final ReplayResult reactive = results.get(0);
         assertThat(reactive.unannounced()).as("the first tick of the jump").isBetween(1L,
             reactive.saturatedPartitionTicks());
+    }
+
+    /** Guards the JSON report: a replay without compaction says its moved bytes were not measured, not 0. */
+    @Test
+    void shouldReportMovedBytesAsNullWhenCompactionWasOff() {
+        final ReplayResult unmeasured = new ReplayResult(Policy.REACTIVE, "naive", 0.8, 10, 40, 2, 1, 0, 1.2, 3, 2, 1,
+            ReplayResult.NOT_MEASURED, 0, 0, 5, 100, 100, 1);
+        final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ReplayReport.json(List.of(unmeasured), new java.io.PrintStream(bytes, true, StandardCharsets.UTF_8));
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("\"moved_bytes\":null,")
+            .contains("\"policy\":\"reactive\"");
     }
 
     /** Guards the trace formats and the gap rule: inside a key's life a blank carries the last value. */
