@@ -9,7 +9,7 @@ public enum Policy {
     /** Split or merge ahead of the predicted peak over the horizon, forecast by seasonal naive (daily season). */
     PREDICTIVE_SNAIVE("predictive-snaive"),
     /**
-     * Same, forecast by the accuracy-weighted ensemble (seasonal naive, ETS, automatic ARIMA per partition) with
+     * Same, forecast by the accuracy-weighted ensemble (seasonal naive, naive, ETS and the LSTM per partition) with
      * calibrated intervals: the engine acts on their 90 % quantile.
      */
     PREDICTIVE_ENSEMBLE("predictive-ensemble"),
