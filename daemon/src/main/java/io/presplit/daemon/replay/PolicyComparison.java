@@ -52,9 +52,20 @@ public final class PolicyComparison {
                     final Path dir = root.resolve(String.format(Locale.ROOT, "%s-%.2f", policy.label(),
                         settings.splitThreshold()));
                     final ReplayTimeline timeline = new ReplayTimeline(trace.tickCount(), settings.capacityPoints());
+                    final ProgressBar bar = new ProgressBar(progress, String.format(Locale.ROOT,
+                        "[%d/%d] %-18s threshold %.2f", results.size() + 1, total, policy.label(),
+                        settings.splitThreshold()), trace.tickCount());
+                    final boolean isBarShown = ProgressBar.isTerminal();
                     final ReplayResult result = TraceReplay.run(trace, policy,
-                        forecasterFor(policy, trace, settings, lstmModel), settings, dir,
-                        chart == null ? TraceReplay.TickObserver.NONE : timeline);
+                        forecasterFor(policy, trace, settings, lstmModel), settings, dir, (tick, engine) -> {
+                            if (chart != null) {
+                                timeline.onTick(tick, engine);
+                            }
+                            if (isBarShown) {
+                                bar.onTick(tick, engine);
+                            }
+                        });
+                    bar.clear();
                     results.add(result);
                     panels.add(new ReplayChart.Panel(String.format(Locale.ROOT,
                         "%s (%s), threshold %.2f: %d saturated partition-ticks, %d partition-ticks, %d splits, "
