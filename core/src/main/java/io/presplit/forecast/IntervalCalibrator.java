@@ -35,12 +35,12 @@ import java.util.Arrays;
  * steps per partition. Instead only a set S of steps is tracked: every step below {@value #DENSE_STEPS}, then steps
  * growing by a factor {@value #STEP_GROWTH} up to the last step {@code H - 1}, which is always in S. A tracked step
  * {@code h} keeps a ring of the {@code h + 1} forecasts of step {@code h} still in flight (the forecast issued at tick
- * count {@code c} sits at {@code c mod (h + 1)}; a cell holds the mean and the scale issued with it), so it still learns from a residual every tick; the quantile offset
- * {@code q_τ} of an untracked step is interpolated linearly between its two tracked neighbours. Memory per slot:
- * {@code L = Σ_{h∈S} (h + 1)} ring cells of two doubles (off-heap; H = 288 → |S| = 21, L = 977, against H² = 82,944) and
- * {@code 4 |S|} numbers of tracker state. A slot not calibrated at every tick count (a gap) has its rings cleared
- * at the next {@link #calibrate}, so a ring never returns a forecast of another origin; empty ring cells hold NaN,
- * which {@link #observe} skips.
+ * count {@code c} sits at {@code c mod (h + 1)}; a cell holds the mean and the scale issued with it), so it still
+ * learns from a residual every tick; the quantile offset {@code q_τ} of an untracked step is interpolated linearly
+ * between its two tracked neighbours. Memory per slot: {@code L = Σ_{h∈S} (h + 1)} ring cells of two doubles
+ * (off-heap; H = 288 → |S| = 21, L = 977, against H² = 82,944) and {@code 4 |S|} numbers of tracker state. A slot
+ * not calibrated at every tick count (a gap) has its rings cleared at the next {@link #calibrate}, so a ring never
+ * returns a forecast of another origin; empty ring cells hold NaN, which {@link #observe} skips.
  * <p>
  * Coverage is measured prequentially: before each update the calibrator checks whether the residual fell at or
  * under the issued scale times the {@code z} in force, and counts hits per tracked step over all slots
