@@ -12,9 +12,18 @@ package io.presplit.forecast;
  *   a_{t+1} = T a_t + R e_{t+1},     T = [φ | I_{r-1} over 0'],   R = (1, θ_1, ..., θ_{r-1})'
  * </pre>
  * Everything is in units of σ² (concentrated out). The initial covariance is the stationary one, the solution of
- * the Lyapunov equation {@code P_0 = T P_0 T' + R R'}, found by the doubling algorithm
- * ({@code P ← P + A P A'}, {@code A ← A²}, from {@code P = RR'}, {@code A = T}: after k steps P sums the first
- * 2^k terms of {@code Σ T^j RR' T'^j}); it stops when {@code A}'s largest entry is under 1e-12.
+ * the Lyapunov equation {@code P_0 = T P_0 T' + R R'}, computed from the process's autocovariances: unrolling the
+ * state recursion gives {@code a_t[i] = Σ_{j≥0} (φ_{i+j+1} x_{t-1-j} + R_{i+j} e_{t-j})} (0-based state index,
+ * {@code R_0 = 1}), so
+ * <pre>
+ *   P_0[i][l] = Σ_{j,k} φ_{i+j+1} φ_{l+k+1} γ(|j-k|) + Σ_{k&gt;j} φ_{i+j+1} R_{l+k} ψ_{k-1-j}
+ *             + Σ_{j&gt;k} R_{i+j} φ_{l+k+1} ψ_{j-1-k} + Σ_j R_{i+j} R_{l+j}
+ * </pre>
+ * with the ψ weights ({@code E[x_s e_u] = ψ_{s-u}}) and the autocovariances γ(0..p) from the linear system
+ * {@code γ(k) - Σ_i φ_i γ(|k-i|) = Σ_{j≥k} θ_j ψ_{j-k}} (Brockwell &amp; Davis 1991, §3.3, the method of R's
+ * {@code ARMAacf}), continued by the AR recursion up to lag r. The sums run over the non-zero coefficients only (a
+ * seasonal model has few), so P_0 costs O(r² nnz² + p³) instead of the O(r³ log) of the doubling algorithm
+ * ({@code P ← P + A P A'}, {@code A ← A²}), which is kept for comparison ({@link #stationaryCovariance}).
  * <p>
  * Filter, per observation: innovation {@code v_t = x_t - a_0}, {@code F_t = P_00}; update
  * {@code a += P_{·0} v / F}, {@code P -= P_{·0} P_{0·} / F}; predict {@code a ← T a},
@@ -27,7 +36,7 @@ package io.presplit.forecast;
  * {@code -2 log L = n log(2π σ̂²) + Σ log F_t + n}.
  * <p>
  * One instance per thread. Buffers are sized at construction for a largest state {@code maxState}; no method
- * allocates. Cost per likelihood: O(r³ log) for P_0 plus O(r²) per step until convergence, O(r) after.
+ * allocates. Cost per likelihood: O(r² nnz² + p³) for P_0 plus O(r²) per step until convergence, O(r) after.
  */
 public final class ArmaKalmanFilter {
     private static final double CONVERGED_TRACE = 1e-9;
@@ -43,6 +52,10 @@ public final class ArmaKalmanFilter {
     private final double[] work;
     private final double[] work2;
     private final double[] state;
+    private final double[] psi;
+    private final double[] gamma;
+    private final int[] arNonZero;
+    private final int[] maNonZero;
     private int r;
     private double sigma2;
     private double sumLogF;
@@ -59,9 +72,14 @@ public final class ArmaKalmanFilter {
         this.cov = new double[maxState * maxState];
         this.covNext = new double[maxState * maxState];
         this.power = new double[maxState * maxState];
-        this.work = new double[(maxState + 1) * (maxState + 1)];
+        // the filter uses (r + 1)², the autocovariance system (p + 1)(p + 2)
+        this.work = new double[(maxState + 1) * (maxState + 2)];
         this.work2 = new double[maxState * maxState];
         this.state = new double[maxState];
+        this.psi = new double[maxState + 1];
+        this.gamma = new double[maxState + 1];
+        this.arNonZero = new int[maxState];
+        this.maNonZero = new int[maxState];
     }
 
     /** The state dimension {@code max(p, q + 1)} of a model with largest AR lag {@code p} and MA lag {@code q}. */
@@ -117,7 +135,7 @@ public final class ArmaKalmanFilter {
      * @param innovations receives the one-step prediction errors {@code v_t} (may be {@code null}).
      */
     public double minus2LogLikelihood(final double[] x, final int n, final double mean, final double[] innovations) {
-        if (!initialCovariance()) {
+        if (!covarianceFromAutocovariances()) {
             return Double.POSITIVE_INFINITY;
         }
         final int dim = r;
@@ -224,8 +242,176 @@ public final class ArmaKalmanFilter {
         a[dim - 1] = phi[dim - 1] * a0;
     }
 
+    /**
+     * Computes the stationary initial covariance of the model set, from the autocovariances ({@code false}) or by the
+     * doubling algorithm ({@code true}); for tests that compare the two. Returns whether it was found.
+     */
+    boolean stationaryCovariance(final boolean isDoubling) {
+        return isDoubling ? covarianceByDoubling() : covarianceFromAutocovariances();
+    }
+
+    /** Element (i, j) of the covariance last computed. */
+    double covariance(final int i, final int j) {
+        return cov[i * r + j];
+    }
+
+    /**
+     * P_0 from the autocovariances (class comment), into {@code cov}; false when the AR part is not stationary (the
+     * system is singular or γ(0) is not positive) or a value is not finite.
+     */
+    private boolean covarianceFromAutocovariances() {
+        final int dim = r;
+        int arCount = 0;
+        int maCount = 0;
+        int arOrder = 0;
+        for (int i = 0; i < dim; i++) {
+            if (phi[i] != 0) {
+                arNonZero[arCount++] = i;
+                arOrder = i + 1;
+            }
+            if (rVec[i] != 0) {
+                maNonZero[maCount++] = i;
+            }
+        }
+        // ψ weights: ψ_0 = 1, ψ_j = θ_j + Σ φ_i ψ_{j-i} (θ_j = R_j inside the state, 0 beyond)
+        for (int j = 0; j <= dim; j++) {
+            double v = j < dim ? rVec[j] : 0;
+            for (int a = 0; a < arCount && arNonZero[a] < j; a++) {
+                final int i = arNonZero[a] + 1;
+                v += phi[i - 1] * psi[j - i];
+            }
+            psi[j] = v;
+        }
+        // γ(0..p): (p + 1) linear equations γ(k) - Σ φ_i γ(|k-i|) = c_k, c_k = Σ_{j≥k} θ_j ψ_{j-k}, in `work`
+        final int size = arOrder + 1;
+        final int stride = size + 1;
+        for (int k = 0; k < size; k++) {
+            final int row = k * stride;
+            for (int m = 0; m < size; m++) {
+                work[row + m] = k == m ? 1 : 0;
+            }
+            for (int a = 0; a < arCount; a++) {
+                final int i = arNonZero[a] + 1;
+                work[row + Math.abs(k - i)] -= phi[i - 1];
+            }
+            work[row + size] = rhs(k, maCount);
+        }
+        if (!solve(size, stride)) {
+            return false;
+        }
+        for (int k = 0; k < size; k++) {
+            gamma[k] = work[k * stride + size];
+        }
+        for (int k = size; k <= dim; k++) {
+            double v = rhs(k, maCount);
+            for (int a = 0; a < arCount; a++) {
+                final int i = arNonZero[a] + 1;
+                v += phi[i - 1] * gamma[k - i];
+            }
+            gamma[k] = v;
+        }
+        if (!(gamma[0] > 0) || !Double.isFinite(gamma[0])) {
+            return false;
+        }
+        final double[] p = cov;
+        for (int i = 0; i < dim; i++) {
+            for (int l = i; l < dim; l++) {
+                double v = 0;
+                for (int a = 0; a < arCount; a++) {
+                    final int ia = arNonZero[a];
+                    if (ia < i) {
+                        continue;
+                    }
+                    final int j = ia - i;
+                    final double phiA = phi[ia];
+                    for (int b = 0; b < arCount; b++) {
+                        final int lb = arNonZero[b];
+                        if (lb >= l) {
+                            v += phiA * phi[lb] * gamma[Math.abs(j - (lb - l))];
+                        }
+                    }
+                    for (int b = 0; b < maCount; b++) {
+                        final int k = maNonZero[b] - l;
+                        if (k > j) {
+                            v += phiA * rVec[l + k] * psi[k - 1 - j];
+                        }
+                    }
+                }
+                for (int a = 0; a < maCount; a++) {
+                    final int j = maNonZero[a] - i;
+                    if (j < 0) {
+                        continue;
+                    }
+                    final double rA = rVec[i + j];
+                    for (int b = 0; b < arCount; b++) {
+                        final int k = arNonZero[b] - l;
+                        if (k >= 0 && j > k) {
+                            v += rA * phi[l + k] * psi[j - 1 - k];
+                        }
+                    }
+                    if (l + j < dim) {
+                        v += rA * rVec[l + j];
+                    }
+                }
+                p[i * dim + l] = v;
+                p[l * dim + i] = v;
+            }
+        }
+        return Double.isFinite(p[0]);
+    }
+
+    /** c_k = Σ_{j≥k} θ_j ψ_{j-k}, θ_0 = 1. */
+    private double rhs(final int k, final int maCount) {
+        double c = 0;
+        for (int b = 0; b < maCount; b++) {
+            final int j = maNonZero[b];
+            if (j >= k) {
+                c += rVec[j] * psi[j - k];
+            }
+        }
+        return c;
+    }
+
+    /** Gaussian elimination with partial pivoting of the augmented system in {@code work}; false if singular. */
+    private boolean solve(final int size, final int stride) {
+        for (int col = 0; col < size; col++) {
+            int pivot = col;
+            for (int row = col + 1; row < size; row++) {
+                if (Math.abs(work[row * stride + col]) > Math.abs(work[pivot * stride + col])) {
+                    pivot = row;
+                }
+            }
+            final double head = work[pivot * stride + col];
+            if (!(Math.abs(head) > 1e-12)) {
+                return false;
+            }
+            if (pivot != col) {
+                for (int m = 0; m <= size; m++) {
+                    final double t = work[col * stride + m];
+                    work[col * stride + m] = work[pivot * stride + m];
+                    work[pivot * stride + m] = t;
+                }
+            }
+            for (int row = 0; row < size; row++) {
+                if (row == col) {
+                    continue;
+                }
+                final double factor = work[row * stride + col] / head;
+                if (factor != 0) {
+                    for (int m = col; m <= size; m++) {
+                        work[row * stride + m] -= factor * work[col * stride + m];
+                    }
+                }
+            }
+            for (int m = col; m <= size; m++) {
+                work[col * stride + m] /= head;
+            }
+        }
+        return true;
+    }
+
     /** P_0 = Σ_j T^j RR' T'^j by doubling, into {@code cov}; false when it does not converge or is not finite. */
-    private boolean initialCovariance() {
+    private boolean covarianceByDoubling() {
         final int dim = r;
         final double[] p = cov;
         final double[] a = power;

@@ -19,7 +19,14 @@ import java.util.Arrays;
  *   q_&tau; = s z_&tau;
  * </pre>
  * whose fixed point makes {@code q_τ} the &tau;-quantile of the recent residuals (Robbins &amp; Monro 1951; used for
- * adaptive conformal intervals by Gibbs &amp; Cand&egrave;s, NeurIPS 2021). {@code z} starts at the Gaussian
+ * adaptive conformal intervals by Gibbs &amp; Cand&egrave;s, NeurIPS 2021). The indicators use the scale
+ * <em>issued</em> with the forecast, {@code 1{r ≤ s_issued z_τ}}: a step-{@code h} residual arrives {@code h} ticks
+ * late, and judging it against today's scale (which has already moved with the residuals since) made the long steps
+ * under-cover when volatility rose (0.83–0.85 a day ahead on the rolling traces): the forecast was issued with the
+ * old, smaller interval, yet the residual looked covered. So {@code z_τ} learns the &tau;-quantile of
+ * {@code r / s_issued}, which is what an issued interval {@code s z_τ} must cover. (Judging against the whole
+ * issued quantile {@code s z} instead, as delayed-feedback conformal inference does, puts an {@code h}-tick delay
+ * inside z's own loop; at a day ahead z then overshoots by about {@code 0.9 η h}.) {@code z} starts at the Gaussian
  * values {@code z_0.5 = 0}, {@code z_0.9 = 1.2816 / 0.7979 = 1.606} (quantile over mean absolute deviation). The
  * table's quantiles are then {@code p50 = mean + q_0.5} and {@code p90 = mean + q_0.9}: the median corrects a
  * model's recent bias, the upper quantile is what the adjustment engine can provision for.
@@ -28,15 +35,16 @@ import java.util.Arrays;
  * steps per partition. Instead only a set S of steps is tracked: every step below {@value #DENSE_STEPS}, then steps
  * growing by a factor {@value #STEP_GROWTH} up to the last step {@code H - 1}, which is always in S. A tracked step
  * {@code h} keeps a ring of the {@code h + 1} forecasts of step {@code h} still in flight (the forecast issued at tick
- * count {@code c} sits at {@code c mod (h + 1)}), so it still learns from a residual every tick; the quantile offset
- * {@code q_τ} of an untracked step is interpolated linearly between its two tracked neighbours. Memory per slot:
- * {@code L = Σ_{h∈S} (h + 1)} doubles of rings (off-heap; H = 288 → |S| = 21, L = 977, against H² = 82,944) and
- * {@code 4 |S|} numbers of tracker state. A slot not calibrated at every tick count (a gap) has its rings cleared
- * at the next {@link #calibrate}, so a ring never returns a forecast of another origin; empty ring cells hold NaN,
- * which {@link #observe} skips.
+ * count {@code c} sits at {@code c mod (h + 1)}; a cell holds the mean and the scale issued with it), so it still
+ * learns from a residual every tick; the quantile offset {@code q_τ} of an untracked step is interpolated linearly
+ * between its two tracked neighbours. Memory per slot: {@code L = Σ_{h∈S} (h + 1)} ring cells of two doubles
+ * (off-heap; H = 288 → |S| = 21, L = 977, against H² = 82,944) and {@code 4 |S|} numbers of tracker state. A slot
+ * not calibrated at every tick count (a gap) has its rings cleared at the next {@link #calibrate}, so a ring never
+ * returns a forecast of another origin; empty ring cells hold NaN, which {@link #observe} skips.
  * <p>
  * Coverage is measured prequentially: before each update the calibrator checks whether the residual fell at or
- * under the quantile in force, and counts hits per tracked step over all slots ({@link #coverage90(int)}).
+ * under the issued scale times the {@code z} in force, and counts hits per tracked step over all slots
+ * ({@link #coverage90(int)}).
  * <p>
  * Threading: control thread only. {@link #observe} and {@link #calibrate} do not allocate.
  */
@@ -49,6 +57,8 @@ public final class IntervalCalibrator {
     private static final double TAU_50 = 0.5;
     private static final double TAU_90 = 0.9;
     private static final long NOT_ISSUED = Long.MIN_VALUE;
+    /** Doubles per ring cell: the mean issued, and the scale s in force when it was issued (NaN if none was). */
+    private static final int CELL_DOUBLES = 2;
     /** Gaussian 90% quantile over mean absolute deviation: 1.2816 / sqrt(2 / pi). */
     private static final double Z90_START = 1.2816 / Math.sqrt(2 / Math.PI);
 
@@ -111,7 +121,7 @@ public final class IntervalCalibrator {
             weightAbove[h] = tracked[at] == h ? 0 : (double) (h - tracked[at]) / (tracked[at + 1] - tracked[at]);
         }
         final long ringCells = (long) slotCapacity * ringsPerSlot;
-        this.rings = Arena.ofAuto().allocate(ringCells * Double.BYTES, 64);
+        this.rings = Arena.ofAuto().allocate(ringCells * CELL_DOUBLES * Double.BYTES, 64);
         rings.elements(DOUBLE).forEach(cell -> cell.set(DOUBLE, 0, Double.NaN));
         this.lastIssue = new long[slotCapacity];
         Arrays.fill(lastIssue, NOT_ISSUED);
@@ -140,7 +150,7 @@ public final class IntervalCalibrator {
         return Arrays.copyOf(buffer, count);
     }
 
-    /** Doubles of remembered forecasts per slot ({@code Σ (h + 1)} over the tracked steps). */
+    /** Remembered forecasts per slot ({@code Σ (h + 1)} over the tracked steps), each a ring cell of two doubles. */
     public int ringsPerSlot() {
         return ringsPerSlot;
     }
@@ -169,8 +179,9 @@ public final class IntervalCalibrator {
                 // not issued (the slot was not calibrated at that tick count): its ring cell is another origin's
                 continue;
             }
-            final long at = ringBase + ringOffset[i] + issue % (h + 1);
+            final long at = (ringBase + ringOffset[i] + issue % (h + 1)) * CELL_DOUBLES;
             final double predicted = rings.getAtIndex(DOUBLE, at);
+            final double issuedScale = rings.getAtIndex(DOUBLE, at + 1);
             // consumed: a later gap must not make it count twice
             rings.setAtIndex(DOUBLE, at, Double.NaN);
             final double r = actual - predicted;
@@ -184,8 +195,9 @@ public final class IntervalCalibrator {
                 q50[cell] = 0;
                 q90[cell] = Z90_START;
             } else {
-                final boolean isUnder50 = r <= scale[cell] * q50[cell];
-                final boolean isUnder90 = r <= scale[cell] * q90[cell];
+                final double s = Double.isNaN(issuedScale) ? scale[cell] : issuedScale;
+                final boolean isUnder50 = r <= s * q50[cell];
+                final boolean isUnder90 = r <= s * q90[cell];
                 counts[h]++;
                 hits50[h] += isUnder50 ? 1 : 0;
                 hits90[h] += isUnder90 ? 1 : 0;
@@ -213,12 +225,14 @@ public final class IntervalCalibrator {
         }
         lastIssue[slot] = tickCount;
         final int horizon = Math.min(table.horizon(), maxHorizon);
+        final int cellBase = slot * k;
         for (int i = 0; i < k; i++) {
             final int h = tracked[i];
-            final long at = ringBase + ringOffset[i] + tickCount % (h + 1);
+            final int cell = cellBase + i;
+            final long at = (ringBase + ringOffset[i] + tickCount % (h + 1)) * CELL_DOUBLES;
             rings.setAtIndex(DOUBLE, at, h < horizon ? table.mean(slot, h) : Double.NaN);
+            rings.setAtIndex(DOUBLE, at + 1, seen[cell] == 0 ? Double.NaN : scale[cell]);
         }
-        final int cellBase = slot * k;
         for (int h = 0; h < horizon; h++) {
             final int lower = cellBase + below[h];
             final double weight = weightAbove[h];
@@ -290,8 +304,9 @@ public final class IntervalCalibrator {
     }
 
     private void clearRings(final long ringBase) {
-        for (int i = 0; i < ringsPerSlot; i++) {
-            rings.setAtIndex(DOUBLE, ringBase + i, Double.NaN);
+        final long cells = (long) ringsPerSlot * CELL_DOUBLES;
+        for (long i = 0; i < cells; i++) {
+            rings.setAtIndex(DOUBLE, ringBase * CELL_DOUBLES + i, Double.NaN);
         }
     }
 }

@@ -19,13 +19,23 @@ import java.util.List;
  * Metrics at each requested step {@code h} (1-based ticks ahead), pooled over series and origins after a
  * {@code warmupTicks} burn-in: MASE, the mean absolute {@code h}-step error over the in-sample mean absolute
  * seasonal difference {@code (1/(n-m)) Σ |y_t - y_{t-m}|} of each series (computed once on the whole series,
- * Hyndman &amp; Koehler 2006, as a fixed scale), averaged over series; and the coverage of the one-sided 90% and
- * 50% quantiles, the share of actuals at or under {@code p90} and {@code p50}. Cold path.
+ * Hyndman &amp; Koehler 2006, as a fixed scale), averaged over series; the coverage of the one-sided 90% and
+ * 50% quantiles, the share of actuals at or under {@code p90} and {@code p50}; the mean width of the upper interval,
+ * {@code (p90 - mean) / scale}, averaged over series (a narrower interval at the same coverage is the better one);
+ * and the coverage of the <em>peak</em> the adjustment engine acts on, the share of origins at which the largest
+ * actual over steps {@code 1..h} is at or under the largest {@code p90} over those steps
+ * ({@link ForecastTable#peakUpper(int, int)}). Cold path.
  */
 public final class RollingOrigin {
     /** Scores at one step ahead. */
-    public record StepScore(int step, double mase, double coverage90, double coverage50, long forecasts) {
+    public record StepScore(int step, double mase, double coverage90, double coverage50, long forecasts,
+        double width90, double peakCoverage90) {
     }
+
+    /** Learning rates of the evaluation's {@link IntervalCalibrator} unless told otherwise. */
+    public static final double CALIBRATOR_ETA = 0.02;
+    /** Scale weight of the evaluation's {@link IntervalCalibrator} unless told otherwise. */
+    public static final double CALIBRATOR_LAMBDA = 0.02;
 
     private RollingOrigin() {
     }
@@ -90,6 +100,16 @@ public final class RollingOrigin {
      */
     public static StepScore[] run(final double[][] data, final Forecaster forecaster, final int horizon,
         final int season, final int[] steps, final int warmupTicks) {
+        return run(data, forecaster, horizon, season, steps, warmupTicks, CALIBRATOR_ETA, CALIBRATOR_LAMBDA);
+    }
+
+    /**
+     * Runs {@code forecaster} over {@code data[tick][series]} with an {@link IntervalCalibrator} of the given rates
+     * (the daemon's ensemble uses {@code eta = 0.05, lambda = 0.1}).
+     */
+    public static StepScore[] run(final double[][] data, final Forecaster forecaster, final int horizon,
+        final int season, final int[] steps, final int warmupTicks, final double calibratorEta,
+        final double calibratorLambda) {
         final int ticks = data.length;
         final int seriesCount = data[0].length;
         final long[] noBuckets = new long[KeySpace.BUCKET_COUNT];
@@ -110,12 +130,16 @@ public final class RollingOrigin {
         final double[][][] pendingMean = new double[stepCount][horizon + 1][seriesCount];
         final double[][][] pendingP90 = new double[stepCount][horizon + 1][seriesCount];
         final double[][][] pendingP50 = new double[stepCount][horizon + 1][seriesCount];
+        final double[][][] pendingPeak = new double[stepCount][horizon + 1][seriesCount];
+        final double[][] width = new double[stepCount][seriesCount];
+        final long[] peakHits = new long[stepCount];
         final double[][] absError = new double[stepCount][seriesCount];
         final long[][] counts = new long[stepCount][seriesCount];
         final long[] hits90 = new long[stepCount];
         final long[] hits50 = new long[stepCount];
         final ForecastTable table = new ForecastTable(seriesCount, horizon);
-        final IntervalCalibrator calibrator = new IntervalCalibrator(seriesCount, horizon, 0.02, 0.02);
+        final IntervalCalibrator calibrator = new IntervalCalibrator(seriesCount, horizon, calibratorEta,
+            calibratorLambda);
         try (LoadHistory history = new LoadHistory(seriesCount, Math.max(ticks, 2), 0.9)) {
             for (int t = 0; t < ticks; t++) {
                 for (int s = 0; s < seriesCount; s++) {
@@ -135,6 +159,14 @@ public final class RollingOrigin {
                         counts[k][s]++;
                         hits90[k] += y <= pendingP90[k][ring][s] ? 1 : 0;
                         hits50[k] += y <= pendingP50[k][ring][s] ? 1 : 0;
+                        if (scale[s] > 0) {
+                            width[k][s] += (pendingP90[k][ring][s] - pendingMean[k][ring][s]) / scale[s];
+                        }
+                        double peak = Double.NEGATIVE_INFINITY;
+                        for (int u = issued + 1; u <= t; u++) {
+                            peak = Math.max(peak, data[u][s]);
+                        }
+                        peakHits[k] += peak <= pendingPeak[k][ring][s] ? 1 : 0;
                     }
                 }
                 for (int s = 0; s < seriesCount; s++) {
@@ -152,6 +184,7 @@ public final class RollingOrigin {
                         pendingMean[k][ring][s] = table.mean(s, steps[k] - 1);
                         pendingP90[k][ring][s] = table.p90(s, steps[k] - 1);
                         pendingP50[k][ring][s] = table.p50(s, steps[k] - 1);
+                        pendingPeak[k][ring][s] = table.peakUpper(s, steps[k]);
                     }
                 }
             }
@@ -159,18 +192,22 @@ public final class RollingOrigin {
         final StepScore[] scores = new StepScore[stepCount];
         for (int k = 0; k < stepCount; k++) {
             double mase = 0;
+            double meanWidth = 0;
             int used = 0;
             long total = 0;
             for (int s = 0; s < seriesCount; s++) {
                 if (counts[k][s] > 0 && scale[s] > 0) {
                     mase += absError[k][s] / counts[k][s] / scale[s];
+                    meanWidth += width[k][s] / counts[k][s];
                     used++;
                 }
                 total += counts[k][s];
             }
             final double coverage90 = total == 0 ? Double.NaN : (double) hits90[k] / total;
             final double coverage50 = total == 0 ? Double.NaN : (double) hits50[k] / total;
-            scores[k] = new StepScore(steps[k], used == 0 ? Double.NaN : mase / used, coverage90, coverage50, total);
+            final double peakCoverage90 = total == 0 ? Double.NaN : (double) peakHits[k] / total;
+            scores[k] = new StepScore(steps[k], used == 0 ? Double.NaN : mase / used, coverage90, coverage50, total,
+                used == 0 ? Double.NaN : meanWidth / used, peakCoverage90);
         }
         return scores;
     }

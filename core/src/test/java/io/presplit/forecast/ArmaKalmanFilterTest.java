@@ -59,6 +59,40 @@ class ArmaKalmanFilterTest {
         assertThat(kalman).isCloseTo(direct, within(1e-8 * Math.abs(direct)));
     }
 
+    /**
+     * Guards the stationary initial covariance from the autocovariances against the Lyapunov doubling algorithm on
+     * a daily-seasonal model of the size the automatic ARIMA picks on hourly data, (1 - 0.4B)(1 - 0.6B^24) x =
+     * (1 + 0.3B)(1 - 0.5B^24) e (state dimension 26), and on a pure AR whose order fills the buffers (the linear
+     * system's largest size): every element equal to 1e-9 relative to P_00.
+     */
+    @Test
+    void shouldFindTheLyapunovSolutionWhenComputingTheInitialCovarianceFromAutocovariances() {
+        final ArmaKalmanFilter filter = new ArmaKalmanFilter(26);
+        assertThat(filter.setModel(new int[] {1, 24, 25}, new double[] {0.4, 0.6, -0.24}, 3, new int[] {1, 24, 25},
+            new double[] {0.3, -0.5, -0.15}, 3)).isTrue();
+        assertThat(filter.dimension()).isEqualTo(26);
+        assertSameCovariance(filter);
+        assertThat(filter.setModel(new int[] {1, 2, 26}, new double[] {0.5, -0.3, 0.4}, 3, new int[0],
+            new double[0], 0)).isTrue();
+        assertThat(filter.dimension()).isEqualTo(26);
+        assertSameCovariance(filter);
+    }
+
+    private static void assertSameCovariance(final ArmaKalmanFilter filter) {
+        final int dim = filter.dimension();
+        final double[] doubling = new double[dim * dim];
+        assertThat(filter.stationaryCovariance(true)).isTrue();
+        for (int i = 0; i < dim * dim; i++) {
+            doubling[i] = filter.covariance(i / dim, i % dim);
+        }
+        assertThat(filter.stationaryCovariance(false)).isTrue();
+        final double tolerance = 1e-9 * doubling[0];
+        for (int i = 0; i < dim * dim; i++) {
+            assertThat(filter.covariance(i / dim, i % dim)).as("P0[%d][%d]", i / dim, i % dim)
+                .isCloseTo(doubling[i], within(tolerance));
+        }
+    }
+
     /** Guards misuse: a model whose state exceeds the buffers is refused, not truncated. */
     @Test
     void shouldRefuseTheModelWhenItsStateExceedsTheBuffers() {

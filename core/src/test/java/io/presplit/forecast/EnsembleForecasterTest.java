@@ -48,6 +48,96 @@ class EnsembleForecasterTest {
     }
 
     /**
+     * Guards the per-lead weighting: around a constant level with white noise (sigma 1), one member ("near") is
+     * exact up to 3 steps ahead and 5 sigma off beyond, the other ("far") the reverse; seasonal naive errs by 1.13
+     * sigma at every lead. One step ahead "near" must take most of the weight (expected 0.65). At the far band the
+     * effective errors are the geometric means of band and one-step errors, sqrt(5 x 0.8) = 2 for both members
+     * against 1.13 for seasonal naive, so "near" must fall to about 0.19 and "far" rise from about 0.02 to about
+     * 0.19, and the far steps stay within about 1 sigma of the level on average (mostly the 0.19 x 5 of "near"
+     * plus seasonal naive's noise); weighted by one-step errors only, they follow "near" (weight 0.65) and sit
+     * about 3 sigma off.
+     */
+    @Test
+    void shouldWeightEachLeadBandByItsOwnErrorsWhenMembersDifferByLead() {
+        final long seed = System.nanoTime();
+        System.out.println("EnsembleForecasterTest.perStep seed=" + seed);
+        final SplittableRandom rng = new SplittableRandom(seed);
+        final int horizon = 12;
+        final int far = horizon - 1;
+        try (LoadHistory history = new LoadHistory(1, 256, 0.9)) {
+            final OnlineModel[] members = {new LeadModel("near", 0, 5), new LeadModel("far", 5, 0)};
+            final EnsembleForecaster perStep = new EnsembleForecaster(1, horizon, 24, members, new Forecaster[0],
+                200, 500, UNLIMITED_NS, 0.01, 2.0, null, true);
+            final EnsembleForecaster oneStep = new EnsembleForecaster(1, horizon, 24, members, new Forecaster[0],
+                200, 500, UNLIMITED_NS, 0.01, 2.0, null, false);
+            final ForecastTable perStepTable = new ForecastTable(1, horizon);
+            final ForecastTable oneStepTable = new ForecastTable(1, horizon);
+            final int[] slots = {0};
+            double perStepNear = 0;
+            double perStepFar = 0;
+            double oneStepFar = 0;
+            for (int t = 0; t < 4_000; t++) {
+                history.writeRow(0, 100 + EtsTest.gaussian(rng), 0, 0, NO_BUCKETS);
+                history.completeTick();
+                perStep.forecast(history, Resource.INGEST_POINTS, slots, 1, perStepTable);
+                oneStep.forecast(history, Resource.INGEST_POINTS, slots, 1, oneStepTable);
+                if (t >= 3_000) {
+                    // distance from the true level, averaged over the last 1,000 ticks
+                    perStepNear += Math.abs(perStepTable.mean(0, 0) - 100) / 1_000;
+                    perStepFar += Math.abs(perStepTable.mean(0, far) - 100) / 1_000;
+                    oneStepFar += Math.abs(oneStepTable.mean(0, far) - 100) / 1_000;
+                }
+            }
+            assertThat(perStep.bandCount()).isEqualTo(4);
+            assertThat(perStep.bandOf(2)).isEqualTo(1);
+            assertThat(perStep.bandOf(far)).isEqualTo(3);
+            assertThat(perStep.bandLead(3)).isEqualTo(10);
+            assertThat(perStep.error(0, 2, far)).isCloseTo(0.80, within(0.2));
+            assertThat(perStep.error(0, 1, far)).isCloseTo(5.0, within(0.5));
+            assertThat(perStep.weight(0, 1, 0)).isGreaterThan(0.5);
+            assertThat(perStep.weight(0, 2, 0)).isLessThan(0.05);
+            assertThat(perStep.weight(0, 1, far)).isBetween(0.1, 0.3);
+            assertThat(perStep.weight(0, 2, far)).isBetween(0.1, 0.3);
+            assertThat(perStep.weight(0, 0, 5) + perStep.weight(0, 1, 5) + perStep.weight(0, 2, 5)).isCloseTo(1.0,
+                within(1e-12));
+            assertThat(perStepNear).isLessThan(0.6);
+            assertThat(perStepFar).isLessThan(1.6);
+            assertThat(oneStep.bandCount()).isEqualTo(1);
+            assertThat(oneStep.weight(0, 1, far)).isGreaterThan(0.5);
+            assertThat(oneStepFar).isGreaterThan(2.5);
+        }
+    }
+
+    /**
+     * Guards the lead scores across gaps: on an exactly periodic series seasonal naive is exact at every lead up to
+     * the season, so any error it is charged would come from a forecast compared with another origin's target (a
+     * ring cell left over from before a gap). The slot is forecast 45 ticks of every 50; every band must still be
+     * scored, and seasonal naive at zero error.
+     */
+    @Test
+    void shouldScoreOnlyForecastsOfTheRightOriginWhenTheSlotMissesTicks() {
+        final int horizon = 12;
+        try (LoadHistory history = new LoadHistory(1, 256, 0.9)) {
+            final EnsembleForecaster ensemble = new EnsembleForecaster(1, horizon, 24,
+                new OnlineModel[] {new LevelModel(0)}, 200, 10_000, UNLIMITED_NS, 0.05, 2.0, null);
+            final ForecastTable table = new ForecastTable(1, horizon);
+            final int[] slots = {0};
+            for (int t = 0; t < 2_000; t++) {
+                history.writeRow(0, 100 + 10 * Math.sin(2 * Math.PI * t / 24), 0, 0, NO_BUCKETS);
+                history.completeTick();
+                if (t % 50 < 45) {
+                    ensemble.forecast(history, Resource.INGEST_POINTS, slots, 1, table);
+                }
+            }
+            for (int h = 0; h < horizon; h++) {
+                assertThat(ensemble.error(0, 0, h)).as("seasonal naive error at step %d", h).isCloseTo(0,
+                    within(1e-9));
+                assertThat(ensemble.error(0, 1, h)).as("level error at step %d", h).isGreaterThan(1);
+            }
+        }
+    }
+
+    /**
      * Guards the CPU budget: with a zero budget nothing is refitted and every member falls back to seasonal naive;
      * with an unlimited one, one tick fits every slot.
      */
@@ -112,7 +202,8 @@ class EnsembleForecasterTest {
 
     /**
      * Guards the tick's allocation promise: observe, update, forecast, combine, calibrate and the budgeted refits
-     * of ETS together allocate nothing in steady state.
+     * of ETS together allocate nothing in steady state. The refit budget (2 ms a tick) is wide enough that refits
+     * happen even while a loaded machine still runs the tick uncompiled.
      */
     @Test
     void shouldNotAllocateWhenTickingInSteadyState() {
@@ -123,7 +214,7 @@ class EnsembleForecasterTest {
             }
             final IntervalCalibrator calibrator = new IntervalCalibrator(16, 12, 0.05, 0.05);
             final EnsembleForecaster ensemble = new EnsembleForecaster(16, 12, 24,
-                new OnlineModel[] {new OnlineModel.OnlineEts(24)}, 24 * 8, 5, 200_000, 0.05, 2.0, calibrator);
+                new OnlineModel[] {new OnlineModel.OnlineEts(24)}, 24 * 8, 5, 2_000_000, 0.05, 2.0, calibrator);
             final ForecastTable table = new ForecastTable(16, 12);
             final long[] tick = {0};
             final long allocated = AllocationMeter.allocatedBytes(200, () -> {
@@ -231,6 +322,51 @@ class EnsembleForecasterTest {
             final int outAt) {
             for (int h = 0; h < horizon; h++) {
                 out[outAt + h] = state[at] + offset;
+            }
+        }
+    }
+
+    /** Test member: forecasts the mean of its fit window, plus {@code near} up to 3 steps ahead, {@code far} beyond. */
+    private static final class LeadModel implements OnlineModel {
+        private final String name;
+        private final double near;
+        private final double far;
+
+        LeadModel(final String name, final double near, final double far) {
+            this.name = name;
+            this.near = near;
+            this.far = far;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public int stateLength() {
+            return 1;
+        }
+
+        @Override
+        public boolean refit(final double[] y, final int n, final double[] state, final int at) {
+            double sum = 0;
+            for (int t = 0; t < n; t++) {
+                sum += y[t];
+            }
+            state[at] = sum / n;
+            return true;
+        }
+
+        @Override
+        public void update(final double[] state, final int at, final double value) {
+        }
+
+        @Override
+        public void forecast(final double[] state, final int at, final int horizon, final double[] out,
+            final int outAt) {
+            for (int h = 0; h < horizon; h++) {
+                out[outAt + h] = state[at] + (h < 3 ? near : far);
             }
         }
     }

@@ -14,7 +14,9 @@ class RollingOriginTest {
     /**
      * Guards the scoring alignment: on a series that repeats exactly with period 4 plus a slow trend of 1 per
      * season, seasonal naive's h-step error is exactly the trend over ceil(h/4) seasons, so MASE at step 1 and 4 is
-     * 1 (the scale is the same seasonal difference), and at step 5 it is 2.
+     * 1 (the scale is the same seasonal difference), and at step 5 it is 2. The interval metrics: one step ahead the
+     * peak over steps 1..1 is the step itself, so peak coverage equals coverage; the calibrated upper interval is
+     * wider where the errors are larger (step 5's are twice step 1's).
      */
     @Test
     void shouldScoreSeasonalNaiveExactlyWhenTheSeriesIsKnown() {
@@ -29,6 +31,9 @@ class RollingOriginTest {
         assertThat(scores[1].mase()).isCloseTo(1.0, within(1e-9));
         assertThat(scores[2].mase()).isCloseTo(2.0, within(1e-9));
         assertThat(scores[0].forecasts()).isEqualTo(ticks - 1 - 10);
+        assertThat(scores[0].peakCoverage90()).isEqualTo(scores[0].coverage90());
+        assertThat(scores[0].width90()).isPositive();
+        assertThat(scores[2].width90()).isGreaterThan(scores[0].width90());
     }
 
     /** Guards the wide-trace reader: timestamp column skipped, blanks repeat, rows summed, bad cells named. */

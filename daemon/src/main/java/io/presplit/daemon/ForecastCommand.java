@@ -94,6 +94,20 @@ final class ForecastCommand implements Callable<Integer> {
         description = "Rolling mode: ticks of history a refit uses (default: 7 seasons).")
     int fitWindow;
 
+    @Option(names = "--one-step-weights", description = "Rolling mode, ensemble: weigh every step by the members' "
+        + "one-step errors (the first version) instead of per lead band.")
+    boolean isOneStepWeighted;
+
+    @Option(names = "--calibrator-eta", defaultValue = "0.02",
+        description = "Rolling mode: quantile learning rate of the interval calibrator (default: ${DEFAULT-VALUE}; "
+            + "the daemon's ensemble uses 0.05).")
+    double calibratorEta;
+
+    @Option(names = "--calibrator-lambda", defaultValue = "0.02",
+        description = "Rolling mode: residual-scale weight of the interval calibrator (default: ${DEFAULT-VALUE}; "
+            + "the daemon's ensemble uses 0.1).")
+    double calibratorLambda;
+
     @Override
     public Integer call() throws Exception {
         if (horizon < 1 || season < 1) {
@@ -157,19 +171,21 @@ final class ForecastCommand implements Callable<Integer> {
                 ? LstmForecaster.openModelFile(modelFile) : LstmForecaster.openBundled(),
                 new SeasonalNaiveForecaster(season));
             case "ensemble" -> new EnsembleForecaster(slots, horizon, season, new OnlineModel[] {
-                new OnlineModel.OnlineEts(season), new OnlineModel.OnlineArima(window, season)}, window, season,
-                Long.MAX_VALUE / 4, 0.05, 2.0, null);
+                new OnlineModel.OnlineEts(season), new OnlineModel.OnlineArima(window, season)}, new Forecaster[0],
+                window, season, Long.MAX_VALUE / 4, 0.05, 2.0, null, !isOneStepWeighted);
             default -> throw new IllegalArgumentException(
                 "rolling mode takes snaive, lstm, prophet or ensemble [model=" + model + "]");
         };
         final long start = System.nanoTime();
-        final RollingOrigin.StepScore[] scores = RollingOrigin.run(data, forecaster, horizon, season, steps, warmup);
+        final RollingOrigin.StepScore[] scores = RollingOrigin.run(data, forecaster, horizon, season, steps, warmup,
+            calibratorEta, calibratorLambda);
         final double seconds = (System.nanoTime() - start) / 1e9;
         try (Writer writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
-            writer.write("model,step,mase,coverage90,coverage50,forecasts\n");
+            writer.write("model,step,mase,coverage90,coverage50,forecasts,width90,peakCoverage90\n");
             for (final RollingOrigin.StepScore score : scores) {
-                final String row = String.format(Locale.ROOT, "%s,%d,%.4f,%.4f,%.4f,%d%n", name, score.step(),
-                    score.mase(), score.coverage90(), score.coverage50(), score.forecasts());
+                final String row = String.format(Locale.ROOT, "%s,%d,%.4f,%.4f,%.4f,%d,%.4f,%.4f%n", name,
+                    score.step(), score.mase(), score.coverage90(), score.coverage50(), score.forecasts(),
+                    score.width90(), score.peakCoverage90());
                 writer.write(row);
                 System.out.print("rolling [input=" + input.getFileName() + ", series=" + slots + ", ticks="
                     + data.length + "] " + row);
