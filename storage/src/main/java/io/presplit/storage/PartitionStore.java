@@ -8,6 +8,7 @@ import io.presplit.coordinate.Txn;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.profile.LoadRecorder;
 import io.presplit.storage.internal.FileOps;
+import io.presplit.storage.internal.ParallelForces;
 import io.presplit.storage.log.KeyByteSummary;
 import io.presplit.storage.log.PartitionHeader;
 import io.presplit.storage.log.PartitionLog;
@@ -119,8 +120,13 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     private final GroupCommitter groupCommitter;
     /** The Chronicle Map mirror of the partitions and the epoch; guarded by {@link #lock}. */
     private final PartitionCatalog catalog;
-    /** Pre-creates next segments when {@link StoreOptions#isPreallocatingSegments()}, else {@code null}. */
+    /**
+     * Pre-creates next segments and makes commits' parent seals durable when
+     * {@link StoreOptions#isPreallocatingSegments()}, else {@code null} (then commits seal durably themselves).
+     */
     private final SegmentPreallocator preallocator;
+    /** Runs the independent forces of one protocol step at once (prepare's creations, commit's marks). */
+    private final ParallelForces forces = new ParallelForces();
     private final LoadRecorder recorder;
     private final Object lock = new Object();
     /** Serializes compactions and deletions (cold, long); taken before {@link #lock}, never inside it. */
@@ -243,7 +249,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 partitionDirectories(partitionsDirectory).isEmpty());
             for (final Path directory : partitionDirectories(partitionsDirectory)) {
                 final long id = Long.parseLong(directory.getFileName().toString());
-                if (!PartitionLog.hasSegments(directory)) {
+                if (!PartitionLog.hasSegments(directory) || PartitionLog.isTornCreation(directory)) {
                     LOG.warn("deleting torn partition directory [directory={}]", directory);
                     FileOps.deleteDirectory(directory);
                     continue;
@@ -509,17 +515,28 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             }
             final RoutingTable routing = routingTable;
             final boolean isPublishing = routing.contains(parents.getFirst());
-            // A repeat finds the children marked and keeps their epoch (markCommitted is idempotent).
+            // A repeat finds the children marked and keeps their epoch (writeCommitted is idempotent).
             final long epoch = isPublishing ? routing.epoch() + 1 : children.getFirst().log().committedEpoch();
+            final List<ParallelForces.Force> marks = new ArrayList<>(children.size());
             for (final Partition child : children) {
-                child.log().markCommitted(epoch);
+                child.log().writeCommitted(epoch);
+                marks.add(child.log().commitMarkForce());
             }
+            // This participant's commit point: every child's mark on disk (one batch, forced at once).
+            forces.forceAll(marks);
             refreshReadablePartitions();
             if (isPublishing) {
                 routingTable = routing.replace(parents, children);
             }
             for (final Partition parent : parents) {
-                parent.log().seal(txn.txId());
+                if (preallocator != null) {
+                    // The seal's forces are not part of the commit: the children's durable marks name this
+                    // transaction, and recovery seals a parent they name. Compaction and close persist it first.
+                    parent.log().sealInMemory(txn.txId());
+                    preallocator.request(parent.log());
+                } else {
+                    parent.log().seal(txn.txId());
+                }
             }
             for (final Partition child : children) {
                 catalog.put(entryOf(child));
@@ -665,6 +682,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             if (preallocator != null) {
                 preallocator.close();
             }
+            forces.close();
             if (groupCommitter != null) {
                 try {
                     groupCommitter.close();
@@ -777,6 +795,11 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             long moved = 0;
             if (!Files.isDirectory(done)) {
                 deleteTree(work);
+                // Recovery finds a compacted partition's parents through their seals on disk, not through the
+                // partition's (compacted) lineage: a commit may have left those seals to the background thread.
+                for (int i = 0; i < sources.size() - 1; i++) {
+                    sources.log(i).persistSeal();
+                }
                 moved = copyAncestors(partition, sources, work, budget, isCancelled);
                 // The commit point: a crash before the rename leaves only the work directory, which open deletes.
                 FileOps.checkpoint("rename", done);
@@ -1035,6 +1058,8 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
 
     /** Renames the partition's directory away (the commit point), forgets it, then deletes the files. */
     private void deletePartition(final Partition partition, final List<Partition> deleted) {
+        // Compaction of its children persisted the seal already; a partition is never deleted unsealed on disk.
+        partition.log().persistSeal();
         final Path directory = partition.log().directory();
         final Path deleting = directory.resolveSibling(directory.getFileName() + DELETING_SUFFIX);
         FileOps.checkpoint("rename", deleting);
@@ -1148,12 +1173,24 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 final Path directory = partitionsDirectory.resolve(Long.toString(header.partitionId()));
                 // A directory without a partition in memory is a leftover of a failed creation: start afresh.
                 FileOps.deleteDirectory(directory);
-                final PartitionLog log = PartitionLog.create(directory, header, segmentLengthBytes, false,
+                final PartitionLog log = PartitionLog.createUnforced(directory, header, segmentLengthBytes,
                     options.durability() == Durability.SYNC);
                 final Partition child = new Partition(header, log, first, second);
                 partitions.put(child.id(), child);
                 created.add(child);
                 maxPartitionId = Math.max(maxPartitionId, child.id());
+            }
+            // The vote's promise: every child on disk (files, their names, the directories' names), one batch.
+            final List<ParallelForces.Force> creations = new ArrayList<>(created.size() * 2 + 1);
+            for (final Partition child : created) {
+                creations.addAll(child.log().creationForces());
+            }
+            if (!created.isEmpty()) {
+                creations.add(ParallelForces.directory(partitionsDirectory));
+            }
+            forces.forceAll(creations);
+            for (final Partition child : created) {
+                child.log().markCreationDurable();
             }
         } catch (final RuntimeException e) {
             for (int i = created.size() - 1; i >= 0; i--) {
