@@ -68,6 +68,8 @@ import java.util.stream.Stream;
  * durably, not routable. {@link #commit} marks the children committed on disk (this participant's commit point),
  * publishes the next routing epoch with the children in place of the parents, then seals the parents at their
  * tails. A split moves no data: the children read their parents' sealed records filtered to their own range.
+ * Each step's forces run as one parallel batch ({@link ParallelForces}); a parent's seal is made durable by the
+ * background worker after the commit returns (see "Seal protocol" in {@link SegmentDescriptor}).
  * <p>
  * Compaction (spec 005, {@link #compact}, the {@code presplit-compaction} thread under
  * {@link StoreOptions#compactionBytesPerSecond()}): a live partition's share of its sealed ancestors' records is
@@ -84,8 +86,8 @@ import java.util.stream.Stream;
  * open it is the largest epoch a commit recorded (1 for a new store), never lower than before the restart.
  * <p>
  * Durability ({@link Durability}, chosen at open): SYNC forces each record, GROUP acknowledges writes after a
- * batched force, ASYNC leaves records to the operating system's writeback. Prepare, commit, seals and close always
- * force.
+ * batched force, ASYNC leaves records to the operating system's writeback. Prepare, commit and close always force;
+ * a commit's parent seals are forced in the background, or at once when segments are not preallocated.
  */
 public final class PartitionStore implements PartitionParticipant, AutoCloseable {
     /** Default length of a segment file: 64 MiB. */
@@ -473,9 +475,10 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     /**
      * {@inheritDoc}
      * <p>
-     * Order: mark the children committed on disk (forced), publish the next routing epoch with the children in
-     * place of the parents, seal the parents (waiting for in-flight appends, forced). A repeat finds each step
-     * done and skips it.
+     * Order: mark the children committed on disk (their headers forced in one parallel batch), publish the next
+     * routing epoch with the children in place of the parents, seal the parents in memory (waiting for in-flight
+     * appends; no append succeeds afterwards), then hand the seals' forces to the background worker (or, without
+     * preallocation, force them here). A repeat finds each step done and skips it.
      *
      * @throws PresplitException with code {@code TXN_NOT_PREPARED} when a child does not exist, or on I/O
      * failure (the coordinator retries).
