@@ -10,10 +10,9 @@ import java.nio.file.Path;
 
 /**
  * Says where a long write went, from the writing thread's scheduler statistics ({@code /proc/thread-self/schedstat}
- * on Linux: time on a CPU, time runnable but waiting for a CPU): a stall is split into <em>waiting for a CPU</em>
- * (the machine's scheduling, not the store), and the rest, <em>off the CPU and not runnable</em> (blocked in the
- * kernel or on a lock: file-system work or the store's locks) or on the CPU. The time-on-CPU figure of the running
- * thread is updated by the kernel at scheduler ticks, so it is coarse (a few ms); the waiting figure is exact.
+ * on Linux, its second field: time runnable but waiting for a CPU): a stall is split into <em>waiting for a
+ * CPU</em> (the machine's scheduling, not the store) and the rest: on the CPU, or off it and not runnable (blocked
+ * in the kernel or on a lock: file-system work or the store's locks).
  * <p>
  * Reading the file costs a few microseconds, so a run that attributes stalls
  * ({@code -Dpresplit.bench.attributeStalls=true}) writes slower than one that does not; its maxima are still the
@@ -26,12 +25,13 @@ final class StallAttribution {
 
     private final ByteBuffer buffer = ByteBuffer.allocate(128);
     private FileChannel channel;
-    private long cpuNs;
     private long waitNs;
     private long stalls;
     private long stallNs;
     private long waitingForCpuNs;
     private long stallsWithRoll;
+    /** The largest part of one stall not spent waiting for a CPU: the worst the store (or the kernel) did. */
+    private long maxNotWaitingNs;
     private long stallsWithCommit;
 
     /** Whether the run asked for attribution and the platform can give it. */
@@ -53,7 +53,9 @@ final class StallAttribution {
         read();
         stalls++;
         stallNs += tookNs;
-        waitingForCpuNs += Math.min(tookNs, waitNs - waitBefore);
+        final long waitingNs = Math.min(tookNs, waitNs - waitBefore);
+        waitingForCpuNs += waitingNs;
+        maxNotWaitingNs = Math.max(maxNotWaitingNs, tookNs - waitingNs);
         stallsWithRoll += isRolled ? 1 : 0;
         stallsWithCommit += isCommitted ? 1 : 0;
     }
@@ -61,9 +63,9 @@ final class StallAttribution {
     /** One line: the stalls and how much of their time was spent waiting for a CPU. */
     String summary() {
         return String.format("stalls>1ms=%d stallTime=%dus waitingForCpu=%dus (%.0f%%) offCpuOrRunning=%dus "
-                + "stallsDuringRoll=%d stallsDuringCommit=%d", stalls, stallNs / 1000, waitingForCpuNs / 1000,
-            stallNs == 0 ? 0.0 : 100.0 * waitingForCpuNs / stallNs, (stallNs - waitingForCpuNs) / 1000,
-            stallsWithRoll, stallsWithCommit);
+                + "maxNotWaitingForCpu=%dus stallsDuringRoll=%d stallsDuringCommit=%d", stalls, stallNs / 1000,
+            waitingForCpuNs / 1000, stallNs == 0 ? 0.0 : 100.0 * waitingForCpuNs / stallNs,
+            (stallNs - waitingForCpuNs) / 1000, maxNotWaitingNs / 1000, stallsWithRoll, stallsWithCommit);
     }
 
     /** Adds another run's counts (the trial total). */
@@ -73,6 +75,7 @@ final class StallAttribution {
         waitingForCpuNs += other.waitingForCpuNs;
         stallsWithRoll += other.stallsWithRoll;
         stallsWithCommit += other.stallsWithCommit;
+        maxNotWaitingNs = Math.max(maxNotWaitingNs, other.maxNotWaitingNs);
     }
 
     private void read() {
@@ -84,15 +87,9 @@ final class StallAttribution {
             channel.read(buffer, 0);
             final String[] fields = new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII)
                 .trim().split(" ");
-            cpuNs = Long.parseLong(fields[0]);
             waitNs = Long.parseLong(fields[1]);
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** The thread's time on a CPU so far, as last read. */
-    long cpuNs() {
-        return cpuNs;
     }
 }
