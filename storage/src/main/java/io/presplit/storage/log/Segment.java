@@ -418,8 +418,9 @@ final class Segment implements AutoCloseable {
 
     /**
      * Seals the segment (see "Seal protocol" in {@link SegmentDescriptor}): stops claims, waits for in-flight
-     * writers, forces the records, then writes and forces the sealed header. Idempotent, and synchronized: the
-     * writer that rolled the segment and a partition seal may both call it, and the second waits for the first.
+     * writers, forces the records, then writes and forces the sealed header. Idempotent, and safe on two threads:
+     * each half is synchronized ({@link #sealInMemory}, {@link #persistSeal}), so a second caller waits for the
+     * first's half in progress, but a partition seal in memory never waits for a background thread's forces.
      * Cold path; blocks for the in-flight writers and the forces.
      *
      * @param state {@link SegmentDescriptor#STATE_ROLLED} or {@link SegmentDescriptor#STATE_SEALED}.
@@ -427,7 +428,7 @@ final class Segment implements AutoCloseable {
      * @return the sealed tail offset.
      * @throws PresplitException when an in-flight writer does not publish within {@link #SEAL_WAIT_TIMEOUT_NS}.
      */
-    synchronized long seal(final long state, final long txId) {
+    long seal(final long state, final long txId) {
         sealInMemory(state, txId);
         persistSeal();
         return sealedTailOffset;
