@@ -393,23 +393,42 @@ public final class PartitionLog implements AutoCloseable {
         return isAllZero(directory.resolve(SegmentDescriptor.segmentFileName(0)));
     }
 
-    /** Whether every byte of {@code path} is zero (an empty file included). */
+    /**
+     * Whether every byte of {@code path} is zero (an empty file included). Reads the header first, so that a
+     * normal segment (its magic number is not zero) costs one small read at open.
+     */
     private static boolean isAllZero(final Path path) {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            final ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
-            while (channel.read(buffer) >= 0) {
-                buffer.flip();
-                while (buffer.hasRemaining()) {
-                    if (buffer.get() != 0) {
-                        return false;
-                    }
-                }
-                buffer.clear();
+            final ByteBuffer header = ByteBuffer.allocate(SegmentDescriptor.HEADER_LENGTH);
+            final int headerBytes = Math.max(0, channel.read(header, 0));
+            if (!isZero(header.flip())) {
+                return false;
             }
-            return true;
+            final ByteBuffer chunk = ByteBuffer.allocate(1 << 16);
+            long position = headerBytes;
+            while (true) {
+                chunk.clear();
+                final int read = channel.read(chunk, position);
+                if (read < 0) {
+                    return true;
+                }
+                position += read;
+                if (!isZero(chunk.flip())) {
+                    return false;
+                }
+            }
         } catch (final IOException e) {
             throw FileOps.ioFailure("cannot read segment", path, e);
         }
+    }
+
+    private static boolean isZero(final ByteBuffer bytes) {
+        while (bytes.hasRemaining()) {
+            if (bytes.get() != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
