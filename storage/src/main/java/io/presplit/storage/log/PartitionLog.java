@@ -668,16 +668,22 @@ public final class PartitionLog implements AutoCloseable {
      */
     public boolean forcePublished() {
         final Segment[] segments = this.segments;
+        final int last = segments.length - 1;
         int index = forcedSegmentIndex;
-        while (index < segments.length) {
-            final boolean isFinished = segments[index].forcePublished();
-            if (!isFinished || index == segments.length - 1) {
-                break;
+        boolean isAdvancing = true;
+        // Every segment from the cursor on, not only up to the first unfinished one: a full segment stays OPEN
+        // until the background worker seals it as ROLLED, while writers already append to the next segment and
+        // wait for this force; stopping at the full one would acknowledge their records unforced.
+        for (int i = index; i <= last; i++) {
+            final boolean isFinished = segments[i].forcePublished();
+            if (isAdvancing && isFinished && i < last) {
+                index = i + 1;
+            } else {
+                isAdvancing = false;
             }
-            index++;
         }
         forcedSegmentIndex = index;
-        return isSealed && index == segments.length - 1 && segments[index].sealState() != STATE_OPEN;
+        return isSealed && index == last && segments[index].sealState() != STATE_OPEN;
     }
 
     /** Forces every segment's mapped pages to disk. Cold path. */

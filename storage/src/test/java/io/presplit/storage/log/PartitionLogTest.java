@@ -381,6 +381,33 @@ final class PartitionLogTest {
     }
 
     /**
+     * Guards group commit across a roll: the full segment stays OPEN until the background worker seals it as
+     * ROLLED, while writers already append to the next one and wait for the batch; the batch must force the next
+     * segment too (its creation first, as it was made without forces), not stop at the full one, or it would
+     * acknowledge records that are not on disk.
+     */
+    @Test
+    void shouldForceNextSegmentInGroupCommitWhileFullOneIsNotYetRolled() {
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, SMALL_SEGMENT_BYTES, true)) {
+            log.enableSpares(ignored -> { });
+            while (log.segmentCount() == 1) {
+                appendPoints(log, 1);
+            }
+            appendPoints(log, 2);
+
+            FileOps.failNthCall(2);
+            try {
+                assertThatThrownBy(log::forcePublished).isInstanceOf(PresplitException.class);
+            } finally {
+                FileOps.disarm();
+            }
+            assertThat(FileOps.lastInjected()).startsWith("force-file")
+                .endsWith(SegmentDescriptor.segmentFileName(1));
+            assertThat(log.forcePublished()).isFalse();
+        }
+    }
+
+    /**
      * Guards recovery from a roll whose creation never reached the disk (the machine stopped before the
      * background forces): the newest segment file is all zero and the one before it OPEN; open must drop the
      * empty file and keep every record of the chain before it, not refuse the partition.
