@@ -38,7 +38,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
@@ -102,6 +105,15 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     public static final String DELETING_SUFFIX = ".deleting";
     /** How long a deleted partition's mapped logs stay open after its files are unlinked. */
     static final long DELETED_LOG_GRACE_NS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Name of the directory, under the data directory, of the blank partition directories made ahead of prepares
+     * ({@code blanks/spare-<n>/}); a prepare renames one into {@link #PARTITIONS_DIRECTORY}.
+     */
+    public static final String BLANKS_DIRECTORY = "blanks";
+    /** Name prefix of a blank partition directory. */
+    public static final String BLANK_PREFIX = "spare-";
+    /** Blank partition directories kept ready when segments are preallocated: the two children of a split. */
+    static final int BLANK_TARGET = 2;
     /** Id of the partition created on the first open. */
     public static final long INITIAL_PARTITION_ID = 0;
     /** Load slot of the partition created on the first open. */
@@ -129,6 +141,15 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     private final SegmentPreallocator preallocator;
     /** Runs the independent forces of one protocol step at once (prepare's creations, commit's marks). */
     private final ParallelForces forces = new ParallelForces();
+    /**
+     * Blank partition directories ({@link PartitionLog.Blank}) that prepares turn into children without creating
+     * a file; filled by the background worker up to {@link #BLANK_TARGET}, taken under {@link #lock}.
+     */
+    private final ConcurrentLinkedQueue<PartitionLog.Blank> blanks = new ConcurrentLinkedQueue<>();
+    /** Whether a refill of {@link #blanks} is queued or running (one at a time). */
+    private final AtomicBoolean isRefillingBlanks = new AtomicBoolean();
+    private final AtomicLong nextBlankNumber = new AtomicLong();
+    private volatile long childrenFromBlanks;
     private final LoadRecorder recorder;
     private final Object lock = new Object();
     /** Serializes compactions and deletions (cold, long); taken before {@link #lock}, never inside it. */
@@ -191,6 +212,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             for (final Partition partition : live) {
                 partition.log().enableSpares(preallocator);
             }
+            requestBlanks();
         }
     }
 
@@ -237,6 +259,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         final Path partitionsDirectory = dataDirectory.resolve(PARTITIONS_DIRECTORY);
         try {
             Files.createDirectories(partitionsDirectory);
+            Files.createDirectories(dataDirectory.resolve(BLANKS_DIRECTORY));
         } catch (final IOException e) {
             throw FileOps.ioFailure("cannot create data directory", partitionsDirectory, e);
         }
@@ -247,6 +270,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         PartitionCatalog catalog = null;
         try {
             deleteInterruptedDeletions(partitionsDirectory);
+            deleteLeftoverBlanks(dataDirectory.resolve(BLANKS_DIRECTORY));
             StoreFormatFile.checkOrCreate(dataDirectory, options.keyOrder(),
                 partitionDirectories(partitionsDirectory).isEmpty());
             for (final Path directory : partitionDirectories(partitionsDirectory)) {
@@ -634,6 +658,35 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         return preallocator == null ? 0 : preallocator.failures();
     }
 
+    /** Children that prepares made from blank partition directories (no file created on the prepare's path). */
+    public long childrenFromBlanks() {
+        return childrenFromBlanks;
+    }
+
+    /** Blank partition directories ready for prepares now. */
+    public int readyBlanks() {
+        return blanks.size();
+    }
+
+    /** Queues a refill of the blank partition directories unless one is queued; nothing without preallocation. */
+    private void requestBlanks() {
+        if (preallocator != null && isRefillingBlanks.compareAndSet(false, true)) {
+            preallocator.requestTask(this::refillBlanks);
+        }
+    }
+
+    /** Background worker: makes blank partition directories up to {@link #BLANK_TARGET}. */
+    private void refillBlanks() {
+        try {
+            while (blanks.size() < BLANK_TARGET) {
+                blanks.add(PartitionLog.createBlank(dataDirectory.resolve(BLANKS_DIRECTORY)
+                    .resolve(BLANK_PREFIX + nextBlankNumber.getAndIncrement()), segmentLengthBytes));
+            }
+        } finally {
+            isRefillingBlanks.set(false);
+        }
+    }
+
     /** Rolls, over every committed partition, that had to create the next segment themselves. */
     public long rollsWithoutSpare() {
         long total = 0;
@@ -686,6 +739,15 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 preallocator.close();
             }
             forces.close();
+            // After the workers stopped: no blank is added any more.
+            for (PartitionLog.Blank blank = blanks.poll(); blank != null; blank = blanks.poll()) {
+                try {
+                    blank.close();
+                    FileOps.deleteDirectory(blank.directory());
+                } catch (final RuntimeException e) {
+                    failure = withSuppressed(failure, e);
+                }
+            }
             if (groupCommitter != null) {
                 try {
                     groupCommitter.close();
@@ -1131,6 +1193,18 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         FileOps.deleteDirectory(directory);
     }
 
+    /** Deletes the blank partition directories an earlier run made and did not use (open only). */
+    private static void deleteLeftoverBlanks(final Path blanksDirectory) {
+        try (Stream<Path> entries = Files.list(blanksDirectory)) {
+            for (final Path entry : entries.toList()) {
+                // Never part of any partition: a prepare renames a blank out of this directory.
+                deleteTree(entry);
+            }
+        } catch (final IOException e) {
+            throw FileOps.ioFailure("cannot list blank partition directories", blanksDirectory, e);
+        }
+    }
+
     /** Deletes the {@code <id>.deleting} directories a deletion left behind (after its commit point). */
     private static void deleteInterruptedDeletions(final Path partitionsDirectory) {
         try (Stream<Path> entries = Files.list(partitionsDirectory)) {
@@ -1176,8 +1250,14 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 final Path directory = partitionsDirectory.resolve(Long.toString(header.partitionId()));
                 // A directory without a partition in memory is a leftover of a failed creation: start afresh.
                 FileOps.deleteDirectory(directory);
-                final PartitionLog log = PartitionLog.createUnforced(directory, header, segmentLengthBytes,
-                    options.durability() == Durability.SYNC);
+                final PartitionLog.Blank blank = blanks.poll();
+                final boolean isSync = options.durability() == Durability.SYNC;
+                final PartitionLog log = blank != null
+                    ? PartitionLog.fromBlank(blank, directory, header, segmentLengthBytes, isSync)
+                    : PartitionLog.createUnforced(directory, header, segmentLengthBytes, isSync);
+                if (blank != null) {
+                    childrenFromBlanks++;
+                }
                 final Partition child = new Partition(header, log, first, second);
                 partitions.put(child.id(), child);
                 created.add(child);
@@ -1190,6 +1270,9 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             }
             if (!created.isEmpty()) {
                 creations.add(ParallelForces.directory(partitionsDirectory));
+            }
+            if (!created.isEmpty()) {
+                requestBlanks();
             }
             forces.forceAll(creations);
             for (final Partition child : created) {

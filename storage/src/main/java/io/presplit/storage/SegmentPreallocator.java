@@ -36,6 +36,8 @@ final class SegmentPreallocator implements PartitionLog.SpareRequests, AutoClose
     private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final ConcurrentLinkedQueue<PartitionLog> requests = new ConcurrentLinkedQueue<>();
+    /** Other background work (the store's blank partition directories), after the logs' requests. */
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Thread[] threads = new Thread[WORKER_COUNT];
     private volatile boolean isRunning = true;
     private final AtomicLong failures = new AtomicLong();
@@ -52,6 +54,14 @@ final class SegmentPreallocator implements PartitionLog.SpareRequests, AutoClose
     public void request(final PartitionLog log) {
         requests.offer(log);
         // Both: a worker about to park would otherwise sleep through the request for its idle period.
+        for (final Thread thread : threads) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /** Asks for {@code task} to run soon on a worker, after the pending log requests. Failures are counted. */
+    void requestTask(final Runnable task) {
+        tasks.offer(task);
         for (final Thread thread : threads) {
             LockSupport.unpark(thread);
         }
@@ -80,7 +90,12 @@ final class SegmentPreallocator implements PartitionLog.SpareRequests, AutoClose
         while (isRunning) {
             final PartitionLog log = requests.poll();
             if (log == null) {
-                LockSupport.parkNanos(IDLE_PARK_NS);
+                final Runnable task = tasks.poll();
+                if (task == null) {
+                    LockSupport.parkNanos(IDLE_PARK_NS);
+                } else {
+                    runTask(task);
+                }
                 continue;
             }
             try {
@@ -91,6 +106,16 @@ final class SegmentPreallocator implements PartitionLog.SpareRequests, AutoClose
                 LOG.warn("background segment work failed; the next roll creates its segment, close or compaction "
                     + "retries a seal [directory={}, failures={}, error={}]", log.directory(), failed, e.toString());
             }
+        }
+    }
+
+    private void runTask(final Runnable task) {
+        try {
+            task.run();
+            served.incrementAndGet();
+        } catch (final RuntimeException e) {
+            final long failed = failures.incrementAndGet();
+            LOG.warn("background task failed [failures={}, error={}]", failed, e.toString());
         }
     }
 }

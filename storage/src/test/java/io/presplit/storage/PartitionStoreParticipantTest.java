@@ -402,6 +402,44 @@ final class PartitionStoreParticipantTest {
     }
 
     /**
+     * Guards prepares from blank partition directories: with the background worker's blanks ready, a split's
+     * children are made by renaming them (no file created on the prepare's path), and they hold their points
+     * across a reopen like any child; a reopen deletes blanks an earlier run left unused.
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldMakeChildrenFromBlankDirectoriesAndDropLeftoverBlanksOnReopen()
+        throws IOException, InterruptedException {
+        try (PartitionStore store = PartitionStore.open(dataDirectory, recorder)) {
+            final PartitionWriter writer = store.openWriter();
+            writeSeries(writer, 5, 1);
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (store.readyBlanks() < PartitionStore.BLANK_TARGET) {
+                assertThat(System.nanoTime() - deadlineNs).as("blanks ready within 20 s").isNegative();
+                Thread.sleep(1);
+            }
+            assertThat(store.prepare(SPLIT)).isTrue();
+            assertThat(store.childrenFromBlanks()).isEqualTo(2);
+            store.commit(SPLIT);
+            for (int i = 0; i < 10; i++) {
+                writer.write("after-" + i, 100 + i, i);
+            }
+        }
+        final Path leftover = dataDirectory.resolve(PartitionStore.BLANKS_DIRECTORY).resolve("spare-77");
+        Files.createDirectories(leftover);
+        Files.write(leftover.resolve(SegmentDescriptor.segmentFileName(0)), new byte[64]);
+
+        try (PartitionStore store = PartitionStore.open(dataDirectory, recorder)) {
+            assertThat(leftover).doesNotExist();
+            assertThat(store.livePartitions()).extracting(PartitionView::partitionId).containsExactly(1L, 2L);
+            final Points points = new Points();
+            store.scan(points);
+            assertThat(points.all()).hasSize(5 + 10);
+            assertThat(points.all()).extracting(Point::seriesKey).contains("after-0", "after-9");
+        }
+    }
+
+    /**
      * Guards recovery of the state a crash leaves between a merge's commit point (the merged child's mark forced)
      * and the background seal of both parents: the reopen must seal both parents with the merge's id and route
      * the merged child alone, with every point once.

@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -78,6 +79,34 @@ public final class PartitionLog implements AutoCloseable {
     private final Object creationLock = new Object();
     private volatile long rollsWithSpare;
     private volatile long rollsWithoutSpare;
+    /** Whether the log was made from a {@link Blank} (its creation then needs only its header forced). */
+    private boolean isFromBlank;
+
+    /**
+     * A partition directory made ahead of the prepare that will use it: {@code <partitions>/spare-<n>/} with a
+     * blank, forced segment 0 ({@link #createBlank}, {@link #fromBlank}). Owned by one thread at a time (the
+     * store's pool hands it over); closing it releases the mapping and leaves the files.
+     */
+    public static final class Blank implements AutoCloseable {
+        private final Path directory;
+        private final Segment segment;
+
+        private Blank(final Path directory, final Segment segment) {
+            this.directory = directory;
+            this.segment = segment;
+        }
+
+        /** The blank's directory. */
+        public Path directory() {
+            return directory;
+        }
+
+        /** Releases the mapping and the file; the files stay (the store deletes them). */
+        @Override
+        public void close() {
+            segment.close();
+        }
+    }
 
     /** Receives the logs that need a new spare segment. */
     @FunctionalInterface
@@ -170,12 +199,77 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
+     * Makes a {@link Blank} in {@code directory} (which must not exist): the directory, a blank segment 0, the file
+     * and the directory and its parent forced, all durable. For the store's background worker. Cold path; blocks
+     * for the forces.
+     */
+    public static Blank createBlank(final Path directory, final long segmentLengthBytes) {
+        try {
+            FileOps.checkpoint("create-directory", directory);
+            Files.createDirectory(directory);
+        } catch (final IOException e) {
+            throw FileOps.ioFailure("cannot create partition directory", directory, e);
+        }
+        Segment segment = null;
+        try {
+            segment = Segment.createBlank(directory, segmentLengthBytes);
+            FileOps.forceDirectory(directory);
+            FileOps.forceDirectory(directory.getParent());
+            return new Blank(directory, segment);
+        } catch (final RuntimeException e) {
+            if (segment != null) {
+                try {
+                    segment.close();
+                } catch (final RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            try {
+                FileOps.deleteDirectory(directory);
+            } catch (final RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Creates the log of a new partition from a {@link Blank}: renames the blank's directory to {@code directory}
+     * (which must not exist) and writes segment 0's header, without forcing: what {@link #createUnforced} does
+     * without creating a file. The caller then forces {@link #creationForces()} (here only the header page) and
+     * the parent directory (the rename). Takes ownership of the blank, which it closes when the rename fails. Not
+     * committed. Cold path.
+     */
+    public static PartitionLog fromBlank(final Blank blank, final Path directory, final PartitionHeader header,
+        final long segmentLengthBytes, final boolean isForcingEachAppend) {
+        try {
+            FileOps.checkpoint("rename", directory);
+            Files.move(blank.directory, directory, StandardCopyOption.ATOMIC_MOVE);
+        } catch (final IOException | RuntimeException e) {
+            try {
+                blank.close();
+            } catch (final RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e instanceof IOException io ? FileOps.ioFailure("cannot adopt blank partition directory",
+                blank.directory, io) : (RuntimeException) e;
+        }
+        blank.segment.adopt(directory.resolve(SegmentDescriptor.segmentFileName(0)), header, false);
+        final PartitionLog log = new PartitionLog(directory, header, segmentLengthBytes,
+            new Segment[] {blank.segment}, false, isForcingEachAppend);
+        log.isFromBlank = true;
+        return log;
+    }
+
+    /**
      * The forces that make a log made by {@link #createUnforced} durable, apart from its parent directory's
-     * entry: segment 0's file (header, length) and the partition directory (the segment's name). No order
-     * between them.
+     * entry: segment 0's file (header, length) and the partition directory (the segment's name); for a log made
+     * {@link #fromBlank}, only segment 0's header page (the file and its name were forced with the blank). No
+     * order between them.
      */
     public List<ParallelForces.Force> creationForces() {
-        return List.of(segments[0].fileForce(), ParallelForces.directory(directory));
+        return isFromBlank ? List.of(segments[0].headerForce())
+            : List.of(segments[0].fileForce(), ParallelForces.directory(directory));
     }
 
     /** Records that every force of {@link #creationForces()} completed, so that later forces skip them. */

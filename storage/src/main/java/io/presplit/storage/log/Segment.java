@@ -93,7 +93,8 @@ final class Segment implements AutoCloseable {
         }
     }
 
-    private final Path path;
+    /** The file; changes once at most, when a blank partition directory is adopted ({@link #adopt}). */
+    private volatile Path path;
     private final int index;
     private final FileChannel channel;
     private final Arena arena;
@@ -211,6 +212,49 @@ final class Segment implements AutoCloseable {
             throw e instanceof IOException io ? FileOps.ioFailure("cannot create segment", temp, io)
                 : (RuntimeException) e;
         }
+    }
+
+    /**
+     * Creates a blank segment 0 for a partition made ahead of its prepare: {@code segment-0000000000.log} in
+     * {@code directory}, sized, all zero, its first page written and the file forced (so that the header page is
+     * allocated, and a later force of the header is a data write, not a file-system journal commit). The caller
+     * forces the directory. Cold path.
+     */
+    static Segment createBlank(final Path directory, final long lengthBytes) {
+        final Path path = directory.resolve(SegmentDescriptor.segmentFileName(0));
+        FileChannel channel = null;
+        Arena arena = null;
+        try {
+            FileOps.checkpoint("create-segment", path);
+            channel = FileChannel.open(
+                path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            arena = Arena.ofShared();
+            final MemorySegment memory = channel.map(MapMode.READ_WRITE, 0, lengthBytes, arena);
+            // A zero written through the mapping dirties the header page, so the force allocates its block.
+            memory.set(LONG, MAGIC_OFFSET, 0);
+            FileOps.checkpoint("force-file", path);
+            channel.force(true);
+            return new Segment(path, 0, channel, arena, memory, true);
+        } catch (final IOException | RuntimeException e) {
+            release(arena, channel, path, e);
+            try {
+                Files.deleteIfExists(path);
+            } catch (final IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e instanceof IOException io ? FileOps.ioFailure("cannot create segment", path, io)
+                : (RuntimeException) e;
+        }
+    }
+
+    /**
+     * Makes a blank segment ({@link #createBlank}) segment 0 of a partition: records its new file name (its
+     * directory was renamed to the partition's) and writes the header, not forced ({@link #headerForce()}). The
+     * file, its length and its name in the directory are on disk already. Cold path.
+     */
+    void adopt(final Path newPath, final PartitionHeader header, final boolean isCommitted) {
+        path = newPath;
+        writeHeader(memory, header, 0, isCommitted);
     }
 
     /**
