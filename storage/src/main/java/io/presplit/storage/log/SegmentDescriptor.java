@@ -183,7 +183,9 @@ import java.nio.ByteOrder;
  * Forces that the protocol relies on, and when:
  * <ul>
  *   <li>a split or merge prepare: each child's segment 0 file and directory, and the partitions directory, in one
- *   parallel batch, before the vote;</li>
+ *   parallel batch, before the vote; a child made from a blank partition directory (made ahead, its segment 0
+ *   sized, all zero, first page, file and names forced, then renamed into {@code partitions/} by the prepare)
+ *   needs only its header page and the partitions directory in that batch;</li>
  *   <li>its commit: each child's header with the committed flag (the participant's commit point), in one parallel
  *   batch, before the routing epoch is published; the parents' seals on disk follow in the background (above);</li>
  *   <li>a segment created by a roll or ahead of one (a spare): its file and directory, before the first force of
