@@ -234,14 +234,17 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Creates the log of a new partition from a {@link Blank}: renames the blank's directory to {@code directory}
-     * (which must not exist) and writes segment 0's header, without forcing: what {@link #createUnforced} does
+     * Creates the log of a new partition from a {@link Blank}: writes segment 0's header, then renames the blank's
+     * directory to {@code directory} (which must not exist), without forcing: what {@link #createUnforced} does
      * without creating a file. The caller then forces {@link #creationForces()} (here only the header page) and
      * the parent directory (the rename). Takes ownership of the blank, which it closes when the rename fails. Not
      * committed. Cold path.
      */
     public static PartitionLog fromBlank(final Blank blank, final Path directory, final PartitionHeader header,
         final long segmentLengthBytes, final boolean isForcingEachAppend) {
+        // The header first: a crash before the rename leaves it in the blanks (all deleted on open), after it a
+        // complete header (or, after a power failure, an all-zero one: a torn creation, see isTornCreation).
+        blank.segment.adopt(header, false);
         try {
             FileOps.checkpoint("rename", directory);
             Files.move(blank.directory, directory, StandardCopyOption.ATOMIC_MOVE);
@@ -254,7 +257,7 @@ public final class PartitionLog implements AutoCloseable {
             throw e instanceof IOException io ? FileOps.ioFailure("cannot adopt blank partition directory",
                 blank.directory, io) : (RuntimeException) e;
         }
-        blank.segment.adopt(directory.resolve(SegmentDescriptor.segmentFileName(0)), header, false);
+        blank.segment.moveTo(directory.resolve(SegmentDescriptor.segmentFileName(0)));
         final PartitionLog log = new PartitionLog(directory, header, segmentLengthBytes,
             new Segment[] {blank.segment}, false, isForcingEachAppend);
         log.isFromBlank = true;

@@ -248,13 +248,18 @@ final class Segment implements AutoCloseable {
     }
 
     /**
-     * Makes a blank segment ({@link #createBlank}) segment 0 of a partition: records its new file name (its
-     * directory was renamed to the partition's) and writes the header, not forced ({@link #headerForce()}). The
-     * file, its length and its name in the directory are on disk already. Cold path.
+     * Makes a blank segment ({@link #createBlank}) segment 0 of a partition: writes the header, not forced
+     * ({@link #headerForce()}). Called before its directory is renamed to the partition's, so that a process
+     * crash never leaves a partition directory with a half-written header. The file, its length and its name in
+     * the directory are on disk already. Cold path.
      */
-    void adopt(final Path newPath, final PartitionHeader header, final boolean isCommitted) {
-        path = newPath;
+    void adopt(final PartitionHeader header, final boolean isCommitted) {
         writeHeader(memory, header, 0, isCommitted);
+    }
+
+    /** Records the file's new name after its directory was renamed ({@link #adopt}). Cold path. */
+    void moveTo(final Path newPath) {
+        path = newPath;
     }
 
     /**
