@@ -30,6 +30,10 @@ import java.util.concurrent.TimeUnit;
  * {@code write-stall total}. JMH's own scores are the throughput of each side.
  * <p>
  * A fresh store per iteration bounds the files and mappings that sealed partitions keep.
+ * <p>
+ * With {@code -Dpresplit.bench.attributeStalls=true} each write longer than 1 ms is attributed
+ * ({@link StallAttribution}): how much of it the writer spent runnable but waiting for a CPU (scheduling on a
+ * shared machine), and whether a roll or a commit happened during it.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -58,6 +62,9 @@ public class WriteStallBenchmark {
         int series;
         long timestampNs;
         int iteration;
+        final boolean isAttributing = StallAttribution.isEnabled();
+        StallAttribution stalls;
+        final StallAttribution totalStalls = new StallAttribution();
 
         @Setup(Level.Iteration)
         public void setUp() {
@@ -73,6 +80,7 @@ public class WriteStallBenchmark {
             splitter.nextId = 1;
             splitter.nextTxId = 1;
             latencies.reset();
+            stalls = new StallAttribution();
         }
 
         @TearDown(Level.Iteration)
@@ -84,6 +92,10 @@ public class WriteStallBenchmark {
                 interval.getTotalCount(), interval.getValueAtPercentile(50), interval.getValueAtPercentile(99),
                 interval.getValueAtPercentile(99.9), interval.getMaxValue(), store.rollsWithSpare(),
                 store.rollsWithoutSpare());
+            if (isAttributing) {
+                System.out.printf("write-stall iteration %d %s%n", iteration - 1, stalls.summary());
+                totalStalls.add(stalls);
+            }
             store.close();
             recorder.close();
             BenchStores.delete(directory);
@@ -95,6 +107,9 @@ public class WriteStallBenchmark {
                     + " (warm-up iterations included)%n", durability, total.getTotalCount(),
                 total.getValueAtPercentile(50), total.getValueAtPercentile(99), total.getValueAtPercentile(99.9),
                 total.getMaxValue());
+            if (isAttributing) {
+                System.out.printf("write-stall total %s%n", totalStalls.summary());
+            }
         }
     }
 
@@ -104,9 +119,26 @@ public class WriteStallBenchmark {
     public void write(final Shared shared) {
         final int series = (shared.series + 1) & (SERIES - 1);
         shared.series = series;
+        if (shared.isAttributing) {
+            writeAttributed(shared, series);
+            return;
+        }
         final long startNs = System.nanoTime();
         shared.writer.write(shared.keys[series], ++shared.timestampNs, series);
         shared.latencies.recordValue(System.nanoTime() - startNs);
+    }
+
+    private static void writeAttributed(final Shared shared, final int series) {
+        final PartitionStore store = shared.store;
+        final long rolls = store.rollsWithSpare() + store.rollsWithoutSpare();
+        final long epoch = store.routingTable().epoch();
+        shared.stalls.before();
+        final long startNs = System.nanoTime();
+        shared.writer.write(shared.keys[series], ++shared.timestampNs, series);
+        final long tookNs = System.nanoTime() - startNs;
+        shared.latencies.recordValue(tookNs);
+        shared.stalls.after(tookNs, store.rollsWithSpare() + store.rollsWithoutSpare() != rolls,
+            store.routingTable().epoch() != epoch);
     }
 
     @Benchmark

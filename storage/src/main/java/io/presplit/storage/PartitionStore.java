@@ -8,6 +8,7 @@ import io.presplit.coordinate.Txn;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.profile.LoadRecorder;
 import io.presplit.storage.internal.FileOps;
+import io.presplit.storage.internal.ParallelForces;
 import io.presplit.storage.log.KeyByteSummary;
 import io.presplit.storage.log.PartitionHeader;
 import io.presplit.storage.log.PartitionLog;
@@ -37,7 +38,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
@@ -67,6 +71,8 @@ import java.util.stream.Stream;
  * durably, not routable. {@link #commit} marks the children committed on disk (this participant's commit point),
  * publishes the next routing epoch with the children in place of the parents, then seals the parents at their
  * tails. A split moves no data: the children read their parents' sealed records filtered to their own range.
+ * Each step's forces run as one parallel batch ({@link ParallelForces}); a parent's seal is made durable by the
+ * background worker after the commit returns (see "Seal protocol" in {@link SegmentDescriptor}).
  * <p>
  * Compaction (spec 005, {@link #compact}, the {@code presplit-compaction} thread under
  * {@link StoreOptions#compactionBytesPerSecond()}): a live partition's share of its sealed ancestors' records is
@@ -83,8 +89,8 @@ import java.util.stream.Stream;
  * open it is the largest epoch a commit recorded (1 for a new store), never lower than before the restart.
  * <p>
  * Durability ({@link Durability}, chosen at open): SYNC forces each record, GROUP acknowledges writes after a
- * batched force, ASYNC leaves records to the operating system's writeback. Prepare, commit, seals and close always
- * force.
+ * batched force, ASYNC leaves records to the operating system's writeback. Prepare, commit and close always force;
+ * a commit's parent seals are forced in the background, or at once when segments are not preallocated.
  */
 public final class PartitionStore implements PartitionParticipant, AutoCloseable {
     /** Default length of a segment file: 64 MiB. */
@@ -99,6 +105,15 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     public static final String DELETING_SUFFIX = ".deleting";
     /** How long a deleted partition's mapped logs stay open after its files are unlinked. */
     static final long DELETED_LOG_GRACE_NS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Name of the directory, under the data directory, of the blank partition directories made ahead of prepares
+     * ({@code blanks/spare-<n>/}); a prepare renames one into {@link #PARTITIONS_DIRECTORY}.
+     */
+    public static final String BLANKS_DIRECTORY = "blanks";
+    /** Name prefix of a blank partition directory. */
+    public static final String BLANK_PREFIX = "spare-";
+    /** Blank partition directories kept ready when segments are preallocated: the two children of a split. */
+    static final int BLANK_TARGET = 2;
     /** Id of the partition created on the first open. */
     public static final long INITIAL_PARTITION_ID = 0;
     /** Load slot of the partition created on the first open. */
@@ -119,8 +134,22 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     private final GroupCommitter groupCommitter;
     /** The Chronicle Map mirror of the partitions and the epoch; guarded by {@link #lock}. */
     private final PartitionCatalog catalog;
-    /** Pre-creates next segments when {@link StoreOptions#isPreallocatingSegments()}, else {@code null}. */
+    /**
+     * Pre-creates next segments and makes commits' parent seals durable when
+     * {@link StoreOptions#isPreallocatingSegments()}, else {@code null} (then commits seal durably themselves).
+     */
     private final SegmentPreallocator preallocator;
+    /** Runs the independent forces of one protocol step at once (prepare's creations, commit's marks). */
+    private final ParallelForces forces = new ParallelForces();
+    /**
+     * Blank partition directories ({@link PartitionLog.Blank}) that prepares turn into children without creating
+     * a file; filled by the background worker up to {@link #BLANK_TARGET}, taken under {@link #lock}.
+     */
+    private final ConcurrentLinkedQueue<PartitionLog.Blank> blanks = new ConcurrentLinkedQueue<>();
+    /** Whether a refill of {@link #blanks} is queued or running (one at a time). */
+    private final AtomicBoolean isRefillingBlanks = new AtomicBoolean();
+    private final AtomicLong nextBlankNumber = new AtomicLong();
+    private volatile long childrenFromBlanks;
     private final LoadRecorder recorder;
     private final Object lock = new Object();
     /** Serializes compactions and deletions (cold, long); taken before {@link #lock}, never inside it. */
@@ -183,6 +212,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             for (final Partition partition : live) {
                 partition.log().enableSpares(preallocator);
             }
+            requestBlanks();
         }
     }
 
@@ -229,6 +259,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         final Path partitionsDirectory = dataDirectory.resolve(PARTITIONS_DIRECTORY);
         try {
             Files.createDirectories(partitionsDirectory);
+            Files.createDirectories(dataDirectory.resolve(BLANKS_DIRECTORY));
         } catch (final IOException e) {
             throw FileOps.ioFailure("cannot create data directory", partitionsDirectory, e);
         }
@@ -239,11 +270,12 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         PartitionCatalog catalog = null;
         try {
             deleteInterruptedDeletions(partitionsDirectory);
+            deleteLeftoverBlanks(dataDirectory.resolve(BLANKS_DIRECTORY));
             StoreFormatFile.checkOrCreate(dataDirectory, options.keyOrder(),
                 partitionDirectories(partitionsDirectory).isEmpty());
             for (final Path directory : partitionDirectories(partitionsDirectory)) {
                 final long id = Long.parseLong(directory.getFileName().toString());
-                if (!PartitionLog.hasSegments(directory)) {
+                if (!PartitionLog.hasSegments(directory) || PartitionLog.isTornCreation(directory)) {
                     LOG.warn("deleting torn partition directory [directory={}]", directory);
                     FileOps.deleteDirectory(directory);
                     continue;
@@ -467,9 +499,10 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     /**
      * {@inheritDoc}
      * <p>
-     * Order: mark the children committed on disk (forced), publish the next routing epoch with the children in
-     * place of the parents, seal the parents (waiting for in-flight appends, forced). A repeat finds each step
-     * done and skips it.
+     * Order: mark the children committed on disk (their headers forced in one parallel batch), publish the next
+     * routing epoch with the children in place of the parents, seal the parents in memory (waiting for in-flight
+     * appends; no append succeeds afterwards), then hand the seals' forces to the background worker (or, without
+     * preallocation, force them here). A repeat finds each step done and skips it.
      *
      * @throws PresplitException with code {@code TXN_NOT_PREPARED} when a child does not exist, or on I/O
      * failure (the coordinator retries).
@@ -509,17 +542,28 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             }
             final RoutingTable routing = routingTable;
             final boolean isPublishing = routing.contains(parents.getFirst());
-            // A repeat finds the children marked and keeps their epoch (markCommitted is idempotent).
+            // A repeat finds the children marked and keeps their epoch (writeCommitted is idempotent).
             final long epoch = isPublishing ? routing.epoch() + 1 : children.getFirst().log().committedEpoch();
+            final List<ParallelForces.Force> marks = new ArrayList<>(children.size());
             for (final Partition child : children) {
-                child.log().markCommitted(epoch);
+                child.log().writeCommitted(epoch);
+                marks.add(child.log().commitMarkForce());
             }
+            // This participant's commit point: every child's mark on disk (one batch, forced at once).
+            forces.forceAll(marks);
             refreshReadablePartitions();
             if (isPublishing) {
                 routingTable = routing.replace(parents, children);
             }
             for (final Partition parent : parents) {
-                parent.log().seal(txn.txId());
+                if (preallocator != null) {
+                    // The seal's forces are not part of the commit: the children's durable marks name this
+                    // transaction, and recovery seals a parent they name. Compaction and close persist it first.
+                    parent.log().sealInMemory(txn.txId());
+                    preallocator.request(parent.log());
+                } else {
+                    parent.log().seal(txn.txId());
+                }
             }
             for (final Partition child : children) {
                 catalog.put(entryOf(child));
@@ -614,6 +658,35 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         return preallocator == null ? 0 : preallocator.failures();
     }
 
+    /** Children that prepares made from blank partition directories (no file created on the prepare's path). */
+    public long childrenFromBlanks() {
+        return childrenFromBlanks;
+    }
+
+    /** Blank partition directories ready for prepares now. */
+    public int readyBlanks() {
+        return blanks.size();
+    }
+
+    /** Queues a refill of the blank partition directories unless one is queued; nothing without preallocation. */
+    private void requestBlanks() {
+        if (preallocator != null && isRefillingBlanks.compareAndSet(false, true)) {
+            preallocator.requestTask(this::refillBlanks);
+        }
+    }
+
+    /** Background worker: makes blank partition directories up to {@link #BLANK_TARGET}. */
+    private void refillBlanks() {
+        try {
+            while (blanks.size() < BLANK_TARGET) {
+                blanks.add(PartitionLog.createBlank(dataDirectory.resolve(BLANKS_DIRECTORY)
+                    .resolve(BLANK_PREFIX + nextBlankNumber.getAndIncrement()), segmentLengthBytes));
+            }
+        } finally {
+            isRefillingBlanks.set(false);
+        }
+    }
+
     /** Rolls, over every committed partition, that had to create the next segment themselves. */
     public long rollsWithoutSpare() {
         long total = 0;
@@ -664,6 +737,16 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             RuntimeException failure = null;
             if (preallocator != null) {
                 preallocator.close();
+            }
+            forces.close();
+            // After the workers stopped: no blank is added any more.
+            for (PartitionLog.Blank blank = blanks.poll(); blank != null; blank = blanks.poll()) {
+                try {
+                    blank.close();
+                    FileOps.deleteDirectory(blank.directory());
+                } catch (final RuntimeException e) {
+                    failure = withSuppressed(failure, e);
+                }
             }
             if (groupCommitter != null) {
                 try {
@@ -777,6 +860,11 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             long moved = 0;
             if (!Files.isDirectory(done)) {
                 deleteTree(work);
+                // Recovery finds a compacted partition's parents through their seals on disk, not through the
+                // partition's (compacted) lineage: a commit may have left those seals to the background thread.
+                for (int i = 0; i < sources.size() - 1; i++) {
+                    sources.log(i).persistSeal();
+                }
                 moved = copyAncestors(partition, sources, work, budget, isCancelled);
                 // The commit point: a crash before the rename leaves only the work directory, which open deletes.
                 FileOps.checkpoint("rename", done);
@@ -1035,6 +1123,8 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
 
     /** Renames the partition's directory away (the commit point), forgets it, then deletes the files. */
     private void deletePartition(final Partition partition, final List<Partition> deleted) {
+        // Compaction of its children persisted the seal already; a partition is never deleted unsealed on disk.
+        partition.log().persistSeal();
         final Path directory = partition.log().directory();
         final Path deleting = directory.resolveSibling(directory.getFileName() + DELETING_SUFFIX);
         FileOps.checkpoint("rename", deleting);
@@ -1103,6 +1193,18 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         FileOps.deleteDirectory(directory);
     }
 
+    /** Deletes the blank partition directories an earlier run made and did not use (open only). */
+    private static void deleteLeftoverBlanks(final Path blanksDirectory) {
+        try (Stream<Path> entries = Files.list(blanksDirectory)) {
+            for (final Path entry : entries.toList()) {
+                // Never part of any partition: a prepare renames a blank out of this directory.
+                deleteTree(entry);
+            }
+        } catch (final IOException e) {
+            throw FileOps.ioFailure("cannot list blank partition directories", blanksDirectory, e);
+        }
+    }
+
     /** Deletes the {@code <id>.deleting} directories a deletion left behind (after its commit point). */
     private static void deleteInterruptedDeletions(final Path partitionsDirectory) {
         try (Stream<Path> entries = Files.list(partitionsDirectory)) {
@@ -1148,12 +1250,33 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 final Path directory = partitionsDirectory.resolve(Long.toString(header.partitionId()));
                 // A directory without a partition in memory is a leftover of a failed creation: start afresh.
                 FileOps.deleteDirectory(directory);
-                final PartitionLog log = PartitionLog.create(directory, header, segmentLengthBytes, false,
-                    options.durability() == Durability.SYNC);
+                final PartitionLog.Blank blank = blanks.poll();
+                final boolean isSync = options.durability() == Durability.SYNC;
+                final PartitionLog log = blank != null
+                    ? PartitionLog.fromBlank(blank, directory, header, segmentLengthBytes, isSync)
+                    : PartitionLog.createUnforced(directory, header, segmentLengthBytes, isSync);
+                if (blank != null) {
+                    childrenFromBlanks++;
+                }
                 final Partition child = new Partition(header, log, first, second);
                 partitions.put(child.id(), child);
                 created.add(child);
                 maxPartitionId = Math.max(maxPartitionId, child.id());
+            }
+            // The vote's promise: every child on disk (files, their names, the directories' names), one batch.
+            final List<ParallelForces.Force> creations = new ArrayList<>(created.size() * 2 + 1);
+            for (final Partition child : created) {
+                creations.addAll(child.log().creationForces());
+            }
+            if (!created.isEmpty()) {
+                creations.add(ParallelForces.directory(partitionsDirectory));
+            }
+            if (!created.isEmpty()) {
+                requestBlanks();
+            }
+            forces.forceAll(creations);
+            for (final Partition child : created) {
+                child.log().markCreationDurable();
             }
         } catch (final RuntimeException e) {
             for (int i = created.size() - 1; i >= 0; i--) {

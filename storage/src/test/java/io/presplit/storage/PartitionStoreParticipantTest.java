@@ -9,9 +9,13 @@ import io.presplit.coordinate.PartitionParticipant.PartitionView;
 import io.presplit.coordinate.Txn;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.profile.LoadRecorder;
+import io.presplit.storage.internal.FileOps;
+import io.presplit.storage.log.PartitionLog;
+import io.presplit.storage.log.RecordEncoder;
 import io.presplit.storage.log.SegmentDescriptor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** The store as two-phase-commit participant: split, merge, abort, idempotence, votes and recovery. */
 @ExtendWith(LeakCheck.class)
@@ -363,6 +368,154 @@ final class PartitionStoreParticipantTest {
             assertThat(partitionDirectory(9)).doesNotExist();
             assertThat(store.livePartitions()).extracting(PartitionView::partitionId).containsExactly(0L);
         }
+    }
+
+    /**
+     * Guards the commit's deferred seal: when commit returns, the parent takes no write (a writer holding the old
+     * routing snapshot gets SEALED and re-routes) although its header may still read OPEN on disk; the background
+     * thread then makes the seal durable, naming the transaction.
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldStopParentWritesAtCommitAndSealItOnDiskInBackground() throws IOException, InterruptedException {
+        try (PartitionStore store = PartitionStore.open(dataDirectory, recorder)) {
+            final PartitionWriter writer = store.openWriter();
+            writeSeries(writer, 5, 1);
+            final PartitionLog parent = store.routingTable().partition(0).log();
+            assertThat(store.prepare(SPLIT)).isTrue();
+            store.commit(SPLIT);
+            assertThat(parent.isSealed()).isTrue();
+            final RecordEncoder encoder = new RecordEncoder();
+            final int length = encoder.encode("late", 1, 1);
+            assertThat(parent.append(encoder.record(), length)).isEqualTo(PartitionLog.SEALED);
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!parent.isSealDurable()) {
+                assertThat(System.nanoTime() - deadlineNs).as("background seal within 20 s").isNegative();
+                Thread.sleep(1);
+            }
+            final Path segment = SegmentFiles.segment(dataDirectory, 0, 0);
+            assertThat(SegmentFiles.readLong(segment, SegmentDescriptor.SEAL_STATE_OFFSET))
+                .isEqualTo(SegmentDescriptor.STATE_SEALED);
+            assertThat(SegmentFiles.readLong(segment, SegmentDescriptor.SEALED_BY_TX_ID_OFFSET))
+                .isEqualTo(SPLIT.txId());
+        }
+    }
+
+    /**
+     * Guards prepares from blank partition directories: with the background worker's blanks ready, a split's
+     * children are made by renaming them (no file created on the prepare's path), and they hold their points
+     * across a reopen like any child; a reopen deletes blanks an earlier run left unused.
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldMakeChildrenFromBlankDirectoriesAndDropLeftoverBlanksOnReopen()
+        throws IOException, InterruptedException {
+        try (PartitionStore store = PartitionStore.open(dataDirectory, recorder)) {
+            final PartitionWriter writer = store.openWriter();
+            writeSeries(writer, 5, 1);
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (store.readyBlanks() < PartitionStore.BLANK_TARGET) {
+                assertThat(System.nanoTime() - deadlineNs).as("blanks ready within 20 s").isNegative();
+                Thread.sleep(1);
+            }
+            assertThat(store.prepare(SPLIT)).isTrue();
+            assertThat(store.childrenFromBlanks()).isEqualTo(2);
+            store.commit(SPLIT);
+            for (int i = 0; i < 10; i++) {
+                writer.write("after-" + i, 100 + i, i);
+            }
+        }
+        final Path leftover = dataDirectory.resolve(PartitionStore.BLANKS_DIRECTORY).resolve("spare-77");
+        Files.createDirectories(leftover);
+        Files.write(leftover.resolve(SegmentDescriptor.segmentFileName(0)), new byte[64]);
+
+        try (PartitionStore store = PartitionStore.open(dataDirectory, recorder)) {
+            assertThat(leftover).doesNotExist();
+            assertThat(store.livePartitions()).extracting(PartitionView::partitionId).containsExactly(1L, 2L);
+            final Points points = new Points();
+            store.scan(points);
+            assertThat(points.all()).hasSize(5 + 10);
+            assertThat(points.all()).extracting(Point::seriesKey).contains("after-0", "after-9");
+        }
+    }
+
+    /**
+     * Guards recovery of the state a crash leaves between a merge's commit point (the merged child's mark forced)
+     * and the background seal of both parents: the reopen must seal both parents with the merge's id and route
+     * the merged child alone, with every point once.
+     */
+    @Test
+    void shouldSealBothParentsWhenReopenedAfterMergeCommitBeforeBackgroundSeal() throws IOException {
+        try (PartitionStore store = PartitionStore.open(dataDirectory, recorder,
+            StoreOptions.of(Durability.ASYNC).withPreallocatingSegments(false))) {
+            writeSeries(store.openWriter(), 5, 1);
+            assertThat(store.prepare(SPLIT)).isTrue();
+            store.commit(SPLIT);
+            writeSeries(store.openWriter(), 7, 2);
+            assertThat(store.prepare(MERGE)).isTrue();
+        }
+        final Path merged = SegmentFiles.segment(dataDirectory, 3, 0);
+        SegmentFiles.writeLong(merged, SegmentDescriptor.COMMITTED_EPOCH_OFFSET, 3);
+        SegmentFiles.writeLong(merged, SegmentDescriptor.COMMITTED_OFFSET, 1);
+
+        try (PartitionStore store = PartitionStore.open(dataDirectory, recorder)) {
+            assertThat(store.livePartitions()).extracting(PartitionView::partitionId).containsExactly(3L);
+            assertThat(store.routingTable().epoch()).isEqualTo(3);
+            store.commit(MERGE);
+            final Points points = new Points();
+            store.scan(points);
+            assertThat(points.all()).hasSize(5 + 7 * 2);
+        }
+        for (final long parentId : List.of(1L, 2L)) {
+            final Path parent = SegmentFiles.segment(dataDirectory, parentId, 0);
+            assertThat(SegmentFiles.readLong(parent, SegmentDescriptor.SEAL_STATE_OFFSET))
+                .isEqualTo(SegmentDescriptor.STATE_SEALED);
+            assertThat(SegmentFiles.readLong(parent, SegmentDescriptor.SEALED_BY_TX_ID_OFFSET))
+                .isEqualTo(MERGE.txId());
+        }
+    }
+
+    /**
+     * Guards recovery of a prepare whose batched forces never ran before the machine stopped: the child's segment
+     * file exists with nothing on disk (all zero, or empty). Open must delete it as a torn prepare, not refuse the
+     * store, since the coordinator will abort the prepare (or a redo commit finds the child missing and fails).
+     */
+    @Test
+    void shouldDeleteChildWhoseCreationNeverReachedDiskWhenReopened() throws IOException {
+        try (PartitionStore store = PartitionStore.open(dataDirectory, recorder)) {
+            store.openWriter().write("cpu", 1, 1);
+        }
+        Files.createDirectories(partitionDirectory(9));
+        Files.write(partitionDirectory(9).resolve(SegmentDescriptor.segmentFileName(0)),
+            new byte[(int) SegmentDescriptor.MIN_SEGMENT_LENGTH]);
+        Files.createDirectories(partitionDirectory(10));
+        Files.write(partitionDirectory(10).resolve(SegmentDescriptor.segmentFileName(0)), new byte[0]);
+
+        try (PartitionStore store = PartitionStore.open(dataDirectory, recorder)) {
+            assertThat(partitionDirectory(9)).doesNotExist();
+            assertThat(partitionDirectory(10)).doesNotExist();
+            assertThat(store.livePartitions()).extracting(PartitionView::partitionId).containsExactly(0L);
+        }
+    }
+
+    /**
+     * Guards the limit of that rule: a segment 0 whose header is zero but which holds other bytes may be a
+     * committed partition that lost its header page; open must refuse with a clear error, never delete data.
+     */
+    @Test
+    void shouldRefuseZeroHeaderSegmentThatHoldsData() throws IOException {
+        try (PartitionStore store = PartitionStore.open(dataDirectory, recorder)) {
+            store.openWriter().write("cpu", 1, 1);
+        }
+        final byte[] bytes = new byte[(int) SegmentDescriptor.MIN_SEGMENT_LENGTH];
+        bytes[SegmentDescriptor.HEADER_LENGTH + 5] = 1;
+        Files.createDirectories(partitionDirectory(9));
+        Files.write(partitionDirectory(9).resolve(SegmentDescriptor.segmentFileName(0)), bytes);
+
+        assertThatThrownBy(() -> PartitionStore.open(dataDirectory, recorder).close())
+            .isInstanceOf(PresplitException.class)
+            .satisfies(e -> assertThat(((PresplitException) e).code()).isEqualTo(FileOps.STORAGE_CORRUPT))
+            .hasMessageContaining("not a segment file of a known version");
     }
 
     private Path partitionDirectory(final long partitionId) {

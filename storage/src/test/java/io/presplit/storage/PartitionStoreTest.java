@@ -174,7 +174,10 @@ final class PartitionStoreTest {
         }
         final Path bogus = SegmentFiles.segment(dataDirectory, 5, 0);
         Files.createDirectories(bogus.getParent());
-        Files.write(bogus, new byte[(int) SegmentDescriptor.MIN_SEGMENT_LENGTH]);
+        // Not all zero (that would be a torn creation, deleted on open): a wrong magic.
+        final byte[] bytes = new byte[(int) SegmentDescriptor.MIN_SEGMENT_LENGTH];
+        bytes[0] = 1;
+        Files.write(bogus, bytes);
 
         assertThatThrownBy(() -> PartitionStore.open(dataDirectory, recorder))
             .isInstanceOf(PresplitException.class).hasMessageContaining("not a segment file");

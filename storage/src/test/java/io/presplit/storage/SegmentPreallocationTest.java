@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.presplit.coordinate.Txn;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.profile.LoadRecorder;
+import io.presplit.storage.log.PartitionLog;
 import io.presplit.storage.log.SegmentDescriptor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -46,7 +47,11 @@ final class SegmentPreallocationTest {
         try (PartitionStore store = open()) {
             final PartitionWriter writer = store.openWriter();
             for (int roll = 0; roll < 3; roll++) {
-                awaitTrue(() -> store.routingTable().partition(0).log().hasSpare());
+                // The spare is asked for when the segment is half full (the first one) or at the roll (later ones).
+                while (!waitUpTo(20, () -> store.routingTable().partition(0).log().hasSpare())) {
+                    writer.write("series-" + (written % 5), written, written);
+                    written++;
+                }
                 final long rollsBefore = store.rollsWithSpare();
                 while (store.rollsWithSpare() == rollsBefore) {
                     writer.write("series-" + (written % 5), written, written);
@@ -66,22 +71,32 @@ final class SegmentPreallocationTest {
 
     /**
      * Guards seal against the spare: sealing a partition must remove its unused spare (a segment after a SEALED
-     * one would make the chain invalid), and a crash between the seal and that removal, which leaves the empty
-     * spare on disk, must be repaired by open, not refused.
+     * one would make the chain invalid; after a commit this happens once the background thread has made the
+     * parent's seal durable), and a crash between the seal and that removal, which leaves the empty spare on
+     * disk, must be repaired by open, not refused.
      */
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void shouldDeleteUnusedSpareWhenPartitionIsSealedOrFoundAfterCrash() throws IOException, InterruptedException {
         final Path spare = SegmentFiles.segment(dataDirectory, 0, 1);
         final Path saved = dataDirectory.resolveSibling(dataDirectory.getFileName() + "-spare");
+        int written = 0;
         try (PartitionStore store = open()) {
-            store.openWriter().write("series", 1, 1.0);
-            awaitTrue(() -> store.routingTable().partition(0).log().hasSpare());
+            final PartitionWriter writer = store.openWriter();
+            while (!waitUpTo(20, () -> store.routingTable().partition(0).log().hasSpare())) {
+                writer.write("series", written, 1.0);
+                written++;
+            }
+            assertThat(store.rollsWithSpare() + store.rollsWithoutSpare()).isZero();
             Files.copy(spare, saved);
             final Txn split = Txn.split(1, 0, KeySpace.MAX_KEY / 2, 1, 1, 2, 2);
+            final PartitionLog parent = store.routingTable().partition(0).log();
             assertThat(store.prepare(split)).isTrue();
             store.commit(split);
-            assertThat(spare).doesNotExist();
+            // The commit seals the parent in memory; the seal's forces and the spare's removal follow in the
+            // background.
+            assertThat(parent.isSealed()).isTrue();
+            awaitTrue(() -> parent.isSealDurable() && !Files.exists(spare));
         }
         // The state a crash between the seal and the spare's removal leaves.
         Files.move(saved, spare, StandardCopyOption.ATOMIC_MOVE);
@@ -89,7 +104,7 @@ final class SegmentPreallocationTest {
             assertThat(spare).doesNotExist();
             final int[] count = new int[1];
             store.scan((partitionId, record) -> count[0]++);
-            assertThat(count[0]).isEqualTo(1);
+            assertThat(count[0]).isEqualTo(written);
             assertThat(store.livePartitions()).hasSize(2);
         }
     }
@@ -97,6 +112,18 @@ final class SegmentPreallocationTest {
     private PartitionStore open() {
         return PartitionStore.open(dataDirectory, recorder,
             StoreOptions.of(Durability.ASYNC).withSegmentLengthBytes(SEGMENT_BYTES));
+    }
+
+    /** Whether {@code condition} became true within {@code millis}. */
+    private static boolean waitUpTo(final long millis, final BooleanSupplier condition) throws InterruptedException {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadlineNs > 0) {
+                return false;
+            }
+            Thread.sleep(1);
+        }
+        return true;
     }
 
     private static void awaitTrue(final BooleanSupplier condition) throws InterruptedException {

@@ -90,10 +90,20 @@ public final class FileOps {
     /** Forces a directory's entries (creations, renames, deletions in it) to disk. */
     public static void forceDirectory(final Path directory) {
         checkpoint("force-directory", directory);
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
+        try {
+            forceDirectoryUnchecked(directory);
         } catch (final IOException e) {
             throw ioFailure("cannot force directory", directory, e);
+        }
+    }
+
+    /**
+     * Forces a directory's entries without passing a checkpoint: for {@link ParallelForces}, which passes the
+     * checkpoints of a whole batch first.
+     */
+    static void forceDirectoryUnchecked(final Path directory) throws IOException {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
         }
     }
 

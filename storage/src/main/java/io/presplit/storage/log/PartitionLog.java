@@ -8,11 +8,16 @@ import static io.presplit.storage.log.SegmentDescriptor.STATE_SEALED;
 import io.presplit.PresplitException;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.storage.internal.FileOps;
+import io.presplit.storage.internal.ParallelForces;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -74,6 +79,34 @@ public final class PartitionLog implements AutoCloseable {
     private final Object creationLock = new Object();
     private volatile long rollsWithSpare;
     private volatile long rollsWithoutSpare;
+    /** Whether the log was made from a {@link Blank} (its creation then needs only its header forced). */
+    private boolean isFromBlank;
+
+    /**
+     * A partition directory made ahead of the prepare that will use it: {@code <partitions>/spare-<n>/} with a
+     * blank, forced segment 0 ({@link #createBlank}, {@link #fromBlank}). Owned by one thread at a time (the
+     * store's pool hands it over); closing it releases the mapping and leaves the files.
+     */
+    public static final class Blank implements AutoCloseable {
+        private final Path directory;
+        private final Segment segment;
+
+        private Blank(final Path directory, final Segment segment) {
+            this.directory = directory;
+            this.segment = segment;
+        }
+
+        /** The blank's directory. */
+        public Path directory() {
+            return directory;
+        }
+
+        /** Releases the mapping and the file; the files stay (the store deletes them). */
+        @Override
+        public void close() {
+            segment.close();
+        }
+    }
 
     /** Receives the logs that need a new spare segment. */
     @FunctionalInterface
@@ -137,6 +170,117 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
+     * Creates the log of a new partition without forcing anything: its directory (which must not exist) and
+     * segment 0 with the header. Nothing may rely on it being on disk until the caller has run
+     * {@link #creationForces()} and forced the parent directory (the store batches them for all children of a
+     * transaction, {@link ParallelForces}). Not committed. Cold path.
+     */
+    public static PartitionLog createUnforced(final Path directory, final PartitionHeader header,
+        final long segmentLengthBytes, final boolean isForcingEachAppend) {
+        try {
+            FileOps.checkpoint("create-directory", directory);
+            Files.createDirectory(directory);
+        } catch (final IOException e) {
+            throw FileOps.ioFailure("cannot create partition directory", directory, e);
+        }
+        final Segment first;
+        try {
+            first = Segment.create(directory, header, 0, segmentLengthBytes, false, false);
+        } catch (final RuntimeException e) {
+            try {
+                FileOps.deleteDirectory(directory);
+            } catch (final RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return new PartitionLog(directory, header, segmentLengthBytes, new Segment[] {first}, false,
+            isForcingEachAppend);
+    }
+
+    /**
+     * Makes a {@link Blank} in {@code directory} (which must not exist): the directory, a blank segment 0, the file
+     * and the directory and its parent forced, all durable. For the store's background worker. Cold path; blocks
+     * for the forces.
+     */
+    public static Blank createBlank(final Path directory, final long segmentLengthBytes) {
+        try {
+            FileOps.checkpoint("create-directory", directory);
+            Files.createDirectory(directory);
+        } catch (final IOException e) {
+            throw FileOps.ioFailure("cannot create partition directory", directory, e);
+        }
+        Segment segment = null;
+        try {
+            segment = Segment.createBlank(directory, segmentLengthBytes);
+            FileOps.forceDirectory(directory);
+            FileOps.forceDirectory(directory.getParent());
+            return new Blank(directory, segment);
+        } catch (final RuntimeException e) {
+            if (segment != null) {
+                try {
+                    segment.close();
+                } catch (final RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            try {
+                FileOps.deleteDirectory(directory);
+            } catch (final RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Creates the log of a new partition from a {@link Blank}: writes segment 0's header, then renames the blank's
+     * directory to {@code directory} (which must not exist), without forcing: what {@link #createUnforced} does
+     * without creating a file. The caller then forces {@link #creationForces()} (here only the header page) and
+     * the parent directory (the rename). Takes ownership of the blank, which it closes when the rename fails. Not
+     * committed. Cold path.
+     */
+    public static PartitionLog fromBlank(final Blank blank, final Path directory, final PartitionHeader header,
+        final long segmentLengthBytes, final boolean isForcingEachAppend) {
+        // The header first: a crash before the rename leaves it in the blanks (all deleted on open), after it a
+        // complete header (or, after a power failure, an all-zero one: a torn creation, see isTornCreation).
+        blank.segment.adopt(header, false);
+        try {
+            FileOps.checkpoint("rename", directory);
+            Files.move(blank.directory, directory, StandardCopyOption.ATOMIC_MOVE);
+        } catch (final IOException | RuntimeException e) {
+            try {
+                blank.close();
+            } catch (final RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e instanceof IOException io ? FileOps.ioFailure("cannot adopt blank partition directory",
+                blank.directory, io) : (RuntimeException) e;
+        }
+        blank.segment.moveTo(directory.resolve(SegmentDescriptor.segmentFileName(0)));
+        final PartitionLog log = new PartitionLog(directory, header, segmentLengthBytes,
+            new Segment[] {blank.segment}, false, isForcingEachAppend);
+        log.isFromBlank = true;
+        return log;
+    }
+
+    /**
+     * The forces that make a log made by {@link #createUnforced} durable, apart from its parent directory's
+     * entry: segment 0's file (header, length) and the partition directory (the segment's name); for a log made
+     * {@link #fromBlank}, only segment 0's header page (the file and its name were forced with the blank). No
+     * order between them.
+     */
+    public List<ParallelForces.Force> creationForces() {
+        return isFromBlank ? List.of(segments[0].headerForce())
+            : List.of(segments[0].fileForce(), ParallelForces.directory(directory));
+    }
+
+    /** Records that every force of {@link #creationForces()} completed, so that later forces skip them. */
+    public void markCreationDurable() {
+        segments[0].markCreationDurable();
+    }
+
+    /**
      * Opens an existing partition log and recovers it: deletes leftover temporary files, recovers each segment's
      * tail, and seals as rolled any segment a crash left open before the last. Cold path.
      *
@@ -154,9 +298,18 @@ public final class PartitionLog implements AutoCloseable {
      */
     public static PartitionLog open(final Path directory, final long segmentLengthBytes,
         final boolean isForcingEachAppend) {
-        final int[] indexes = segmentIndexes(directory, true);
+        int[] indexes = segmentIndexes(directory, true);
         if (indexes.length == 0) {
             throw FileOps.corrupt("partition directory holds no segment [directory=" + directory + "]");
+        }
+        final int lastIndex = indexes[indexes.length - 1];
+        final Path lastFile = directory.resolve(SegmentDescriptor.segmentFileName(lastIndex));
+        if (lastIndex > 0 && isAllZero(lastFile)) {
+            // A roll's or a spare's creation whose forces never ran: nothing of it reached the disk, and nothing
+            // relied on it (every force of a segment's records, and the ROLLED seal before it, force it first).
+            deleteFile(lastFile);
+            FileOps.forceDirectory(directory);
+            indexes = Arrays.copyOf(indexes, indexes.length - 1);
         }
         final List<Segment> opened = new ArrayList<>(indexes.length + 1);
         Segment spareSegment = null;
@@ -260,35 +413,45 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Lets the log pre-create its next segment: after each roll it asks {@code requests} for a new spare, and
-     * asks once now. Cold path.
+     * Lets the log pre-create its next segment: it asks {@code requests} for a spare when a segment is half full
+     * (so a partition that never fills half a segment, such as a short-lived split child, costs no file) and after
+     * each roll (a partition that rolled is being written: its next spare is made at once). Cold path.
      */
     public void enableSpares(final SpareRequests requests) {
         spareRequests = requests;
-        if (!isSealed) {
-            requests.request(this);
-        }
     }
 
     /**
-     * Seals (as ROLLED) every full segment a roll left open, then creates the next segment (index = current chain
-     * length) as the spare, unless there is one, the log is sealed or closed. Called by the preallocation
-     * thread; blocks on the seals, the file creation and their forces, which is the point: the writers do not.
-     * Cold path.
+     * The background work a roll or a commit asked for: for a partition sealed in memory, makes its seal durable
+     * ({@link #persistSeal}); otherwise seals (as ROLLED) every full segment a roll left open, then creates the
+     * next segment (index = current chain length) as the spare, unless there is one or the log is closed. Called
+     * by the preallocation thread; blocks on the seals, the file creation and their forces, which is the point:
+     * the writers and the commit do not. Cold path.
      */
     public void prepareSpare() {
+        if (isSealed) {
+            // Sealed in memory by a commit, which left the seal's forces to this thread.
+            persistSeal();
+            return;
+        }
         final Segment[] chain = segments;
         for (int i = 0; i < chain.length - 1; i++) {
             if (!isClosed && chain[i].sealState() == STATE_OPEN) {
-                chain[i].seal(STATE_ROLLED, NONE);
+                sealRolled(chain, i);
             }
         }
+        final Segment created;
         synchronized (creationLock) {
             if (isClosed || isSealed || spare != null) {
                 return;
             }
-            spare = Segment.create(directory, header, segments.length, segmentLengthBytes, false);
+            // Created without its forces while the lock is held, so that a roll that needs it waits for a file
+            // creation at most, never for a force; the forces follow outside the lock.
+            created = Segment.create(directory, header, segments.length, segmentLengthBytes, false,
+                isForcingEachAppend);
+            spare = created;
         }
+        created.ensureCreationDurable();
     }
 
     /** Whether a pre-created next segment is ready. */
@@ -312,6 +475,60 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
+     * Whether {@code directory} holds what a creation by {@link #createUnforced} leaves when the machine stops
+     * before its forces: segment 0 alone, every byte of it zero (the header page never reached the disk; the
+     * length may be anything, 0 included). Such a partition was never committed (a commit forces the header before
+     * anything is routed to it) and never held a record, so the store deletes it as a torn prepare. A segment with
+     * a zero header but any non-zero byte is not torn but corrupt, and {@link #open} refuses it. Cold path; reads
+     * the file only when its first bytes are zero.
+     */
+    public static boolean isTornCreation(final Path directory) {
+        final int[] indexes = segmentIndexes(directory, false);
+        if (indexes.length != 1 || indexes[0] != 0) {
+            return false;
+        }
+        return isAllZero(directory.resolve(SegmentDescriptor.segmentFileName(0)));
+    }
+
+    /**
+     * Whether every byte of {@code path} is zero (an empty file included). Reads the header first, so that a
+     * normal segment (its magic number is not zero) costs one small read at open.
+     */
+    private static boolean isAllZero(final Path path) {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            final ByteBuffer header = ByteBuffer.allocate(SegmentDescriptor.HEADER_LENGTH);
+            final int headerBytes = Math.max(0, channel.read(header, 0));
+            if (!isZero(header.flip())) {
+                return false;
+            }
+            final ByteBuffer chunk = ByteBuffer.allocate(1 << 16);
+            long position = headerBytes;
+            while (true) {
+                chunk.clear();
+                final int read = channel.read(chunk, position);
+                if (read < 0) {
+                    return true;
+                }
+                position += read;
+                if (!isZero(chunk.flip())) {
+                    return false;
+                }
+            }
+        } catch (final IOException e) {
+            throw FileOps.ioFailure("cannot read segment", path, e);
+        }
+    }
+
+    private static boolean isZero(final ByteBuffer bytes) {
+        while (bytes.hasRemaining()) {
+            if (bytes.get() != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Appends one encoded record. Any thread. Lock-free and allocation-free unless the active segment is full
      * (see the class comment).
      *
@@ -326,6 +543,9 @@ public final class PartitionLog implements AutoCloseable {
             if (offset >= 0) {
                 if (isForcingEachAppend) {
                     segment.forceRange(offset, lengthBytes);
+                }
+                if (offset >= segment.spareRequestOffset && !segment.isSpareRequested) {
+                    requestSpare(segment);
                 }
                 return APPENDED;
             }
@@ -347,13 +567,42 @@ public final class PartitionLog implements AutoCloseable {
      * writing. Idempotent. Cold path; blocks for the in-flight appends and the forces.
      */
     public synchronized void seal(final long txId) {
+        sealInMemory(txId);
+        persistSeal();
+    }
+
+    /**
+     * The first half of {@link #seal}: records {@code txId}, stops every append and waits for the in-flight ones,
+     * without touching the disk. When it returns, readers see the partition's final records, {@link #isSealed()}
+     * is true and every later append returns {@link #SEALED}; the headers on disk still read OPEN until
+     * {@link #persistSeal()} (a crash before it leaves the partition unsealed on disk, and the store's recovery
+     * seals it again, as the committed children that name this transaction say it must be). Idempotent. Cold
+     * path; blocks for the in-flight appends only.
+     */
+    public synchronized void sealInMemory(final long txId) {
         checkOpen();
         // Set before the segment's seal bit: a writer whose claim sees the bit then reads isSealed as true.
         isSealed = true;
         final Segment[] segments = this.segments;
-        segments[segments.length - 1].seal(STATE_SEALED, txId);
+        segments[segments.length - 1].sealInMemory(STATE_SEALED, txId);
         for (int i = segments.length - 2; i >= 0; i--) {
-            segments[i].seal(STATE_ROLLED, NONE);
+            segments[i].sealInMemory(STATE_ROLLED, NONE);
+        }
+    }
+
+    /**
+     * The second half of {@link #seal}: forces each segment's records and then its sealed header, then deletes an
+     * unused spare. Does nothing when the partition is not sealed, its seal is already on disk, or the log is
+     * closed ({@link #close} persists it). Idempotent. Cold path; blocks for the forces.
+     */
+    public synchronized void persistSeal() {
+        if (!isSealed || isClosed) {
+            return;
+        }
+        final Segment[] segments = this.segments;
+        segments[segments.length - 1].persistSeal();
+        for (int i = segments.length - 2; i >= 0; i--) {
+            sealRolled(segments, i);
         }
         // After the seal is durable: a crash before this leaves an empty spare that open deletes.
         synchronized (creationLock) {
@@ -367,9 +616,14 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    /** Whether the partition is sealed. */
+    /** Whether the partition is sealed (in memory at least: no append succeeds any more). */
     public boolean isSealed() {
         return isSealed;
+    }
+
+    /** Whether the partition's seal is on disk (see {@link #sealInMemory} and {@link #persistSeal}). */
+    public boolean isSealDurable() {
+        return isSealed && active.sealState() != STATE_OPEN;
     }
 
     /** The transaction that sealed the partition, or {@link SegmentDescriptor#NONE}. */
@@ -384,6 +638,21 @@ public final class PartitionLog implements AutoCloseable {
     public synchronized void markCommitted(final long epoch) {
         checkOpen();
         segments[0].markCommitted(epoch);
+    }
+
+    /**
+     * Writes the committed mark of {@link #markCommitted} without forcing it; the caller forces
+     * {@link #commitMarkForce()} before anything relies on the mark (the store batches the marks of all children
+     * of a transaction). Idempotent. Cold path.
+     */
+    public synchronized void writeCommitted(final long epoch) {
+        checkOpen();
+        segments[0].writeCommitted(epoch);
+    }
+
+    /** The force that makes {@link #writeCommitted}'s mark durable: segment 0's header page. */
+    public ParallelForces.Force commitMarkForce() {
+        return segments[0].headerForce();
     }
 
     /** The routing epoch under which the partition became routable (1 for the initial one), or 0 if prepared. */
@@ -496,16 +765,22 @@ public final class PartitionLog implements AutoCloseable {
      */
     public boolean forcePublished() {
         final Segment[] segments = this.segments;
+        final int last = segments.length - 1;
         int index = forcedSegmentIndex;
-        while (index < segments.length) {
-            final boolean isFinished = segments[index].forcePublished();
-            if (!isFinished || index == segments.length - 1) {
-                break;
+        boolean isAdvancing = true;
+        // Every segment from the cursor on, not only up to the first unfinished one: a full segment stays OPEN
+        // until the background worker seals it as ROLLED, while writers already append to the next segment and
+        // wait for this force; stopping at the full one would acknowledge their records unforced.
+        for (int i = index; i <= last; i++) {
+            final boolean isFinished = segments[i].forcePublished();
+            if (isAdvancing && isFinished && i < last) {
+                index = i + 1;
+            } else {
+                isAdvancing = false;
             }
-            index++;
         }
         forcedSegmentIndex = index;
-        return isSealed && index == segments.length - 1 && segments[index].sealState() != STATE_OPEN;
+        return isSealed && index == last && segments[index].sealState() != STATE_OPEN;
     }
 
     /** Forces every segment's mapped pages to disk. Cold path. */
@@ -524,13 +799,25 @@ public final class PartitionLog implements AutoCloseable {
         }
         final Segment[] segments = this.segments;
         RuntimeException failure = null;
+        if (isSealed) {
+            // A seal whose forces a commit left to the background thread, which had not reached it.
+            try {
+                segments[segments.length - 1].persistSeal();
+            } catch (final RuntimeException e) {
+                failure = e;
+            }
+        }
         // Finish the seals of full segments that the background thread had not reached: a clean close leaves
         // only the last segment open.
         for (int i = 0; i < segments.length - 1; i++) {
             try {
-                segments[i].seal(STATE_ROLLED, NONE);
+                sealRolled(segments, i);
             } catch (final RuntimeException e) {
-                failure = e;
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
             }
         }
         isClosed = true;
@@ -587,7 +874,10 @@ public final class PartitionLog implements AutoCloseable {
                     next = ready;
                     rollsWithSpare++;
                 } else {
-                    next = Segment.create(directory, header, full.index() + 1, segmentLengthBytes, false);
+                    // With a background thread, the writer skips the creation's forces: they run before anything
+                    // relies on the segment (its first group-commit force, the seal of the full segment, close).
+                    next = Segment.create(directory, header, full.index() + 1, segmentLengthBytes, false,
+                        isForcingEachAppend || spareRequests == null);
                     rollsWithoutSpare++;
                 }
                 final Segment[] current = segments;
@@ -605,6 +895,24 @@ public final class PartitionLog implements AutoCloseable {
         } else {
             full.seal(STATE_ROLLED, NONE);
         }
+    }
+
+    /** The first append past half of {@code segment}: asks for the next segment ahead, once per segment. */
+    private void requestSpare(final Segment segment) {
+        segment.isSpareRequested = true;
+        final SpareRequests requests = spareRequests;
+        if (requests != null && spare == null && !isSealed) {
+            requests.request(this);
+        }
+    }
+
+    /**
+     * Seals {@code chain[index]} as ROLLED, first making its successor's creation durable: on disk a ROLLED
+     * segment promises that the next one exists ({@link #open} refuses a ROLLED last segment).
+     */
+    private static void sealRolled(final Segment[] chain, final int index) {
+        chain[index + 1].ensureCreationDurable();
+        chain[index].seal(STATE_ROLLED, NONE);
     }
 
     private void checkOpen() {

@@ -41,6 +41,7 @@ import static io.presplit.storage.log.SegmentDescriptor.VERSION_OFFSET;
 
 import io.presplit.PresplitException;
 import io.presplit.storage.internal.FileOps;
+import io.presplit.storage.internal.ParallelForces;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -92,39 +93,67 @@ final class Segment implements AutoCloseable {
         }
     }
 
-    private final Path path;
+    /** The file; changes once at most, when a blank partition directory is adopted ({@link #adopt}). */
+    private volatile Path path;
     private final int index;
     private final FileChannel channel;
     private final Arena arena;
     private final MemorySegment memory;
     private final long lengthBytes;
+    /** Offset past which the owning log asks for the next segment ahead ({@link PartitionLog}): half the length. */
+    final long spareRequestOffset;
+    /**
+     * Whether the owning log has asked for the next segment on this one's behalf. Written by appending threads
+     * without synchronization: a race only repeats the request, which the background thread ignores.
+     */
+    boolean isSpareRequested;
     /** Next offset to claim, with the seal bit; accessed through {@link #TAIL}. */
     @SuppressWarnings("unused")
     private volatile long tail;
-    /** End of the last record once sealed, else -1; readers use it as their limit. */
+    /** End of the last record once sealed in memory, else -1; readers use it as their limit. */
     private volatile long sealedTailOffset;
+    /** The seal state on disk: not OPEN once the seal's records and header are forced ({@link #persistSeal}). */
     private volatile long sealState;
+    /**
+     * The seal state in memory: not OPEN once claims stopped and the tail is fixed ({@link #sealInMemory}), which
+     * may precede {@link #sealState} (a commit defers the forces of its parents' seals to a background thread).
+     */
+    private volatile long memorySealState;
+    /** The transaction that sealed the segment in memory, or {@link SegmentDescriptor#NONE}. */
+    private volatile long memorySealedByTxId;
     /**
      * Group commit's cursor: records before it are published and forced. Read and written by the group commit
      * thread only.
      */
     private long forcedOffset = FIRST_RECORD_OFFSET;
+    /**
+     * Whether the file's creation (its header, its length, its name in the directory) is on disk. False only for a
+     * segment created without forcing, until {@link #ensureCreationDurable} ran; every force of the segment's
+     * records runs that first, so no acknowledgement or seal ever relies on an unforced creation.
+     */
+    private volatile boolean isCreationDurable;
+    /** Serializes {@link #ensureCreationDurable} (group commit, the background thread and close may race). */
+    private final Object creationForceLock = new Object();
     /** Built on the first range read once the segment no longer takes records; then immutable. */
     private volatile TimeIndex timeIndex;
     /** Built on the first cost query once the segment no longer takes records; then immutable. */
     private volatile KeyByteSummary keyByteSummary;
 
     private Segment(final Path path, final int index, final FileChannel channel, final Arena arena,
-        final MemorySegment memory) {
+        final MemorySegment memory, final boolean isCreationDurable) {
+        this.isCreationDurable = isCreationDurable;
         this.path = path;
         this.index = index;
         this.channel = channel;
         this.arena = arena;
         this.memory = memory;
         this.lengthBytes = memory.byteSize();
+        this.spareRequestOffset = lengthBytes / 2;
         this.tail = FIRST_RECORD_OFFSET;
         this.sealedTailOffset = -1;
         this.sealState = STATE_OPEN;
+        this.memorySealState = STATE_OPEN;
+        this.memorySealedByTxId = NONE;
     }
 
     /**
@@ -133,6 +162,17 @@ final class Segment implements AutoCloseable {
      */
     static Segment create(final Path directory, final PartitionHeader header, final int index,
         final long lengthBytes, final boolean isCommitted) {
+        return create(directory, header, index, lengthBytes, isCommitted, true);
+    }
+
+    /**
+     * Creates segment {@code index} of a partition: a temporary file with a complete header, atomically renamed;
+     * with {@code isForcing}, the file is forced before the rename and the directory after it. Without, the
+     * caller forces both later ({@link #fileForce()}, the directory) before anything relies on the segment being
+     * on disk. Cold path.
+     */
+    static Segment create(final Path directory, final PartitionHeader header, final int index,
+        final long lengthBytes, final boolean isCommitted, final boolean isForcing) {
         if (lengthBytes < MIN_SEGMENT_LENGTH || lengthBytes % RECORD_ALIGNMENT != 0) {
             throw new IllegalArgumentException("invalid segment length [lengthBytes=" + lengthBytes
                 + ", minLengthBytes=" + MIN_SEGMENT_LENGTH + ", alignment=" + RECORD_ALIGNMENT + "]");
@@ -152,12 +192,16 @@ final class Segment implements AutoCloseable {
             writeHeader(memory, header, index, isCommitted);
             // One fsync writes back the header page dirtied through the mapping (it is in the page cache like
             // any other) and the file's new length (metadata): no separate msync of the header.
-            FileOps.checkpoint("force-file", temp);
-            channel.force(true);
+            if (isForcing) {
+                FileOps.checkpoint("force-file", temp);
+                channel.force(true);
+            }
             FileOps.checkpoint("rename", temp);
             Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE);
-            FileOps.forceDirectory(directory);
-            return new Segment(path, index, channel, arena, memory);
+            if (isForcing) {
+                FileOps.forceDirectory(directory);
+            }
+            return new Segment(path, index, channel, arena, memory, isForcing);
         } catch (final IOException | RuntimeException e) {
             release(arena, channel, temp, e);
             try {
@@ -168,6 +212,54 @@ final class Segment implements AutoCloseable {
             throw e instanceof IOException io ? FileOps.ioFailure("cannot create segment", temp, io)
                 : (RuntimeException) e;
         }
+    }
+
+    /**
+     * Creates a blank segment 0 for a partition made ahead of its prepare: {@code segment-0000000000.log} in
+     * {@code directory}, sized, all zero, its first page written and the file forced (so that the header page is
+     * allocated, and a later force of the header is a data write, not a file-system journal commit). The caller
+     * forces the directory. Cold path.
+     */
+    static Segment createBlank(final Path directory, final long lengthBytes) {
+        final Path path = directory.resolve(SegmentDescriptor.segmentFileName(0));
+        FileChannel channel = null;
+        Arena arena = null;
+        try {
+            FileOps.checkpoint("create-segment", path);
+            channel = FileChannel.open(
+                path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            arena = Arena.ofShared();
+            final MemorySegment memory = channel.map(MapMode.READ_WRITE, 0, lengthBytes, arena);
+            // A zero written through the mapping dirties the header page, so the force allocates its block.
+            memory.set(LONG, MAGIC_OFFSET, 0);
+            FileOps.checkpoint("force-file", path);
+            channel.force(true);
+            return new Segment(path, 0, channel, arena, memory, true);
+        } catch (final IOException | RuntimeException e) {
+            release(arena, channel, path, e);
+            try {
+                Files.deleteIfExists(path);
+            } catch (final IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e instanceof IOException io ? FileOps.ioFailure("cannot create segment", path, io)
+                : (RuntimeException) e;
+        }
+    }
+
+    /**
+     * Makes a blank segment ({@link #createBlank}) segment 0 of a partition: writes the header, not forced
+     * ({@link #headerForce()}). Called before its directory is renamed to the partition's, so that a process
+     * crash never leaves a partition directory with a half-written header. The file, its length and its name in
+     * the directory are on disk already. Cold path.
+     */
+    void adopt(final PartitionHeader header, final boolean isCommitted) {
+        writeHeader(memory, header, 0, isCommitted);
+    }
+
+    /** Records the file's new name after its directory was renamed ({@link #adopt}). Cold path. */
+    void moveTo(final Path newPath) {
+        path = newPath;
     }
 
     /**
@@ -190,7 +282,7 @@ final class Segment implements AutoCloseable {
             arena = Arena.ofShared();
             final MemorySegment memory = channel.map(MapMode.READ_WRITE, 0, size, arena);
             checkHeader(path, memory, expectedIndex);
-            final Segment segment = new Segment(path, expectedIndex, channel, arena, memory);
+            final Segment segment = new Segment(path, expectedIndex, channel, arena, memory, true);
             segment.recover();
             return segment;
         } catch (final IOException | RuntimeException e) {
@@ -375,8 +467,9 @@ final class Segment implements AutoCloseable {
 
     /**
      * Seals the segment (see "Seal protocol" in {@link SegmentDescriptor}): stops claims, waits for in-flight
-     * writers, forces the records, then writes and forces the sealed header. Idempotent, and synchronized: the
-     * writer that rolled the segment and a partition seal may both call it, and the second waits for the first.
+     * writers, forces the records, then writes and forces the sealed header. Idempotent, and safe on two threads:
+     * each half is synchronized ({@link #sealInMemory}, {@link #persistSeal}), so a second caller waits for the
+     * first's half in progress, but a partition seal in memory never waits for a background thread's forces.
      * Cold path; blocks for the in-flight writers and the forces.
      *
      * @param state {@link SegmentDescriptor#STATE_ROLLED} or {@link SegmentDescriptor#STATE_SEALED}.
@@ -384,8 +477,22 @@ final class Segment implements AutoCloseable {
      * @return the sealed tail offset.
      * @throws PresplitException when an in-flight writer does not publish within {@link #SEAL_WAIT_TIMEOUT_NS}.
      */
-    synchronized long seal(final long state, final long txId) {
-        if (sealState != STATE_OPEN) {
+    long seal(final long state, final long txId) {
+        sealInMemory(state, txId);
+        persistSeal();
+        return sealedTailOffset;
+    }
+
+    /**
+     * The first half of {@link #seal}: stops claims, waits for in-flight writers and fixes the tail, without
+     * touching the disk. Readers then read up to the sealed tail and every claim fails with {@link #SEALED}; the
+     * header on disk stays OPEN until {@link #persistSeal}. Idempotent; synchronized with {@link #seal}. Cold path.
+     *
+     * @return the sealed tail offset.
+     * @throws PresplitException when an in-flight writer does not publish within {@link #SEAL_WAIT_TIMEOUT_NS}.
+     */
+    synchronized long sealInMemory(final long state, final long txId) {
+        if (memorySealState != STATE_OPEN) {
             return sealedTailOffset;
         }
         final long claimedEnd = (long) TAIL.getAndBitwiseOr(this, SEAL_BIT) & ~SEAL_BIT;
@@ -410,15 +517,30 @@ final class Segment implements AutoCloseable {
             offset += recordLength < 0 ? -recordLength : recordLength;
         }
         sealedTailOffset = offset;
+        memorySealedByTxId = txId;
+        memorySealState = state;
+        return offset;
+    }
+
+    /**
+     * The second half of {@link #seal}: forces the records up to the sealed tail, then writes and forces the
+     * sealed header (in that order: a header that is not OPEN promises its records are on disk). Does nothing
+     * unless the segment is sealed in memory and not yet on disk. Synchronized with {@link #seal}. Cold path.
+     */
+    synchronized void persistSeal() {
+        final long state = memorySealState;
+        if (state == STATE_OPEN || sealState != STATE_OPEN) {
+            return;
+        }
+        ensureCreationDurable();
         FileOps.checkpoint("force-records", path);
         memory.force();
         FileOps.checkpoint("write-seal", path);
-        memory.set(LONG, SEALED_TAIL_OFFSET, offset);
-        memory.set(LONG, SEALED_BY_TX_ID_OFFSET, txId);
+        memory.set(LONG, SEALED_TAIL_OFFSET, sealedTailOffset);
+        memory.set(LONG, SEALED_BY_TX_ID_OFFSET, memorySealedByTxId);
         memory.set(LONG, SEAL_STATE_OFFSET, state);
         memory.asSlice(0, HEADER_LENGTH).force();
         sealState = state;
-        return offset;
     }
 
     /**
@@ -426,12 +548,48 @@ final class Segment implements AutoCloseable {
      * segment already committed keeps its epoch. Cold path.
      */
     void markCommitted(final long epoch) {
-        if (memory.get(LONG, COMMITTED_OFFSET) != 1) {
-            FileOps.checkpoint("write-committed", path);
-            memory.set(LONG, COMMITTED_EPOCH_OFFSET, epoch);
-            memory.set(LONG, COMMITTED_OFFSET, 1);
-            memory.asSlice(0, HEADER_LENGTH).force();
+        if (writeCommitted(epoch)) {
+            FileOps.checkpoint("force-header", path);
+            forceHeader();
         }
+    }
+
+    /**
+     * Records {@code epoch} as the committed epoch and sets the committed flag in the mapped header, without
+     * forcing it (see {@link #headerForce()}). Idempotent: a segment already committed keeps its epoch. Cold path.
+     *
+     * @return whether the header changed.
+     */
+    boolean writeCommitted(final long epoch) {
+        if (memory.get(LONG, COMMITTED_OFFSET) == 1) {
+            return false;
+        }
+        FileOps.checkpoint("write-committed", path);
+        memory.set(LONG, COMMITTED_EPOCH_OFFSET, epoch);
+        memory.set(LONG, COMMITTED_OFFSET, 1);
+        return true;
+    }
+
+    /** A force of the header's page (one {@code msync}), for a {@link ParallelForces} batch. */
+    ParallelForces.Force headerForce() {
+        return new ParallelForces.Force("force-header", path, this::forceHeader);
+    }
+
+    /**
+     * A force of the whole file, data and metadata (its length, its blocks): for a segment created without
+     * forcing ({@link #create(Path, PartitionHeader, int, long, boolean, boolean)}), in a batch.
+     */
+    ParallelForces.Force fileForce() {
+        return new ParallelForces.Force("force-file", path, () -> channel.force(true));
+    }
+
+    /** Records that the caller's batch forced the file and its directory ({@link #fileForce()}). */
+    void markCreationDurable() {
+        isCreationDurable = true;
+    }
+
+    private void forceHeader() {
+        memory.asSlice(0, HEADER_LENGTH).force();
     }
 
     /** The committed epoch in the header; 1 for a committed segment that records none (the initial partition). */
@@ -457,7 +615,10 @@ final class Segment implements AutoCloseable {
             memory.get(LONG, KEY_HI_OFFSET));
     }
 
-    /** Seal state: {@link SegmentDescriptor#STATE_OPEN}, {@code STATE_ROLLED} or {@code STATE_SEALED}. */
+    /**
+     * Seal state on disk: {@link SegmentDescriptor#STATE_OPEN}, {@code STATE_ROLLED} or {@code STATE_SEALED};
+     * not OPEN only once the seal's records and header are forced.
+     */
     long sealState() {
         return sealState;
     }
@@ -467,9 +628,14 @@ final class Segment implements AutoCloseable {
         return sealedTailOffset;
     }
 
-    /** The transaction that sealed the segment, or {@link SegmentDescriptor#NONE}. */
+    /** Seal state in memory (see {@link #sealInMemory}); equal to {@link #sealState()} once persisted. */
+    long memorySealState() {
+        return memorySealState;
+    }
+
+    /** The transaction that sealed the segment (in memory at least), or {@link SegmentDescriptor#NONE}. */
     long sealedByTxId() {
-        return sealState == STATE_OPEN ? NONE : memory.get(LONG, SEALED_BY_TX_ID_OFFSET);
+        return memorySealedByTxId;
     }
 
     /** Whether no record was ever claimed in the segment (a pre-created spare, or a fresh segment). */
@@ -487,9 +653,38 @@ final class Segment implements AutoCloseable {
         return path;
     }
 
-    /** Forces the mapped pages to disk. Cold path. */
+    /** Forces the mapped pages to disk (and first the file's creation, when that is not on disk yet). Cold path. */
     void force() {
+        ensureCreationDurable();
         memory.force();
+    }
+
+    /**
+     * Makes the creation of a segment created without forcing durable: the whole file (header, length), then the
+     * directory (its name). Does nothing when it already is. Any thread; blocks for the forces. Cold path.
+     */
+    void ensureCreationDurable() {
+        if (isCreationDurable) {
+            return;
+        }
+        synchronized (creationForceLock) {
+            if (isCreationDurable) {
+                return;
+            }
+            FileOps.checkpoint("force-file", path);
+            try {
+                channel.force(true);
+            } catch (final IOException e) {
+                throw FileOps.ioFailure("cannot force segment", path, e);
+            }
+            FileOps.forceDirectory(path.getParent());
+            isCreationDurable = true;
+        }
+    }
+
+    /** Whether the file's creation is on disk (see {@link #ensureCreationDurable}). */
+    boolean isCreationDurable() {
+        return isCreationDurable;
     }
 
     /**
@@ -514,6 +709,7 @@ final class Segment implements AutoCloseable {
         final long state = sealState;
         final long claimed = Math.min((long) TAIL.getVolatile(this) & ~SEAL_BIT, lengthBytes);
         if (claimed > from) {
+            ensureCreationDurable();
             FileOps.checkpoint("force-group", path);
             memory.asSlice(from, claimed - from).force();
             final MemorySegment memory = this.memory;
@@ -539,6 +735,7 @@ final class Segment implements AutoCloseable {
         }
         RuntimeException failure = null;
         try {
+            ensureCreationDurable();
             memory.force();
         } catch (final RuntimeException e) {
             failure = e;
@@ -581,6 +778,8 @@ final class Segment implements AutoCloseable {
         tail = sealedTail | SEAL_BIT;
         sealedTailOffset = sealedTail;
         sealState = state;
+        memorySealState = state;
+        memorySealedByTxId = memory.get(LONG, SEALED_BY_TX_ID_OFFSET);
     }
 
     /**

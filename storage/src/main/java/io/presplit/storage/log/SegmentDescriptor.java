@@ -11,8 +11,13 @@ import java.nio.ByteOrder;
  * A partition with id {@code id} lives in the directory {@code <dataDir>/partitions/<id>/} (decimal id). Its log is
  * a chain of segment files {@code segment-NNNNNNNNNN.log}, {@code NNNNNNNNNN} being the segment index in decimal,
  * zero-padded to ten digits, starting at 0 and without gaps. A segment is created as {@code segment-N.tmp}, sized,
- * given its header, forced, and then renamed to {@code segment-N.log} (atomic rename) and the directory forced, so
- * that a {@code .log} file always has a complete header. Leftover {@code .tmp} files are deleted on open.
+ * given its header, and then renamed to {@code segment-N.log} (atomic rename), so that a process crash never
+ * leaves a {@code .log} file without a complete header. Its forces (the file, then the directory) may come later
+ * (see "Durability"), but always before anything relies on the segment: before a record in it is acknowledged under
+ * SYNC or GROUP, before it is sealed, before the segment before it is marked ROLLED, before a prepare votes commit.
+ * A power failure before them may leave a {@code .log} file that is all zero (the header page never reached the
+ * disk): recovery deletes it when it is the newest segment of a chain, or segment 0 alone (a torn prepare); an
+ * all-zero header with any other byte set is corruption, refused. Leftover {@code .tmp} files are deleted on open.
  * <p>
  * Every multi-byte field is little-endian. The file length is the segment capacity, a multiple of
  * {@link #RECORD_ALIGNMENT}; unwritten space reads as zero (the file is sparse).
@@ -142,6 +147,11 @@ import java.nio.ByteOrder;
  *   <li>Force the mapped records; write the sealed tail and sealed-by txn words, then the state word; force the
  *   header.</li>
  * </ol>
+ * Steps 1–2 are the seal in memory: from then on no append succeeds and readers stop at the sealed tail. Step 3 is
+ * the seal on disk. A split or merge commit runs steps 1–2 on its parents and leaves step 3 to a background thread:
+ * the children's committed marks, forced before, name the transaction and its parents, and recovery seals every
+ * parent a committed child names, so a crash between the two loses nothing. Compaction of a child, the deletion of
+ * a partition and close run step 3 first if it is still pending.
  *
  * <h2>Recovery (on open)</h2>
  * Every segment is walked from the first record offset, validating each record: positive length, 8-byte aligned,
@@ -169,7 +179,19 @@ import java.nio.ByteOrder;
  * crash loses nothing that was published, a power failure may lose recent records (recovery then keeps the valid
  * records as above). Under SYNC each append forces the pages of its record before returning; under GROUP a
  * background thread forces, in batches, every byte claimed since its last batch before writers are acknowledged.
- * Segment creation, commit flags and seals are always forced.
+ * <p>
+ * Forces that the protocol relies on, and when:
+ * <ul>
+ *   <li>a split or merge prepare: each child's segment 0 file and directory, and the partitions directory, in one
+ *   parallel batch, before the vote; a child made from a blank partition directory (made ahead, its segment 0
+ *   sized, all zero, first page, file and names forced, then renamed into {@code partitions/} by the prepare)
+ *   needs only its header page and the partitions directory in that batch;</li>
+ *   <li>its commit: each child's header with the committed flag (the participant's commit point), in one parallel
+ *   batch, before the routing epoch is published; the parents' seals on disk follow in the background (above);</li>
+ *   <li>a segment created by a roll or ahead of one (a spare): its file and directory, before the first force of
+ *   its records (group commit, seal, close) and before the segment before it is marked ROLLED; under SYNC at once.
+ *   The writer that rolls onto a segment it had to create itself does not wait for those forces.</li>
+ * </ul>
  */
 public final class SegmentDescriptor {
     /** Byte order of every field on disk. */

@@ -265,6 +265,174 @@ final class PartitionLogTest {
             .isInstanceOf(PresplitException.class).hasMessageContaining("segment header checksum mismatch");
     }
 
+    /**
+     * Guards the split of a seal into its in-memory half (what a commit waits for) and its forces (left to a
+     * background thread): after the first half no append succeeds and the tail is fixed, while the header on disk
+     * still reads OPEN; a failed force leaves the seal in memory and not durable, and a retry persists it with the
+     * transaction's id.
+     */
+    @Test
+    void shouldRefuseAppendsAfterSealInMemoryAndPersistOnRetryWhenForceFailed() throws IOException {
+        final Path segment = directory().resolve(SegmentDescriptor.segmentFileName(0));
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, SMALL_SEGMENT_BYTES, true)) {
+            appendPoints(log, 3);
+            log.sealInMemory(42);
+            assertThat(log.isSealed()).isTrue();
+            assertThat(log.isSealDurable()).isFalse();
+            assertThat(log.sealedByTxId()).isEqualTo(42);
+            final int length = encoder.encode("late", 1, 1);
+            assertThat(log.append(encoder.record(), length)).isEqualTo(PartitionLog.SEALED);
+            assertThat(SegmentFiles.readLong(segment, SegmentDescriptor.SEAL_STATE_OFFSET))
+                .isEqualTo(SegmentDescriptor.STATE_OPEN);
+
+            FileOps.failNthCall(1);
+            try {
+                assertThatThrownBy(log::persistSeal).isInstanceOf(PresplitException.class)
+                    .hasMessageContaining(FileOps.INJECTED_FAILURE);
+            } finally {
+                FileOps.disarm();
+            }
+            assertThat(log.isSealDurable()).isFalse();
+
+            log.persistSeal();
+            assertThat(log.isSealDurable()).isTrue();
+            assertThat(SegmentFiles.readLong(segment, SegmentDescriptor.SEAL_STATE_OFFSET))
+                .isEqualTo(SegmentDescriptor.STATE_SEALED);
+            assertThat(SegmentFiles.readLong(segment, SegmentDescriptor.SEALED_BY_TX_ID_OFFSET)).isEqualTo(42);
+        }
+    }
+
+    /**
+     * Guards close against a seal whose forces had not run yet (the background thread stops before the logs
+     * close): the reopened log must be sealed by the same transaction with every record, not OPEN.
+     */
+    @Test
+    void shouldPersistSealInMemoryWhenClosed() {
+        final List<Point> written;
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, SMALL_SEGMENT_BYTES * 4, true)) {
+            written = appendPoints(log, 40);
+            log.sealInMemory(9);
+        }
+        try (PartitionLog log = PartitionLog.open(directory(), SMALL_SEGMENT_BYTES * 4)) {
+            assertThat(log.isSealDurable()).isTrue();
+            assertThat(log.sealedByTxId()).isEqualTo(9);
+            final Points read = new Points();
+            log.read(read);
+            assertThat(read.all()).isEqualTo(written);
+        }
+    }
+
+    /**
+     * Guards recovery from a creation whose forces never ran (a prepare batches them): a partition directory
+     * holding only an all-zero segment 0, of any length, is a torn creation; a zero header with any other byte set
+     * is not, since that could be a committed partition's lost header page.
+     */
+    @Test
+    void shouldTellTornCreationFromZeroHeaderWithData() throws IOException {
+        Files.createDirectories(directory());
+        final Path segment = directory().resolve(SegmentDescriptor.segmentFileName(0));
+        Files.write(segment, new byte[0]);
+        assertThat(PartitionLog.isTornCreation(directory())).isTrue();
+        Files.write(segment, new byte[(int) SMALL_SEGMENT_BYTES]);
+        assertThat(PartitionLog.isTornCreation(directory())).isTrue();
+        SegmentFiles.writeLong(segment, SMALL_SEGMENT_BYTES - Long.BYTES, 1);
+        assertThat(PartitionLog.isTornCreation(directory())).isFalse();
+        final Path created = tempDir.resolve("8");
+        try (PartitionLog log = PartitionLog.createUnforced(created, HEADER, SMALL_SEGMENT_BYTES, false)) {
+            assertThat(log.creationForces()).hasSize(2);
+        }
+        assertThat(PartitionLog.isTornCreation(created)).isFalse();
+    }
+
+    /**
+     * Guards the roll without a spare, which skips the new segment's forces when a background thread serves the
+     * log: the background work must force that creation before it marks the full segment ROLLED (a ROLLED segment
+     * on disk promises its successor exists), so its first file-system call is the successor's file force.
+     */
+    @Test
+    void shouldForceUnforcedRollBeforeMarkingFullSegmentRolled() throws IOException {
+        final List<PartitionLog> requests = new ArrayList<>();
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, SMALL_SEGMENT_BYTES, true)) {
+            log.enableSpares(requests::add);
+            final int firstSegmentRecords = 25;
+            appendPoints(log, firstSegmentRecords);
+            while (log.segmentCount() == 1) {
+                appendPoints(log, 1);
+            }
+            assertThat(log.rollsWithoutSpare()).isEqualTo(1);
+            assertThat(requests).hasSize(2);
+
+            FileOps.failNthCall(1);
+            try {
+                assertThatThrownBy(log::prepareSpare).isInstanceOf(PresplitException.class);
+            } finally {
+                FileOps.disarm();
+            }
+            assertThat(FileOps.lastInjected()).startsWith("force-file")
+                .endsWith(SegmentDescriptor.segmentFileName(1));
+            assertThat(SegmentFiles.readLong(directory().resolve(SegmentDescriptor.segmentFileName(0)),
+                SegmentDescriptor.SEAL_STATE_OFFSET)).isEqualTo(SegmentDescriptor.STATE_OPEN);
+
+            log.prepareSpare();
+            assertThat(SegmentFiles.readLong(directory().resolve(SegmentDescriptor.segmentFileName(0)),
+                SegmentDescriptor.SEAL_STATE_OFFSET)).isEqualTo(SegmentDescriptor.STATE_ROLLED);
+            assertThat(log.hasSpare()).isTrue();
+        }
+    }
+
+    /**
+     * Guards group commit across a roll: the full segment stays OPEN until the background worker seals it as
+     * ROLLED, while writers already append to the next one and wait for the batch; the batch must force the next
+     * segment too (its creation first, as it was made without forces), not stop at the full one, or it would
+     * acknowledge records that are not on disk.
+     */
+    @Test
+    void shouldForceNextSegmentInGroupCommitWhileFullOneIsNotYetRolled() {
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, SMALL_SEGMENT_BYTES, true)) {
+            log.enableSpares(ignored -> { });
+            while (log.segmentCount() == 1) {
+                appendPoints(log, 1);
+            }
+            appendPoints(log, 2);
+
+            FileOps.failNthCall(2);
+            try {
+                assertThatThrownBy(log::forcePublished).isInstanceOf(PresplitException.class);
+            } finally {
+                FileOps.disarm();
+            }
+            assertThat(FileOps.lastInjected()).startsWith("force-file")
+                .endsWith(SegmentDescriptor.segmentFileName(1));
+            assertThat(log.forcePublished()).isFalse();
+        }
+    }
+
+    /**
+     * Guards recovery from a roll whose creation never reached the disk (the machine stopped before the
+     * background forces): the newest segment file is all zero and the one before it OPEN; open must drop the
+     * empty file and keep every record of the chain before it, not refuse the partition.
+     */
+    @Test
+    void shouldDropAllZeroNewestSegmentWhenReopened() throws IOException {
+        final List<Point> written;
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, SMALL_SEGMENT_BYTES, true)) {
+            written = appendPoints(log, 20);
+            while (log.segmentCount() == 1) {
+                appendPoints(log, 1);
+            }
+        }
+        final Path first = directory().resolve(SegmentDescriptor.segmentFileName(0));
+        final Path second = directory().resolve(SegmentDescriptor.segmentFileName(1));
+        SegmentFiles.writeLong(first, SegmentDescriptor.SEAL_STATE_OFFSET, SegmentDescriptor.STATE_OPEN);
+        Files.write(second, new byte[(int) SMALL_SEGMENT_BYTES]);
+
+        try (PartitionLog log = PartitionLog.open(directory(), SMALL_SEGMENT_BYTES)) {
+            assertThat(second).doesNotExist();
+            assertThat(log.segmentCount()).isEqualTo(1);
+            assertThat(read(log)).startsWith(written.toArray(new Point[0]));
+        }
+    }
+
     /** Guards the no-op repeat of close, which every owner relies on in its own error paths. */
     @Test
     void shouldDoNothingWhenClosedTwice() {
