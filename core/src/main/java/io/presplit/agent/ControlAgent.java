@@ -55,7 +55,18 @@ public final class ControlAgent implements Agent {
         this.coordinator = coordinator;
         this.clock = clock;
         this.isAdjusting = isAdjusting;
-        coordinator.onNewPartition(forecaster::onNewPartition);
+        coordinator.onNewPartition(new SplitMergeCoordinator.LineageListener() {
+            @Override
+            public void onSplitChild(final int parentSlot, final int childSlot, final double share) {
+                forecaster.onSplitChild(parentSlot, childSlot, share);
+            }
+
+            @Override
+            public void onMergedPartition(final int lowerSlot, final int upperSlot, final int mergedSlot,
+                final double lowerShare) {
+                forecaster.onMergedPartition(lowerSlot, upperSlot, mergedSlot, lowerShare);
+            }
+        });
     }
 
     @Override

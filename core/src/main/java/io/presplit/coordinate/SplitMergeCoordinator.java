@@ -7,6 +7,7 @@ import io.presplit.monitor.MergeEvent;
 import io.presplit.monitor.SplitEvent;
 import io.presplit.monitor.TxnPhaseEvent;
 import io.presplit.profile.LoadHistory;
+import io.presplit.profile.Resource;
 import io.presplit.ring.DecisionHandler;
 import org.agrona.concurrent.NanoClock;
 import org.slf4j.Logger;
@@ -15,7 +16,6 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -53,7 +53,7 @@ public final class SplitMergeCoordinator implements DecisionHandler {
     private final ArrayDeque<PendingDecision> pending = new ArrayDeque<>();
     private final ArrayDeque<InDoubtCommit> inDoubt = new ArrayDeque<>();
     private final Map<Long, Birth> births = new HashMap<>();
-    private IntConsumer newPartitionListener = slot -> { };
+    private LineageListener lineageListener = LineageListener.NONE;
     private int decisionDelayTicks;
     private int thrashWindowTicks = 24;
     private long thrash;
@@ -110,11 +110,33 @@ public final class SplitMergeCoordinator implements DecisionHandler {
     }
 
     /**
-     * Who hears of each new partition's slot once its history is seeded (the forecaster, so that it forgets the
-     * slot's previous occupant). Cold path.
+     * Who hears of each new partition's slot once its history is seeded, with its lineage (the forecaster, so that
+     * it starts the slot from its parents instead of from what it learned of the slot's previous occupant). Cold
+     * path.
      */
-    public void onNewPartition(final IntConsumer listener) {
-        this.newPartitionListener = listener;
+    public void onNewPartition(final LineageListener listener) {
+        this.lineageListener = listener;
+    }
+
+    /** Hears of the partitions splits and merges create, once their histories are seeded. Control thread. */
+    public interface LineageListener {
+        /** Hears nothing. */
+        LineageListener NONE = new LineageListener() {
+            @Override
+            public void onSplitChild(final int parentSlot, final int childSlot, final double share) {
+            }
+
+            @Override
+            public void onMergedPartition(final int lowerSlot, final int upperSlot, final int mergedSlot,
+                final double lowerShare) {
+            }
+        };
+
+        /** A split gave {@code childSlot} the part {@code share} of {@code parentSlot}'s load. */
+        void onSplitChild(int parentSlot, int childSlot, double share);
+
+        /** A merge put {@code lowerSlot} ({@code lowerShare} of the load) and {@code upperSlot} into one. */
+        void onMergedPartition(int lowerSlot, int upperSlot, int mergedSlot, double lowerShare);
     }
 
     /** Carries out decisions only after this many more ticks have closed (0 = at once). Cold path. */
@@ -247,8 +269,8 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         partitions.add(txn.secondChildId(), splitKey, hi, upperSlot, cooldownUntil);
         history.seedFromParent(lowerSlot, slot, lowerShare);
         history.seedFromParent(upperSlot, slot, 1 - lowerShare);
-        newPartitionListener.accept(lowerSlot);
-        newPartitionListener.accept(upperSlot);
+        lineageListener.onSplitChild(slot, lowerSlot, lowerShare);
+        lineageListener.onSplitChild(slot, upperSlot, 1 - lowerShare);
         final TxnPhaseEvent done = startPhase();
         log.done(txn);
         endPhase(done, txn, "DONE");
@@ -314,8 +336,11 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         partitions.retire(lowerSlot, tick);
         partitions.retire(upperSlot, tick);
         partitions.add(txn.firstChildId(), lo, hi, mergedSlot, clock.nanoTime() + cooldownNs.getAsLong());
+        final double lowerLoad = history.value(Resource.INGEST_POINTS, lowerSlot, 0);
+        final double upperLoad = history.value(Resource.INGEST_POINTS, upperSlot, 0);
         history.seedFromMerge(mergedSlot, lowerSlot, upperSlot);
-        newPartitionListener.accept(mergedSlot);
+        lineageListener.onMergedPartition(lowerSlot, upperSlot, mergedSlot,
+            lowerLoad + upperLoad > 0 ? lowerLoad / (lowerLoad + upperLoad) : 0.5);
         final TxnPhaseEvent done = startPhase();
         log.done(txn);
         endPhase(done, txn, "DONE");

@@ -375,20 +375,63 @@ public final class EnsembleForecaster implements Forecaster {
      * child's states then move with its own samples; its own probes start at its next forecast. Cold path.
      */
     public void inheritFit(final int parentSlot, final int childSlot) {
+        inherit(parentSlot, childSlot, 1);
+    }
+
+    /**
+     * A split child starts from its parent, scaled by its share: the fitted models whose state scales with the load
+     * (ETS; the others are refitted on the seeded history), the error scores (so the weights are warm), the sane
+     * range and the calibrated intervals. A cold child would weigh its members equally and take its interval width
+     * from the first residual it sees, which after a split is often the burst that caused it.
+     */
+    @Override
+    public void onSplitChild(final int parentSlot, final int childSlot, final double share) {
+        inherit(parentSlot, childSlot, share);
+        for (final Forecaster member : tableMembers) {
+            member.onSplitChild(parentSlot, childSlot, share);
+        }
+    }
+
+    /**
+     * A merged partition starts from the larger of its two parts, scaled up to the whole (the same reasoning as a
+     * split child's; the smaller part's state is dropped).
+     */
+    @Override
+    public void onMergedPartition(final int lowerSlot, final int upperSlot, final int mergedSlot,
+        final double lowerShare) {
+        final boolean isLowerLarger = lowerShare >= 0.5;
+        final double largerShare = isLowerLarger ? lowerShare : 1 - lowerShare;
+        inherit(isLowerLarger ? lowerSlot : upperSlot, mergedSlot, 1 / largerShare);
+        for (final Forecaster member : tableMembers) {
+            member.onMergedPartition(lowerSlot, upperSlot, mergedSlot, lowerShare);
+        }
+    }
+
+    private void inherit(final int source, final int target, final double factor) {
+        clear(target);
         final int fitted = fittedCount;
         for (int j = 0; j < fitted; j++) {
             final int length = stateLengths[j];
-            System.arraycopy(states[j], parentSlot * length, states[j], childSlot * length, length);
-            isFitted[childSlot * fitted + j] = isFitted[parentSlot * fitted + j];
-            fittedAt[childSlot * fitted + j] = fittedAt[parentSlot * fitted + j];
+            System.arraycopy(states[j], source * length, states[j], target * length, length);
+            // A model whose state does not scale is refitted on the seeded history.
+            if (factor == 1 || models[j].scale(states[j], target * length, factor)) {
+                isFitted[target * fitted + j] = isFitted[source * fitted + j];
+                fittedAt[target * fitted + j] = fittedAt[source * fitted + j];
+            }
         }
         final int cells = bandCount * memberCount;
-        System.arraycopy(errors, parentSlot * cells, errors, childSlot * cells, cells);
-        System.arraycopy(scored, parentSlot * cells, scored, childSlot * cells, cells);
-        clearProbes(childSlot);
-        seenTick[childSlot] = seenTick[parentSlot];
-        lo[childSlot] = lo[parentSlot];
-        hi[childSlot] = hi[parentSlot];
+        for (int c = 0; c < cells; c++) {
+            // Absolute errors scale with the load; every member's alike, so the weights are the source's.
+            errors[target * cells + c] = errors[source * cells + c] * factor;
+        }
+        System.arraycopy(scored, source * cells, scored, target * cells, cells);
+        clearProbes(target);
+        seenTick[target] = seenTick[source];
+        lo[target] = lo[source] * factor;
+        hi[target] = hi[source] * factor;
+        if (calibrator != null) {
+            calibrator.inherit(source, target, factor);
+        }
     }
 
     /** A new partition in {@code slot}: forget the old occupant; the next refit fits the seeded history. */

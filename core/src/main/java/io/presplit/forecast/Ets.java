@@ -266,6 +266,19 @@ public final class Ets {
         System.arraycopy(season, 0, out, offset + STATE_HEADER_LENGTH, m);
     }
 
+    /**
+     * Multiplies the load-valued part of a state written by {@link #saveState} (level, trend, seasonal terms) by
+     * {@code factor}, so that its forecasts scale by {@code factor}: the additive model is linear in them.
+     */
+    public static void scaleState(final double[] state, final int offset, final double factor) {
+        state[offset + 5] *= factor;
+        state[offset + 6] *= factor;
+        final int m = (int) state[offset + 8];
+        for (int i = 0; i < m; i++) {
+            state[offset + STATE_HEADER_LENGTH + i] *= factor;
+        }
+    }
+
     /** Restores a model and state written by {@link #saveState}. */
     public void loadState(final double[] in, final int offset) {
         alpha = in[offset];

@@ -34,6 +34,27 @@ public interface Forecaster extends AutoCloseable {
     }
 
     /**
+     * Tells the model that a split gave {@code childSlot} the part {@code share} of partition {@code parentSlot}'s
+     * load, and that the coordinator has seeded the child's history with that share of the parent's (the parent's
+     * slot is retired but still holds its state). A model with per-partition state may start the child from the
+     * parent's, scaled, so that the child's forecasts and intervals do not start cold. Default:
+     * {@link #onNewPartition}. Control thread; cold path.
+     */
+    default void onSplitChild(final int parentSlot, final int childSlot, final double share) {
+        onNewPartition(childSlot);
+    }
+
+    /**
+     * Tells the model that a merge put partitions {@code lowerSlot} and {@code upperSlot} into {@code mergedSlot},
+     * whose history is their sum; {@code lowerShare} is the lower one's part of their recent load. Default:
+     * {@link #onNewPartition}. Control thread; cold path.
+     */
+    default void onMergedPartition(final int lowerSlot, final int upperSlot, final int mergedSlot,
+        final double lowerShare) {
+        onNewPartition(mergedSlot);
+    }
+
+    /**
      * Ticks whose forecast came from a fallback model because this forecaster's own model could not be loaded or
      * failed to run (for instance a corrupt model file or an ONNX Runtime error): the value for the engine to
      * publish as {@code CounterId.MODEL_FALLBACKS}. Control thread. Models that cannot fail this way return 0.

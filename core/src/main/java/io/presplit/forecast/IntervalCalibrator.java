@@ -275,6 +275,26 @@ public final class IntervalCalibrator {
     }
 
     /**
+     * Starts {@code target} with what was learnt for {@code source}, its residual scales multiplied by
+     * {@code factor} (a split child's share of its parent's load, or a merged partition's load over its larger
+     * part's): a new partition whose history is seeded from its parents then gets intervals as wide as theirs,
+     * scaled, instead of starting from the first residual it sees. Forecasts in flight are the source's and are
+     * not carried over. Cold path.
+     */
+    public void inherit(final int source, final int target, final double factor) {
+        clear(target);
+        final int k = tracked.length;
+        for (int i = 0; i < k; i++) {
+            final int from = source * k + i;
+            final int to = target * k + i;
+            seen[to] = seen[from];
+            scale[to] = scale[from] * factor;
+            q50[to] = q50[from];
+            q90[to] = q90[from];
+        }
+    }
+
+    /**
      * The residual quantile offset in force for {@code slot} at {@code step} (p90 minus the mean), interpolated
      * between tracked steps as {@link #calibrate} does; 0 before any residual.
      */

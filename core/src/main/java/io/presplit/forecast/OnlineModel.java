@@ -28,6 +28,16 @@ public interface OnlineModel {
     /** Writes the forecasts of steps 1..horizon into {@code out[outOffset..outOffset+horizon)}. Allocation-free. */
     void forecast(double[] state, int offset, int horizon, double[] out, int outOffset);
 
+    /**
+     * Scales the state at {@code offset} so that every forecast it gives is multiplied by {@code factor} (a split
+     * child's share of its parent), keeping the fitted parameters. Cold path.
+     *
+     * @return {@code false} when the state does not scale that way; the caller refits instead.
+     */
+    default boolean scale(final double[] state, final int offset, final double factor) {
+        return false;
+    }
+
     /** {@link Ets} as an online model. */
     final class OnlineEts implements OnlineModel {
         private final Ets ets;
@@ -70,6 +80,13 @@ public interface OnlineModel {
             final int outOffset) {
             ets.loadState(state, offset);
             ets.forecast(horizon, out, outOffset);
+        }
+
+        /** Additive ETS is linear in its states: level, trend and seasonal terms scale with the load. */
+        @Override
+        public boolean scale(final double[] state, final int offset, final double factor) {
+            Ets.scaleState(state, offset, factor);
+            return true;
         }
     }
 

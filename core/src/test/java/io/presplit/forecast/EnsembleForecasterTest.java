@@ -272,6 +272,47 @@ class EnsembleForecasterTest {
         }
     }
 
+    /**
+     * Guards lineage: a split child starts from its parent scaled by its share (ETS state, error scores, calibrated
+     * intervals), so its first forecast and its interval width are the parent's times the share; a cold partition
+     * seeded with the same history has no residuals yet and forecasts a zero-width interval, then takes its width
+     * from the first residuals it sees (after a split, often the burst that caused it).
+     */
+    @Test
+    void shouldStartASplitChildFromItsParentScaledByItsShare() {
+        final SplittableRandom rng = new SplittableRandom(7);
+        try (LoadHistory history = new LoadHistory(3, 512, 0.9)) {
+            final EnsembleForecaster ensemble = new EnsembleForecaster(3, 6, 24,
+                new OnlineModel[] {new OnlineModel.OnlineEts(24)}, 168, 24, UNLIMITED_NS, 0.05, 2.0,
+                new IntervalCalibrator(3, 6, 0.05, 0.1));
+            final ForecastTable table = new ForecastTable(3, 6);
+            for (int t = 0; t < 400; t++) {
+                history.writeRow(0, 100 + 20 * Math.sin(2 * Math.PI * t / 24) + 5 * EtsTest.gaussian(rng), 0, 0,
+                    NO_BUCKETS);
+                history.completeTick();
+                ensemble.forecast(history, Resource.INGEST_POINTS, new int[] {0}, 1, table);
+            }
+            assertThat(ensemble.isFitted(0, 1)).isTrue();
+
+            history.seedFromParent(1, 0, 0.25);
+            ensemble.onSplitChild(0, 1, 0.25);
+            history.seedFromParent(2, 0, 0.25);
+            ensemble.onNewPartition(2);
+            ensemble.forecast(history, Resource.INGEST_POINTS, new int[] {0, 1, 2}, 3, table);
+
+            assertThat(ensemble.isFitted(1, 1)).as("the child keeps its parent's ETS fit").isTrue();
+            for (int h = 0; h < 6; h++) {
+                assertThat(table.mean(1, h)).isCloseTo(0.25 * table.mean(0, h), within(1e-9 * table.mean(0, h)));
+                final double parentWidth = table.p90(0, h) - table.mean(0, h);
+                assertThat(parentWidth).isPositive();
+                assertThat(table.p90(1, h) - table.mean(1, h)).isCloseTo(0.25 * parentWidth,
+                    within(1e-9 * parentWidth));
+                assertThat(table.p90(2, h)).as("a cold partition has no interval yet").isEqualTo(table.mean(2, h));
+            }
+            assertThat(ensemble.weight(1, 1)).isCloseTo(ensemble.weight(0, 1), within(1e-12));
+        }
+    }
+
     private static LoadHistory seasonalHistory(final int slots, final int ticks, final long seed) {
         final SplittableRandom rng = new SplittableRandom(seed);
         final LoadHistory history = new LoadHistory(slots, ticks, 0.9);

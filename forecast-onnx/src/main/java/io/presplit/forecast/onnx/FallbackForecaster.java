@@ -144,6 +144,23 @@ public final class FallbackForecaster implements Forecaster {
         fallback.onNewPartition(slot);
     }
 
+    @Override
+    public void onSplitChild(final int parentSlot, final int childSlot, final double share) {
+        if (model != null) {
+            model.onSplitChild(parentSlot, childSlot, share);
+        }
+        fallback.onSplitChild(parentSlot, childSlot, share);
+    }
+
+    @Override
+    public void onMergedPartition(final int lowerSlot, final int upperSlot, final int mergedSlot,
+        final double lowerShare) {
+        if (model != null) {
+            model.onMergedPartition(lowerSlot, upperSlot, mergedSlot, lowerShare);
+        }
+        fallback.onMergedPartition(lowerSlot, upperSlot, mergedSlot, lowerShare);
+    }
+
     /** Closes the model (if any) and the fallback. Safe to call twice. */
     @Override
     public void close() {
