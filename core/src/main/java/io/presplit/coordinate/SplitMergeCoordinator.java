@@ -329,6 +329,11 @@ public final class SplitMergeCoordinator implements DecisionHandler {
             merge));
     }
 
+    /** The slot's ingest load in the last tick, 0 before its first (a partition created and merged at once). */
+    private double lastLoad(final int slot) {
+        return history.length(slot) > 0 ? history.value(Resource.INGEST_POINTS, slot, 0) : 0;
+    }
+
     private void finishMerge(final Txn txn, final int lowerSlot, final int upperSlot, final long lo, final long hi,
         final MergeEvent merge) {
         final long tick = history.tickCount();
@@ -336,8 +341,8 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         partitions.retire(lowerSlot, tick);
         partitions.retire(upperSlot, tick);
         partitions.add(txn.firstChildId(), lo, hi, mergedSlot, clock.nanoTime() + cooldownNs.getAsLong());
-        final double lowerLoad = history.value(Resource.INGEST_POINTS, lowerSlot, 0);
-        final double upperLoad = history.value(Resource.INGEST_POINTS, upperSlot, 0);
+        final double lowerLoad = lastLoad(lowerSlot);
+        final double upperLoad = lastLoad(upperSlot);
         history.seedFromMerge(mergedSlot, lowerSlot, upperSlot);
         lineageListener.onMergedPartition(lowerSlot, upperSlot, mergedSlot,
             lowerLoad + upperLoad > 0 ? lowerLoad / (lowerLoad + upperLoad) : 0.5);
