@@ -61,6 +61,33 @@ public final class CounterStripes implements AutoCloseable {
         INT.setOpaque(memory, at, (int) INT.get(memory, at) + delta);
     }
 
+    /**
+     * Sets {@code bits} in a 64-bit flag word of {@code stripe}: plain read, then a release store of the word with
+     * the bits or-ed in, so that every store the owner made before is visible to a reader that takes the bits
+     * ({@link #takeBits}). Stripe owner only; allocation-free. A racing {@link #takeBits} may see its cleared bits
+     * set again by this store (never lost ones: only the owner sets bits).
+     */
+    public void setBitsRelease(final int stripe, final long offset, final long bits) {
+        final MemorySegment memory = this.memory;
+        final long at = stripe * stripeLengthBytes + offset;
+        LONG.setRelease(memory, at, (long) LONG.get(memory, at) | bits);
+    }
+
+    /**
+     * Clears the bits of {@code mask} in a 64-bit flag word of {@code stripe} and returns the ones that were set,
+     * atomically (acquire: the owner's stores before it set them are visible after). Reader thread; a word with
+     * none of the mask's bits set costs one plain read.
+     */
+    public long takeBits(final int stripe, final long offset, final long mask) {
+        final MemorySegment memory = this.memory;
+        final long at = stripe * stripeLengthBytes + offset;
+        if (((long) LONG.getOpaque(memory, at) & mask) == 0) {
+            return 0;
+        }
+        return mask == -1L ? (long) LONG.getAndSet(memory, at, 0L)
+            : (long) LONG.getAndBitwiseAnd(memory, at, ~mask) & mask;
+    }
+
     /** Opaque read of a 64-bit counter. Any thread. */
     public long getLongOpaque(final int stripe, final long offset) {
         return (long) LONG.getOpaque(memory, stripe * stripeLengthBytes + offset);

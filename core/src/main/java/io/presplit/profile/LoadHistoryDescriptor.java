@@ -31,19 +31,27 @@ import io.presplit.keyspace.KeySpace;
  * +---------------------------------------------------------------+
  *
  * body, in this order, each region rounded up to REGION_ALIGNMENT:
- *   for each level l:
- *     lengths[l]        int32   [slotCapacity]                   valid rows per slot
- *     pending[l]        float64 [resourceCount][slotCapacity]    partial row being rolled up (l &gt; 0 only)
- *     series[l][r]      float64 [slotCapacity][rowsRetained(l)]  for each resource r; row k at k mod rows
- *   buckets             float64 [slotCapacity][bucketCount]      decayed ingest points per key bucket
+ *   startTicks          int64   [slotCapacity]                   first tick of the slot's history + 1; 0 = none
+ *   lastTouchedTicks    int64   [slotCapacity]                   last tick whose load was written for the slot
+ *   for each level l, for each resource r:
+ *     series[l][r]      float64 [slotCapacity][rowsRetained(l) + 1]
+ *                                row k of level l at position k mod (rowsRetained(l) + 1); the extra position
+ *                                holds the row in progress, so the oldest retained row stays readable
+ *   buckets             float64 [slotCapacity][bucketCount]      ingest points per key bucket, decayed up to the
+ *                                                                slot's last touched tick
+ *
+ * Rows are written lazily, only for slots that took load (version 2): row k of level l is the physical position
+ * while k &lt;= floor(lastTouchedTick / ticksPerRow(l)), and zero after it; the writer zeroes the positions it skipped
+ * when it next touches the slot. Valid rows of level l: min(rowsRetained(l), tickCount / ticksPerRow(l)
+ * - startTick / ticksPerRow(l)).
  * </pre>
  * The profiler thread writes everything in the body; the header's shape fields are written once at creation.
  */
 public final class LoadHistoryDescriptor {
     /** "PSPLHIST" read as a little-endian int64. */
     public static final long MAGIC = 0x5453_4948_4C50_5350L;
-    /** Format version. */
-    public static final int VERSION = 1;
+    /** Format version: 2, lazily written rows (version 1 wrote every slot's row every tick). */
+    public static final int VERSION = 2;
     /** Most roll-up levels (tick level included). */
     public static final int MAX_LEVELS = 4;
 
@@ -91,28 +99,24 @@ public final class LoadHistoryDescriptor {
 
     /** Body offsets for one shape, derived in the order of the diagram. */
     static final class Regions {
-        final long[] lengthsOffset;
-        final long[] pendingOffset;
+        final long startTicksOffset;
+        final long lastTouchedOffset;
         final long[][] seriesOffset;
         final long bucketsOffset;
         final long totalLength;
 
         Regions(final int slotCapacity, final int resourceCount, final int[] rowsRetained) {
             final int levels = rowsRetained.length;
-            lengthsOffset = new long[levels];
-            pendingOffset = new long[levels];
             seriesOffset = new long[levels][resourceCount];
             long offset = HEADER_LENGTH;
+            startTicksOffset = offset;
+            offset = align(offset + (long) slotCapacity * Long.BYTES);
+            lastTouchedOffset = offset;
+            offset = align(offset + (long) slotCapacity * Long.BYTES);
             for (int l = 0; l < levels; l++) {
-                lengthsOffset[l] = offset;
-                offset = align(offset + (long) slotCapacity * Integer.BYTES);
-                pendingOffset[l] = offset;
-                if (l > 0) {
-                    offset = align(offset + (long) resourceCount * slotCapacity * Double.BYTES);
-                }
                 for (int r = 0; r < resourceCount; r++) {
                     seriesOffset[l][r] = offset;
-                    offset = align(offset + (long) slotCapacity * rowsRetained[l] * Double.BYTES);
+                    offset = align(offset + (long) slotCapacity * ringRows(rowsRetained[l]) * Double.BYTES);
                 }
             }
             bucketsOffset = offset;
@@ -122,5 +126,10 @@ public final class LoadHistoryDescriptor {
         private static long align(final long offset) {
             return (offset + REGION_ALIGNMENT - 1) & -REGION_ALIGNMENT;
         }
+    }
+
+    /** Ring positions per slot of a level that retains {@code rowsRetained} rows: one more, for the row in progress. */
+    static int ringRows(final int rowsRetained) {
+        return rowsRetained + 1;
     }
 }

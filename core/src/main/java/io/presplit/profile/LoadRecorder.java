@@ -2,6 +2,7 @@ package io.presplit.profile;
 
 import static io.presplit.profile.LoadRecorderDescriptor.BUCKET_POINTS_OFFSET;
 import static io.presplit.profile.LoadRecorderDescriptor.BYTES_OFFSET;
+import static io.presplit.profile.LoadRecorderDescriptor.DIRTY_WORD_SHIFT;
 import static io.presplit.profile.LoadRecorderDescriptor.POINTS_OFFSET;
 import static io.presplit.profile.LoadRecorderDescriptor.QUERY_COST_OFFSET;
 import static io.presplit.profile.LoadRecorderDescriptor.SLOT_SHIFT;
@@ -26,7 +27,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Guarantees: {@code record*} take no lock and allocate nothing. Counters only grow (bucket counters modulo
  * 2<sup>32</sup>), and each write is an opaque store of a whole value, so the profiler thread, reading with
  * {@link #sumPoints} and friends, sees every increment exactly once across successive reads (it works on
- * differences), never a torn value.
+ * differences), never a torn value. After its counters, each record sets the slot's bit in the stripe's dirty-slot
+ * bitmap with a release store, so the profiler can fold only the slots recorded since it last took their bits
+ * ({@link #takeDirty}): a record whose bit the profiler took is visible to it; one whose bit it missed leaves the
+ * bit set for the next tick.
  */
 public final class LoadRecorder implements AutoCloseable {
     /** Owner tag of the recorder's native memory. */
@@ -37,6 +41,8 @@ public final class LoadRecorder implements AutoCloseable {
     private final CounterStripes counters;
     private final int stripeCount;
     private final int slotCapacity;
+    /** Offset, within a stripe, of its dirty-slot bitmap. */
+    private final long dirtyOffset;
     private final AtomicInteger claimedStripes = new AtomicInteger();
 
     /**
@@ -52,6 +58,7 @@ public final class LoadRecorder implements AutoCloseable {
         }
         this.stripeCount = stripeCount;
         this.slotCapacity = slotCapacity;
+        this.dirtyOffset = LoadRecorderDescriptor.dirtyOffset(slotCapacity);
         this.counters = new CounterStripes(
             MEMORY_OWNER, stripeCount, LoadRecorderDescriptor.stripeLength(slotCapacity), STRIPE_ALIGNMENT);
     }
@@ -73,7 +80,7 @@ public final class LoadRecorder implements AutoCloseable {
 
     /**
      * Records ingested points. Caller: the stripe's owner thread. Allocation-free, lock-free; touches one
-     * 128-byte line pair.
+     * 128-byte line pair and the slot's word of the dirty bitmap.
      *
      * @param stripe the caller's stripe.
      * @param slot   the partition slot.
@@ -88,6 +95,8 @@ public final class LoadRecorder implements AutoCloseable {
         counters.addLong(stripe, base + BYTES_OFFSET, bytes);
         // 32-bit wrapping bucket counter: the profiler takes differences modulo 2^32 (see the descriptor).
         counters.addInt(stripe, base + BUCKET_POINTS_OFFSET + (bucket << 2), (int) points);
+        // After the counters (release): the profiler that takes this bit sees them.
+        counters.setBitsRelease(stripe, dirtyOffset + ((long) (slot >>> DIRTY_WORD_SHIFT) << 3), 1L << slot);
     }
 
     /**
@@ -95,7 +104,24 @@ public final class LoadRecorder implements AutoCloseable {
      * Allocation-free, lock-free.
      */
     public void recordQuery(final int stripe, final int slot, final long pointsScanned) {
+        final CounterStripes counters = this.counters;
         counters.addLong(stripe, (slot << SLOT_SHIFT) + QUERY_COST_OFFSET, pointsScanned);
+        counters.setBitsRelease(stripe, dirtyOffset + ((long) (slot >>> DIRTY_WORD_SHIFT) << 3), 1L << slot);
+    }
+
+    /**
+     * Takes the dirty bits of slots {@code [64 word, 64 word + 64)} that {@code mask} selects from one stripe:
+     * returns the bits that were set (bit i = slot 64 word + i recorded since its bit was last taken) and clears
+     * them atomically; every record whose bit is returned is visible to the caller's following reads. Caller: the
+     * profiler thread. Allocation-free; a clean word costs one read.
+     */
+    public long takeDirty(final int stripe, final int word, final long mask) {
+        return counters.takeBits(stripe, dirtyOffset + ((long) word << 3), mask);
+    }
+
+    /** Number of 64-slot words in each stripe's dirty bitmap. */
+    public int dirtyWords() {
+        return LoadRecorderDescriptor.dirtyWords(slotCapacity);
     }
 
     /** Total points ever recorded for {@code slot}, over all stripes. Caller: the profiler thread. */

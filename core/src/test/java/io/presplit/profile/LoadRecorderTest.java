@@ -96,8 +96,13 @@ class LoadRecorderTest {
         assertThat(LoadRecorderDescriptor.BYTES_OFFSET + Long.BYTES).isLessThanOrEqualTo(64);
         assertThat(LoadRecorderDescriptor.STRIPE_PADDING).isGreaterThanOrEqualTo(128);
         assertThat(LoadRecorderDescriptor.stripeLength(1000) % LoadRecorderDescriptor.STRIPE_ALIGNMENT).isZero();
+        // 10 slot records, a one-word dirty bitmap rounded up to 128 bytes, 128 bytes of padding.
+        assertThat(LoadRecorderDescriptor.stripeLength(10)).isEqualTo(10L * 128 + 128 + 128);
+        assertThat(LoadRecorderDescriptor.dirtyWords(64)).isEqualTo(1);
+        assertThat(LoadRecorderDescriptor.dirtyWords(65)).isEqualTo(2);
+        assertThat(LoadRecorderDescriptor.dirtyLength(1_048_576)).isEqualTo(1_048_576 / 8);
         assertThat(LoadRecorderDescriptor.slotOffset(LoadRecorderDescriptor.stripeLength(10), 1, 3))
-            .isEqualTo(10L * 128 + 128 + 3 * 128);
+            .isEqualTo(10L * 128 + 256 + 3 * 128);
     }
 
     /**
@@ -126,6 +131,29 @@ class LoadRecorderTest {
             recorder.recordIngest(first, 2, 7, 1L << 31, 1);
             profiler.fold(SLOTS);
             assertThat(profiler.bucketOverflowCount()).isEqualTo(1);
+        }
+    }
+
+    /**
+     * Guards the dirty-slot bitmap: a record flags exactly its slot in its writer's stripe, taking the bits clears
+     * them, and bits above the mask (slots the profiler does not fold yet) stay set until a later take covers them.
+     */
+    @Test
+    void shouldFlagExactlyTheRecordedSlotsUntilTheirBitsAreTaken() {
+        try (LoadRecorder recorder = new LoadRecorder(2, 130)) {
+            final int first = recorder.claimStripe();
+            final int second = recorder.claimStripe();
+            recorder.recordIngest(first, 3, 0, 1, 1);
+            recorder.recordQuery(second, 64, 5);
+            recorder.recordIngest(second, 129, 15, 1, 1);
+            assertThat(recorder.dirtyWords()).isEqualTo(3);
+            assertThat(recorder.takeDirty(second, 0, -1L)).isZero();
+            assertThat(recorder.takeDirty(first, 0, -1L)).isEqualTo(1L << 3);
+            assertThat(recorder.takeDirty(first, 0, -1L)).isZero();
+            assertThat(recorder.takeDirty(second, 1, -1L)).isEqualTo(1L);
+            assertThat(recorder.takeDirty(second, 2, 1L)).isZero();
+            assertThat(recorder.takeDirty(second, 2, 3L)).isEqualTo(2L);
+            assertThat(recorder.takeDirty(second, 2, -1L)).isZero();
         }
     }
 
