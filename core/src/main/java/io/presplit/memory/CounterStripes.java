@@ -88,6 +88,11 @@ public final class CounterStripes implements AutoCloseable {
             : (long) LONG.getAndBitwiseAnd(memory, at, ~mask) & mask;
     }
 
+    /** Opaque store of a 64-bit value. The stripe's owner only (for a stripe a reader keeps for itself). */
+    public void setLong(final int stripe, final long offset, final long value) {
+        LONG.setOpaque(memory, stripe * stripeLengthBytes + offset, value);
+    }
+
     /** Opaque read of a 64-bit counter. Any thread. */
     public long getLongOpaque(final int stripe, final long offset) {
         return (long) LONG.getOpaque(memory, stripe * stripeLengthBytes + offset);

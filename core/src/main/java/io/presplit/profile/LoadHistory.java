@@ -280,7 +280,7 @@ public final class LoadHistory implements AutoCloseable {
 
     /** Valid rows of {@code level} for {@code slot}, at most {@link #rowsRetained(int)}. */
     public int length(final int level, final int slot) {
-        final long start = memory.get(LONG, regions.startTicksOffset + (long) slot * Long.BYTES) - 1;
+        final long start = memory.get(LONG, stateOffset(slot) + LoadHistoryDescriptor.START_TICK_OFFSET) - 1;
         if (start < 0) {
             return 0;
         }
@@ -293,7 +293,7 @@ public final class LoadHistory implements AutoCloseable {
      * slot's history when none was. Any thread; written by the writer after the tick's rows.
      */
     public long lastTouchedTick(final int slot) {
-        return memory.get(LONG, regions.lastTouchedOffset + (long) slot * Long.BYTES);
+        return memory.get(LONG, stateOffset(slot) + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET);
     }
 
     /**
@@ -303,10 +303,9 @@ public final class LoadHistory implements AutoCloseable {
      */
     void startSlots(final int fromSlot, final int toSlot) {
         final MemorySegment memory = this.memory;
-        final long base = regions.startTicksOffset;
         final long started = tickCount + 1;
         for (int slot = fromSlot; slot < toSlot; slot++) {
-            final long offset = base + (long) slot * Long.BYTES;
+            final long offset = stateOffset(slot) + LoadHistoryDescriptor.START_TICK_OFFSET;
             if (memory.get(LONG, offset) == 0) {
                 memory.set(LONG, offset, started);
             }
@@ -322,6 +321,10 @@ public final class LoadHistory implements AutoCloseable {
      */
     public void writeRow(
         final int slot, final double points, final double bytes, final double queryCost, final long[] bucketPoints) {
+        final long stateStart = stateOffset(slot) + LoadHistoryDescriptor.START_TICK_OFFSET;
+        if (memory.get(LONG, stateStart) == 0) {
+            memory.set(LONG, stateStart, tickCount + 1);
+        }
         final long lastTouched = writeSeries(slot, points, bytes, queryCost);
         final MemorySegment memory = this.memory;
         final long bucketBase = regions.bucketsOffset + (long) slot * KeySpace.BUCKET_COUNT * Double.BYTES;
@@ -334,57 +337,100 @@ public final class LoadHistory implements AutoCloseable {
     }
 
     /**
-     * Writes the series rows of the tick in progress, zeroing first the ring positions of rows skipped since the
-     * slot's last touch. The caller updates the bucket loads and then the last touched tick.
+     * Writes the level-0 row of the tick in progress and adds it to each level's open roll-up row: when the tick
+     * starts a later row of a level than the slot's open one, the open row is flushed to its ring position first and
+     * the positions of the rows skipped since are zeroed. The caller updates the bucket loads and then the last
+     * touched tick. Touches the slot state record, one position per level-0 column, and the roll-up columns only
+     * when a row is flushed.
      *
      * @return the slot's previous last touched tick.
      */
     private long writeSeries(final int slot, final double points, final double bytes, final double queryCost) {
         final MemorySegment memory = this.memory;
         final long tick = tickCount;
-        final long startOffset = regions.startTicksOffset + (long) slot * Long.BYTES;
-        if (memory.get(LONG, startOffset) == 0) {
-            memory.set(LONG, startOffset, tick + 1);
-        }
-        final long lastTouched = lastTouchedTick(slot);
+        final long state = stateOffset(slot);
+        final long lastTouched = memory.get(LONG, state + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET);
         final long[][] seriesOffset = regions.seriesOffset;
-        for (int l = 0; l < levelCount; l++) {
-            final int perRow = ticksPerRow[l];
-            final int positions = ringRows[l];
-            final long row = tick / perRow;
-            final long slotBase = (long) slot * positions * Double.BYTES;
-            final long previousRow = Math.floorDiv(lastTouched, perRow);
-            if (row != previousRow) {
-                final long skipped = Math.min(row - previousRow, positions);
-                final int first = (int) ((row - skipped + 1) % positions);
-                for (int r = 0; r < RESOURCE_COUNT; r++) {
-                    zeroRing(seriesOffset[l][r] + slotBase, first, (int) skipped, positions);
-                }
+        // Level 0: one row per tick, written in place; rows skipped since the last touch are zeroed.
+        final int tickPositions = ringRows[0];
+        final long tickSlotBase = (long) slot * tickPositions * Double.BYTES;
+        if (tick - lastTouched > 1) {
+            final long skipped = Math.min(tick - lastTouched - 1, tickPositions);
+            final int first = (int) ((tick - skipped) % tickPositions);
+            for (int r = 0; r < RESOURCE_COUNT; r++) {
+                zeroRing(seriesOffset[0][r] + tickSlotBase, first, (int) skipped, tickPositions);
             }
-            final long at = slotBase + (row % positions) * Double.BYTES;
-            final long pointsAt = seriesOffset[l][0] + at;
-            final long bytesAt = seriesOffset[l][1] + at;
-            final long queryAt = seriesOffset[l][2] + at;
-            if (l == 0) {
-                memory.set(DOUBLE, pointsAt, points);
-                memory.set(DOUBLE, bytesAt, bytes);
-                memory.set(DOUBLE, queryAt, queryCost);
+        }
+        final long at = tickSlotBase + (tick % tickPositions) * Double.BYTES;
+        memory.set(DOUBLE, seriesOffset[0][0] + at, points);
+        memory.set(DOUBLE, seriesOffset[0][1] + at, bytes);
+        memory.set(DOUBLE, seriesOffset[0][2] + at, queryCost);
+        for (int l = 1; l < levelCount; l++) {
+            final int perRow = ticksPerRow[l];
+            final long row = tick / perRow;
+            final long openRow = Math.floorDiv(lastTouched, perRow);
+            final long open = state + LoadHistoryDescriptor.openRowOffset(l, 0, RESOURCE_COUNT);
+            if (row != openRow) {
+                flushOpenRow(slot, l, openRow, row);
+                memory.set(DOUBLE, open, points);
+                memory.set(DOUBLE, open + Double.BYTES, bytes);
+                memory.set(DOUBLE, open + 2 * Double.BYTES, queryCost);
             } else {
-                memory.set(DOUBLE, pointsAt, memory.get(DOUBLE, pointsAt) + points);
-                memory.set(DOUBLE, bytesAt, memory.get(DOUBLE, bytesAt) + bytes);
-                memory.set(DOUBLE, queryAt, memory.get(DOUBLE, queryAt) + queryCost);
+                memory.set(DOUBLE, open, memory.get(DOUBLE, open) + points);
+                memory.set(DOUBLE, open + Double.BYTES, memory.get(DOUBLE, open + Double.BYTES) + bytes);
+                memory.set(DOUBLE, open + 2 * Double.BYTES, memory.get(DOUBLE, open + 2 * Double.BYTES) + queryCost);
             }
         }
         return lastTouched;
     }
 
-    /** Zeroes {@code count} ring positions from {@code first}, wrapping at {@code positions}. */
-    private void zeroRing(final long slotBase, final int first, final int count, final int positions) {
-        final int head = Math.min(count, positions - first);
-        memory.asSlice(slotBase + (long) first * Double.BYTES, (long) head * Double.BYTES).fill((byte) 0);
-        if (head < count) {
-            memory.asSlice(slotBase, (long) (count - head) * Double.BYTES).fill((byte) 0);
+    /**
+     * Writes level {@code level}'s open row {@code openRow} of {@code slot} to its ring position and zeroes the
+     * positions of the rows after it, before {@code nextRow} (at most the ring). Writer thread; rare: once per row of
+     * the level per slot.
+     */
+    private void flushOpenRow(final int slot, final int level, final long openRow, final long nextRow) {
+        final int positions = ringRows[level];
+        final long slotBase = (long) slot * positions * Double.BYTES;
+        final long open = stateOffset(slot) + LoadHistoryDescriptor.openRowOffset(level, 0, RESOURCE_COUNT);
+        final long skipped = Math.min(nextRow - openRow - 1, positions);
+        for (int r = 0; r < RESOURCE_COUNT; r++) {
+            final long column = regions.seriesOffset[level][r] + slotBase;
+            if (openRow >= 0) {
+                memory.set(DOUBLE, column + (openRow % positions) * Double.BYTES,
+                    memory.get(DOUBLE, open + (long) r * Double.BYTES));
+            }
+            if (skipped > 0) {
+                zeroRing(column, (int) ((nextRow - skipped) % positions), (int) skipped, positions);
+            }
         }
+    }
+
+    /** Zeroes {@code count} ring positions from {@code first}, wrapping at {@code positions}. Allocation-free. */
+    private void zeroRing(final long slotBase, final int first, final int count, final int positions) {
+        final MemorySegment memory = this.memory;
+        int position = first;
+        for (int i = 0; i < count; i++) {
+            memory.set(LONG, slotBase + (long) position * Double.BYTES, 0L);
+            if (++position == positions) {
+                position = 0;
+            }
+        }
+    }
+
+    /**
+     * Reads one word of every cache line that writing {@code slot}'s row of {@code tick} touches in the common case
+     * (slot state, level-0 positions, bucket loads) and returns their bits summed, so that a caller can start the
+     * misses of several slots before writing any. Writer thread. Allocation-free; no effect on the history.
+     */
+    long touchRow(final int slot, final long tick) {
+        final MemorySegment memory = this.memory;
+        final long at = (long) slot * ringRows[0] * Double.BYTES + (tick % ringRows[0]) * Double.BYTES;
+        final long[][] seriesOffset = regions.seriesOffset;
+        final long buckets = regions.bucketsOffset + (long) slot * KeySpace.BUCKET_COUNT * Double.BYTES;
+        return memory.get(LONG, stateOffset(slot)) + memory.get(LONG, seriesOffset[0][0] + at)
+            + memory.get(LONG, seriesOffset[0][1] + at) + memory.get(LONG, seriesOffset[0][2] + at)
+            + memory.get(LONG, buckets) + memory.get(LONG, buckets + (KeySpace.BUCKET_COUNT - 1) * Double.BYTES);
     }
 
     /**
@@ -568,9 +614,9 @@ public final class LoadHistory implements AutoCloseable {
 
     private void seed(final int slot, final int left, final int right, final double share) {
         clear(slot);
-        final long leftStart = memory.get(LONG, regions.startTicksOffset + (long) left * Long.BYTES);
+        final long leftStart = memory.get(LONG, stateOffset(left) + LoadHistoryDescriptor.START_TICK_OFFSET);
         final long rightStart = right < 0 ? leftStart
-            : memory.get(LONG, regions.startTicksOffset + (long) right * Long.BYTES);
+            : memory.get(LONG, stateOffset(right) + LoadHistoryDescriptor.START_TICK_OFFSET);
         // The seeded slot has the rows both parents have: it starts with the later of them, none if either has none.
         setStartTick(slot, leftStart == 0 || rightStart == 0 ? 0 : Math.max(leftStart, rightStart));
         long lastTouched = Math.max(tickCount - 1, lastTouchedTick(left));
@@ -586,7 +632,11 @@ public final class LoadHistory implements AutoCloseable {
                     if (right >= 0) {
                         value += logicalRow(l, r, right, row);
                     }
-                    memory.set(DOUBLE, regions.seriesOffset[l][r] + position(l, slot, row), value * share);
+                    // Above level 0 the newest row is the seeded slot's open row, kept in its state record.
+                    final long at = l > 0 && i == 0
+                        ? stateOffset(slot) + LoadHistoryDescriptor.openRowOffset(l, r, RESOURCE_COUNT)
+                        : regions.seriesOffset[l][r] + position(l, slot, row);
+                    memory.set(DOUBLE, at, value * share);
                 }
             }
         }
@@ -618,6 +668,7 @@ public final class LoadHistory implements AutoCloseable {
         for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
             setBucketLoad(slot, b, 0);
         }
+        memory.asSlice(stateOffset(slot), regions.slotStateLength).fill((byte) 0);
         setStartTick(slot, tickCount + 1);
         setLastTouched(slot, tickCount - 1);
     }
@@ -657,8 +708,10 @@ public final class LoadHistory implements AutoCloseable {
             + (long) slot * positions * Double.BYTES;
         final long last = lastRow(level);
         final long first = last - window + 1;
-        // Rows after the slot's last touched row are zero without being written.
-        final long written = Math.min(last, Math.floorDiv(lastTouchedTick(slot), ticksPerRow[level]));
+        final long openRow = Math.floorDiv(lastTouchedTick(slot), ticksPerRow[level]);
+        // Level 0: rows up to the last touched one are in their positions; above it, up to the open row (in the slot
+        // state, when inside the window); after the last touched row, rows are zero without being written.
+        final long written = Math.min(last, level == 0 ? openRow : openRow - 1);
         final int count = (int) Math.max(0, written - first + 1);
         double result = isMax ? Double.NEGATIVE_INFINITY : 0;
         if (count > 0) {
@@ -670,7 +723,14 @@ public final class LoadHistory implements AutoCloseable {
                 result = isMax ? Math.max(result, wrapped) : result + wrapped;
             }
         }
-        if (isMax && count < window) {
+        int counted = count;
+        if (level > 0 && openRow >= first && openRow <= last) {
+            final double open = memory.get(DOUBLE, stateOffset(slot)
+                + LoadHistoryDescriptor.openRowOffset(level, resource.ordinal(), RESOURCE_COUNT));
+            result = isMax ? Math.max(result, open) : result + open;
+            counted++;
+        }
+        if (isMax && counted < window) {
             result = Math.max(result, 0.0);
         }
         return result;
@@ -785,10 +845,19 @@ public final class LoadHistory implements AutoCloseable {
 
     /** Row {@code row} of {@code level} as readers see it: zero after the slot's last touched row. */
     private double logicalRow(final int level, final int resource, final int slot, final long row) {
-        if (row > Math.floorDiv(lastTouchedTick(slot), ticksPerRow[level])) {
+        final long openRow = Math.floorDiv(lastTouchedTick(slot), ticksPerRow[level]);
+        if (row > openRow) {
             return 0;
         }
+        if (level > 0 && row == openRow) {
+            return memory.get(DOUBLE, stateOffset(slot) + LoadHistoryDescriptor.openRowOffset(level, resource,
+                RESOURCE_COUNT));
+        }
         return memory.get(DOUBLE, regions.seriesOffset[level][resource] + position(level, slot, row));
+    }
+
+    private long stateOffset(final int slot) {
+        return regions.slotStatesOffset + (long) slot * regions.slotStateLength;
     }
 
     /** {@code bucketDecay^(asOfTick - lastTouched)}: how much the slot's stored bucket loads have decayed since. */
@@ -809,11 +878,11 @@ public final class LoadHistory implements AutoCloseable {
     }
 
     private void setStartTick(final int slot, final long startTickPlusOne) {
-        memory.set(LONG, regions.startTicksOffset + (long) slot * Long.BYTES, startTickPlusOne);
+        memory.set(LONG, stateOffset(slot) + LoadHistoryDescriptor.START_TICK_OFFSET, startTickPlusOne);
     }
 
     private void setLastTouched(final int slot, final long tick) {
-        memory.set(LONG, regions.lastTouchedOffset + (long) slot * Long.BYTES, tick);
+        memory.set(LONG, stateOffset(slot) + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET, tick);
     }
 
     private void setBucketLoad(final int slot, final int bucket, final double value) {

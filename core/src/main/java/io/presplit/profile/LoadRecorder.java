@@ -59,8 +59,10 @@ public final class LoadRecorder implements AutoCloseable {
         this.stripeCount = stripeCount;
         this.slotCapacity = slotCapacity;
         this.dirtyOffset = LoadRecorderDescriptor.dirtyOffset(slotCapacity);
+        // One stripe more than writers: the profiler's, holding the totals it saw at its previous fold in the same
+        // record layout, so that a slot's fold reads and writes one more 128-byte line pair on huge pages.
         this.counters = new CounterStripes(
-            MEMORY_OWNER, stripeCount, LoadRecorderDescriptor.stripeLength(slotCapacity), STRIPE_ALIGNMENT);
+            MEMORY_OWNER, stripeCount + 1, LoadRecorderDescriptor.stripeLength(slotCapacity), STRIPE_ALIGNMENT);
     }
 
     /**
@@ -158,7 +160,15 @@ public final class LoadRecorder implements AutoCloseable {
         return slotCapacity;
     }
 
-    /** Number of stripes. */
+    /**
+     * The profiler's stripe: the totals of each slot at the previous fold, in the slot record layout. Written and
+     * read by the profiler thread only; never claimed by a writer.
+     */
+    int foldTotalsStripe() {
+        return stripeCount;
+    }
+
+    /** Number of writer stripes. */
     public int stripeCount() {
         return stripeCount;
     }

@@ -7,6 +7,10 @@ import io.presplit.keyspace.KeySpace;
  * inside each stripe. Native byte order.
  *
  * <pre>
+ * stripes 0 .. stripeCount-1 belong to writers; stripe stripeCount (one more) is the profiler's: in the same slot
+ * record layout it holds each slot's totals at the previous fold (its dirty bitmap unused), written and read by
+ * the profiler thread only.
+ *
  * stripe s starts at s * stripeLength, stripeLength = dirtyOffset + dirtyLength + STRIPE_PADDING: records are
  * SLOT_ALIGNMENT-aligned, and two writers never share or prefetch each other's line pair.
  *

@@ -43,18 +43,20 @@ public final class ProfilerAgent implements Agent {
     private static final long BUCKET_EXACT_LIMIT = 1L << 31;
     private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
-    private static final int TOTALS_PER_SLOT = 3;
+    /** Offset of a record's last bucket counter: the second line of its line pair. */
+    private static final int LAST_BUCKET_OFFSET = BUCKET_POINTS_OFFSET + (KeySpace.BUCKET_COUNT - 1) * Integer.BYTES;
+    /** Dirty slots folded together: enough independent cache misses in flight to cover the memory latency. */
+    private static final int BATCH = 32;
 
     private final LoadRecorder recorder;
     private final LoadHistory history;
     private final NanoClock clock;
     private final IntSupplier slotBound;
     private final long tickNs;
-    /** Totals seen at the previous tick, per slot: points, bytes, query cost. Agent thread. */
-    private final long[] lastTotals;
-    /** Bucket totals (mod 2^32) seen at the previous tick, per slot and bucket. Agent thread. */
-    private final int[] lastBucketTotals;
     private final int[] bucketDeltas = new int[KeySpace.BUCKET_COUNT];
+    private final int[] batch = new int[BATCH];
+    /** Sum of the batch's early reads, kept so that the compiler cannot drop them. Agent thread. */
+    private long prefetchSink;
     private final OneToOneLoadSampleRing samples;
     private final SampleBackPressure backPressure;
     private final int publishLimit;
@@ -198,8 +200,6 @@ public final class ProfilerAgent implements Agent {
         this.samples = context.samples;
         this.backPressure = context.backPressure;
         this.publishLimit = context.publishLimit;
-        this.lastTotals = new long[recorder.slotCapacity() * TOTALS_PER_SLOT];
-        this.lastBucketTotals = new int[recorder.slotCapacity() * KeySpace.BUCKET_COUNT];
         this.deadlineNs = clock.nanoTime() + tickNs;
         if (samples != null) {
             // A reopened history's ticks were published by the previous process (or are lost with it).
@@ -290,8 +290,10 @@ public final class ProfilerAgent implements Agent {
         final int stripes = recorder.claimedStripes();
         final int words = (slotCount + Long.SIZE - 1) >>> LoadRecorderDescriptor.DIRTY_WORD_SHIFT;
         final long tick = history.tickCount();
+        final int[] batch = this.batch;
         long overflows = 0;
         int touched = 0;
+        int batched = 0;
         for (int word = 0; word < words; word++) {
             final int firstSlot = word << LoadRecorderDescriptor.DIRTY_WORD_SHIFT;
             final int inBound = slotCount - firstSlot;
@@ -302,20 +304,58 @@ public final class ProfilerAgent implements Agent {
                 dirty |= recorder.takeDirty(stripe, word, mask);
             }
             while (dirty != 0) {
-                final int slot = firstSlot + Long.numberOfTrailingZeros(dirty);
+                batch[batched++] = firstSlot + Long.numberOfTrailingZeros(dirty);
                 dirty &= dirty - 1;
-                overflows += foldSlot(slot, stripes);
-                touched++;
-                if (journalSlots != null) {
-                    journal(tick, slot);
+                if (batched == BATCH) {
+                    overflows += foldBatch(batched, stripes, tick);
+                    touched += batched;
+                    batched = 0;
                 }
             }
         }
+        overflows += foldBatch(batched, stripes, tick);
+        touched += batched;
         if (overflows != 0) {
             bucketOverflowCount += overflows;
         }
         touchedSlotCount = touched;
         history.completeTick();
+    }
+
+    /**
+     * Folds a batch of dirty slots in two passes: first one independent read of every cache line each slot's fold
+     * will touch (recorder records, last totals, history row), so that the memory system fetches the whole batch's
+     * lines in parallel rather than one dependent miss at a time; then the fold of each slot, from cache.
+     *
+     * @return ticks of overflowing bucket differences in the batch.
+     */
+    private int foldBatch(final int count, final int stripes, final long tick) {
+        final int[] batch = this.batch;
+        final CounterStripes counters = recorder.counters();
+        final int totals = recorder.foldTotalsStripe();
+        long touch = 0;
+        for (int i = 0; i < count; i++) {
+            final int slot = batch[i];
+            final int slotBase = slot << SLOT_SHIFT;
+            for (int stripe = 0; stripe < stripes; stripe++) {
+                touch += counters.getLongOpaque(stripe, slotBase + POINTS_OFFSET);
+                touch += counters.getIntOpaque(stripe, slotBase + LAST_BUCKET_OFFSET);
+            }
+            touch += counters.getLongOpaque(totals, slotBase + POINTS_OFFSET)
+                + counters.getIntOpaque(totals, slotBase + LAST_BUCKET_OFFSET);
+            touch += history.touchRow(slot, tick);
+        }
+        // Keeps the reads: their sum is stored, never used.
+        prefetchSink += touch;
+        int overflows = 0;
+        for (int i = 0; i < count; i++) {
+            final int slot = batch[i];
+            overflows += foldSlot(slot, stripes);
+            if (journalSlots != null) {
+                journal(tick, slot);
+            }
+        }
+        return overflows;
     }
 
     /**
@@ -328,11 +368,10 @@ public final class ProfilerAgent implements Agent {
         final CounterStripes counters = recorder.counters();
         final MemorySegment memory = counters.segment();
         final long stripeLength = counters.stripeLengthBytes();
-        final long[] lastTotals = this.lastTotals;
-        final int[] lastBucketTotals = this.lastBucketTotals;
         final int[] bucketDeltas = this.bucketDeltas;
         final int lanes = INTS.length();
         final int slotBase = slot << SLOT_SHIFT;
+        final int totals = recorder.foldTotalsStripe();
         long points = 0;
         long bytes = 0;
         long queryCost = 0;
@@ -341,16 +380,15 @@ public final class ProfilerAgent implements Agent {
             bytes += counters.getLongOpaque(stripe, slotBase + BYTES_OFFSET);
             queryCost += counters.getLongOpaque(stripe, slotBase + QUERY_COST_OFFSET);
         }
-        final int base = slot * TOTALS_PER_SLOT;
-        final long pointsDelta = points - lastTotals[base];
-        final long bytesDelta = bytes - lastTotals[base + 1];
-        final long queryDelta = queryCost - lastTotals[base + 2];
-        lastTotals[base] = points;
-        lastTotals[base + 1] = bytes;
-        lastTotals[base + 2] = queryCost;
+        final long pointsDelta = points - counters.getLongOpaque(totals, slotBase + POINTS_OFFSET);
+        final long bytesDelta = bytes - counters.getLongOpaque(totals, slotBase + BYTES_OFFSET);
+        final long queryDelta = queryCost - counters.getLongOpaque(totals, slotBase + QUERY_COST_OFFSET);
+        counters.setLong(totals, slotBase + POINTS_OFFSET, points);
+        counters.setLong(totals, slotBase + BYTES_OFFSET, bytes);
+        counters.setLong(totals, slotBase + QUERY_COST_OFFSET, queryCost);
         // Bucket counters: one vector per stripe and lane group; the differences wrap modulo 2^32, and are below
         // 2^31 (so read as signed ints) whenever the overflow count stays quiet.
-        final int bucketBase = slot * KeySpace.BUCKET_COUNT;
+        final long totalsBase = totals * stripeLength + slotBase + BUCKET_POINTS_OFFSET;
         for (int b = 0; b < KeySpace.BUCKET_COUNT; b += lanes) {
             final long fieldOffset = slotBase + BUCKET_POINTS_OFFSET + (long) b * Integer.BYTES;
             IntVector sum = IntVector.zero(INTS);
@@ -358,8 +396,9 @@ public final class ProfilerAgent implements Agent {
                 sum = sum.add(IntVector.fromMemorySegment(INTS, memory, stripe * stripeLength + fieldOffset,
                     NATIVE));
             }
-            sum.sub(IntVector.fromArray(INTS, lastBucketTotals, bucketBase + b)).intoArray(bucketDeltas, b);
-            sum.intoArray(lastBucketTotals, bucketBase + b);
+            final long lastAt = totalsBase + (long) b * Integer.BYTES;
+            sum.sub(IntVector.fromMemorySegment(INTS, memory, lastAt, NATIVE)).intoArray(bucketDeltas, b);
+            sum.intoMemorySegment(memory, lastAt, NATIVE);
         }
         history.writeRowDeltas(slot, pointsDelta, bytesDelta, queryDelta, bucketDeltas);
         return pointsDelta >= BUCKET_EXACT_LIMIT ? 1 : 0;

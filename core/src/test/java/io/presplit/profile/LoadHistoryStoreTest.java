@@ -269,9 +269,14 @@ class LoadHistoryStoreTest {
         assertThat(LoadHistoryDescriptor.TICK_COUNT_OFFSET - LoadHistoryDescriptor.SHAPE_END_OFFSET)
             .isGreaterThanOrEqualTo(Long.BYTES);
         final LoadHistoryDescriptor.Regions regions = new LoadHistoryDescriptor.Regions(3, 3, new int[] {37, 11});
-        assertThat(regions.startTicksOffset).isEqualTo(LoadHistoryDescriptor.HEADER_LENGTH);
-        assertThat(regions.lastTouchedOffset - regions.startTicksOffset).isEqualTo(64);
-        assertThat(regions.seriesOffset[0][0] - regions.lastTouchedOffset).isEqualTo(64);
+        assertThat(regions.slotStatesOffset).isEqualTo(LoadHistoryDescriptor.HEADER_LENGTH);
+        // Two levels: start, last touched, one open row of 3 resources = 40 bytes, rounded up to a 64-byte line.
+        assertThat(regions.slotStateLength).isEqualTo(64);
+        assertThat(LoadHistoryDescriptor.slotStateLength(1, 3)).isEqualTo(16);
+        assertThat(LoadHistoryDescriptor.slotStateLength(3, 3)).isEqualTo(64);
+        assertThat(LoadHistoryDescriptor.slotStateLength(4, 3)).isEqualTo(128);
+        assertThat(LoadHistoryDescriptor.openRowOffset(2, 1, 3)).isEqualTo(16 + 4 * 8);
+        assertThat(regions.seriesOffset[0][0] - regions.slotStatesOffset).isEqualTo(3 * 64);
         // 37 retained rows + 1 in progress, 3 slots: 912 bytes, aligned up to 960.
         assertThat(regions.seriesOffset[0][1] - regions.seriesOffset[0][0]).isEqualTo(960);
         assertThat(regions.seriesOffset[1][0] - regions.seriesOffset[0][2]).isEqualTo(960);
