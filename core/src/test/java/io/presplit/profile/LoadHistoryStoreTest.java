@@ -142,6 +142,26 @@ class LoadHistoryStoreTest {
                     assertEqualsEagerReference(history, written, buckets, t + 1);
                 }
             }
+            // Lineage from a slot idle in its latest ticks: the children's rows, open ones included, sum back.
+            try (LoadHistory lineage = LoadHistory.inMemory(slots + 2, decay, LEVELS)) {
+                for (int t = 0; t < ticks; t++) {
+                    if (written[2][0][t] != 0) {
+                        lineage.writeRow(2, written[2][0][t], written[2][1][t], written[2][2][t], bucketPoints);
+                    }
+                    lineage.completeTick();
+                }
+                lineage.seedFromParent(slots, 2, 0.25);
+                lineage.seedFromParent(slots + 1, 2, 0.75);
+                for (int l = 0; l < LEVELS.length; l++) {
+                    assertThat(lineage.length(l, slots)).isEqualTo(lineage.length(l, 2));
+                    for (int ago = 0; ago < lineage.length(l, 2); ago++) {
+                        for (final Resource r : Resource.VALUES) {
+                            assertThat(lineage.value(l, r, slots, ago) + lineage.value(l, r, slots + 1, ago))
+                                .as("level %d ago %d", l, ago).isCloseTo(lineage.value(l, r, 2, ago), within(1e-9));
+                        }
+                    }
+                }
+            }
         }
     }
 

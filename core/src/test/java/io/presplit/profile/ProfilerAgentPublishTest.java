@@ -153,12 +153,16 @@ class ProfilerAgentPublishTest {
         }
     }
 
-    /** Guards the hot path: a duty cycle that folds and publishes allocates nothing. */
+    /**
+     * Guards the hot path: a duty cycle that folds and publishes allocates nothing, including the lazy history's
+     * rarer steps (zeroing the rows of a slot idle for several ticks, flushing a roll-up row).
+     */
     @Test
     void shouldNotAllocateWhenFoldingAndPublishing() {
         final long before = NativeMemory.liveBytes(OneToOneLoadSampleRing.MEMORY_OWNER);
         try (LoadRecorder recorder = new LoadRecorder(1, SLOTS);
-             LoadHistory history = new LoadHistory(SLOTS, 16, 0.5);
+             LoadHistory history = LoadHistory.inMemory(SLOTS, 0.5, new LoadHistory.Level(1, 16),
+                 new LoadHistory.Level(4, 8));
              OneToOneLoadSampleRing ring = new OneToOneLoadSampleRing(64 * 1024)) {
             final int stripe = recorder.claimStripe();
             final CachedNanoClock clock = new CachedNanoClock();
@@ -169,6 +173,9 @@ class ProfilerAgentPublishTest {
             final LoadSampleHandler handler = (tick, slot, points, bytes, cost) -> sink[0] += points;
             assertThat(AllocationMeter.allocatedBytes(2_000, () -> {
                 recorder.recordIngest(stripe, 5, 3, 2, 20);
+                if (now[0] % 7 == 0) {
+                    recorder.recordQuery(stripe, 40, 9);
+                }
                 clock.update(++now[0]);
                 profiler.doWork();
                 ring.drain(handler, 1_000);
