@@ -191,7 +191,8 @@ class LoadRecorderTest {
         final long before = NativeMemory.liveBytes(LoadRecorder.MEMORY_OWNER);
         final LoadRecorder recorder = new LoadRecorder(2, 20_000);
         assertThat(NativeMemory.liveBytes(LoadRecorder.MEMORY_OWNER))
-            .as("two writer stripes and the profiler's").isEqualTo(before + 3 * LoadRecorderDescriptor.stripeLength(20_000));
+            .as("two writer stripes and the profiler's")
+            .isEqualTo(before + 3 * LoadRecorderDescriptor.stripeLength(20_000));
         recorder.close();
         recorder.close();
         assertThat(NativeMemory.liveBytes(LoadRecorder.MEMORY_OWNER)).isEqualTo(before);
