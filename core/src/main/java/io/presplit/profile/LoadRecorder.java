@@ -25,10 +25,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #slotCapacity()}; buckets are below {@link KeySpace#BUCKET_COUNT}; nobody records after {@link #close()}.
  * <p>
  * Guarantees: {@code record*} take no lock and allocate nothing. Counters only grow (bucket counters modulo
- * 2<sup>32</sup>), and each write is an opaque store of a whole value, so the profiler thread, reading with
- * {@link #sumPoints} and friends, sees every increment exactly once across successive reads (it works on
- * differences), never a torn value. After its counters, each record sets the slot's bit in the stripe's dirty-slot
- * bitmap with a release store, so the profiler can fold only the slots recorded since it last took their bits
+ * 2<sup>32</sup>), and each write is a plain store of a whole aligned value (never torn on a 64-bit JVM), so the
+ * profiler thread, reading with {@link #sumPoints} and friends, sees every increment exactly once across successive
+ * reads (it works on differences), never a torn value. After its counters, each record sets the slot's bit in the
+ * stripe's dirty-slot bitmap with a release store, so the profiler can fold only the slots recorded since it last took their bits
  * ({@link #takeDirty}): a record whose bit the profiler took is visible to it; one whose bit it missed leaves the
  * bit set for the next tick.
  */
@@ -92,13 +92,14 @@ public final class LoadRecorder implements AutoCloseable {
      */
     public void recordIngest(final int stripe, final int slot, final int bucket, final long points, final long bytes) {
         final CounterStripes counters = this.counters;
-        final int base = slot << SLOT_SHIFT;
-        counters.addLong(stripe, base + POINTS_OFFSET, points);
-        counters.addLong(stripe, base + BYTES_OFFSET, bytes);
+        final long stripeBase = counters.stripeBase(stripe);
+        final long base = stripeBase + ((long) slot << SLOT_SHIFT);
+        counters.addLongPlainAt(base + POINTS_OFFSET, points);
+        counters.addLongPlainAt(base + BYTES_OFFSET, bytes);
         // 32-bit wrapping bucket counter: the profiler takes differences modulo 2^32 (see the descriptor).
-        counters.addInt(stripe, base + BUCKET_POINTS_OFFSET + (bucket << 2), (int) points);
-        // After the counters (release): the profiler that takes this bit sees them.
-        counters.setBitsRelease(stripe, dirtyOffset + ((long) (slot >>> DIRTY_WORD_SHIFT) << 3), 1L << slot);
+        counters.addIntPlainAt(base + BUCKET_POINTS_OFFSET + (bucket << 2), (int) points);
+        // After the counters, a release store: the profiler that takes this bit sees them.
+        counters.setBitsReleaseAt(stripeBase + dirtyOffset + ((long) (slot >>> DIRTY_WORD_SHIFT) << 3), 1L << slot);
     }
 
     /**
@@ -107,8 +108,9 @@ public final class LoadRecorder implements AutoCloseable {
      */
     public void recordQuery(final int stripe, final int slot, final long pointsScanned) {
         final CounterStripes counters = this.counters;
-        counters.addLong(stripe, (slot << SLOT_SHIFT) + QUERY_COST_OFFSET, pointsScanned);
-        counters.setBitsRelease(stripe, dirtyOffset + ((long) (slot >>> DIRTY_WORD_SHIFT) << 3), 1L << slot);
+        final long stripeBase = counters.stripeBase(stripe);
+        counters.addLongPlainAt(stripeBase + ((long) slot << SLOT_SHIFT) + QUERY_COST_OFFSET, pointsScanned);
+        counters.setBitsReleaseAt(stripeBase + dirtyOffset + ((long) (slot >>> DIRTY_WORD_SHIFT) << 3), 1L << slot);
     }
 
     /**

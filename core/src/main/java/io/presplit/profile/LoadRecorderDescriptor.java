@@ -23,7 +23,8 @@ import io.presplit.keyspace.KeySpace;
  *   dirtyOffset + dirtyLength     STRIPE_PADDING bytes of zero
  *
  * slot record (SLOT_LENGTH = 128 bytes, aligned to 128: one adjacent-line pair), written by the stripe's owner
- * thread only (plain read, opaque write), read by the profiler thread (opaque read):
+ * thread only (plain read, plain write, published by the release store of its dirty bit), read by the profiler
+ * thread (opaque read, after taking the dirty bit):
  *  0                   1                   2                   3
  *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  * +---------------------------------------------------------------+  cache line 0

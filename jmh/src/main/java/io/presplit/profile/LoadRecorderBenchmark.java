@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The ingest-path load recorder: {@link LoadRecorder#recordIngest} (a per-thread stripe of 128-byte records in
- * unscoped, huge-page native memory, plain read + opaque write, then the slot's dirty bit with a release store)
+ * unscoped, huge-page native memory, plain read + plain write, then the slot's dirty bit with a release store)
  * against the same record without the dirty bit, and two baselines over the same slot/bucket sequence: the walking
  * skeleton's recorder ({@link SkeletonLoadRecorder}: shared-arena segment, 160-byte records), and the obvious
  * lock-free alternative, one shared {@link AtomicLongArray} updated with {@code getAndAdd}. Run with {@code -t 1}
