@@ -63,7 +63,7 @@ public final class CounterStripes implements AutoCloseable {
         INT.setOpaque(memory, at, (int) INT.get(memory, at) + delta);
     }
 
-    /** Byte offset of {@code stripe} in the memory: add a field's offset within the stripe for the {@code *At} calls. */
+    /** Byte offset of {@code stripe} in the memory; add a field's offset in the stripe for the {@code *At} calls. */
     public long stripeBase(final int stripe) {
         return stripe * stripeLengthBytes;
     }

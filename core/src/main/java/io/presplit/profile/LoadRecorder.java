@@ -28,9 +28,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * 2<sup>32</sup>), and each write is a plain store of a whole aligned value (never torn on a 64-bit JVM), so the
  * profiler thread, reading with {@link #sumPoints} and friends, sees every increment exactly once across successive
  * reads (it works on differences), never a torn value. After its counters, each record sets the slot's bit in the
- * stripe's dirty-slot bitmap with a release store, so the profiler can fold only the slots recorded since it last took their bits
- * ({@link #takeDirty}): a record whose bit the profiler took is visible to it; one whose bit it missed leaves the
- * bit set for the next tick.
+ * stripe's dirty-slot bitmap with a release store, so the profiler can fold only the slots recorded since it last
+ * took their bits ({@link #takeDirty}): a record whose bit the profiler took is visible to it; one whose bit it
+ * missed leaves the bit set for the next tick.
  */
 public final class LoadRecorder implements AutoCloseable {
     /** Owner tag of the recorder's native memory. */
