@@ -617,8 +617,11 @@ public final class LoadHistory implements AutoCloseable {
         final long leftStart = memory.get(LONG, stateOffset(left) + LoadHistoryDescriptor.START_TICK_OFFSET);
         final long rightStart = right < 0 ? leftStart
             : memory.get(LONG, stateOffset(right) + LoadHistoryDescriptor.START_TICK_OFFSET);
-        // The seeded slot has the rows both parents have: it starts with the later of them, none if either has none.
-        setStartTick(slot, leftStart == 0 || rightStart == 0 ? 0 : Math.max(leftStart, rightStart));
+        // The seeded slot has the rows both parents have: it starts with the later of them; when either has none, at
+        // the tick in progress (as clear left it), so that the rows written from now on count.
+        if (leftStart != 0 && rightStart != 0) {
+            setStartTick(slot, Math.max(leftStart, rightStart));
+        }
         long lastTouched = Math.max(tickCount - 1, lastTouchedTick(left));
         if (right >= 0) {
             lastTouched = Math.max(lastTouched, lastTouchedTick(right));

@@ -150,6 +150,16 @@ class LoadHistoryStoreTest {
                     }
                     lineage.completeTick();
                 }
+                // A parent without history (slot 0 was never written here): the child starts empty and counts the
+                // rows written from now on.
+                lineage.seedFromParent(slots + 1, 0, 0.5);
+                assertThat(lineage.length(slots + 1)).isZero();
+                lineage.writeRow(slots + 1, 3, 3, 3, bucketPoints);
+                lineage.completeTick();
+                assertThat(lineage.length(slots + 1)).isEqualTo(1);
+                assertThat(lineage.value(Resource.INGEST_POINTS, slots + 1, 0)).isEqualTo(3.0);
+                lineage.writeRow(2, 0, 0, 0, bucketPoints);
+                lineage.completeTick();
                 lineage.seedFromParent(slots, 2, 0.25);
                 lineage.seedFromParent(slots + 1, 2, 0.75);
                 for (int l = 0; l < LEVELS.length; l++) {
