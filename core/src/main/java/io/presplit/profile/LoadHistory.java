@@ -44,8 +44,13 @@ import java.util.Arrays;
  * <p>
  * Roll-ups: level {@code l} has {@code ticksPerRow(l)} ticks per row; its row is the sum of the tick loads it
  * spans, so a minute row holds points per minute. Level 0 has one tick per row. A row of level {@code l > 0} is
- * accumulated while its ticks complete and published when the tick count reaches a multiple of
- * {@code ticksPerRow(l)}.
+ * accumulated in place while its ticks complete (in the ring position after the retained rows) and is complete
+ * when the tick count reaches a multiple of {@code ticksPerRow(l)}.
+ * <p>
+ * Lazy rows: a tick costs work only for the slots that took load in it. A slot's rows after its last touched tick
+ * read as zero without being written; the writer zeroes the ring positions it skipped when it next touches the
+ * slot, bucket loads are decayed by {@code decay^(ticks since the last touch)} when touched or read, and a row's
+ * length follows from the slot's first tick. Completing a tick, and rolling a level up, is O(1).
  * <p>
  * Window queries (sum, mean, max, quantile) and the per-bucket distribution read the latest rows of a level;
  * sum, max and the NaN scan of the quantile use the Vector API with a scalar tail. <b>NaN rule:</b> recorded load
@@ -76,6 +81,7 @@ public final class LoadHistory implements AutoCloseable {
     private static final ValueLayout.OfInt INT_UNALIGNED = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ORDER);
     private static final ValueLayout.OfDouble DOUBLE_UNALIGNED = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ORDER);
     private static final int RESOURCE_COUNT = Resource.VALUES.length;
+    private static final int DECAY_POWERS = 256;
 
     /** One roll-up level: ticks per row and rows kept. */
     public record Level(int ticksPerRow, int rowsRetained) {
@@ -93,14 +99,16 @@ public final class LoadHistory implements AutoCloseable {
     private final int levelCount;
     private final int[] ticksPerRow;
     private final int[] rowsRetained;
+    /** Ring positions per slot and level: rows retained + 1 (the row in progress). */
+    private final int[] ringRows;
+    /** {@code bucketDecay^k} for small k, the decay of a slot untouched for k ticks. */
+    private final double[] decayPowers = new double[DECAY_POWERS];
     private final LoadHistoryDescriptor.Regions regions;
     private final MemorySegment memory;
     private final NativeRegion region;
     private final Arena arena;
     private final FileChannel channel;
     private volatile long tickCount;
-    /** Byte offset, within a slot's level-0 series, of the tick in progress: the writer's cached ring position. */
-    private long writeRowOffset;
     private boolean isClosed;
 
     /**
@@ -121,9 +129,15 @@ public final class LoadHistory implements AutoCloseable {
         this.levelCount = levels.length;
         this.ticksPerRow = new int[levelCount];
         this.rowsRetained = new int[levelCount];
+        this.ringRows = new int[levelCount];
         for (int l = 0; l < levelCount; l++) {
             ticksPerRow[l] = levels[l].ticksPerRow();
             rowsRetained[l] = levels[l].rowsRetained();
+            ringRows[l] = LoadHistoryDescriptor.ringRows(rowsRetained[l]);
+        }
+        decayPowers[0] = 1;
+        for (int k = 1; k < DECAY_POWERS; k++) {
+            decayPowers[k] = decayPowers[k - 1] * bucketDecay;
         }
         this.regions = new LoadHistoryDescriptor.Regions(slotCapacity, RESOURCE_COUNT, rowsRetained);
         if (file == null) {
@@ -140,6 +154,9 @@ public final class LoadHistory implements AutoCloseable {
                 final boolean isNew = !Files.exists(file) || Files.size(file) == 0;
                 opened = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
+                if (!isNew) {
+                    checkVersion(opened, file);
+                }
                 if (!isNew && opened.size() != regions.totalLength) {
                     throw new IllegalArgumentException("load history file has another shape [file=" + file
                         + ", lengthBytes=" + opened.size() + ", expectedLengthBytes=" + regions.totalLength + "]");
@@ -151,7 +168,6 @@ public final class LoadHistory implements AutoCloseable {
                 } else {
                     checkHeader(file);
                     this.tickCount = memory.get(LONG, TICK_COUNT_OFFSET);
-                    this.writeRowOffset = (tickCount % rowsRetained[0]) * Double.BYTES;
                 }
             } catch (final IOException ex) {
                 final UncheckedIOException failure =
@@ -264,46 +280,157 @@ public final class LoadHistory implements AutoCloseable {
 
     /** Valid rows of {@code level} for {@code slot}, at most {@link #rowsRetained(int)}. */
     public int length(final int level, final int slot) {
-        return memory.get(INT, regions.lengthsOffset[level] + (long) slot * Integer.BYTES);
+        final long start = memory.get(LONG, stateOffset(slot) + LoadHistoryDescriptor.START_TICK_OFFSET) - 1;
+        if (start < 0) {
+            return 0;
+        }
+        final long rows = tickCount / ticksPerRow[level] - start / ticksPerRow[level];
+        return (int) Math.max(0, Math.min(rowsRetained[level], rows));
     }
 
     /**
-     * Writes the row of the tick in progress for {@code slot} and adds it to the pending roll-up rows. Writer
-     * thread only. Allocation-free.
+     * The last tick whose load was written for {@code slot} (rows after it read as zero), or a tick before the
+     * slot's history when none was. Any thread; written by the writer after the tick's rows.
+     */
+    public long lastTouchedTick(final int slot) {
+        return memory.get(LONG, stateOffset(slot) + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET);
+    }
+
+    /**
+     * Starts the history of every slot in {@code [fromSlot, toSlot)} that has none, at the tick in progress: the
+     * profiler calls it as slots come into use, so that their rows count (as zero) from then on even when they take
+     * no load. Writer thread only; O(toSlot - fromSlot).
+     */
+    void startSlots(final int fromSlot, final int toSlot) {
+        final MemorySegment memory = this.memory;
+        final long started = tickCount + 1;
+        for (int slot = fromSlot; slot < toSlot; slot++) {
+            final long offset = stateOffset(slot) + LoadHistoryDescriptor.START_TICK_OFFSET;
+            if (memory.get(LONG, offset) == 0) {
+                memory.set(LONG, offset, started);
+            }
+        }
+    }
+
+    /**
+     * Writes the row of the tick in progress for {@code slot} and adds it to the roll-up rows in progress; starts
+     * the slot's history if it has none. Writer thread only. Allocation-free; O(levels) when the slot was touched in
+     * the previous tick, plus the zeroing of the rows it skipped otherwise.
      *
      * @param bucketPoints ingest points per key bucket in this tick (length {@link KeySpace#BUCKET_COUNT}).
      */
     public void writeRow(
         final int slot, final double points, final double bytes, final double queryCost, final long[] bucketPoints) {
-        writeSeries(slot, points, bytes, queryCost);
+        final long stateStart = stateOffset(slot) + LoadHistoryDescriptor.START_TICK_OFFSET;
+        if (memory.get(LONG, stateStart) == 0) {
+            memory.set(LONG, stateStart, tickCount + 1);
+        }
+        final long lastTouched = writeSeries(slot, points, bytes, queryCost);
         final MemorySegment memory = this.memory;
         final long bucketBase = regions.bucketsOffset + (long) slot * KeySpace.BUCKET_COUNT * Double.BYTES;
-        final double decay = bucketDecay;
+        final double decay = decayPower(tickCount - lastTouched);
         for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
             final long offset = bucketBase + (long) b * Double.BYTES;
             memory.set(DOUBLE, offset, memory.get(DOUBLE, offset) * decay + bucketPoints[b]);
         }
+        setLastTouched(slot, tickCount);
     }
 
-    private void writeSeries(final int slot, final double points, final double bytes, final double queryCost) {
+    /**
+     * Writes the level-0 row of the tick in progress and adds it to each level's open roll-up row: when the tick
+     * starts a later row of a level than the slot's open one, the open row is flushed to its ring position first and
+     * the positions of the rows skipped since are zeroed. The caller updates the bucket loads and then the last
+     * touched tick. Touches the slot state record, one position per level-0 column, and the roll-up columns only
+     * when a row is flushed.
+     *
+     * @return the slot's previous last touched tick.
+     */
+    private long writeSeries(final int slot, final double points, final double bytes, final double queryCost) {
         final MemorySegment memory = this.memory;
+        final long tick = tickCount;
+        final long state = stateOffset(slot);
+        final long lastTouched = memory.get(LONG, state + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET);
         final long[][] seriesOffset = regions.seriesOffset;
-        final long rowOffset = (long) slot * rowsRetained[0] * Double.BYTES + writeRowOffset;
-        memory.set(DOUBLE, seriesOffset[0][0] + rowOffset, points);
-        memory.set(DOUBLE, seriesOffset[0][1] + rowOffset, bytes);
-        memory.set(DOUBLE, seriesOffset[0][2] + rowOffset, queryCost);
+        // Level 0: one row per tick, written in place; rows skipped since the last touch are zeroed.
+        final int tickPositions = ringRows[0];
+        final long tickSlotBase = (long) slot * tickPositions * Double.BYTES;
+        if (tick - lastTouched > 1) {
+            final long skipped = Math.min(tick - lastTouched - 1, tickPositions);
+            final int first = (int) ((tick - skipped) % tickPositions);
+            for (int r = 0; r < RESOURCE_COUNT; r++) {
+                zeroRing(seriesOffset[0][r] + tickSlotBase, first, (int) skipped, tickPositions);
+            }
+        }
+        final long at = tickSlotBase + (tick % tickPositions) * Double.BYTES;
+        memory.set(DOUBLE, seriesOffset[0][0] + at, points);
+        memory.set(DOUBLE, seriesOffset[0][1] + at, bytes);
+        memory.set(DOUBLE, seriesOffset[0][2] + at, queryCost);
         for (int l = 1; l < levelCount; l++) {
-            final long pending = regions.pendingOffset[l] + (long) slot * Double.BYTES;
-            final long stride = (long) slotCapacity * Double.BYTES;
-            memory.set(DOUBLE, pending, memory.get(DOUBLE, pending) + points);
-            memory.set(DOUBLE, pending + stride, memory.get(DOUBLE, pending + stride) + bytes);
-            memory.set(DOUBLE, pending + 2 * stride, memory.get(DOUBLE, pending + 2 * stride) + queryCost);
+            final int perRow = ticksPerRow[l];
+            final long row = tick / perRow;
+            final long openRow = Math.floorDiv(lastTouched, perRow);
+            final long open = state + LoadHistoryDescriptor.openRowOffset(l, 0, RESOURCE_COUNT);
+            if (row != openRow) {
+                flushOpenRow(slot, l, openRow, row);
+                memory.set(DOUBLE, open, points);
+                memory.set(DOUBLE, open + Double.BYTES, bytes);
+                memory.set(DOUBLE, open + 2 * Double.BYTES, queryCost);
+            } else {
+                memory.set(DOUBLE, open, memory.get(DOUBLE, open) + points);
+                memory.set(DOUBLE, open + Double.BYTES, memory.get(DOUBLE, open + Double.BYTES) + bytes);
+                memory.set(DOUBLE, open + 2 * Double.BYTES, memory.get(DOUBLE, open + 2 * Double.BYTES) + queryCost);
+            }
         }
-        final long lengthOffset = regions.lengthsOffset[0] + (long) slot * Integer.BYTES;
-        final int length = memory.get(INT, lengthOffset);
-        if (length < rowsRetained[0]) {
-            memory.set(INT, lengthOffset, length + 1);
+        return lastTouched;
+    }
+
+    /**
+     * Writes level {@code level}'s open row {@code openRow} of {@code slot} to its ring position and zeroes the
+     * positions of the rows after it, before {@code nextRow} (at most the ring). Writer thread; rare: once per row of
+     * the level per slot.
+     */
+    private void flushOpenRow(final int slot, final int level, final long openRow, final long nextRow) {
+        final int positions = ringRows[level];
+        final long slotBase = (long) slot * positions * Double.BYTES;
+        final long open = stateOffset(slot) + LoadHistoryDescriptor.openRowOffset(level, 0, RESOURCE_COUNT);
+        final long skipped = Math.min(nextRow - openRow - 1, positions);
+        for (int r = 0; r < RESOURCE_COUNT; r++) {
+            final long column = regions.seriesOffset[level][r] + slotBase;
+            if (openRow >= 0) {
+                memory.set(DOUBLE, column + (openRow % positions) * Double.BYTES,
+                    memory.get(DOUBLE, open + (long) r * Double.BYTES));
+            }
+            if (skipped > 0) {
+                zeroRing(column, (int) ((nextRow - skipped) % positions), (int) skipped, positions);
+            }
         }
+    }
+
+    /** Zeroes {@code count} ring positions from {@code first}, wrapping at {@code positions}. Allocation-free. */
+    private void zeroRing(final long slotBase, final int first, final int count, final int positions) {
+        final MemorySegment memory = this.memory;
+        int position = first;
+        for (int i = 0; i < count; i++) {
+            memory.set(LONG, slotBase + (long) position * Double.BYTES, 0L);
+            if (++position == positions) {
+                position = 0;
+            }
+        }
+    }
+
+    /**
+     * Reads one word of every cache line that writing {@code slot}'s row of {@code tick} touches in the common case
+     * (slot state, level-0 positions, bucket loads) and returns their bits summed, so that a caller can start the
+     * misses of several slots before writing any. Writer thread. Allocation-free; no effect on the history.
+     */
+    long touchRow(final int slot, final long tick) {
+        final MemorySegment memory = this.memory;
+        final long at = (long) slot * ringRows[0] * Double.BYTES + (tick % ringRows[0]) * Double.BYTES;
+        final long[][] seriesOffset = regions.seriesOffset;
+        final long buckets = regions.bucketsOffset + (long) slot * KeySpace.BUCKET_COUNT * Double.BYTES;
+        return memory.get(LONG, stateOffset(slot)) + memory.get(LONG, seriesOffset[0][0] + at)
+            + memory.get(LONG, seriesOffset[0][1] + at) + memory.get(LONG, seriesOffset[0][2] + at)
+            + memory.get(LONG, buckets) + memory.get(LONG, buckets + (KeySpace.BUCKET_COUNT - 1) * Double.BYTES);
     }
 
     /**
@@ -312,10 +439,10 @@ public final class LoadHistory implements AutoCloseable {
      */
     void writeRowDeltas(
         final int slot, final double points, final double bytes, final double queryCost, final int[] bucketDeltas) {
-        writeSeries(slot, points, bytes, queryCost);
+        final long lastTouched = writeSeries(slot, points, bytes, queryCost);
         final MemorySegment memory = this.memory;
         final long bucketBase = regions.bucketsOffset + (long) slot * KeySpace.BUCKET_COUNT * Double.BYTES;
-        final double decay = bucketDecay;
+        final double decay = decayPower(tickCount - lastTouched);
         final int lanes = SPECIES.length();
         int b = 0;
         for (; b <= KeySpace.BUCKET_COUNT - lanes; b += lanes) {
@@ -329,21 +456,16 @@ public final class LoadHistory implements AutoCloseable {
             final long offset = bucketBase + (long) b * Double.BYTES;
             memory.set(DOUBLE, offset, memory.get(DOUBLE, offset) * decay + bucketDeltas[b]);
         }
+        setLastTouched(slot, tickCount);
     }
 
     /**
-     * Publishes the rows written since the last call as one completed tick, and publishes the roll-up rows that
-     * the tick completes (an O(slots) pass once per coarser row). Writer thread only. Allocation-free.
+     * Publishes the rows written since the last call as one completed tick; a roll-up row whose last tick this is
+     * becomes readable with it. Writer thread only. Allocation-free, O(1): untouched slots need no work.
      */
     public void completeTick() {
         final long completed = tickCount + 1;
-        for (int l = 1; l < levelCount; l++) {
-            if (completed % ticksPerRow[l] == 0) {
-                rollUp(l, completed / ticksPerRow[l] - 1);
-            }
-        }
         memory.set(LONG, TICK_COUNT_OFFSET, completed);
-        writeRowOffset = (completed % rowsRetained[0]) * Double.BYTES;
         tickCount = completed;
     }
 
@@ -362,8 +484,7 @@ public final class LoadHistory implements AutoCloseable {
             throw new IllegalArgumentException("row out of history [level=" + level + ", slot=" + slot
                 + ", rowsAgo=" + rowsAgo + ", length=" + length + "]");
         }
-        return memory.get(DOUBLE, regions.seriesOffset[level][resource.ordinal()]
-            + rowOffset(level, slot, lastRow(level) - rowsAgo));
+        return logicalRow(level, resource.ordinal(), slot, lastRow(level) - rowsAgo);
     }
 
     /**
@@ -378,10 +499,10 @@ public final class LoadHistory implements AutoCloseable {
     public void copySeries(final int level, final Resource resource, final int slot, final int count,
         final double[] out) {
         checkWindow(level, slot, count);
-        final long column = regions.seriesOffset[level][resource.ordinal()];
         final long first = lastRow(level) - count + 1;
+        final int r = resource.ordinal();
         for (int i = 0; i < count; i++) {
-            out[i] = memory.get(DOUBLE, column + rowOffset(level, slot, first + i));
+            out[i] = logicalRow(level, r, slot, first + i);
         }
     }
 
@@ -439,8 +560,7 @@ public final class LoadHistory implements AutoCloseable {
 
     /** Decayed ingest points of {@code slot} in key bucket {@code bucket}. */
     public double bucketLoad(final int slot, final int bucket) {
-        return memory.get(DOUBLE, regions.bucketsOffset + ((long) slot * KeySpace.BUCKET_COUNT + bucket)
-            * Double.BYTES);
+        return storedBucketLoad(slot, bucket) * bucketDecaySinceTouched(slot, tickCount - 1);
     }
 
     /**
@@ -464,7 +584,8 @@ public final class LoadHistory implements AutoCloseable {
         for (; b < KeySpace.BUCKET_COUNT; b++) {
             total += memory.get(DOUBLE, base + (long) b * Double.BYTES);
         }
-        final double scale = total == 0 ? 0 : 1 / total;
+        // The decay since the last touch scales every bucket alike: it cancels in the shares unless it underflows.
+        final double scale = total == 0 || bucketDecaySinceTouched(slot, tickCount - 1) == 0 ? 0 : 1 / total;
         b = 0;
         for (; b < vectorCount; b += lanes) {
             DoubleVector.fromMemorySegment(SPECIES, memory, base + (long) b * Double.BYTES, ORDER).mul(scale)
@@ -480,30 +601,7 @@ public final class LoadHistory implements AutoCloseable {
      * do not start cold; its bucket loads start uniform over the child's share. Control thread; cold path.
      */
     public void seedFromParent(final int childSlot, final int parentSlot, final double share) {
-        clear(childSlot);
-        for (int l = 0; l < levelCount; l++) {
-            final int length = length(l, parentSlot);
-            final long last = lastRow(l);
-            for (int r = 0; r < RESOURCE_COUNT; r++) {
-                final long column = regions.seriesOffset[l][r];
-                for (int i = 0; i < length; i++) {
-                    final double parent = memory.get(DOUBLE, column + rowOffset(l, parentSlot, last - i));
-                    memory.set(DOUBLE, column + rowOffset(l, childSlot, last - i), parent * share);
-                }
-                if (l > 0) {
-                    setPending(l, r, childSlot, pending(l, r, parentSlot) * share);
-                }
-            }
-            setLength(l, childSlot, length);
-        }
-        double parentBuckets = 0;
-        for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
-            parentBuckets += bucketLoad(parentSlot, b);
-        }
-        final double perBucket = parentBuckets * share / KeySpace.BUCKET_COUNT;
-        for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
-            setBucketLoad(childSlot, b, perBucket);
-        }
+        seed(childSlot, parentSlot, -1, share);
     }
 
     /**
@@ -511,47 +609,71 @@ public final class LoadHistory implements AutoCloseable {
      * rows both have; bucket loads start uniform. Control thread; cold path.
      */
     public void seedFromMerge(final int mergedSlot, final int leftSlot, final int rightSlot) {
-        clear(mergedSlot);
+        seed(mergedSlot, leftSlot, rightSlot, 1.0);
+    }
+
+    private void seed(final int slot, final int left, final int right, final double share) {
+        clear(slot);
+        final long leftStart = memory.get(LONG, stateOffset(left) + LoadHistoryDescriptor.START_TICK_OFFSET);
+        final long rightStart = right < 0 ? leftStart
+            : memory.get(LONG, stateOffset(right) + LoadHistoryDescriptor.START_TICK_OFFSET);
+        // The seeded slot has the rows both parents have: it starts with the later of them; when either has none, at
+        // the tick in progress (as clear left it), so that the rows written from now on count.
+        if (leftStart != 0 && rightStart != 0) {
+            setStartTick(slot, Math.max(leftStart, rightStart));
+        }
+        long lastTouched = Math.max(tickCount - 1, lastTouchedTick(left));
+        if (right >= 0) {
+            lastTouched = Math.max(lastTouched, lastTouchedTick(right));
+        }
         for (int l = 0; l < levelCount; l++) {
-            final int length = Math.min(length(l, leftSlot), length(l, rightSlot));
-            final long last = lastRow(l);
+            final long newest = Math.floorDiv(lastTouched, ticksPerRow[l]);
             for (int r = 0; r < RESOURCE_COUNT; r++) {
-                final long column = regions.seriesOffset[l][r];
-                for (int i = 0; i < length; i++) {
-                    memory.set(DOUBLE, column + rowOffset(l, mergedSlot, last - i),
-                        memory.get(DOUBLE, column + rowOffset(l, leftSlot, last - i))
-                            + memory.get(DOUBLE, column + rowOffset(l, rightSlot, last - i)));
-                }
-                if (l > 0) {
-                    setPending(l, r, mergedSlot, pending(l, r, leftSlot) + pending(l, r, rightSlot));
+                for (int i = 0; i < ringRows[l] && newest - i >= 0; i++) {
+                    final long row = newest - i;
+                    double value = logicalRow(l, r, left, row);
+                    if (right >= 0) {
+                        value += logicalRow(l, r, right, row);
+                    }
+                    // Above level 0 the newest row is the seeded slot's open row, kept in its state record.
+                    final long at = l > 0 && i == 0
+                        ? stateOffset(slot) + LoadHistoryDescriptor.openRowOffset(l, r, RESOURCE_COUNT)
+                        : regions.seriesOffset[l][r] + position(l, slot, row);
+                    memory.set(DOUBLE, at, value * share);
                 }
             }
-            setLength(l, mergedSlot, length);
         }
         double total = 0;
         for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
-            total += bucketLoad(leftSlot, b) + bucketLoad(rightSlot, b);
+            total += storedBucketLoad(left, b) * bucketDecaySinceTouched(left, lastTouched);
+            if (right >= 0) {
+                total += storedBucketLoad(right, b) * bucketDecaySinceTouched(right, lastTouched);
+            }
         }
+        final double perBucket = total * share / KeySpace.BUCKET_COUNT;
         for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
-            setBucketLoad(mergedSlot, b, total / KeySpace.BUCKET_COUNT);
+            setBucketLoad(slot, b, perBucket);
         }
+        setLastTouched(slot, lastTouched);
     }
 
-    /** Forgets the history of {@code slot} at every level. Control thread; cold path. */
+    /**
+     * Forgets the history of {@code slot} at every level and starts it again at the tick in progress. Control
+     * thread; cold path.
+     */
     public void clear(final int slot) {
         for (int l = 0; l < levelCount; l++) {
-            final long rowsBytes = (long) rowsRetained[l] * Double.BYTES;
+            final long rowsBytes = (long) ringRows[l] * Double.BYTES;
             for (int r = 0; r < RESOURCE_COUNT; r++) {
                 memory.asSlice(regions.seriesOffset[l][r] + slot * rowsBytes, rowsBytes).fill((byte) 0);
-                if (l > 0) {
-                    setPending(l, r, slot, 0);
-                }
             }
-            setLength(l, slot, 0);
         }
         for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
             setBucketLoad(slot, b, 0);
         }
+        memory.asSlice(stateOffset(slot), regions.slotStateLength).fill((byte) 0);
+        setStartTick(slot, tickCount + 1);
+        setLastTouched(slot, tickCount - 1);
     }
 
     /** Forces a file-backed history to its file. No-op in memory. Cold path. */
@@ -581,43 +703,40 @@ public final class LoadHistory implements AutoCloseable {
         }
     }
 
-    private void rollUp(final int level, final long row) {
-        final int rows = rowsRetained[level];
-        final long rowBytes = (row % rows) * Double.BYTES;
-        final long rowsBytes = (long) rows * Double.BYTES;
-        final long lengthBase = regions.lengthsOffset[level];
-        final long tickLengthBase = regions.lengthsOffset[0];
-        for (int slot = 0; slot < slotCapacity; slot++) {
-            if (memory.get(INT, tickLengthBase + (long) slot * Integer.BYTES) == 0) {
-                continue;
-            }
-            for (int r = 0; r < RESOURCE_COUNT; r++) {
-                final long pending = regions.pendingOffset[level] + ((long) r * slotCapacity + slot) * Double.BYTES;
-                memory.set(DOUBLE, regions.seriesOffset[level][r] + slot * rowsBytes + rowBytes,
-                    memory.get(DOUBLE, pending));
-                memory.set(DOUBLE, pending, 0.0);
-            }
-            final long lengthOffset = lengthBase + (long) slot * Integer.BYTES;
-            final int length = memory.get(INT, lengthOffset);
-            if (length < rows) {
-                memory.set(INT, lengthOffset, length + 1);
-            }
-        }
-    }
-
     private double aggregate(
         final int level, final Resource resource, final int slot, final int window, final boolean isMax) {
         checkWindow(level, slot, window);
-        final int rows = rowsRetained[level];
-        final long slotBase = regions.seriesOffset[level][resource.ordinal()] + (long) slot * rows * Double.BYTES;
-        final int end = (int) (lastRow(level) % rows);
-        final int start = end - window + 1;
-        if (start >= 0) {
-            return span(memory, slotBase + (long) start * Double.BYTES, window, isMax);
+        final int positions = ringRows[level];
+        final long slotBase = regions.seriesOffset[level][resource.ordinal()]
+            + (long) slot * positions * Double.BYTES;
+        final long last = lastRow(level);
+        final long first = last - window + 1;
+        final long openRow = Math.floorDiv(lastTouchedTick(slot), ticksPerRow[level]);
+        // Level 0: rows up to the last touched one are in their positions; above it, up to the open row (in the slot
+        // state, when inside the window); after the last touched row, rows are zero without being written.
+        final long written = Math.min(last, level == 0 ? openRow : openRow - 1);
+        final int count = (int) Math.max(0, written - first + 1);
+        double result = isMax ? Double.NEGATIVE_INFINITY : 0;
+        if (count > 0) {
+            final int start = (int) (first % positions);
+            final int head = Math.min(count, positions - start);
+            result = span(memory, slotBase + (long) start * Double.BYTES, head, isMax);
+            if (head < count) {
+                final double wrapped = span(memory, slotBase, count - head, isMax);
+                result = isMax ? Math.max(result, wrapped) : result + wrapped;
+            }
         }
-        final double tail = span(memory, slotBase + (long) (rows + start) * Double.BYTES, -start, isMax);
-        final double head = span(memory, slotBase, end + 1, isMax);
-        return isMax ? Math.max(tail, head) : tail + head;
+        int counted = count;
+        if (level > 0 && openRow >= first && openRow <= last) {
+            final double open = memory.get(DOUBLE, stateOffset(slot)
+                + LoadHistoryDescriptor.openRowOffset(level, resource.ordinal(), RESOURCE_COUNT));
+            result = isMax ? Math.max(result, open) : result + open;
+            counted++;
+        }
+        if (isMax && counted < window) {
+            result = Math.max(result, 0.0);
+        }
+        return result;
     }
 
     /** Sum or max of {@code count} doubles from byte offset {@code first}: Vector API main loop, scalar tail. */
@@ -721,23 +840,52 @@ public final class LoadHistory implements AutoCloseable {
         return tickCount / ticksPerRow[level] - 1;
     }
 
-    private long rowOffset(final int level, final int slot, final long row) {
-        final int rows = rowsRetained[level];
-        return ((long) slot * rows + (int) (row % rows)) * Double.BYTES;
+    /** Byte offset of {@code row}'s ring position within {@code level}'s column, for {@code slot}. */
+    private long position(final int level, final int slot, final long row) {
+        final int positions = ringRows[level];
+        return ((long) slot * positions + (int) (row % positions)) * Double.BYTES;
     }
 
-    private double pending(final int level, final int resource, final int slot) {
-        return memory.get(DOUBLE, regions.pendingOffset[level] + ((long) resource * slotCapacity + slot)
+    /** Row {@code row} of {@code level} as readers see it: zero after the slot's last touched row. */
+    private double logicalRow(final int level, final int resource, final int slot, final long row) {
+        final long openRow = Math.floorDiv(lastTouchedTick(slot), ticksPerRow[level]);
+        if (row > openRow) {
+            return 0;
+        }
+        if (level > 0 && row == openRow) {
+            return memory.get(DOUBLE, stateOffset(slot) + LoadHistoryDescriptor.openRowOffset(level, resource,
+                RESOURCE_COUNT));
+        }
+        return memory.get(DOUBLE, regions.seriesOffset[level][resource] + position(level, slot, row));
+    }
+
+    private long stateOffset(final int slot) {
+        return regions.slotStatesOffset + (long) slot * regions.slotStateLength;
+    }
+
+    /** {@code bucketDecay^(asOfTick - lastTouched)}: how much the slot's stored bucket loads have decayed since. */
+    private double bucketDecaySinceTouched(final int slot, final long asOfTick) {
+        return decayPower(asOfTick - lastTouchedTick(slot));
+    }
+
+    private double decayPower(final long ticks) {
+        if (ticks <= 0) {
+            return 1;
+        }
+        return ticks < DECAY_POWERS ? decayPowers[(int) ticks] : Math.pow(bucketDecay, ticks);
+    }
+
+    private double storedBucketLoad(final int slot, final int bucket) {
+        return memory.get(DOUBLE, regions.bucketsOffset + ((long) slot * KeySpace.BUCKET_COUNT + bucket)
             * Double.BYTES);
     }
 
-    private void setPending(final int level, final int resource, final int slot, final double value) {
-        memory.set(DOUBLE, regions.pendingOffset[level] + ((long) resource * slotCapacity + slot) * Double.BYTES,
-            value);
+    private void setStartTick(final int slot, final long startTickPlusOne) {
+        memory.set(LONG, stateOffset(slot) + LoadHistoryDescriptor.START_TICK_OFFSET, startTickPlusOne);
     }
 
-    private void setLength(final int level, final int slot, final int length) {
-        memory.set(INT, regions.lengthsOffset[level] + (long) slot * Integer.BYTES, length);
+    private void setLastTouched(final int slot, final long tick) {
+        memory.set(LONG, stateOffset(slot) + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET, tick);
     }
 
     private void setBucketLoad(final int slot, final int bucket, final double value) {
@@ -769,12 +917,35 @@ public final class LoadHistory implements AutoCloseable {
         memory.set(LONG, TICK_COUNT_OFFSET, 0L);
     }
 
+    /** Refuses a file of another format version before its length is compared with this version's layout. */
+    private static void checkVersion(final FileChannel channel, final Path file) throws IOException {
+        final ByteBuffer header = ByteBuffer.allocate(VERSION_OFFSET + Integer.BYTES).order(ORDER);
+        while (header.hasRemaining() && channel.read(header, header.position()) >= 0) {
+            continue;
+        }
+        if (header.hasRemaining() || header.getLong(MAGIC_OFFSET) != MAGIC) {
+            return; // not a load history at all: checkHeader names the magic
+        }
+        final int version = header.getInt(VERSION_OFFSET);
+        if (version != VERSION) {
+            // Version 1 wrote every slot's row every tick and has no per-slot start and last-touched ticks; its
+            // rows cannot be read as version 2 without them. Refuse it rather than guess.
+            throw new IllegalArgumentException("load history file has format version " + version + ", this build "
+                + "reads version " + VERSION + " only (docs/spec/004-load-history.md); move the file away to start a "
+                + "new history [file=" + file + ", version=" + version + ", expectedVersion=" + VERSION + "]");
+        }
+    }
+
     private void checkHeader(final Path file) {
         final long magic = memory.get(LONG, MAGIC_OFFSET);
         final int version = memory.get(INT, VERSION_OFFSET);
-        if (magic != MAGIC || version != VERSION) {
-            throw new IllegalArgumentException("not a load history of this version [file=" + file + ", magic=0x"
-                + Long.toHexString(magic) + ", version=" + version + ", expectedVersion=" + VERSION + "]");
+        if (magic != MAGIC) {
+            throw new IllegalArgumentException("not a load history [file=" + file + ", magic=0x"
+                + Long.toHexString(magic) + "]");
+        }
+        if (version != VERSION) {
+            throw new IllegalArgumentException("load history file has format version " + version
+                + " [file=" + file + ", expectedVersion=" + VERSION + "]");
         }
         boolean isSameShape = memory.get(INT, HEADER_LENGTH_OFFSET) == HEADER_LENGTH
             && memory.get(INT, SLOT_CAPACITY_OFFSET) == slotCapacity

@@ -31,19 +31,31 @@ import io.presplit.keyspace.KeySpace;
  * +---------------------------------------------------------------+
  *
  * body, in this order, each region rounded up to REGION_ALIGNMENT:
- *   for each level l:
- *     lengths[l]        int32   [slotCapacity]                   valid rows per slot
- *     pending[l]        float64 [resourceCount][slotCapacity]    partial row being rolled up (l &gt; 0 only)
- *     series[l][r]      float64 [slotCapacity][rowsRetained(l)]  for each resource r; row k at k mod rows
- *   buckets             float64 [slotCapacity][bucketCount]      decayed ingest points per key bucket
+ *   slot states         [slotCapacity] records of slotStateLength(levels) bytes (a power of two up to 64, then
+ *                       whole lines, so that a record never straddles a cache line):
+ *                         +0   int64    start tick + 1: the first tick of the slot's history; 0 = none
+ *                         +8   int64    last touched tick: the last tick whose load was written for the slot
+ *                         +16  float64  [levels - 1][resourceCount] the open roll-up row of levels 1.. (its sum so far)
+ *   for each level l, for each resource r:
+ *     series[l][r]      float64 [slotCapacity][rowsRetained(l) + 1]
+ *                                row k of level l at position k mod (rowsRetained(l) + 1); the extra position
+ *                                lets the tick in progress be written without overwriting the oldest retained row
+ *   buckets             float64 [slotCapacity][bucketCount]      ingest points per key bucket, decayed up to the
+ *                                                                slot's last touched tick
+ *
+ * Rows are written lazily, only for slots that took load (version 2). With open(l) = floor(lastTouchedTick /
+ * ticksPerRow(l)): a level-0 row k is its position while k &lt;= open(0) and zero after; a row k of a level l &gt; 0
+ * is its position while k &lt; open(l), the slot state's open row when k = open(l), zero after. The writer flushes
+ * the open row to its position and zeroes the positions it skipped when it next touches the slot in a later row.
+ * Valid rows of level l: min(rowsRetained(l), tickCount / ticksPerRow(l) - startTick / ticksPerRow(l)).
  * </pre>
  * The profiler thread writes everything in the body; the header's shape fields are written once at creation.
  */
 public final class LoadHistoryDescriptor {
     /** "PSPLHIST" read as a little-endian int64. */
     public static final long MAGIC = 0x5453_4948_4C50_5350L;
-    /** Format version. */
-    public static final int VERSION = 1;
+    /** Format version: 2, lazily written rows (version 1 wrote every slot's row every tick). */
+    public static final int VERSION = 2;
     /** Most roll-up levels (tick level included). */
     public static final int MAX_LEVELS = 4;
 
@@ -89,30 +101,44 @@ public final class LoadHistoryDescriptor {
         return levelTicksPerRowOffset(level) + Integer.BYTES;
     }
 
+    /** Offset, within a slot state record, of the start tick + 1. */
+    public static final int START_TICK_OFFSET = 0;
+    /** Offset, within a slot state record, of the last touched tick. */
+    public static final int LAST_TOUCHED_OFFSET = START_TICK_OFFSET + Long.BYTES;
+    /** Offset, within a slot state record, of the open roll-up rows (level 1, resource 0 first). */
+    public static final int OPEN_ROWS_OFFSET = LAST_TOUCHED_OFFSET + Long.BYTES;
+
+    /** Length of a slot state record for {@code levels} levels: a power of two up to 64 bytes, then whole lines. */
+    public static int slotStateLength(final int levels, final int resourceCount) {
+        final int length = OPEN_ROWS_OFFSET + (levels - 1) * resourceCount * Double.BYTES;
+        return length <= REGION_ALIGNMENT ? Integer.highestOneBit(length - 1) << 1
+            : (length + REGION_ALIGNMENT - 1) & -REGION_ALIGNMENT;
+    }
+
+    /** Offset, within a slot state record, of level {@code level}'s (at least 1) open row of {@code resource}. */
+    public static int openRowOffset(final int level, final int resource, final int resourceCount) {
+        return OPEN_ROWS_OFFSET + ((level - 1) * resourceCount + resource) * Double.BYTES;
+    }
+
     /** Body offsets for one shape, derived in the order of the diagram. */
     static final class Regions {
-        final long[] lengthsOffset;
-        final long[] pendingOffset;
+        final long slotStatesOffset;
+        final int slotStateLength;
         final long[][] seriesOffset;
         final long bucketsOffset;
         final long totalLength;
 
         Regions(final int slotCapacity, final int resourceCount, final int[] rowsRetained) {
             final int levels = rowsRetained.length;
-            lengthsOffset = new long[levels];
-            pendingOffset = new long[levels];
             seriesOffset = new long[levels][resourceCount];
             long offset = HEADER_LENGTH;
+            slotStatesOffset = offset;
+            slotStateLength = slotStateLength(levels, resourceCount);
+            offset = align(offset + (long) slotCapacity * slotStateLength);
             for (int l = 0; l < levels; l++) {
-                lengthsOffset[l] = offset;
-                offset = align(offset + (long) slotCapacity * Integer.BYTES);
-                pendingOffset[l] = offset;
-                if (l > 0) {
-                    offset = align(offset + (long) resourceCount * slotCapacity * Double.BYTES);
-                }
                 for (int r = 0; r < resourceCount; r++) {
                     seriesOffset[l][r] = offset;
-                    offset = align(offset + (long) slotCapacity * rowsRetained[l] * Double.BYTES);
+                    offset = align(offset + (long) slotCapacity * ringRows(rowsRetained[l]) * Double.BYTES);
                 }
             }
             bucketsOffset = offset;
@@ -122,5 +148,10 @@ public final class LoadHistoryDescriptor {
         private static long align(final long offset) {
             return (offset + REGION_ALIGNMENT - 1) & -REGION_ALIGNMENT;
         }
+    }
+
+    /** Ring positions per slot of a level that retains {@code rowsRetained} rows: one more, for the row in progress. */
+    static int ringRows(final int rowsRetained) {
+        return rowsRetained + 1;
     }
 }

@@ -2,6 +2,7 @@ package io.presplit.profile;
 
 import static io.presplit.profile.LoadRecorderDescriptor.BUCKET_POINTS_OFFSET;
 import static io.presplit.profile.LoadRecorderDescriptor.BYTES_OFFSET;
+import static io.presplit.profile.LoadRecorderDescriptor.DIRTY_WORD_SHIFT;
 import static io.presplit.profile.LoadRecorderDescriptor.POINTS_OFFSET;
 import static io.presplit.profile.LoadRecorderDescriptor.QUERY_COST_OFFSET;
 import static io.presplit.profile.LoadRecorderDescriptor.SLOT_SHIFT;
@@ -24,9 +25,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #slotCapacity()}; buckets are below {@link KeySpace#BUCKET_COUNT}; nobody records after {@link #close()}.
  * <p>
  * Guarantees: {@code record*} take no lock and allocate nothing. Counters only grow (bucket counters modulo
- * 2<sup>32</sup>), and each write is an opaque store of a whole value, so the profiler thread, reading with
- * {@link #sumPoints} and friends, sees every increment exactly once across successive reads (it works on
- * differences), never a torn value.
+ * 2<sup>32</sup>), and each write is a plain store of a whole aligned value (never torn on a 64-bit JVM), so the
+ * profiler thread, reading with {@link #sumPoints} and friends, sees every increment exactly once across successive
+ * reads (it works on differences), never a torn value. After its counters, each record sets the slot's bit in the
+ * stripe's dirty-slot bitmap with a release store, so the profiler can fold only the slots recorded since it last
+ * took their bits ({@link #takeDirty}): a record whose bit the profiler took is visible to it; one whose bit it
+ * missed leaves the bit set for the next tick.
  */
 public final class LoadRecorder implements AutoCloseable {
     /** Owner tag of the recorder's native memory. */
@@ -37,6 +41,8 @@ public final class LoadRecorder implements AutoCloseable {
     private final CounterStripes counters;
     private final int stripeCount;
     private final int slotCapacity;
+    /** Offset, within a stripe, of its dirty-slot bitmap. */
+    private final long dirtyOffset;
     private final AtomicInteger claimedStripes = new AtomicInteger();
 
     /**
@@ -52,8 +58,11 @@ public final class LoadRecorder implements AutoCloseable {
         }
         this.stripeCount = stripeCount;
         this.slotCapacity = slotCapacity;
+        this.dirtyOffset = LoadRecorderDescriptor.dirtyOffset(slotCapacity);
+        // One stripe more than writers: the profiler's, holding the totals it saw at its previous fold in the same
+        // record layout, so that a slot's fold reads and writes one more 128-byte line pair on huge pages.
         this.counters = new CounterStripes(
-            MEMORY_OWNER, stripeCount, LoadRecorderDescriptor.stripeLength(slotCapacity), STRIPE_ALIGNMENT);
+            MEMORY_OWNER, stripeCount + 1, LoadRecorderDescriptor.stripeLength(slotCapacity), STRIPE_ALIGNMENT);
     }
 
     /**
@@ -73,7 +82,7 @@ public final class LoadRecorder implements AutoCloseable {
 
     /**
      * Records ingested points. Caller: the stripe's owner thread. Allocation-free, lock-free; touches one
-     * 128-byte line pair.
+     * 128-byte line pair and the slot's word of the dirty bitmap.
      *
      * @param stripe the caller's stripe.
      * @param slot   the partition slot.
@@ -83,11 +92,14 @@ public final class LoadRecorder implements AutoCloseable {
      */
     public void recordIngest(final int stripe, final int slot, final int bucket, final long points, final long bytes) {
         final CounterStripes counters = this.counters;
-        final int base = slot << SLOT_SHIFT;
-        counters.addLong(stripe, base + POINTS_OFFSET, points);
-        counters.addLong(stripe, base + BYTES_OFFSET, bytes);
+        final long stripeBase = counters.stripeBase(stripe);
+        final long base = stripeBase + ((long) slot << SLOT_SHIFT);
+        counters.addLongPlainAt(base + POINTS_OFFSET, points);
+        counters.addLongPlainAt(base + BYTES_OFFSET, bytes);
         // 32-bit wrapping bucket counter: the profiler takes differences modulo 2^32 (see the descriptor).
-        counters.addInt(stripe, base + BUCKET_POINTS_OFFSET + (bucket << 2), (int) points);
+        counters.addIntPlainAt(base + BUCKET_POINTS_OFFSET + (bucket << 2), (int) points);
+        // After the counters, a release store: the profiler that takes this bit sees them.
+        counters.setBitsReleaseAt(stripeBase + dirtyOffset + ((long) (slot >>> DIRTY_WORD_SHIFT) << 3), 1L << slot);
     }
 
     /**
@@ -95,7 +107,25 @@ public final class LoadRecorder implements AutoCloseable {
      * Allocation-free, lock-free.
      */
     public void recordQuery(final int stripe, final int slot, final long pointsScanned) {
-        counters.addLong(stripe, (slot << SLOT_SHIFT) + QUERY_COST_OFFSET, pointsScanned);
+        final CounterStripes counters = this.counters;
+        final long stripeBase = counters.stripeBase(stripe);
+        counters.addLongPlainAt(stripeBase + ((long) slot << SLOT_SHIFT) + QUERY_COST_OFFSET, pointsScanned);
+        counters.setBitsReleaseAt(stripeBase + dirtyOffset + ((long) (slot >>> DIRTY_WORD_SHIFT) << 3), 1L << slot);
+    }
+
+    /**
+     * Takes the dirty bits of slots {@code [64 word, 64 word + 64)} that {@code mask} selects from one stripe:
+     * returns the bits that were set (bit i = slot 64 word + i recorded since its bit was last taken) and clears
+     * them atomically; every record whose bit is returned is visible to the caller's following reads. Caller: the
+     * profiler thread. Allocation-free; a clean word costs one read.
+     */
+    public long takeDirty(final int stripe, final int word, final long mask) {
+        return counters.takeBits(stripe, dirtyOffset + ((long) word << 3), mask);
+    }
+
+    /** Number of 64-slot words in each stripe's dirty bitmap. */
+    public int dirtyWords() {
+        return LoadRecorderDescriptor.dirtyWords(slotCapacity);
     }
 
     /** Total points ever recorded for {@code slot}, over all stripes. Caller: the profiler thread. */
@@ -132,7 +162,15 @@ public final class LoadRecorder implements AutoCloseable {
         return slotCapacity;
     }
 
-    /** Number of stripes. */
+    /**
+     * The profiler's stripe: the totals of each slot at the previous fold, in the slot record layout. Written and
+     * read by the profiler thread only; never claimed by a writer.
+     */
+    int foldTotalsStripe() {
+        return stripeCount;
+    }
+
+    /** Number of writer stripes. */
     public int stripeCount() {
         return stripeCount;
     }

@@ -7,11 +7,24 @@ import io.presplit.keyspace.KeySpace;
  * inside each stripe. Native byte order.
  *
  * <pre>
- * stripe s starts at s * stripeLength, stripeLength = slotCapacity * SLOT_LENGTH + STRIPE_PADDING: records are
+ * stripes 0 .. stripeCount-1 belong to writers; stripe stripeCount (one more) is the profiler's: in the same slot
+ * record layout it holds each slot's totals at the previous fold (its dirty bitmap unused), written and read by
+ * the profiler thread only.
+ *
+ * stripe s starts at s * stripeLength, stripeLength = dirtyOffset + dirtyLength + STRIPE_PADDING: records are
  * SLOT_ALIGNMENT-aligned, and two writers never share or prefetch each other's line pair.
  *
+ *   offset 0                      slot records, slotCapacity * SLOT_LENGTH bytes (below)
+ *   dirtyOffset = slotCapacity * SLOT_LENGTH
+ *                                 dirty-slot bitmap: int64 words, bit (slot mod 64) of word (slot / 64) set by the
+ *                                 stripe's owner after each record of that slot (plain read, release store of
+ *                                 word | bit); cleared by the profiler with an atomic exchange when it folds the
+ *                                 slot. dirtyLength = ceil(slotCapacity / 64) * 8, rounded up to SLOT_ALIGNMENT
+ *   dirtyOffset + dirtyLength     STRIPE_PADDING bytes of zero
+ *
  * slot record (SLOT_LENGTH = 128 bytes, aligned to 128: one adjacent-line pair), written by the stripe's owner
- * thread only (plain read, opaque write), read by the profiler thread (opaque read):
+ * thread only (plain read, plain write, published by the release store of its dirty bit), read by the profiler
+ * thread (opaque read, after taking the dirty bit):
  *  0                   1                   2                   3
  *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  * +---------------------------------------------------------------+  cache line 0
@@ -63,9 +76,29 @@ public final class LoadRecorderDescriptor {
     private LoadRecorderDescriptor() {
     }
 
-    /** Length of one stripe, padding included, for the given slot capacity. */
+    /** Slots per dirty-bitmap word. */
+    public static final int SLOTS_PER_DIRTY_WORD = Long.SIZE;
+    /** {@code log2(SLOTS_PER_DIRTY_WORD)}. */
+    public static final int DIRTY_WORD_SHIFT = Integer.numberOfTrailingZeros(SLOTS_PER_DIRTY_WORD);
+
+    /** Length of one stripe, dirty bitmap and padding included, for the given slot capacity. */
     public static long stripeLength(final int slotCapacity) {
-        return ((long) slotCapacity << SLOT_SHIFT) + STRIPE_PADDING;
+        return dirtyOffset(slotCapacity) + dirtyLength(slotCapacity) + STRIPE_PADDING;
+    }
+
+    /** Offset, within a stripe, of its dirty-slot bitmap: right after the slot records. */
+    public static long dirtyOffset(final int slotCapacity) {
+        return (long) slotCapacity << SLOT_SHIFT;
+    }
+
+    /** Number of 64-bit words of the dirty-slot bitmap. */
+    public static int dirtyWords(final int slotCapacity) {
+        return (slotCapacity + SLOTS_PER_DIRTY_WORD - 1) >>> DIRTY_WORD_SHIFT;
+    }
+
+    /** Length of the dirty-slot bitmap, rounded up to {@link #SLOT_ALIGNMENT}. */
+    public static long dirtyLength(final int slotCapacity) {
+        return ((long) dirtyWords(slotCapacity) * Long.BYTES + SLOT_ALIGNMENT - 1) & -SLOT_ALIGNMENT;
     }
 
     /** Offset of a slot record within the recorder's memory. */

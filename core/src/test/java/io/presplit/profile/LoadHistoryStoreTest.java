@@ -96,6 +96,145 @@ class LoadHistoryStoreTest {
         }
     }
 
+    /**
+     * Guards the lazy rows against a naive eager reference: slots take load in random ticks only, with idle gaps
+     * longer than every level's ring, and every retained row of every level, every length, window sum and max,
+     * and the decayed bucket loads equal what writing every slot's row every tick would give (zero when idle).
+     */
+    @Test
+    void shouldEqualAnEagerReferenceWhenSlotsTakeLoadInSomeTicksOnly() {
+        final long seed = System.nanoTime();
+        System.out.println("LoadHistoryStoreTest sparse seed=" + seed);
+        final Random random = new Random(seed);
+        final int slots = 4;
+        final int ticks = 400;
+        final double decay = 0.5;
+        final double[][][] written = new double[slots][Resource.VALUES.length][ticks];
+        final double[][] buckets = new double[slots][KeySpace.BUCKET_COUNT];
+        final long[] bucketPoints = new long[KeySpace.BUCKET_COUNT];
+        try (LoadHistory history = LoadHistory.inMemory(slots, decay, LEVELS)) {
+            for (int t = 0; t < ticks; t++) {
+                for (int slot = 0; slot < slots; slot++) {
+                    for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
+                        buckets[slot][b] *= decay;
+                    }
+                    // Slot 0 every tick; the others in bursts, idle for up to 120 ticks (rings hold 38, 12, 7).
+                    final boolean isTouched = slot == 0 || (t / (30 + 30 * slot)) % 2 == 0 && random.nextInt(3) > 0;
+                    if (slot == slots - 1 && t == 0) {
+                        continue; // the last slot starts later: its rows count from its first write
+                    }
+                    if (!isTouched && t > 0) {
+                        continue;
+                    }
+                    Arrays.fill(bucketPoints, 0);
+                    bucketPoints[random.nextInt(KeySpace.BUCKET_COUNT)] = 1 + random.nextInt(50);
+                    for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
+                        buckets[slot][b] += bucketPoints[b];
+                    }
+                    for (int r = 0; r < Resource.VALUES.length; r++) {
+                        written[slot][r][t] = 1 + random.nextInt(1000);
+                    }
+                    history.writeRow(slot, written[slot][0][t], written[slot][1][t], written[slot][2][t],
+                        bucketPoints);
+                }
+                history.completeTick();
+                if (t % 37 == 36 || t == ticks - 1) {
+                    assertEqualsEagerReference(history, written, buckets, t + 1);
+                }
+            }
+            // Lineage from a slot idle in its latest ticks: the children's rows, open ones included, sum back.
+            try (LoadHistory lineage = LoadHistory.inMemory(slots + 2, decay, LEVELS)) {
+                for (int t = 0; t < ticks; t++) {
+                    if (written[2][0][t] != 0) {
+                        lineage.writeRow(2, written[2][0][t], written[2][1][t], written[2][2][t], bucketPoints);
+                    }
+                    lineage.completeTick();
+                }
+                // A parent without history (slot 0 was never written here): the child starts empty and counts the
+                // rows written from now on.
+                lineage.seedFromParent(slots + 1, 0, 0.5);
+                assertThat(lineage.length(slots + 1)).isZero();
+                lineage.writeRow(slots + 1, 3, 3, 3, bucketPoints);
+                lineage.completeTick();
+                assertThat(lineage.length(slots + 1)).isEqualTo(1);
+                assertThat(lineage.value(Resource.INGEST_POINTS, slots + 1, 0)).isEqualTo(3.0);
+                lineage.writeRow(2, 0, 0, 0, bucketPoints);
+                lineage.completeTick();
+                lineage.seedFromParent(slots, 2, 0.25);
+                lineage.seedFromParent(slots + 1, 2, 0.75);
+                for (int l = 0; l < LEVELS.length; l++) {
+                    assertThat(lineage.length(l, slots)).isEqualTo(lineage.length(l, 2));
+                    for (int ago = 0; ago < lineage.length(l, 2); ago++) {
+                        for (final Resource r : Resource.VALUES) {
+                            assertThat(lineage.value(l, r, slots, ago) + lineage.value(l, r, slots + 1, ago))
+                                .as("level %d ago %d", l, ago).isCloseTo(lineage.value(l, r, 2, ago), within(1e-9));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void assertEqualsEagerReference(
+        final LoadHistory history, final double[][][] written, final double[][] buckets, final int ticks) {
+        for (int slot = 0; slot < written.length; slot++) {
+            final int firstTick = slot == written.length - 1 ? firstWrite(written[slot][0]) : 0;
+            for (int l = 0; l < LEVELS.length; l++) {
+                final int perRow = LEVELS[l].ticksPerRow();
+                final int rows = ticks / perRow - firstTick / perRow;
+                assertThat(history.length(l, slot)).as("slot %d level %d length", slot, l)
+                    .isEqualTo(Math.min(rows, LEVELS[l].rowsRetained()));
+                final int length = history.length(l, slot);
+                for (final Resource resource : Resource.VALUES) {
+                    double sum = 0;
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int ago = 0; ago < length; ago++) {
+                        final int row = ticks / perRow - 1 - ago;
+                        double naive = 0;
+                        for (int t = row * perRow; t < (row + 1) * perRow; t++) {
+                            naive += written[slot][resource.ordinal()][t];
+                        }
+                        assertThat(history.value(l, resource, slot, ago))
+                            .as("slot %d level %d ago %d %s", slot, l, ago, resource).isEqualTo(naive);
+                        sum += naive;
+                        max = Math.max(max, naive);
+                    }
+                    if (length > 0) {
+                        assertThat(history.windowSum(l, resource, slot, length)).isCloseTo(sum, within(1e-6));
+                        assertThat(history.windowMax(l, resource, slot, length)).isEqualTo(max);
+                    }
+                }
+            }
+            for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
+                assertThat(history.bucketLoad(slot, b)).as("slot %d bucket %d", slot, b)
+                    .isCloseTo(buckets[slot][b], within(1e-9 * (1 + buckets[slot][b])));
+            }
+        }
+    }
+
+    private static int firstWrite(final double[] series) {
+        int t = 0;
+        while (series[t] == 0) {
+            t++;
+        }
+        return t;
+    }
+
+    /** Guards against reading a version-1 file (every row written eagerly) as version 2: refused, clearly. */
+    @Test
+    void shouldRefuseAVersionOneFileWithAClearError() throws IOException {
+        final Path file = directory.resolve("history.psh");
+        LoadHistory.open(file, 3, 0.5, LEVELS).close();
+        final byte[] bytes = Files.readAllBytes(file);
+        bytes[LoadHistoryDescriptor.VERSION_OFFSET] = 1;
+        Files.write(file, Arrays.copyOf(bytes, bytes.length - 64));
+        assertThatThrownBy(() -> LoadHistory.open(file, 3, 0.5, LEVELS))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("format version 1").hasMessageContaining("move the file away");
+        assertThatThrownBy(() -> LoadHistory.openExisting(file))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("format version 1");
+    }
+
     /** Guards tools that open a history they did not create: the shape comes from the header. */
     @Test
     void shouldReadTheShapeFromTheHeaderWhenOpeningAnExistingFile() {
@@ -137,7 +276,7 @@ class LoadHistoryStoreTest {
         }
         final byte[] bytes = Files.readAllBytes(file);
         final String golden = "5053504c48495354" // "PSPLHIST"
-            + "01000000" + "00100000" // version 1, header length 4096
+            + "02000000" + "00100000" // version 2, header length 4096
             + "03000000" + "03000000" // 3 slots, 3 resources
             + "10000000" + "03000000" // 16 buckets, 3 levels
             + "000000000000e03f" // decay 0.5
@@ -160,11 +299,20 @@ class LoadHistoryStoreTest {
         assertThat(LoadHistoryDescriptor.TICK_COUNT_OFFSET - LoadHistoryDescriptor.SHAPE_END_OFFSET)
             .isGreaterThanOrEqualTo(Long.BYTES);
         final LoadHistoryDescriptor.Regions regions = new LoadHistoryDescriptor.Regions(3, 3, new int[] {37, 11});
-        assertThat(regions.lengthsOffset[0]).isEqualTo(LoadHistoryDescriptor.HEADER_LENGTH);
-        assertThat(regions.seriesOffset[0][0]).isEqualTo(LoadHistoryDescriptor.HEADER_LENGTH + 64);
-        assertThat(regions.seriesOffset[0][1] - regions.seriesOffset[0][0]).isEqualTo(3 * 37 * 8 + 8);
-        assertThat(regions.pendingOffset[1] - regions.lengthsOffset[1]).isEqualTo(64);
-        assertThat(regions.seriesOffset[1][0] - regions.pendingOffset[1]).isEqualTo(128);
+        assertThat(regions.slotStatesOffset).isEqualTo(LoadHistoryDescriptor.HEADER_LENGTH);
+        // Two levels: start, last touched, one open row of 3 resources = 40 bytes, rounded up to a 64-byte line.
+        assertThat(regions.slotStateLength).isEqualTo(64);
+        assertThat(LoadHistoryDescriptor.slotStateLength(1, 3)).isEqualTo(16);
+        assertThat(LoadHistoryDescriptor.slotStateLength(3, 3)).isEqualTo(64);
+        assertThat(LoadHistoryDescriptor.slotStateLength(4, 3)).isEqualTo(128);
+        assertThat(LoadHistoryDescriptor.openRowOffset(2, 1, 3)).isEqualTo(16 + 4 * 8);
+        assertThat(regions.seriesOffset[0][0] - regions.slotStatesOffset).isEqualTo(3 * 64);
+        // 37 retained rows + 1 in progress, 3 slots: 912 bytes, aligned up to 960.
+        assertThat(regions.seriesOffset[0][1] - regions.seriesOffset[0][0]).isEqualTo(960);
+        assertThat(regions.seriesOffset[1][0] - regions.seriesOffset[0][2]).isEqualTo(960);
+        assertThat(regions.seriesOffset[1][1] - regions.seriesOffset[1][0]).isEqualTo(320);
+        assertThat(regions.bucketsOffset - regions.seriesOffset[1][2]).isEqualTo(320);
+        assertThat(regions.totalLength - regions.bucketsOffset).isEqualTo(3 * 16 * 8);
     }
 
     /**

@@ -23,20 +23,23 @@ class ProfilerAgentPublishTest {
 
     /**
      * Guards the DROP policy against silent loss: with nobody draining, the ring takes what fits and every other
-     * sample is counted as dropped, so published + dropped is exactly one sample per slot and tick.
+     * sample is counted as dropped, so published + dropped is exactly one sample per slot that took load and tick.
      */
     @Test
     void shouldCountEveryRefusedSampleWhenDroppingOnAFullRing() {
         try (LoadRecorder recorder = new LoadRecorder(1, SLOTS);
              LoadHistory history = new LoadHistory(SLOTS, 16, 0.5);
              OneToOneLoadSampleRing ring = new OneToOneLoadSampleRing(RING_BYTES)) {
+            final int stripe = recorder.claimStripe();
             final CachedNanoClock clock = new CachedNanoClock();
             final ProfilerAgent profiler = new ProfilerAgent(new ProfilerAgent.Context().recorder(recorder)
                 .history(history).clock(clock).tickNs(10).slotBound(() -> SLOTS).samples(ring)
                 .backPressure(SampleBackPressure.DROP).publishLimit(1_000));
             for (int tick = 1; tick <= 3; tick++) {
+                recordEverySlot(recorder, stripe);
                 clock.update(tick * 10L);
                 profiler.doWork();
+                assertThat(profiler.touchedSlotCount()).isEqualTo(SLOTS);
             }
             assertThat(profiler.publishedSampleCount()).isEqualTo(RING_MESSAGES);
             assertThat(profiler.droppedSampleCount()).isEqualTo(3L * SLOTS - RING_MESSAGES);
@@ -45,8 +48,9 @@ class ProfilerAgentPublishTest {
     }
 
     /**
-     * Guards the RETRY policy: a slow consumer loses nothing, receives every slot of every tick exactly once and
-     * in order, with the values of the history, and the back-pressure it caused is counted.
+     * Guards the RETRY policy: a slow consumer loses nothing, receives one sample per slot that took load in each
+     * tick, exactly once, in tick then slot order, with the values of the history, and nothing for idle slots; the
+     * back-pressure it caused is counted.
      */
     @Test
     void shouldDeliverEverySampleInOrderWhenRetryingBehindASlowConsumer() {
@@ -61,30 +65,65 @@ class ProfilerAgentPublishTest {
             final List<long[]> received = new ArrayList<>();
             final LoadSampleHandler handler =
                 (tick, slot, points, bytes, cost) -> received.add(new long[] {tick, slot, (long) points});
-            // Ticks every 10 cycles produce 6.4 samples a cycle; the consumer takes 5: a backlog of about 9 ticks
-            // builds up (within the 16 the history keeps), then the clock stops and the backlog drains.
+            // Each cycle records 3 slots, so a tick (10 cycles) has 30 slots with load out of 64; the consumer
+            // takes 2 a cycle: a backlog of about 10 ticks builds up (within the 16 the history keeps), then the
+            // clock stops and the backlog drains.
             for (int cycle = 0; cycle < 1_000; cycle++) {
-                if (cycle < 30) {
-                    recorder.recordIngest(stripe, cycle % SLOTS, 0, cycle + 1, 1);
+                if (cycle < 300) {
+                    for (int j = 0; j < 3; j++) {
+                        recorder.recordIngest(stripe, (cycle * 3 + j) % SLOTS, 0, 1 + j, 1);
+                    }
                 }
-                clock.update(Math.min(cycle + 1, 400));
+                clock.update(Math.min(cycle + 1, 300));
                 profiler.doWork();
-                ring.drain(handler, 5);
+                ring.drain(handler, 2);
             }
-            final long ticks = history.tickCount();
-            assertThat(ticks).isEqualTo(40);
-            assertThat(received).hasSize((int) (ticks * SLOTS));
-            for (int i = 0; i < received.size(); i++) {
-                assertThat(received.get(i)[0]).isEqualTo(i / SLOTS);
-                assertThat(received.get(i)[1]).isEqualTo(i % SLOTS);
+            assertThat(history.tickCount()).isEqualTo(30);
+            assertThat(received).hasSize(30 * 30);
+            for (int i = 1; i < received.size(); i++) {
+                final long[] before = received.get(i - 1);
+                final long[] sample = received.get(i);
+                assertThat(sample[0] > before[0] || sample[0] == before[0] && sample[1] > before[1])
+                    .as("sample %d after %d", i, i - 1).isTrue();
+                assertThat(sample[0]).isEqualTo(i / 30);
             }
             long points = 0;
             for (final long[] sample : received) {
                 points += sample[2];
             }
-            assertThat(points).isEqualTo(30L * 31 / 2);
+            assertThat(points).isEqualTo(300L * (1 + 2 + 3));
             assertThat(profiler.droppedSampleCount()).isZero();
             assertThat(profiler.backPressuredCount()).isPositive();
+        }
+    }
+
+    /**
+     * Guards the journal that holds samples while the ring is behind: when it overflows, the oldest samples are
+     * pushed out and counted, so delivered + dropped is still one sample per slot with load and tick.
+     */
+    @Test
+    void shouldCountSamplesPushedOutOfAFullJournal() {
+        try (LoadRecorder recorder = new LoadRecorder(1, SLOTS);
+             LoadHistory history = new LoadHistory(SLOTS, 16, 0.5);
+             OneToOneLoadSampleRing ring = new OneToOneLoadSampleRing(RING_BYTES)) {
+            final int stripe = recorder.claimStripe();
+            final CachedNanoClock clock = new CachedNanoClock();
+            final ProfilerAgent profiler = new ProfilerAgent(new ProfilerAgent.Context().recorder(recorder)
+                .history(history).clock(clock).tickNs(10).slotBound(() -> SLOTS).samples(ring)
+                .backPressure(SampleBackPressure.RETRY).journalCapacity(100));
+            for (int tick = 1; tick <= 4; tick++) {
+                recordEverySlot(recorder, stripe);
+                clock.update(tick * 10L);
+                profiler.doWork();
+            }
+            final int[] drained = new int[1];
+            for (int i = 0; i < 100; i++) {
+                drained[0] += ring.drain((tick, slot, points, bytes, cost) -> { }, 1_000);
+                profiler.doWork();
+            }
+            // A capacity of 100 rounds up to 128 samples: two ticks' worth are pushed out, less what the ring took.
+            assertThat(drained[0] + profiler.droppedSampleCount()).isEqualTo(4L * SLOTS);
+            assertThat(profiler.droppedSampleCount()).isEqualTo(4L * SLOTS - 128 - RING_MESSAGES);
         }
     }
 
@@ -94,11 +133,13 @@ class ProfilerAgentPublishTest {
         try (LoadRecorder recorder = new LoadRecorder(1, SLOTS);
              LoadHistory history = new LoadHistory(SLOTS, 4, 0.5);
              OneToOneLoadSampleRing ring = new OneToOneLoadSampleRing(RING_BYTES)) {
+            final int stripe = recorder.claimStripe();
             final CachedNanoClock clock = new CachedNanoClock();
             final ProfilerAgent profiler = new ProfilerAgent(new ProfilerAgent.Context().recorder(recorder)
                 .history(history).clock(clock).tickNs(10).slotBound(() -> SLOTS).samples(ring)
                 .backPressure(SampleBackPressure.RETRY));
             for (int tick = 1; tick <= 10; tick++) {
+                recordEverySlot(recorder, stripe);
                 clock.update(tick * 10L);
                 profiler.doWork();
             }
@@ -112,12 +153,16 @@ class ProfilerAgentPublishTest {
         }
     }
 
-    /** Guards the hot path: a duty cycle that folds and publishes allocates nothing. */
+    /**
+     * Guards the hot path: a duty cycle that folds and publishes allocates nothing, including the lazy history's
+     * rarer steps (zeroing the rows of a slot idle for several ticks, flushing a roll-up row).
+     */
     @Test
     void shouldNotAllocateWhenFoldingAndPublishing() {
         final long before = NativeMemory.liveBytes(OneToOneLoadSampleRing.MEMORY_OWNER);
         try (LoadRecorder recorder = new LoadRecorder(1, SLOTS);
-             LoadHistory history = new LoadHistory(SLOTS, 16, 0.5);
+             LoadHistory history = LoadHistory.inMemory(SLOTS, 0.5, new LoadHistory.Level(1, 16),
+                 new LoadHistory.Level(4, 8));
              OneToOneLoadSampleRing ring = new OneToOneLoadSampleRing(64 * 1024)) {
             final int stripe = recorder.claimStripe();
             final CachedNanoClock clock = new CachedNanoClock();
@@ -128,6 +173,9 @@ class ProfilerAgentPublishTest {
             final LoadSampleHandler handler = (tick, slot, points, bytes, cost) -> sink[0] += points;
             assertThat(AllocationMeter.allocatedBytes(2_000, () -> {
                 recorder.recordIngest(stripe, 5, 3, 2, 20);
+                if (now[0] % 7 == 0) {
+                    recorder.recordQuery(stripe, 40, 9);
+                }
                 clock.update(++now[0]);
                 profiler.doWork();
                 ring.drain(handler, 1_000);
@@ -135,6 +183,12 @@ class ProfilerAgentPublishTest {
             assertThat(profiler.droppedSampleCount()).isZero();
         }
         assertThat(NativeMemory.liveBytes(OneToOneLoadSampleRing.MEMORY_OWNER)).isEqualTo(before);
+    }
+
+    private static void recordEverySlot(final LoadRecorder recorder, final int stripe) {
+        for (int slot = 0; slot < SLOTS; slot++) {
+            recorder.recordIngest(stripe, slot, slot % 16, 1, 1);
+        }
     }
 
     /** Guards configuration: a context without a history is refused with the missing setting named. */

@@ -115,9 +115,11 @@ public final class Engine implements AutoCloseable {
             Files.createDirectories(config.dataDir());
             recorder = new LoadRecorder(config.writerThreads(), config.slotCapacity());
             // Memory-mapped in the data directory: the partitions keep their load slots across restarts (the
-            // catalog records them), so their history, and the forecasts learned from it, survive a restart.
+            // catalog records them), so their history, and the forecasts learned from it, survive a restart. The
+            // tick level plus the configured roll-ups (e.g. minute and hour rows), each with its own retention; a
+            // file of another shape or format version is refused with both named.
             history = LoadHistory.open(config.dataDir().resolve(HISTORY_FILE), config.slotCapacity(), BUCKET_DECAY,
-                new LoadHistory.Level(1, Math.max(1, config.ticksRetained())));
+                config.historyLevels());
             decisions = new OneToOneDecisionRing(DECISION_RING_BYTES);
             store = PartitionStore.open(config.dataDir().resolve("store"), recorder, storeOptions);
             coordinatorLog = CoordinatorLog.open(config.dataDir().resolve("coordinator.log"));

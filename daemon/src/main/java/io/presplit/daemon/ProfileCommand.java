@@ -44,23 +44,28 @@ final class ProfileCommand implements Callable<Integer> {
     int top;
 
     @Option(names = "--window", defaultValue = "24",
-        description = "Ticks the ranking and statistics cover (default: ${DEFAULT-VALUE}).")
+        description = "Rows (ticks at level 0) the ranking and statistics cover (default: ${DEFAULT-VALUE}).")
     int window;
 
     @Option(names = "--recent", defaultValue = "12",
-        description = "Latest ticks printed per partition (default: ${DEFAULT-VALUE}).")
+        description = "Latest rows printed per partition (default: ${DEFAULT-VALUE}).")
     int recent;
+
+    @Option(names = "--level", defaultValue = "0",
+        description = "History level to read: 0 = ticks, 1.. = the roll-ups (e.g. minutes, hours) the history was "
+            + "created with (default: ${DEFAULT-VALUE}).")
+    int level;
 
     @Override
     public Integer call() throws Exception {
-        if (top < 1 || window < 1 || recent < 1 || ticks < 1) {
+        if (top < 1 || window < 1 || recent < 1 || ticks < 1 || level < 0) {
             throw new IllegalArgumentException("profile options must be positive [top=" + top + ", window=" + window
-                + ", recent=" + recent + ", ticks=" + ticks + "]");
+                + ", recent=" + recent + ", ticks=" + ticks + ", level=" + level + "]");
         }
         if (historyFile != null) {
             try (LoadHistory history = LoadHistory.openExisting(historyFile)) {
-                System.out.printf(Locale.ROOT, "load history %s: %d slots, %d ticks completed, %d level(s)%n",
-                    historyFile, history.slotCapacity(), history.tickCount(), history.levelCount());
+                System.out.printf(Locale.ROOT, "load history %s: %d slots, %d ticks completed, levels %s%n",
+                    historyFile, history.slotCapacity(), history.tickCount(), describeLevels(history));
                 print(history, allSlots(history), slot -> "slot " + slot, System.out);
             }
             return 0;
@@ -105,34 +110,51 @@ final class ProfileCommand implements Callable<Integer> {
 
     private void print(
         final LoadHistory history, final int[] slots, final IntFunction<String> label, final PrintStream out) {
-        final int[] ranked = Arrays.stream(slots).filter(slot -> history.length(slot) > 0).boxed()
+        if (level >= history.levelCount()) {
+            throw new IllegalArgumentException("the load history has no such level [level=" + level + ", levels="
+                + describeLevels(history) + "]");
+        }
+        final int[] ranked = Arrays.stream(slots).filter(slot -> history.length(level, slot) > 0).boxed()
             .sorted(Comparator.comparingDouble((Integer slot) -> -windowSum(history, slot)))
             .limit(top).mapToInt(Integer::intValue).toArray();
         if (ranked.length == 0) {
-            out.println("no partition has load history yet");
+            out.println("no partition has load history " + (level == 0 ? "yet" : "at level " + level + " yet"));
             return;
         }
-        out.printf(Locale.ROOT, "top %d by ingest points over the last %d ticks (sum, mean, max, p95 per tick; "
-            + "query cost sum; then the last ticks, oldest first):%n", ranked.length, window);
-        final double[] scratch = new double[history.ticksRetained()];
+        final String rows = level == 0 ? "ticks" : "rows of " + history.ticksPerRow(level) + " ticks";
+        final String row = level == 0 ? "tick" : "row";
+        out.printf(Locale.ROOT, "top %d by ingest points over the last %d %s (sum, mean, max, p95 per %s; "
+            + "query cost sum; then the last %ss, oldest first):%n", ranked.length, window, rows, row, row);
+        final double[] scratch = new double[history.rowsRetained(level)];
         for (final int slot : ranked) {
-            final int w = Math.min(window, history.length(slot));
-            final int r = Math.min(recent, history.length(slot));
-            history.copySeries(Resource.INGEST_POINTS, slot, r, scratch);
+            final int w = Math.min(window, history.length(level, slot));
+            final int r = Math.min(recent, history.length(level, slot));
+            history.copySeries(level, Resource.INGEST_POINTS, slot, r, scratch);
             final StringBuilder series = new StringBuilder();
             for (int i = 0; i < r; i++) {
                 series.append(i == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.0f", scratch[i]));
             }
             out.printf(Locale.ROOT, "  %-44s sum %10.0f  mean %8.1f  max %8.0f  p95 %8.0f  query %8.0f%n    %s%n",
-                label.apply(slot), history.windowSum(Resource.INGEST_POINTS, slot, w),
-                history.windowMean(Resource.INGEST_POINTS, slot, w), history.windowMax(Resource.INGEST_POINTS, slot, w),
-                history.windowQuantile(0, Resource.INGEST_POINTS, slot, w, 0.95, scratch),
-                history.windowSum(Resource.QUERY_COST, slot, w), series);
+                label.apply(slot), history.windowSum(level, Resource.INGEST_POINTS, slot, w),
+                history.windowMean(level, Resource.INGEST_POINTS, slot, w),
+                history.windowMax(level, Resource.INGEST_POINTS, slot, w),
+                history.windowQuantile(level, Resource.INGEST_POINTS, slot, w, 0.95, scratch),
+                history.windowSum(level, Resource.QUERY_COST, slot, w), series);
         }
     }
 
     private double windowSum(final LoadHistory history, final int slot) {
-        return history.windowSum(Resource.INGEST_POINTS, slot, Math.min(window, history.length(slot)));
+        return history.windowSum(level, Resource.INGEST_POINTS, slot, Math.min(window, history.length(level, slot)));
+    }
+
+    /** Each level as ticks per row × rows retained, e.g. {@code [1x2160, 6x1440, 360x168]}. */
+    private static String describeLevels(final LoadHistory history) {
+        final StringBuilder levels = new StringBuilder("[");
+        for (int l = 0; l < history.levelCount(); l++) {
+            levels.append(l == 0 ? "" : ", ").append(history.ticksPerRow(l)).append('x')
+                .append(history.rowsRetained(l));
+        }
+        return levels.append(']').toString();
     }
 
     private static int[] allSlots(final LoadHistory history) {

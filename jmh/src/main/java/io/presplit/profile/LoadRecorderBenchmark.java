@@ -1,6 +1,7 @@
 package io.presplit.profile;
 
 import io.presplit.keyspace.KeySpace;
+import io.presplit.memory.CounterStripes;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -21,11 +22,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The ingest-path load recorder: {@link LoadRecorder#recordIngest} (a per-thread stripe of 128-byte records in
- * unscoped, huge-page native memory, plain read + opaque write) against two baselines over the same slot/bucket
- * sequence: the walking skeleton's recorder ({@link SkeletonLoadRecorder}: shared-arena segment, 160-byte
- * records), and the obvious lock-free alternative, one shared {@link AtomicLongArray} updated with
- * {@code getAndAdd}. Run with {@code -t 1} and {@code -t 2}, and
- * {@code -prof gc} for bytes per operation.
+ * unscoped, huge-page native memory, plain read + plain write, then the slot's dirty bit with a release store)
+ * against the same record without the dirty bit, and two baselines over the same slot/bucket sequence: the walking
+ * skeleton's recorder ({@link SkeletonLoadRecorder}: shared-arena segment, 160-byte records), and the obvious
+ * lock-free alternative, one shared {@link AtomicLongArray} updated with {@code getAndAdd}. Run with {@code -t 1}
+ * and {@code -t 2}, and {@code -prof gc} for bytes per operation.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -95,6 +96,22 @@ public class LoadRecorderBenchmark {
     public void recordIngest(final Shared shared, final Writer writer) {
         final int i = writer.next();
         shared.recorder.recordIngest(writer.stripe, writer.slots[i], writer.buckets[i], 1, 64);
+    }
+
+    /**
+     * Baseline: the same record without the dirty-slot bit (the recorder before the fold learned to skip untouched
+     * slots): opaque adds to points, bytes and the bucket counter, nothing else. The difference to
+     * {@link #recordIngest} is what the bitmap costs the ingest path.
+     */
+    @Benchmark
+    public void recordIngestWithoutDirtyBit(final Shared shared, final Writer writer) {
+        final int i = writer.next();
+        final int slot = writer.slots[i];
+        final CounterStripes counters = shared.recorder.counters();
+        final int base = slot << LoadRecorderDescriptor.SLOT_SHIFT;
+        counters.addLong(writer.stripe, base + LoadRecorderDescriptor.POINTS_OFFSET, 1);
+        counters.addLong(writer.stripe, base + LoadRecorderDescriptor.BYTES_OFFSET, 64);
+        counters.addInt(writer.stripe, base + LoadRecorderDescriptor.bucketOffset(writer.buckets[i]), 1);
     }
 
     /** Baseline: the walking skeleton's recorder (commit 8d2c6f2). */

@@ -21,13 +21,18 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The profiler's tick: {@link ProfilerAgent#fold} over every slot (read the claimed stripes, difference against
- * the previous totals, write one history row and decay the bucket loads), against the floor of its first part:
- * reading the claimed stripes once at memory bandwidth, no history work.
+ * The profiler's tick: {@link ProfilerAgent#fold} over a million slots, of which a fraction took load since the
+ * previous tick (both writers recorded every touched slot, so the fold reads both stripes' records for it), against
+ * the floor of the old design: reading the claimed stripes once at memory bandwidth, no history work.
+ * <p>
+ * Before each invocation (not timed) the writers record into a fresh random set of {@code touchedFraction} of the
+ * slots; {@code touchedFraction = 1} is the worst case, every slot took load. {@code levels} is the history's shape:
+ * 1 = ticks only (8 retained), 3 = ticks, minutes (60 ticks) and hours (3,600 ticks), 8 rows each.
  * <p>
  * Goal of the profiler issue: at most 20 ms a tick for a million partitions. Run with {@code -prof gc}: the fold
  * must allocate nothing.
@@ -39,7 +44,8 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 3, jvmArgsAppend = "-Xmx2g")
 @State(Scope.Benchmark)
 public class ProfilerFoldBenchmark {
-    private static final int TICKS_RETAINED = 8;
+    private static final int ROWS_RETAINED = 8;
+    private static final int TOUCHED_SETS = 8;
     private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
 
     @Param({"1048576"})
@@ -48,20 +54,58 @@ public class ProfilerFoldBenchmark {
     @Param({"2"})
     int writers;
 
+    @Param({"0.01", "0.1", "1"})
+    double touchedFraction;
+
+    @Param({"1", "3"})
+    int levels;
+
     LoadRecorder recorder;
     LoadHistory history;
     ProfilerAgent profiler;
+    int[] stripes;
+    /** Precomputed random sets of touched slots, one used per invocation in turn. */
+    int[][] touchedSets;
+    int[] buckets;
+    int invocation;
 
     @Setup(Level.Trial)
     public void setUp() {
         recorder = new LoadRecorder(writers, slots);
-        history = new LoadHistory(slots, TICKS_RETAINED, 0.5);
+        final LoadHistory.Level[] shape = {new LoadHistory.Level(1, ROWS_RETAINED),
+            new LoadHistory.Level(60, ROWS_RETAINED), new LoadHistory.Level(3_600, ROWS_RETAINED)};
+        history = LoadHistory.inMemory(slots, 0.5, Arrays.copyOf(shape, levels));
         profiler = new ProfilerAgent(recorder, history, new CachedNanoClock(), 1, () -> slots);
-        final SplittableRandom random = new SplittableRandom(7);
+        stripes = new int[writers];
         for (int w = 0; w < writers; w++) {
-            final int stripe = recorder.claimStripe();
-            for (int slot = 0; slot < slots; slot++) {
-                recorder.recordIngest(stripe, slot, random.nextInt(KeySpace.BUCKET_COUNT), 1 + random.nextInt(9), 64);
+            stripes[w] = recorder.claimStripe();
+        }
+        final SplittableRandom random = new SplittableRandom(7);
+        final int touched = (int) Math.round(touchedFraction * slots);
+        touchedSets = new int[touchedFraction >= 1 ? 1 : TOUCHED_SETS][touched];
+        for (final int[] set : touchedSets) {
+            for (int i = 0; i < touched; i++) {
+                set[i] = touchedFraction >= 1 ? i : random.nextInt(slots);
+            }
+        }
+        buckets = new int[slots];
+        for (int slot = 0; slot < slots; slot++) {
+            buckets[slot] = random.nextInt(KeySpace.BUCKET_COUNT);
+        }
+        // Every slot once, so that the first measured tick is not the first touch of the history's slots.
+        for (int slot = 0; slot < slots; slot++) {
+            recorder.recordIngest(stripes[0], slot, buckets[slot], 1, 64);
+        }
+        profiler.fold(slots);
+    }
+
+    /** The load of one tick: every writer records once into each slot of the next touched set. Not timed. */
+    @Setup(Level.Invocation)
+    public void recordOneTick() {
+        final int[] set = touchedSets[invocation++ % touchedSets.length];
+        for (final int stripe : stripes) {
+            for (final int slot : set) {
+                recorder.recordIngest(stripe, slot, buckets[slot], 1 + (slot & 7), 64);
             }
         }
     }
@@ -72,7 +116,7 @@ public class ProfilerFoldBenchmark {
         recorder.close();
     }
 
-    /** One profiler tick over every slot. */
+    /** One profiler tick over a million slots, the touched fraction of them dirty. */
     @Benchmark
     public LoadHistory fold() {
         profiler.fold(slots);
@@ -80,8 +124,9 @@ public class ProfilerFoldBenchmark {
     }
 
     /**
-     * Floor: the memory bandwidth of reading the claimed stripes once, as {@code long}s summed with integer vector
-     * adds; nothing written, no history work.
+     * Floor of the eager fold (every slot, every tick): the memory bandwidth of reading the claimed stripes once, as
+     * {@code long}s summed with integer vector adds; nothing written, no history work. Independent of the touched
+     * fraction.
      */
     @Benchmark
     public long readStripesOnly() {

@@ -5,10 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.presplit.profile.LoadHistory;
+import io.presplit.profile.LoadHistoryDescriptor;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -69,8 +73,16 @@ public final class DaemonConfig {
         public int horizonTicks = 6;
         /** The longest horizon the admin API may set (the forecast table is sized for it). */
         public int maxHorizonTicks = 24;
-        /** Ticks of load history kept per partition (in memory). */
+        /** Ticks of load history kept per partition (memory-mapped in the data directory). */
         public int historyTicks = 2_160;
+        /**
+         * Roll-up levels of the load history above the tick, finest first: each row sums {@code rowMs} of load (a
+         * whole multiple of {@code tickMs} and of the previous level's {@code rowMs}) and {@code rows} rows are kept.
+         * Default: minutes for a day, hours for a week. Changing them needs a new history file (the old one is
+         * refused with both shapes named).
+         */
+        public List<HistoryRollUp> historyRollUps = new ArrayList<>(List.of(
+            new HistoryRollUp(60_000, 1_440), new HistoryRollUp(3_600_000, 168)));
         /** Load slots: the most partitions that can exist at once, retired ones in quarantine included. */
         public int slotCapacity = 4_096;
         /** Capacity of one partition in ingest points per second (measure yours with {@code presplit calibrate}). */
@@ -93,6 +105,24 @@ public final class DaemonConfig {
         public int decisionDelayTicks = 0;
         /** A split and a merge undoing each other within this many ticks count as thrash. */
         public int thrashWindowTicks = 360;
+    }
+
+    /** One roll-up level of the load history. */
+    public static final class HistoryRollUp {
+        /** Load summed into one row, in milliseconds. */
+        public long rowMs;
+        /** Rows kept. */
+        public int rows;
+
+        /** For binding. */
+        public HistoryRollUp() {
+        }
+
+        /** A level of {@code rows} rows of {@code rowMs} each. */
+        public HistoryRollUp(final long rowMs, final int rows) {
+            this.rowMs = rowMs;
+            this.rows = rows;
+        }
     }
 
     /** The store's settings. */
@@ -181,6 +211,21 @@ public final class DaemonConfig {
         require(engine.historyTicks > Math.max(engine.horizonTicks, engine.maxHorizonTicks),
             "engine.historyTicks (> horizonTicks and maxHorizonTicks)",
             engine.historyTicks);
+        require(engine.historyRollUps != null
+                && engine.historyRollUps.size() < LoadHistoryDescriptor.MAX_LEVELS,
+            "engine.historyRollUps (at most " + (LoadHistoryDescriptor.MAX_LEVELS - 1) + ")",
+            engine.historyRollUps == null ? null : engine.historyRollUps.size());
+        long previousRowMs = engine.tickMs;
+        for (int i = 0; i < engine.historyRollUps.size(); i++) {
+            final HistoryRollUp level = engine.historyRollUps.get(i);
+            final String key = "engine.historyRollUps[" + i + "]";
+            require(level != null, key, null);
+            require(level.rowMs > previousRowMs && level.rowMs % previousRowMs == 0
+                    && level.rowMs / engine.tickMs <= Integer.MAX_VALUE,
+                key + ".rowMs (a whole multiple of tickMs and of the previous level's rowMs, larger)", level.rowMs);
+            require(level.rows >= 1, key + ".rows", level.rows);
+            previousRowMs = level.rowMs;
+        }
         require(engine.slotCapacity >= 2, "engine.slotCapacity", engine.slotCapacity);
         require(engine.capacityPointsPerSecond > 0, "engine.capacityPointsPerSecond", engine.capacityPointsPerSecond);
         require(engine.splitThreshold > 0, "engine.splitThreshold", engine.splitThreshold);
@@ -202,6 +247,15 @@ public final class DaemonConfig {
         require(alerts.webhookUrl != null, "alerts.webhookUrl", alerts.webhookUrl);
         require(alerts.forecastDriftMase > 0, "alerts.forecastDriftMase", alerts.forecastDriftMase);
         return this;
+    }
+
+    /** The load history's roll-up levels in ticks (after {@link #validate()}). */
+    public List<LoadHistory.Level> historyRollUpLevels() {
+        final List<LoadHistory.Level> levels = new ArrayList<>();
+        for (final HistoryRollUp level : engine.historyRollUps) {
+            levels.add(new LoadHistory.Level((int) (level.rowMs / engine.tickMs), level.rows));
+        }
+        return levels;
     }
 
     /** The forecaster's canonical name, or {@code null} when unknown. */

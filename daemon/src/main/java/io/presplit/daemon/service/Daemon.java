@@ -70,7 +70,8 @@ public final class Daemon implements AutoCloseable {
             new AdjustmentPolicy(settings.splitThreshold, settings.mergeThreshold, settings.mergeWindowTicks,
                 settings.cooldownTicks * tickNs, settings.maxPartitions, settings.minSplitImprovement,
                 settings.splitLookaheadTicks == 0 ? AdjustmentPolicy.WHOLE_HORIZON : settings.splitLookaheadTicks),
-            true, settings.decisionDelayTicks, settings.thrashWindowTicks);
+            true, settings.decisionDelayTicks, settings.thrashWindowTicks)
+            .withHistoryRollUps(config.historyRollUpLevels());
         final StoreOptions storeOptions = StoreOptions.of(Durability.valueOf(
             config.durabilityName().toUpperCase(Locale.ROOT))).withSegmentLengthBytes(
             config.storage.segmentLengthBytes);

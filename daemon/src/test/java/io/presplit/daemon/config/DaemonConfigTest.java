@@ -3,6 +3,7 @@ package io.presplit.daemon.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.presplit.profile.LoadHistory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,5 +68,35 @@ class DaemonConfigTest {
         final Path model = Files.writeString(dir.resolve("model.yml"), "engine:\n  forecaster: prophet\n");
         assertThatThrownBy(() -> DaemonConfig.load(model).validate())
             .hasMessageContaining("engine.forecaster (naive, snaive, ensemble, lstm)");
+    }
+
+    /**
+     * Guards the load history's roll-up levels: given in milliseconds per row, they become ticks per row (whole
+     * multiples of the tick and of the level below), and a row length that is not such a multiple is refused with
+     * its key named.
+     */
+    @Test
+    void shouldTurnRollUpsIntoTickLevelsAndRefuseRowsThatAreNotWholeMultiples() throws Exception {
+        assertThat(DaemonConfig.defaults().validate().historyRollUpLevels()).containsExactly(
+            new LoadHistory.Level(6, 1_440), new LoadHistory.Level(360, 168));
+        final Path file = Files.writeString(dir.resolve("rollups.yml"), """
+            engine:
+              tickMs: 1000
+              historyRollUps:
+                - rowMs: 60000
+                  rows: 60
+            """);
+        assertThat(DaemonConfig.load(file).validate().historyRollUpLevels())
+            .containsExactly(new LoadHistory.Level(60, 60));
+        final Path bad = Files.writeString(dir.resolve("bad-rollups.yml"), """
+            engine:
+              historyRollUps:
+                - rowMs: 60000
+                  rows: 60
+                - rowMs: 90000
+                  rows: 10
+            """);
+        assertThatThrownBy(() -> DaemonConfig.load(bad).validate()).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("key=engine.historyRollUps[1].rowMs").hasMessageContaining("value=90000");
     }
 }
