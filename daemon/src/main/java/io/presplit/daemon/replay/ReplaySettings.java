@@ -103,7 +103,10 @@ public record ReplaySettings(
         final int season = (int) Math.max(1, TimeUnit.DAYS.toNanos(1) / trace.tickNs());
         final int delay = 1;
         final int cooldown = 2;
-        return new ReplaySettings(partitions, pointsPerUnit, capacity * pointsPerUnit, 6, delay, 0.8, 0.3, 6,
+        // The merge threshold as the sweep computes it (0.8 x 0.375), so that a default run is the sweep's 0.8 row.
+        final double split = 0.8;
+        return new ReplaySettings(partitions, pointsPerUnit, capacity * pointsPerUnit, 6, delay, split,
+            split * MERGE_TO_SPLIT, 6,
             cooldown, 256, season, 4096, delay + cooldown, true);
     }
 
