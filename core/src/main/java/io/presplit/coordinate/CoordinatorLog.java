@@ -38,7 +38,11 @@ import java.util.zip.CRC32C;
 
 /**
  * The coordinator's durable log of split and merge transactions (layout: {@link CoordinatorLogDescriptor}).
- * Every append is forced to the device before it returns, so a record that was appended survives a crash.
+ * BEGIN and COMMIT appends are forced to the device before they return, so a transaction that began or committed
+ * survives a crash. DONE and ABORT are written but not forced (the next forced append, or the OS, carries them):
+ * losing one only makes recovery redo an idempotent commit, or abort again a transaction that has only its BEGIN,
+ * which is what recovery does for a crash just before either record anyway. That saves a device flush on every
+ * split and merge. A torn or lost tail is cut at the first record whose checksum fails.
  * <p>
  * Threading: the coordinator thread only. Cold path: appends allocate.
  */
@@ -107,22 +111,22 @@ public final class CoordinatorLog implements AutoCloseable {
         if (states.containsKey(txn.txId())) {
             throw new IllegalStateException("transaction id already used [txId=" + txn.txId() + "]");
         }
-        append(TYPE_BEGIN, txn);
+        append(TYPE_BEGIN, txn, true);
     }
 
     /** Logs the commit point of {@code txn}. */
     public void commit(final Txn txn) {
-        append(TYPE_COMMIT, txn);
+        append(TYPE_COMMIT, txn, true);
     }
 
-    /** Logs that {@code txn} is applied everywhere. */
+    /** Logs that {@code txn} is applied everywhere; not forced (see the class comment). */
     public void done(final Txn txn) {
-        append(TYPE_DONE, txn);
+        append(TYPE_DONE, txn, false);
     }
 
-    /** Logs that {@code txn} was aborted. */
+    /** Logs that {@code txn} was aborted; not forced (see the class comment). */
     public void abort(final Txn txn) {
-        append(TYPE_ABORT, txn);
+        append(TYPE_ABORT, txn, false);
     }
 
     /** Transactions not yet DONE or ABORTED, in the order they began. */
@@ -227,7 +231,7 @@ public final class CoordinatorLog implements AutoCloseable {
         states.put(txId, new TxnState(state.txn(), outcome));
     }
 
-    private void append(final int type, final Txn txn) {
+    private void append(final int type, final Txn txn, final boolean isForced) {
         record.clear();
         record.put(new byte[RECORD_LENGTH]).clear();
         record.putInt(TYPE_OFFSET, type).putLong(TX_ID_OFFSET, txn.txId());
@@ -247,7 +251,9 @@ public final class CoordinatorLog implements AutoCloseable {
             while (record.hasRemaining()) {
                 channel.write(record, position + record.position());
             }
-            channel.force(false);
+            if (isForced) {
+                channel.force(false);
+            }
         } catch (final IOException ex) {
             throw new PresplitException(PresplitException.Category.ERROR, "COORDINATOR_LOG_IO",
                 "cannot append to coordinator log [file=" + file + ", txId=" + txn.txId() + ", type=" + type + "]",

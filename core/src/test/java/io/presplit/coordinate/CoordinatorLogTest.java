@@ -36,6 +36,36 @@ class CoordinatorLogTest {
         assertThat(Files.size(file)).isEqualTo(intact);
     }
 
+    /**
+     * Guards the unforced DONE and ABORT: whatever of an unforced tail a crash loses (a zeroed record here), the
+     * transactions fall back to what recovery already handles, COMMITTED (redo the apply) and BEGUN (abort again),
+     * and the log stays valid.
+     */
+    @Test
+    void shouldFallBackToCommittedAndBegunWhenTheUnforcedDoneAndAbortAreLost() throws Exception {
+        final Path file = dir.resolve("coordinator.log");
+        final Txn committed = Txn.split(7, 0, 99, 1, 1, 2, 2);
+        final Txn aborted = Txn.split(8, 1, 50, 3, 3, 4, 4);
+        final long beforeTail;
+        try (CoordinatorLog log = CoordinatorLog.open(file)) {
+            log.begin(committed);
+            log.commit(committed);
+            log.begin(aborted);
+            beforeTail = Files.size(file);
+            log.done(committed);
+            log.abort(aborted);
+        }
+        // The crash: the two unforced records never reached the device.
+        try (var channel = java.nio.channels.FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.allocate(2 * CoordinatorLogDescriptor.RECORD_LENGTH), beforeTail);
+        }
+        try (CoordinatorLog log = CoordinatorLog.open(file)) {
+            assertThat(log.inDoubt()).extracting(CoordinatorLog.TxnState::outcome)
+                .containsExactly(CoordinatorLog.Outcome.COMMITTED, CoordinatorLog.Outcome.BEGUN);
+        }
+        assertThat(Files.size(file)).as("the zeroed tail is cut off").isEqualTo(beforeTail);
+    }
+
     /** Guards the on-disk format: offsets derive from the spec and a BEGIN record has these exact bytes. */
     @Test
     void shouldWriteTheSpecifiedBytesForABeginRecord() throws Exception {
