@@ -249,6 +249,46 @@ class SplitMergeCoordinatorTest {
         }
     }
 
+    /**
+     * Guards the forecasters' lineage: once a split's children are seeded, the listener hears each child with its
+     * parent and its share, the shares summing to one; a merge's listener hears the merged slot and the lower part's
+     * share of the last tick's load.
+     */
+    @Test
+    void shouldTellTheLineageListenerEachNewPartitionsParentsAndShares() {
+        try (CoordinatorLog log = CoordinatorLog.open(dir.resolve("coordinator.log"))) {
+            final SplitMergeCoordinator coordinator = coordinator(log);
+            final List<String> heard = new ArrayList<>();
+            final double[] shares = new double[2];
+            coordinator.onNewPartition(new SplitMergeCoordinator.LineageListener() {
+                @Override
+                public void onSplitChild(final int parentSlot, final int childSlot, final double share) {
+                    shares[heard.size()] = share;
+                    heard.add("split " + parentSlot + " -> " + childSlot);
+                }
+
+                @Override
+                public void onMergedPartition(final int lowerSlot, final int upperSlot, final int mergedSlot,
+                    final double lowerShare) {
+                    heard.add("merge " + lowerSlot + " + " + upperSlot + " -> " + mergedSlot + " at " + lowerShare);
+                }
+            });
+            coordinator.recover();
+            coordinator.onSplit(0, 1L << 40);
+            final int lower = table.liveSlot(0);
+            final int upper = table.liveSlot(1);
+            nextTick();
+            nextTick();
+            nextTick();
+            coordinator.onMerge(lower, upper);
+
+            final int merged = table.liveSlot(0);
+            assertThat(heard).containsExactly("split 0 -> " + lower, "split 0 -> " + upper,
+                "merge " + lower + " + " + upper + " -> " + merged + " at 0.5");
+            assertThat(shares[0] + shares[1]).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-12));
+        }
+    }
+
     private void nextTick() {
         final long[] buckets = new long[KeySpace.BUCKET_COUNT];
         for (int slot = 0; slot < table.highWaterSlot(); slot++) {
