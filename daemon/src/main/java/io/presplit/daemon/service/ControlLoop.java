@@ -85,10 +85,21 @@ public final class ControlLoop implements AutoCloseable {
             return result;
         }
         tasks.add(() -> {
+            T value = null;
+            RuntimeException failed = null;
             try {
-                result.complete(task.apply(engine));
+                value = task.apply(engine);
             } catch (final RuntimeException e) {
-                result.completeExceptionally(e);
+                failed = e;
+            }
+            // Publish what the task changed before answering, so that a caller who reads the snapshot next (the
+            // admin API's listing after a split) sees it.
+            engine.publishCounters();
+            snapshot = snapshots.build();
+            if (failed == null) {
+                result.complete(value);
+            } else {
+                result.completeExceptionally(failed);
             }
         });
         LockSupport.unpark(thread);
@@ -98,20 +109,13 @@ public final class ControlLoop implements AutoCloseable {
     private void run() {
         try {
             while (isRunning) {
-                boolean hasWork = false;
                 Runnable task;
                 while ((task = tasks.poll()) != null) {
-                    task.run();
-                    hasWork = true;
-                }
-                if (hasWork) {
-                    engine.publishCounters();
+                    task.run(); // publishes its own counters and snapshot (submit)
                 }
                 final int ticks = engine.advanceTo(epochNanos(), () -> { });
                 if (ticks > 0) {
                     onTick.run();
-                }
-                if (ticks > 0 || hasWork) {
                     snapshot = snapshots.build();
                 }
                 LockSupport.parkNanos(MAX_PARK_NS);
