@@ -27,7 +27,7 @@ class EnsembleForecasterTest {
         final SplittableRandom rng = new SplittableRandom(seed);
         try (LoadHistory history = new LoadHistory(2, 256, 0.9)) {
             final EnsembleForecaster ensemble = new EnsembleForecaster(2, 4, 24,
-                new OnlineModel[] {new LevelModel(0), new LevelModel(10)}, 200, 1_000, UNLIMITED_NS, 0.005, 2.0, null);
+                new OnlineModel[] {levelModel(0), levelModel(10)}, 200, 1_000, UNLIMITED_NS, 0.005, 2.0, null);
             final ForecastTable table = new ForecastTable(2, 4);
             final int[] slots = {0, 1};
             for (int t = 0; t < 3_000; t++) {
@@ -119,7 +119,7 @@ class EnsembleForecasterTest {
         final int horizon = 12;
         try (LoadHistory history = new LoadHistory(1, 256, 0.9)) {
             final EnsembleForecaster ensemble = new EnsembleForecaster(1, horizon, 24,
-                new OnlineModel[] {new LevelModel(0)}, 200, 10_000, UNLIMITED_NS, 0.05, 2.0, null);
+                new OnlineModel[] {levelModel(0)}, 200, 10_000, UNLIMITED_NS, 0.05, 2.0, null);
             final ForecastTable table = new ForecastTable(1, horizon);
             final int[] slots = {0};
             for (int t = 0; t < 2_000; t++) {
@@ -243,7 +243,7 @@ class EnsembleForecasterTest {
         final ConstantMember broken = new ConstantMember("broken", Double.NaN);
         try (LoadHistory history = new LoadHistory(2, 256, 0.9)) {
             final EnsembleForecaster ensemble = new EnsembleForecaster(2, 4, 24,
-                new OnlineModel[] {new LevelModel(10)}, new Forecaster[] {accurate, broken}, 200, 1_000,
+                new OnlineModel[] {levelModel(10)}, new Forecaster[] {accurate, broken}, 200, 1_000,
                 UNLIMITED_NS, 0.01, 2.0, null);
             final ForecastTable table = new ForecastTable(2, 4);
             final int[] slots = {0, 1};
@@ -326,45 +326,9 @@ class EnsembleForecasterTest {
         return history;
     }
 
-    /** Test member: forecasts the mean of its fit window plus a fixed offset. */
-    private static final class LevelModel implements OnlineModel {
-        private final double offset;
-
-        LevelModel(final double offset) {
-            this.offset = offset;
-        }
-
-        @Override
-        public String name() {
-            return "level+" + (int) offset;
-        }
-
-        @Override
-        public int stateLength() {
-            return 1;
-        }
-
-        @Override
-        public boolean refit(final double[] y, final int n, final double[] state, final int at) {
-            double sum = 0;
-            for (int t = 0; t < n; t++) {
-                sum += y[t];
-            }
-            state[at] = sum / n;
-            return true;
-        }
-
-        @Override
-        public void update(final double[] state, final int at, final double value) {
-        }
-
-        @Override
-        public void forecast(final double[] state, final int at, final int horizon, final double[] out,
-            final int outAt) {
-            for (int h = 0; h < horizon; h++) {
-                out[outAt + h] = state[at] + offset;
-            }
-        }
+    /** Test member: forecasts the mean of its fit window plus a fixed offset at every lead. */
+    private static LeadModel levelModel(final double offset) {
+        return new LeadModel("level+" + (int) offset, offset, offset);
     }
 
     /** Test member: forecasts the mean of its fit window, plus {@code near} up to 3 steps ahead, {@code far} beyond. */
