@@ -65,7 +65,7 @@ final class CorruptionTest {
     void shouldRefuseOpenWhenCorruptRecordIsFollowedByValidRecordsInOpenSegment() throws IOException {
         final List<Long> offsets = writePoints(LARGE_SEGMENT_BYTES, 10);
         final Path segment = SegmentFiles.segment(dataDirectory, 0, 0);
-        flipByte(segment, offsets.get(3) + SegmentDescriptor.VALUE_OFFSET + 1);
+        flipByte(segment, offsets.get(3) + SegmentDescriptor.FIRST_VALUE_OFFSET + 1);
 
         assertCorrupt(LARGE_SEGMENT_BYTES, "corrupt record followed by valid records", segment.toString(),
             "offset=" + offsets.get(3), "nextValidOffset=" + offsets.get(4), "checksum mismatch");
@@ -78,7 +78,7 @@ final class CorruptionTest {
     @Test
     void shouldCutOnlyTheTornRecordWhenLastRecordIsTorn() throws IOException {
         final List<Long> offsets = writePoints(LARGE_SEGMENT_BYTES, 10);
-        flipByte(SegmentFiles.segment(dataDirectory, 0, 0), offsets.get(9) + SegmentDescriptor.VALUE_OFFSET);
+        flipByte(SegmentFiles.segment(dataDirectory, 0, 0), offsets.get(9) + SegmentDescriptor.FIRST_VALUE_OFFSET);
 
         try (PartitionStore store = open(LARGE_SEGMENT_BYTES)) {
             assertThat(values(store)).containsExactly(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0);
@@ -99,7 +99,7 @@ final class CorruptionTest {
         final List<Long> offsets = writePoints(LARGE_SEGMENT_BYTES, 10);
         final Path segment = SegmentFiles.segment(dataDirectory, 0, 0);
         // The claim of record 3: length word never published, content half written.
-        SegmentFiles.write(segment, offsets.get(3), new byte[SegmentDescriptor.VALUE_OFFSET]);
+        SegmentFiles.write(segment, offsets.get(3), new byte[SegmentDescriptor.FIRST_VALUE_OFFSET]);
 
         try (PartitionStore store = open(LARGE_SEGMENT_BYTES)) {
             assertThat(values(store)).containsExactly(0.0, 1.0, 2.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0);

@@ -532,8 +532,9 @@ public final class PartitionLog implements AutoCloseable {
      * Appends one encoded record. Any thread. Lock-free and allocation-free unless the active segment is full
      * (see the class comment).
      *
-     * @param record      the record from offset 0, as {@link RecordEncoder} lays it out.
-     * @param lengthBytes its length, at most {@link SegmentDescriptor#MAX_RECORD_LENGTH}.
+     * @param record      the record from offset 0, as {@link RecordEncoder} lays it out, with the log's field count
+     *                    ({@link PartitionHeader#fieldCount()}; the caller's contract, not checked here).
+     * @param lengthBytes its length, at most {@link SegmentDescriptor#maxRecordLength(int)} of that count.
      * @return {@link #APPENDED}, or {@link #SEALED} when the partition is sealed and nothing was written.
      */
     public int append(final MemorySegment record, final int lengthBytes) {
@@ -737,6 +738,10 @@ public final class PartitionLog implements AutoCloseable {
      * @return {@link #APPENDED} or {@link #SEALED}.
      */
     public int appendCopy(final RecordFlyweight record) {
+        if (record.fieldCount() != header.fieldCount()) {
+            throw new IllegalStateException("record and log disagree on the field count [directory=" + directory
+                + ", logFieldCount=" + header.fieldCount() + ", recordFieldCount=" + record.fieldCount() + "]");
+        }
         final int lengthBytes = record.lengthBytes();
         return append(record.memory().asSlice(record.offset(), lengthBytes), lengthBytes);
     }

@@ -17,8 +17,10 @@ import static io.presplit.storage.log.SegmentDescriptor.LOAD_SLOT_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.LONG;
 import static io.presplit.storage.log.SegmentDescriptor.MAGIC;
 import static io.presplit.storage.log.SegmentDescriptor.MAGIC_OFFSET;
-import static io.presplit.storage.log.SegmentDescriptor.MAX_RECORD_LENGTH;
-import static io.presplit.storage.log.SegmentDescriptor.MIN_RECORD_LENGTH;
+import static io.presplit.storage.log.SegmentDescriptor.FIELD_COUNT_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.FORMAT_VERSION_ONE_FIELD;
+import static io.presplit.storage.log.SegmentDescriptor.HEADER_CHECKSUM_OFFSET_V1;
+import static io.presplit.storage.log.SegmentDescriptor.MAX_FIELD_COUNT;
 import static io.presplit.storage.log.SegmentDescriptor.MIN_SEGMENT_LENGTH;
 import static io.presplit.storage.log.SegmentDescriptor.NONE;
 import static io.presplit.storage.log.SegmentDescriptor.PARTITION_ID_OFFSET;
@@ -32,7 +34,6 @@ import static io.presplit.storage.log.SegmentDescriptor.SEAL_STATE_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.SECOND_PARENT_ID_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.SEGMENT_INDEX_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.SEGMENT_LENGTH_OFFSET;
-import static io.presplit.storage.log.SegmentDescriptor.SERIES_KEY_LENGTH_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.STATE_OPEN;
 import static io.presplit.storage.log.SegmentDescriptor.STATE_ROLLED;
 import static io.presplit.storage.log.SegmentDescriptor.STATE_SEALED;
@@ -100,6 +101,11 @@ final class Segment implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment memory;
     private final long lengthBytes;
+    /**
+     * Values per record, from the header: set by the constructor, or by {@link #adopt} for a blank segment, before
+     * the segment is published to other threads (through the owning log's volatile chain); then fixed.
+     */
+    private int fieldCount;
     /** Offset past which the owning log asks for the next segment ahead ({@link PartitionLog}): half the length. */
     final long spareRequestOffset;
     /**
@@ -140,8 +146,9 @@ final class Segment implements AutoCloseable {
     private volatile KeyByteSummary keyByteSummary;
 
     private Segment(final Path path, final int index, final FileChannel channel, final Arena arena,
-        final MemorySegment memory, final boolean isCreationDurable) {
+        final MemorySegment memory, final boolean isCreationDurable, final int fieldCount) {
         this.isCreationDurable = isCreationDurable;
+        this.fieldCount = fieldCount;
         this.path = path;
         this.index = index;
         this.channel = channel;
@@ -173,9 +180,11 @@ final class Segment implements AutoCloseable {
      */
     static Segment create(final Path directory, final PartitionHeader header, final int index,
         final long lengthBytes, final boolean isCommitted, final boolean isForcing) {
-        if (lengthBytes < MIN_SEGMENT_LENGTH || lengthBytes % RECORD_ALIGNMENT != 0) {
+        final long minLengthBytes = SegmentDescriptor.minSegmentLength(header.fieldCount());
+        if (lengthBytes < minLengthBytes || lengthBytes % RECORD_ALIGNMENT != 0) {
             throw new IllegalArgumentException("invalid segment length [lengthBytes=" + lengthBytes
-                + ", minLengthBytes=" + MIN_SEGMENT_LENGTH + ", alignment=" + RECORD_ALIGNMENT + "]");
+                + ", minLengthBytes=" + minLengthBytes + ", fieldCount=" + header.fieldCount() + ", alignment="
+                + RECORD_ALIGNMENT + "]");
         }
         final Path temp = directory.resolve(SegmentDescriptor.segmentTempFileName(index));
         final Path path = directory.resolve(SegmentDescriptor.segmentFileName(index));
@@ -201,7 +210,7 @@ final class Segment implements AutoCloseable {
             if (isForcing) {
                 FileOps.forceDirectory(directory);
             }
-            return new Segment(path, index, channel, arena, memory, isForcing);
+            return new Segment(path, index, channel, arena, memory, isForcing, header.fieldCount());
         } catch (final IOException | RuntimeException e) {
             release(arena, channel, temp, e);
             try {
@@ -234,7 +243,8 @@ final class Segment implements AutoCloseable {
             memory.set(LONG, MAGIC_OFFSET, 0);
             FileOps.checkpoint("force-file", path);
             channel.force(true);
-            return new Segment(path, 0, channel, arena, memory, true);
+            // The field count comes with the header, when the blank is adopted.
+            return new Segment(path, 0, channel, arena, memory, true, 0);
         } catch (final IOException | RuntimeException e) {
             release(arena, channel, path, e);
             try {
@@ -254,7 +264,12 @@ final class Segment implements AutoCloseable {
      * the directory are on disk already. Cold path.
      */
     void adopt(final PartitionHeader header, final boolean isCommitted) {
+        if (lengthBytes < SegmentDescriptor.minSegmentLength(header.fieldCount())) {
+            throw new IllegalArgumentException("blank segment too short for the field count [path=" + path
+                + ", lengthBytes=" + lengthBytes + ", fieldCount=" + header.fieldCount() + "]");
+        }
         writeHeader(memory, header, 0, isCommitted);
+        fieldCount = header.fieldCount();
     }
 
     /** Records the file's new name after its directory was renamed ({@link #adopt}). Cold path. */
@@ -281,8 +296,12 @@ final class Segment implements AutoCloseable {
             }
             arena = Arena.ofShared();
             final MemorySegment memory = channel.map(MapMode.READ_WRITE, 0, size, arena);
-            checkHeader(path, memory, expectedIndex);
-            final Segment segment = new Segment(path, expectedIndex, channel, arena, memory, true);
+            final int fieldCount = checkHeader(path, memory, expectedIndex);
+            if (size < SegmentDescriptor.minSegmentLength(fieldCount)) {
+                throw FileOps.corrupt("segment file too short for its field count [path=" + path + ", lengthBytes="
+                    + size + ", fieldCount=" + fieldCount + "]");
+            }
+            final Segment segment = new Segment(path, expectedIndex, channel, arena, memory, true, fieldCount);
             segment.recover();
             return segment;
         } catch (final IOException | RuntimeException e) {
@@ -338,7 +357,7 @@ final class Segment implements AutoCloseable {
                 }
                 break;
             }
-            flyweight.wrap(memory, offset);
+            flyweight.wrap(memory, offset, fieldCount);
             final long key = flyweight.partitionKey();
             if (key >= keyLo && key <= keyHi) {
                 visitor.onRecord(partitionId, flyweight);
@@ -418,7 +437,7 @@ final class Segment implements AutoCloseable {
             final long key = memory.get(LONG, offset + PARTITION_KEY_OFFSET);
             final long timestampNs = memory.get(LONG, offset + TIMESTAMP_OFFSET);
             if (key >= keyLo && key <= keyHi && timestampNs >= fromNs && timestampNs <= toNs) {
-                visitor.onRecord(partitionId, flyweight.wrap(memory, offset));
+                visitor.onRecord(partitionId, flyweight.wrap(memory, offset, fieldCount));
             }
             offset += recordLength;
         }
@@ -612,7 +631,13 @@ final class Segment implements AutoCloseable {
             memory.get(LONG, FIRST_PARENT_ID_OFFSET),
             memory.get(LONG, SECOND_PARENT_ID_OFFSET),
             memory.get(LONG, KEY_LO_OFFSET),
-            memory.get(LONG, KEY_HI_OFFSET));
+            memory.get(LONG, KEY_HI_OFFSET),
+            fieldCount);
+    }
+
+    /** Values per record (the header's field count). */
+    int fieldCount() {
+        return fieldCount;
     }
 
     /**
@@ -830,12 +855,14 @@ final class Segment implements AutoCloseable {
             final long holeLength = -(long) recordLength;
             return holeLength % RECORD_ALIGNMENT == 0 && offset + holeLength <= limit ? holeLength : 0;
         }
-        if (recordLength < MIN_RECORD_LENGTH || recordLength > MAX_RECORD_LENGTH
+        final int fields = fieldCount;
+        if (recordLength < SegmentDescriptor.minRecordLength(fields)
+            || recordLength > SegmentDescriptor.maxRecordLength(fields)
             || recordLength % RECORD_ALIGNMENT != 0 || offset + recordLength > limit) {
             return 0;
         }
-        final int keyLength = memory.get(INT, offset + SERIES_KEY_LENGTH_OFFSET);
-        if (keyLength < 1 || SegmentDescriptor.recordLength(keyLength) != recordLength) {
+        final int keyLength = memory.get(INT, offset + SegmentDescriptor.seriesKeyLengthOffset(fields));
+        if (keyLength < 1 || SegmentDescriptor.recordLength(fields, keyLength) != recordLength) {
             return 0;
         }
         checksum.reset();
@@ -847,8 +874,9 @@ final class Segment implements AutoCloseable {
     /** The offset of the first valid record (not hole marker) at or after {@code from}, or -1. */
     private long nextValidRecord(final long from, final CRC32C checksum) {
         final MemorySegment memory = this.memory;
-        for (long offset = from; offset + MIN_RECORD_LENGTH <= lengthBytes; offset += RECORD_ALIGNMENT) {
-            if (memory.get(INT, offset + RECORD_LENGTH_OFFSET) >= MIN_RECORD_LENGTH
+        final int minLength = SegmentDescriptor.minRecordLength(fieldCount);
+        for (long offset = from; offset + minLength <= lengthBytes; offset += RECORD_ALIGNMENT) {
+            if (memory.get(INT, offset + RECORD_LENGTH_OFFSET) >= minLength
                 && validLength(offset, lengthBytes, checksum) > 0) {
                 return offset;
             }
@@ -862,13 +890,16 @@ final class Segment implements AutoCloseable {
         if (recordLength == 0) {
             return "unwritten length word";
         }
-        if (recordLength < MIN_RECORD_LENGTH || recordLength > MAX_RECORD_LENGTH
+        final int fields = fieldCount;
+        if (recordLength < SegmentDescriptor.minRecordLength(fields)
+            || recordLength > SegmentDescriptor.maxRecordLength(fields)
             || recordLength % RECORD_ALIGNMENT != 0 || offset + recordLength > limit) {
-            return "invalid length " + recordLength;
+            return "invalid length " + recordLength + " for " + fields + " field(s)";
         }
-        final int keyLength = memory.get(INT, offset + SERIES_KEY_LENGTH_OFFSET);
-        if (keyLength < 1 || SegmentDescriptor.recordLength(keyLength) != recordLength) {
-            return "series key length " + keyLength + " disagrees with record length " + recordLength;
+        final int keyLength = memory.get(INT, offset + SegmentDescriptor.seriesKeyLengthOffset(fields));
+        if (keyLength < 1 || SegmentDescriptor.recordLength(fields, keyLength) != recordLength) {
+            return "series key length " + keyLength + " disagrees with record length " + recordLength + " for "
+                + fields + " field(s)";
         }
         return "checksum mismatch";
     }
@@ -903,23 +934,32 @@ final class Segment implements AutoCloseable {
         memory.set(LONG, KEY_HI_OFFSET, header.keyHi());
         memory.set(LONG, FIRST_RECORD_OFFSET_OFFSET, FIRST_RECORD_OFFSET);
         memory.set(LONG, SEGMENT_LENGTH_OFFSET, memory.byteSize());
-        memory.set(INT, HEADER_CHECKSUM_OFFSET, headerChecksum(memory));
+        memory.set(INT, FIELD_COUNT_OFFSET, header.fieldCount());
+        memory.set(INT, HEADER_CHECKSUM_OFFSET, headerChecksum(memory, HEADER_CHECKSUM_OFFSET));
         memory.set(LONG, COMMITTED_OFFSET, isCommitted ? 1 : 0);
         memory.set(LONG, SEAL_STATE_OFFSET, STATE_OPEN);
         memory.set(LONG, SEALED_TAIL_OFFSET, 0);
         memory.set(LONG, SEALED_BY_TX_ID_OFFSET, NONE);
     }
 
-    private static void checkHeader(final Path path, final MemorySegment memory, final int expectedIndex) {
+    /** Checks the header of an existing segment file and returns its field count (1 for a version 1 header). */
+    private static int checkHeader(final Path path, final MemorySegment memory, final int expectedIndex) {
         final int magic = memory.get(INT, MAGIC_OFFSET);
         final int version = memory.get(INT, VERSION_OFFSET);
-        if (magic != MAGIC || version != FORMAT_VERSION) {
+        if (magic != MAGIC || (version != FORMAT_VERSION && version != FORMAT_VERSION_ONE_FIELD)) {
             throw FileOps.corrupt("not a segment file of a known version [path=" + path + ", magic=0x"
-                + Integer.toHexString(magic) + ", version=" + version + "]");
+                + Integer.toHexString(magic) + ", version=" + version + ", supported=" + FORMAT_VERSION_ONE_FIELD
+                + ".." + FORMAT_VERSION + "]");
         }
-        final int checksum = memory.get(INT, HEADER_CHECKSUM_OFFSET);
-        if (checksum != headerChecksum(memory)) {
-            throw FileOps.corrupt("segment header checksum mismatch [path=" + path + "]");
+        final int checksumOffset = version == FORMAT_VERSION ? HEADER_CHECKSUM_OFFSET : HEADER_CHECKSUM_OFFSET_V1;
+        final int checksum = memory.get(INT, checksumOffset);
+        if (checksum != headerChecksum(memory, checksumOffset)) {
+            throw FileOps.corrupt("segment header checksum mismatch [path=" + path + ", version=" + version + "]");
+        }
+        final int fieldCount = version == FORMAT_VERSION ? memory.get(INT, FIELD_COUNT_OFFSET) : 1;
+        if (fieldCount < 1 || fieldCount > MAX_FIELD_COUNT) {
+            throw FileOps.corrupt("invalid field count in segment header [path=" + path + ", fieldCount="
+                + fieldCount + ", max=" + MAX_FIELD_COUNT + "]");
         }
         final int index = memory.get(INT, SEGMENT_INDEX_OFFSET);
         final long firstRecordOffset = memory.get(LONG, FIRST_RECORD_OFFSET_OFFSET);
@@ -929,11 +969,13 @@ final class Segment implements AutoCloseable {
                 + ", expectedIndex=" + expectedIndex + ", firstRecordOffset=" + firstRecordOffset
                 + ", lengthBytes=" + lengthBytes + ", fileLengthBytes=" + memory.byteSize() + "]");
         }
+        return fieldCount;
     }
 
-    private static int headerChecksum(final MemorySegment memory) {
+    /** CRC32C of the header bytes before {@code checksumOffset} (84 in version 2, 80 in version 1). */
+    private static int headerChecksum(final MemorySegment memory, final int checksumOffset) {
         final CRC32C checksum = new CRC32C();
-        checksum.update(memory.asSlice(0, HEADER_CHECKSUM_OFFSET).asByteBuffer());
+        checksum.update(memory.asSlice(0, checksumOffset).asByteBuffer());
         return (int) checksum.getValue();
     }
 

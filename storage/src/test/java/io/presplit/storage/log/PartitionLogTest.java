@@ -27,7 +27,7 @@ import java.util.stream.Stream;
 @ExtendWith(LeakCheck.class)
 final class PartitionLogTest {
     private static final PartitionHeader HEADER = new PartitionHeader(7, 3, 11, 5, SegmentDescriptor.NONE,
-        KeySpace.MIN_KEY, KeySpace.MAX_KEY);
+        KeySpace.MIN_KEY, KeySpace.MAX_KEY, 1);
     /** The smallest legal segment: room for one longest record, or about 30 short ones. */
     private static final long SMALL_SEGMENT_BYTES = SegmentDescriptor.MIN_SEGMENT_LENGTH;
 
@@ -52,7 +52,7 @@ final class PartitionLogTest {
 
         final String zeros8 = "0000000000000000";
         final byte[] expected = HexFormat.of().parseHex(
-            "50534547" + "01000000"          // magic "PSEG", version 1
+            "50534547" + "02000000"          // magic "PSEG", version 2
                 + "0700000000000000"         // partition id 7
                 + "00000000" + "03000000"    // segment index 0, load slot 3
                 + "0b00000000000000"         // created by txn 11
@@ -62,7 +62,7 @@ final class PartitionLogTest {
                 + "ffffffffffffff7f"         // key hi Long.MAX_VALUE
                 + "0001000000000000"         // first record offset 256
                 + "2805000000000000"         // segment length 1320
-                + "0a4588b5" + "00000000"    // CRC32C of bytes [0, 80), reserved
+                + "01000000" + "05fb86d9"    // field count 1, CRC32C of bytes [0, 84)
                 + zeros8.repeat(5)           // reserved to offset 128
                 + "0100000000000000"         // committed
                 + zeros8                     // seal state OPEN
@@ -169,7 +169,7 @@ final class PartitionLogTest {
             lastOffset = offset[0];
         }
         final Path segment = directory().resolve(SegmentDescriptor.segmentFileName(0));
-        SegmentFiles.write(segment, lastOffset + SegmentDescriptor.VALUE_OFFSET, new byte[] {1, 2, 3});
+        SegmentFiles.write(segment, lastOffset + SegmentDescriptor.FIRST_VALUE_OFFSET, new byte[] {1, 2, 3});
 
         try (PartitionLog log = PartitionLog.open(directory(), SMALL_SEGMENT_BYTES * 4)) {
             assertThat(read(log)).containsExactlyElementsOf(written.subList(0, 9));
@@ -243,7 +243,7 @@ final class PartitionLogTest {
             log.seal(1);
         }
         final Path segment = directory().resolve(SegmentDescriptor.segmentFileName(0));
-        SegmentFiles.write(segment, SegmentDescriptor.FIRST_RECORD_OFFSET + SegmentDescriptor.VALUE_OFFSET,
+        SegmentFiles.write(segment, SegmentDescriptor.FIRST_RECORD_OFFSET + SegmentDescriptor.FIRST_VALUE_OFFSET,
             new byte[] {9});
 
         assertThatThrownBy(() -> PartitionLog.open(directory(), SMALL_SEGMENT_BYTES * 4))
