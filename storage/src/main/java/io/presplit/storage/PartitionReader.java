@@ -2,6 +2,7 @@ package io.presplit.storage;
 
 import io.presplit.keyspace.KeySpace;
 import io.presplit.profile.LoadRecorder;
+import io.presplit.storage.log.FieldSchema;
 import io.presplit.storage.log.RecordFlyweight;
 import io.presplit.storage.log.RecordVisitor;
 import org.HdrHistogram.WriterReaderPhaser;
@@ -121,6 +122,11 @@ public final class PartitionReader {
                 + store.fields() + "]");
         }
         return aggregate(keyLo, keyHi, fromNs, toNs, 0, result);
+    }
+
+    /** The fields of the store's points: resolve a name to the index aggregates take. */
+    public FieldSchema fields() {
+        return store.fields();
     }
 
     /** The load recorder stripe this reader counts in. */
