@@ -564,6 +564,16 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             // This participant's commit point: every child's mark on disk (one batch, forced at once).
             forces.forceAll(marks);
             refreshReadablePartitions();
+            if (preallocator != null) {
+                for (final Partition child : children) {
+                    // Before the publish, so that no write reaches a child whose rolls cannot ask for spares; and
+                    // its first spare at once: a child filling at the parent's rate would otherwise ask at half of
+                    // its first segment, too late when the background threads are busy with this commit's seals
+                    // (the roll then creates its segment on the writer's path: the write stall's maximum).
+                    child.log().enableSpares(preallocator);
+                    preallocator.request(child.log());
+                }
+            }
             if (isPublishing) {
                 routingTable = routing.replace(parents, children);
             }
@@ -579,9 +589,6 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             }
             for (final Partition child : children) {
                 catalog.put(entryOf(child));
-                if (preallocator != null) {
-                    child.log().enableSpares(preallocator);
-                }
             }
             for (final Partition parent : parents) {
                 catalog.put(entryOf(parent));

@@ -11,15 +11,20 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Creates each live partition's next segment ahead of the roll that needs it, on its own threads
- * ({@code presplit-segment-prealloc-N}), so that a writer that fills a segment only publishes the ready one instead
- * of waiting for a file creation and its forces. The same threads seal rolled segments and make the seals that
- * commits left in memory durable ({@link PartitionLog#prepareSpare}).
+ * Creates each live partition's next segment ahead of the roll that needs it, on its own threads, so that a writer
+ * that fills a segment only publishes the ready one instead of waiting for a file creation and its forces. The
+ * same threads seal rolled segments and make the seals that commits left in memory durable
+ * ({@link PartitionLog#prepareSpare}).
  * <p>
- * {@link #WORKER_COUNT} threads serve one queue: the work is nearly all waiting for forces, and concurrent forces
- * share the file system's journal commits, so a second thread doubles what is served per second without taking
- * a second core; one thread fell behind splits and merges on a loaded disk (two rolls in three found no spare).
- * Work for one log may run on two threads at once; {@link PartitionLog#prepareSpare} is safe for that.
+ * Two stages. A request first goes to the spare thread ({@code presplit-segment-spare}), which only creates the
+ * spare file, unforced ({@link PartitionLog#createSpare}: open, size, map, header, rename; well under a
+ * millisecond on an idle disk), then passes the log on. {@link #WORKER_COUNT} worker threads
+ * ({@code presplit-segment-prealloc-N}) then do the slow part from one queue: the seals of rolled segments, the
+ * spare's forces, the parents' seals. Before the split, creations queued behind forces (each a few ms under load):
+ * on a quiet machine nine rolls in ten found no spare and the writer created its segment itself, which set the
+ * maximum write latency (7–18 ms, docs/BENCHMARKS.md). Two workers, because the work is nearly all waiting for
+ * forces, and concurrent forces share the file system's journal commits. Work for one log may run on several
+ * threads at once; {@link PartitionLog#createSpare} and {@link PartitionLog#prepareSpare} are safe for that.
  * <p>
  * Guarantees: a request ({@link #request}) is served soon after, off the caller's thread; a failed creation is
  * counted ({@link #failures()}) and logged, and the roll that needs the segment then creates it itself (the
@@ -29,34 +34,40 @@ import java.util.concurrent.locks.LockSupport;
 final class SegmentPreallocator implements PartitionLog.SpareRequests, AutoCloseable {
     /** Thread name prefix. */
     static final String THREAD_NAME = "presplit-segment-prealloc-";
-    /** Number of threads serving the queue. */
+    /** Name of the thread that creates spares. */
+    static final String SPARE_THREAD_NAME = "presplit-segment-spare";
+    /** Number of threads serving the queue of seals and forces. */
     static final int WORKER_COUNT = 2;
 
     private static final Logger LOG = LoggerFactory.getLogger(SegmentPreallocator.class);
     private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(50);
 
+    /** Logs whose spare is to be created first (the spare thread's queue). */
+    private final ConcurrentLinkedQueue<PartitionLog> spareRequests = new ConcurrentLinkedQueue<>();
+    /** Logs whose seals and forces are due (the workers' queue); the spare thread feeds it. */
     private final ConcurrentLinkedQueue<PartitionLog> requests = new ConcurrentLinkedQueue<>();
     /** Other background work (the store's blank partition directories), after the logs' requests. */
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Thread[] threads = new Thread[WORKER_COUNT];
+    private final Thread spareThread;
     private volatile boolean isRunning = true;
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong served = new AtomicLong();
+    private final AtomicLong sparesCreated = new AtomicLong();
 
     SegmentPreallocator() {
         for (int i = 0; i < WORKER_COUNT; i++) {
             threads[i] = Thread.ofPlatform().name(THREAD_NAME + i).daemon(true).unstarted(this::run);
             threads[i].start();
         }
+        spareThread = Thread.ofPlatform().name(SPARE_THREAD_NAME).daemon(true).unstarted(this::runSpares);
+        spareThread.start();
     }
 
     @Override
     public void request(final PartitionLog log) {
-        requests.offer(log);
-        // Both: a worker about to park would otherwise sleep through the request for its idle period.
-        for (final Thread thread : threads) {
-            LockSupport.unpark(thread);
-        }
+        spareRequests.offer(log);
+        LockSupport.unpark(spareThread);
     }
 
     /** Asks for {@code task} to run soon on a worker, after the pending log requests. Failures are counted. */
@@ -77,12 +88,44 @@ final class SegmentPreallocator implements PartitionLog.SpareRequests, AutoClose
         return served.get();
     }
 
+    /** Spares the spare thread created (before a roll needed them, or found not needed). */
+    long sparesCreated() {
+        return sparesCreated.get();
+    }
+
     /** Stops the threads and waits for them; pending requests are dropped. Safe to call twice. */
     @Override
     public void close() {
         isRunning = false;
+        BackgroundThreads.stopAndJoin(spareThread);
         for (final Thread thread : threads) {
             BackgroundThreads.stopAndJoin(thread);
+        }
+    }
+
+    /** The spare thread: creates the spare, then hands the log to the workers for its seals and forces. */
+    private void runSpares() {
+        while (isRunning) {
+            final PartitionLog log = spareRequests.poll();
+            if (log == null) {
+                LockSupport.parkNanos(IDLE_PARK_NS);
+                continue;
+            }
+            try {
+                if (log.createSpare()) {
+                    sparesCreated.incrementAndGet();
+                }
+            } catch (final RuntimeException e) {
+                // The worker's prepareSpare tries the creation again; a roll before it creates its own segment.
+                final long failed = failures.incrementAndGet();
+                LOG.warn("spare segment creation failed [directory={}, failures={}, error={}]", log.directory(),
+                    failed, e.toString());
+            }
+            requests.offer(log);
+            // Both: a worker about to park would otherwise sleep through the request for its idle period.
+            for (final Thread thread : threads) {
+                LockSupport.unpark(thread);
+            }
         }
     }
 

@@ -111,7 +111,10 @@ public final class PartitionLog implements AutoCloseable {
     /** Receives the logs that need a new spare segment. */
     @FunctionalInterface
     public interface SpareRequests {
-        /** Asks for {@link #prepareSpare()} to be called on {@code log} soon, off the caller's thread. */
+        /**
+         * Asks for {@link #createSpare()} and then {@link #prepareSpare()} to be called on {@code log} soon, off the
+         * caller's thread: the creation first, because a writer will roll onto it, the forces after.
+         */
         void request(PartitionLog log);
     }
 
@@ -440,18 +443,34 @@ public final class PartitionLog implements AutoCloseable {
                 sealRolled(chain, i);
             }
         }
-        final Segment created;
+        createSpare();
+        final Segment created = spare;
+        if (created != null) {
+            // The spare may come from createSpare on another thread, which left its forces to this call.
+            created.ensureCreationDurable();
+        }
+    }
+
+    /**
+     * The urgent half of {@link #prepareSpare}: creates the next segment (index = current chain length) as the
+     * spare, without its forces, unless there is one or the log is sealed or closed. Its forces are owed to
+     * {@link #prepareSpare} (or to whatever relies on the segment first: a group-commit force, the ROLLED seal of
+     * the segment before it, close). Called by the thread that serves spare creations only, so that a creation
+     * never queues behind forces. Cold path; blocks on the file creation.
+     *
+     * @return whether it created a spare.
+     */
+    public boolean createSpare() {
         synchronized (creationLock) {
             if (isClosed || isSealed || spare != null) {
-                return;
+                return false;
             }
             // Created without its forces while the lock is held, so that a roll that needs it waits for a file
-            // creation at most, never for a force; the forces follow outside the lock.
-            created = Segment.create(directory, header, segments.length, segmentLengthBytes, false,
+            // creation at most, never for a force.
+            spare = Segment.create(directory, header, segments.length, segmentLengthBytes, false,
                 isForcingEachAppend);
-            spare = created;
+            return true;
         }
-        created.ensureCreationDurable();
     }
 
     /** Whether a pre-created next segment is ready. */
