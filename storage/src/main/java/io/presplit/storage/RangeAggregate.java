@@ -11,11 +11,11 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link PartitionReader#aggregate}. Reusable: {@link #reset(int)} between queries, naming the field (an index into
  * {@link PartitionStore#fields()}, resolved once by the caller).
  * <p>
- * Algorithm: the field's values are copied into a batch of {@link #BATCH_LENGTH} doubles (records are
- * variable-length, so the values are not contiguous in the segment); each full batch, and the rest at {@link #finish()}, is reduced
- * with the Vector API ({@link DoubleVector#SPECIES_PREFERRED}: lane-wise add, min, max, then one lane reduction
- * each), with a scalar tail. The scalar mode reduces the same batches one value at a time, as the reference and
- * the benchmark's baseline. Sums in the two modes differ by floating-point reassociation only.
+ * Algorithm: the field's values are copied into a batch of {@link #BATCH_LENGTH} doubles (records are variable-length,
+ * so the values are not contiguous in the segment); each full batch, and the rest at {@link #finish()}, is reduced with
+ * the Vector API ({@link DoubleVector#SPECIES_PREFERRED}: lane-wise add, min, max, then one lane reduction each), with
+ * a scalar tail. The scalar mode reduces the same batches one value at a time, as the reference and the benchmark's
+ * baseline. Sums in the two modes differ by floating-point reassociation only.
  * <p>
  * Threading: one thread at a time (the reader's). Allocation-free after construction.
  */

@@ -94,12 +94,13 @@ import java.nio.ByteOrder;
  * |                 reserved, zero                 offset 168..255|
  * +---------------------------------------------------------------+
  * </pre>
- * The lineage fields (partition id, load slot, created-by txn, parents, key range) and the field count are the same
- * in every segment of a partition, and the field count is the same in every partition of a store, so that each file
- * describes itself and compaction can copy records between them byte for byte. Seal states: {@code OPEN} segments
- * may still take records; a {@code ROLLED} segment filled up and the chain continues in the next segment; a
- * {@code SEALED} segment is the last of a partition that a split or merge sealed. The state word is written after the tail and txn words and
- * forced after the records, so a segment whose state is not OPEN has every record before its sealed tail on disk.
+ * The lineage fields (partition id, load slot, created-by txn, parents, key range) and the field count are the same in
+ * every segment of a partition, and the field count is the same in every partition of a store, so that each file
+ * describes itself and compaction can copy records between them byte for byte. Seal states: {@code OPEN} segments may
+ * still take records; a {@code ROLLED} segment filled up and the chain continues in the next segment; a {@code SEALED}
+ * segment is the last of a partition that a split or merge sealed. The state word is written after the tail and txn
+ * words and forced after the records, so a segment whose state is not OPEN has every record before its sealed tail on
+ * disk.
  *
  * <h2>Records (from the first record offset, each 8-byte aligned; record version 2)</h2>
  * A record of a segment whose header says N fields carries N values, in the store's field order (field i of the
