@@ -44,6 +44,8 @@ final class SegmentPreallocator implements PartitionLog.SpareRequests, AutoClose
 
     /** Logs whose spare is to be created first (the spare thread's queue). */
     private final ConcurrentLinkedQueue<PartitionLog> spareRequests = new ConcurrentLinkedQueue<>();
+    /** Logs whose active segment needs its next window of pages populated (the spare thread's, after spares). */
+    private final ConcurrentLinkedQueue<PartitionLog> populateRequests = new ConcurrentLinkedQueue<>();
     /** Logs whose seals and forces are due (the workers' queue); the spare thread feeds it. */
     private final ConcurrentLinkedQueue<PartitionLog> requests = new ConcurrentLinkedQueue<>();
     /** Other background work (the store's blank partition directories), after the logs' requests. */
@@ -54,6 +56,7 @@ final class SegmentPreallocator implements PartitionLog.SpareRequests, AutoClose
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong served = new AtomicLong();
     private final AtomicLong sparesCreated = new AtomicLong();
+    private final AtomicLong populatedBytes = new AtomicLong();
 
     SegmentPreallocator() {
         for (int i = 0; i < WORKER_COUNT; i++) {
@@ -67,6 +70,12 @@ final class SegmentPreallocator implements PartitionLog.SpareRequests, AutoClose
     @Override
     public void request(final PartitionLog log) {
         spareRequests.offer(log);
+        LockSupport.unpark(spareThread);
+    }
+
+    @Override
+    public void requestPopulate(final PartitionLog log) {
+        populateRequests.offer(log);
         LockSupport.unpark(spareThread);
     }
 
@@ -93,6 +102,11 @@ final class SegmentPreallocator implements PartitionLog.SpareRequests, AutoClose
         return sparesCreated.get();
     }
 
+    /** Bytes of active segments whose pages the spare thread faulted in ahead of the appends (after creation). */
+    long populatedBytes() {
+        return populatedBytes.get();
+    }
+
     /** Stops the threads and waits for them; pending requests are dropped. Safe to call twice. */
     @Override
     public void close() {
@@ -103,12 +117,20 @@ final class SegmentPreallocator implements PartitionLog.SpareRequests, AutoClose
         }
     }
 
-    /** The spare thread: creates the spare, then hands the log to the workers for its seals and forces. */
+    /**
+     * The spare thread: creates the spare, then hands the log to the workers for its seals and forces; between
+     * spares, populates the next pages of active segments ({@link PartitionLog#populateActive}).
+     */
     private void runSpares() {
         while (isRunning) {
             final PartitionLog log = spareRequests.poll();
             if (log == null) {
-                LockSupport.parkNanos(IDLE_PARK_NS);
+                final PartitionLog populating = populateRequests.poll();
+                if (populating == null) {
+                    LockSupport.parkNanos(IDLE_PARK_NS);
+                } else {
+                    populate(populating);
+                }
                 continue;
             }
             try {
@@ -149,6 +171,17 @@ final class SegmentPreallocator implements PartitionLog.SpareRequests, AutoClose
                 LOG.warn("background segment work failed; the next roll creates its segment, close or compaction "
                     + "retries a seal [directory={}, failures={}, error={}]", log.directory(), failed, e.toString());
             }
+        }
+    }
+
+    private void populate(final PartitionLog log) {
+        try {
+            populatedBytes.addAndGet(log.populateActive());
+        } catch (final RuntimeException e) {
+            // The appends then take the page faults themselves.
+            final long failed = failures.incrementAndGet();
+            LOG.warn("populating segment pages failed [directory={}, failures={}, error={}]", log.directory(), failed,
+                e.toString());
         }
     }
 

@@ -108,7 +108,7 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    /** Receives the logs that need a new spare segment. */
+    /** Receives the logs that need a new spare segment, or the next pages of their active segment populated. */
     @FunctionalInterface
     public interface SpareRequests {
         /**
@@ -116,6 +116,14 @@ public final class PartitionLog implements AutoCloseable {
          * caller's thread: the creation first, because a writer will roll onto it, the forces after.
          */
         void request(PartitionLog log);
+
+        /**
+         * Asks for {@link #populateActive()} to be called on {@code log} soon, off the caller's thread. Called by
+         * an appender once per window of populated pages; must not block. By default nothing is populated, and
+         * the appends take the first-write page faults themselves.
+         */
+        default void requestPopulate(final PartitionLog log) {
+        }
     }
 
     private PartitionLog(final Path directory, final PartitionHeader header, final long segmentLengthBytes,
@@ -461,16 +469,20 @@ public final class PartitionLog implements AutoCloseable {
      * @return whether it created a spare.
      */
     public boolean createSpare() {
+        final Segment created;
         synchronized (creationLock) {
             if (isClosed || isSealed || spare != null) {
                 return false;
             }
             // Created without its forces while the lock is held, so that a roll that needs it waits for a file
             // creation at most, never for a force.
-            spare = Segment.create(directory, header, segments.length, segmentLengthBytes, false,
+            created = Segment.create(directory, header, segments.length, segmentLengthBytes, false,
                 isForcingEachAppend);
-            return true;
+            spare = created;
         }
+        // Outside the lock, so that a roll may take the spare meanwhile: populating is safe under appends.
+        created.populateAhead();
+        return true;
     }
 
     /** Whether a pre-created next segment is ready. */
@@ -566,6 +578,9 @@ public final class PartitionLog implements AutoCloseable {
                 }
                 if (offset >= segment.spareRequestOffset && !segment.isSpareRequested) {
                     requestSpare(segment);
+                }
+                if (offset >= segment.populateRequestOffset) {
+                    requestPopulate(segment);
                 }
                 return APPENDED;
             }
@@ -919,6 +934,26 @@ public final class PartitionLog implements AutoCloseable {
         } else {
             full.seal(STATE_ROLLED, NONE);
         }
+    }
+
+    /** The first append past {@code segment}'s populate offset: asks for its next window of pages, once. */
+    private void requestPopulate(final Segment segment) {
+        segment.populateRequestOffset = Long.MAX_VALUE;
+        final SpareRequests requests = spareRequests;
+        if (requests != null) {
+            requests.requestPopulate(this);
+        }
+    }
+
+    /**
+     * Faults in the next window of pages of the active segment ahead of the appends (see
+     * {@code Segment.populateAhead}), asked for by an append half-way through the previous window. Called by the
+     * spare thread; safe against appends, rolls and close. Cold path.
+     *
+     * @return the bytes populated.
+     */
+    public long populateActive() {
+        return active.populateAhead();
     }
 
     /** The first append past half of {@code segment}: asks for the next segment ahead, once per segment. */

@@ -443,6 +443,58 @@ final class PartitionLogTest {
             .hasMessageContaining("partition log is closed");
     }
 
+    /**
+     * Guards the populated pages: the first append asks for a window of pages to be faulted in ahead of it, the
+     * next request comes once the appends are half-way through that window, and populating while appends fill the
+     * same pages (the spare thread does exactly that) changes no byte: every record reads back, and reopens clean.
+     */
+    @Test
+    void shouldAskForNextWindowAndKeepRecordsWhenPopulatingPagesUnderAppends() throws InterruptedException {
+        final long segmentBytes = 2 * Segment.POPULATE_WINDOW_BYTES;
+        final List<PartitionLog> populateRequests = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<Point> written = new ArrayList<>();
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, segmentBytes, true)) {
+            log.enableSpares(new PartitionLog.SpareRequests() {
+                @Override
+                public void request(final PartitionLog requested) {
+                }
+
+                @Override
+                public void requestPopulate(final PartitionLog requested) {
+                    populateRequests.add(requested);
+                }
+            });
+            written.add(append(log, "series-0", 0, 0));
+            assertThat(populateRequests).containsExactly(log);
+            assertThat(log.populateActive()).isEqualTo(Segment.POPULATE_WINDOW_BYTES);
+            while (populateRequests.size() == 1) {
+                written.add(append(log, "series-" + written.size() % 7, written.size(), written.size()));
+            }
+            // Windows start after the header's page; the next is asked for half-way through the first.
+            final long halfWay = Segment.PAGE_BYTES + Segment.POPULATE_WINDOW_BYTES / 2;
+            assertThat(lastRecordEnd(log)).isGreaterThan(halfWay)
+                .isLessThanOrEqualTo(halfWay + SegmentDescriptor.MAX_RECORD_LENGTH);
+
+            // The rest of the segment populated by another thread while this one appends over the same pages.
+            final Thread populating = Thread.ofPlatform().start(() -> {
+                while (log.populateActive() > 0) {
+                    Thread.onSpinWait();
+                }
+            });
+            // Keys "series-0".."series-6": 48-byte records; append past the first window into the second.
+            final long recordBytes = SegmentDescriptor.recordLength(1, "series-0".length());
+            while (written.size() * recordBytes < Segment.POPULATE_WINDOW_BYTES * 3 / 2) {
+                written.add(append(log, "series-" + written.size() % 7, written.size(), written.size()));
+            }
+            populating.join();
+            assertThat(lastRecordEnd(log)).isGreaterThan(Segment.POPULATE_WINDOW_BYTES * 3 / 2);
+            assertThat(read(log)).isEqualTo(written);
+        }
+        try (PartitionLog log = PartitionLog.open(directory(), segmentBytes)) {
+            assertThat(read(log)).isEqualTo(written);
+        }
+    }
+
     private Path directory() {
         return tempDir.resolve("7");
     }
