@@ -790,11 +790,11 @@ final class Segment implements AutoCloseable {
      * Faults in the pages of the next {@link #POPULATE_WINDOW_BYTES} after those already populated, so that the
      * appends to come do not take the first-write fault of a fresh page of this sparse file: page cache page, the
      * file system's {@code page_mkwrite} (block reservation, timestamps, which can wait for a journal commit). On
-     * this project's VM a first write to a fresh page took 11–14 µs on average and up to 38–154 ms while other
-     * threads forced files, against 0.2–1.3 µs once the page was touched (docs/BENCHMARKS.md, "Multi-field points
-     * and spares"); {@code madvise(MADV_POPULATE_WRITE)} left 1.3–3.5 µs. Each page is touched by an atomic
-     * add of zero to its first 8 bytes: it writes the value it reads in one indivisible step, so it changes
-     * nothing, even under a writer that is filling the same bytes at that moment. Then sets
+     * this project's VM a first write to a fresh page took 2–14 µs on average and up to 154 ms while other threads
+     * forced files, against 0.1–1.3 µs once the page was touched (docs/BENCHMARKS.md, "Multi-field points and
+     * spares", {@code MappedPageFaultBenchmark}); {@code madvise(MADV_POPULATE_WRITE)} left 1.3–3.5 µs. Each page
+     * is touched by an atomic add of zero to its first 8 bytes: it writes the value it reads in one indivisible
+     * step, so it changes nothing, even under a writer that is filling the same bytes at that moment. Then sets
      * {@link #populateRequestOffset} to half-way through the window. Any thread (the spare thread); does nothing on
      * a closed segment; cold path, blocks for the faults.
      *
