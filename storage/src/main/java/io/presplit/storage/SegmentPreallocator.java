@@ -17,8 +17,9 @@ import java.util.concurrent.locks.LockSupport;
  * ({@link PartitionLog#prepareSpare}).
  * <p>
  * Two stages. A request first goes to the spare thread ({@code presplit-segment-spare}), which only creates the
- * spare file, unforced ({@link PartitionLog#createSpare}: open, size, map, header, rename; well under a
- * millisecond on an idle disk), then passes the log on. {@link #WORKER_COUNT} worker threads
+ * spare file, unforced ({@link PartitionLog#createSpare}: open, size, map, header, rename, then the first 4 MiB
+ * of its pages faulted in), then passes the log on; between spares it faults in the next pages of active segments
+ * ahead of their appends ({@link PartitionLog#populateActive}). {@link #WORKER_COUNT} worker threads
  * ({@code presplit-segment-prealloc-N}) then do the slow part from one queue: the seals of rolled segments, the
  * spare's forces, the parents' seals. Before the split, creations queued behind forces (each a few ms under load):
  * on a quiet machine nine rolls in ten found no spare and the writer created its segment itself, which set the
@@ -28,8 +29,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>
  * Guarantees: a request ({@link #request}) is served soon after, off the caller's thread; a failed creation is
  * counted ({@link #failures()}) and logged, and the roll that needs the segment then creates it itself (the
- * pre-creation is an optimisation, never a condition). Requests come from rolls and commits; a request allocates
- * one queue node (a roll happens once per segment, not per write).
+ * pre-creation is an optimisation, never a condition); a failed page population is counted the same way, and the
+ * appends then take the faults. Requests come from rolls, commits and appends that cross half of a populated
+ * window; a request allocates one queue node (once per segment or per 4 MiB, not per write).
  */
 final class SegmentPreallocator implements PartitionLog.SpareRequests, AutoCloseable {
     /** Thread name prefix. */
@@ -55,8 +57,7 @@ final class SegmentPreallocator implements PartitionLog.SpareRequests, AutoClose
     private volatile boolean isRunning = true;
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong served = new AtomicLong();
-    private final AtomicLong sparesCreated = new AtomicLong();
-    private final AtomicLong populatedBytes = new AtomicLong();
+
 
     SegmentPreallocator() {
         for (int i = 0; i < WORKER_COUNT; i++) {
@@ -97,16 +98,6 @@ final class SegmentPreallocator implements PartitionLog.SpareRequests, AutoClose
         return served.get();
     }
 
-    /** Spares the spare thread created (before a roll needed them, or found not needed). */
-    long sparesCreated() {
-        return sparesCreated.get();
-    }
-
-    /** Bytes of active segments whose pages the spare thread faulted in ahead of the appends (after creation). */
-    long populatedBytes() {
-        return populatedBytes.get();
-    }
-
     /** Stops the threads and waits for them; pending requests are dropped. Safe to call twice. */
     @Override
     public void close() {
@@ -134,9 +125,7 @@ final class SegmentPreallocator implements PartitionLog.SpareRequests, AutoClose
                 continue;
             }
             try {
-                if (log.createSpare()) {
-                    sparesCreated.incrementAndGet();
-                }
+                log.createSpare();
             } catch (final RuntimeException e) {
                 // The worker's prepareSpare tries the creation again; a roll before it creates its own segment.
                 final long failed = failures.incrementAndGet();
@@ -176,7 +165,7 @@ final class SegmentPreallocator implements PartitionLog.SpareRequests, AutoClose
 
     private void populate(final PartitionLog log) {
         try {
-            populatedBytes.addAndGet(log.populateActive());
+            log.populateActive();
         } catch (final RuntimeException e) {
             // The appends then take the page faults themselves.
             final long failed = failures.incrementAndGet();

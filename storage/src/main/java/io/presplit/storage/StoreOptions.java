@@ -17,8 +17,9 @@ import java.util.concurrent.TimeUnit;
  * @param groupCommitMaxDelayNs under {@link Durability#GROUP}: how long the committer lets a batch gather after
  *                              the first pending write before it forces; 0 forces as soon as a write is pending
  *                              (batches then form while the previous force runs). At most one second.
- * @param isPreallocatingSegments whether a background thread creates each live partition's next segment ahead
- *                              of its roll (default), so that a roll does not wait for file creation.
+ * @param isPreallocatingSegments whether background threads create each live partition's next segment ahead
+ *                              of its roll and fault in its pages ahead of the appends (default), so that a
+ *                              write waits neither for a file creation nor for a fresh page's first fault.
  * @param compactionBytesPerSecond the background compaction thread's budget (bytes copied per second); 0 (the
  *                              default) runs no background compaction ({@link PartitionStore#compact} still works).
  * @param keyOrder              how partition keys derive from series keys; fixed when the store is created.
