@@ -2,6 +2,7 @@ package io.presplit.storage;
 
 import io.presplit.keyspace.KeySpace;
 import io.presplit.profile.LoadRecorder;
+import io.presplit.storage.log.FieldSchema;
 import io.presplit.storage.log.RecordFlyweight;
 import io.presplit.storage.log.RecordVisitor;
 import org.HdrHistogram.WriterReaderPhaser;
@@ -80,17 +81,52 @@ public final class PartitionReader {
     }
 
     /**
-     * Aggregates (count, sum, min, max, mean) the values of the points {@link #query} would visit into
-     * {@code result}, which is reset first and finished before return.
+     * Aggregates (count, sum, min, max, mean) the values of field {@code fieldIndex} of the points {@link #query}
+     * would visit into {@code result}, which is reset first and finished before return. Resolve a field name to
+     * its index once ({@code store.fields().indexOf(name)}).
      *
+     * @param fieldIndex the field, an index into {@link PartitionStore#fields()}.
      * @return the number of records examined.
+     * @throws IllegalArgumentException when a range is empty, a key is negative or the field index is out of range.
      */
     public long aggregate(final long keyLo, final long keyHi, final long fromNs, final long toNs,
-        final RangeAggregate result) {
-        result.reset();
+        final int fieldIndex, final RangeAggregate result) {
+        store.fields().checkIndex(fieldIndex);
+        result.reset(fieldIndex);
         final long examined = query(keyLo, keyHi, fromNs, toNs, result);
         result.finish();
         return examined;
+    }
+
+    /**
+     * Aggregates the values of the named field; see {@link #aggregate(long, long, long, long, int, RangeAggregate)}.
+     * Resolves the name on each call (a list search): on a hot loop, resolve it once and pass the index.
+     *
+     * @throws IllegalArgumentException also when no field has that name (the message names it and the fields).
+     */
+    public long aggregate(final long keyLo, final long keyHi, final long fromNs, final long toNs,
+        final String field, final RangeAggregate result) {
+        return aggregate(keyLo, keyHi, fromNs, toNs, store.fields().indexOf(field), result);
+    }
+
+    /**
+     * Aggregates the values of a one-field store's only field; see
+     * {@link #aggregate(long, long, long, long, int, RangeAggregate)}.
+     *
+     * @throws IllegalArgumentException also when the store has several fields (name one).
+     */
+    public long aggregate(final long keyLo, final long keyHi, final long fromNs, final long toNs,
+        final RangeAggregate result) {
+        if (store.fields().count() != 1) {
+            throw new IllegalArgumentException("the store has several fields; name the field to aggregate [fields="
+                + store.fields() + "]");
+        }
+        return aggregate(keyLo, keyHi, fromNs, toNs, 0, result);
+    }
+
+    /** The fields of the store's points: resolve a name to the index aggregates take. */
+    public FieldSchema fields() {
+        return store.fields();
     }
 
     /** The load recorder stripe this reader counts in. */

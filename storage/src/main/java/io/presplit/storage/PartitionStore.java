@@ -9,6 +9,7 @@ import io.presplit.keyspace.KeySpace;
 import io.presplit.profile.LoadRecorder;
 import io.presplit.storage.internal.FileOps;
 import io.presplit.storage.internal.ParallelForces;
+import io.presplit.storage.log.FieldSchema;
 import io.presplit.storage.log.KeyByteSummary;
 import io.presplit.storage.log.PartitionHeader;
 import io.presplit.storage.log.PartitionLog;
@@ -271,8 +272,9 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         try {
             deleteInterruptedDeletions(partitionsDirectory);
             deleteLeftoverBlanks(dataDirectory.resolve(BLANKS_DIRECTORY));
-            StoreFormatFile.checkOrCreate(dataDirectory, options.keyOrder(),
+            StoreFormatFile.checkOrCreate(dataDirectory, options.keyOrder(), options.fields(),
                 partitionDirectories(partitionsDirectory).isEmpty());
+            final int fieldCount = options.fields().count();
             for (final Path directory : partitionDirectories(partitionsDirectory)) {
                 final long id = Long.parseLong(directory.getFileName().toString());
                 if (!PartitionLog.hasSegments(directory) || PartitionLog.isTornCreation(directory)) {
@@ -297,10 +299,15 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                     throw FileOps.corrupt("partition directory and header disagree [directory=" + directory
                         + ", headerPartitionId=" + log.header().partitionId() + "]");
                 }
+                if (log.header().fieldCount() != fieldCount) {
+                    throw FileOps.corrupt("partition's field count disagrees with the store format file [directory="
+                        + directory + ", segmentFieldCount=" + log.header().fieldCount() + ", storeFields="
+                        + options.fields() + "]");
+                }
             }
             if (logs.isEmpty()) {
                 final PartitionHeader initial = PartitionHeader.initial(
-                    INITIAL_PARTITION_ID, INITIAL_LOAD_SLOT, KeySpace.MIN_KEY, KeySpace.MAX_KEY);
+                    INITIAL_PARTITION_ID, INITIAL_LOAD_SLOT, KeySpace.MIN_KEY, KeySpace.MAX_KEY, fieldCount);
                 logs.put(INITIAL_PARTITION_ID, PartitionLog.create(
                     partitionsDirectory.resolve(Long.toString(INITIAL_PARTITION_ID)), initial, segmentLengthBytes,
                     true, isForcingEachAppend));
@@ -364,6 +371,11 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             checkOpen();
             return new PartitionReader(this, recorder, recorder.claimStripe());
         }
+    }
+
+    /** The fields of every point of this store, fixed when it was created (the format file's). */
+    public FieldSchema fields() {
+        return options.fields();
     }
 
     /** The phaser readers enter around their use of read sources (see the field). */
@@ -552,6 +564,16 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             // This participant's commit point: every child's mark on disk (one batch, forced at once).
             forces.forceAll(marks);
             refreshReadablePartitions();
+            if (preallocator != null) {
+                for (final Partition child : children) {
+                    // Before the publish, so that no write reaches a child whose rolls cannot ask for spares; and
+                    // its first spare at once: a child filling at the parent's rate would otherwise ask at half of
+                    // its first segment, too late when the background threads are busy with this commit's seals
+                    // (the roll then creates its segment on the writer's path: the write stall's maximum).
+                    child.log().enableSpares(preallocator);
+                    preallocator.request(child.log());
+                }
+            }
             if (isPublishing) {
                 routingTable = routing.replace(parents, children);
             }
@@ -567,9 +589,6 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             }
             for (final Partition child : children) {
                 catalog.put(entryOf(child));
-                if (preallocator != null) {
-                    child.log().enableSpares(preallocator);
-                }
             }
             for (final Partition parent : parents) {
                 catalog.put(entryOf(parent));
@@ -1397,6 +1416,8 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
 
     /** The children's identities, or an empty list when the split key or the merge adjacency is invalid. */
     private static List<PartitionHeader> childHeaders(final Txn txn, final Partition first, final Partition second) {
+        // Children carry the store's field count, which every partition shares (checked on open).
+        final int fieldCount = first.header().fieldCount();
         if (txn.kind() == Txn.Kind.SPLIT) {
             final long splitKey = txn.splitKey();
             if (splitKey <= first.keyLo() || splitKey > first.keyHi()) {
@@ -1404,15 +1425,15 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             }
             return List.of(
                 new PartitionHeader(txn.firstChildId(), txn.firstChildSlot(), txn.txId(), first.id(), NONE,
-                    first.keyLo(), splitKey - 1),
+                    first.keyLo(), splitKey - 1, fieldCount),
                 new PartitionHeader(txn.secondChildId(), txn.secondChildSlot(), txn.txId(), first.id(), NONE,
-                    splitKey, first.keyHi()));
+                    splitKey, first.keyHi(), fieldCount));
         }
         if (first.keyHi() == KeySpace.MAX_KEY || first.keyHi() + 1 != second.keyLo()) {
             return List.of();
         }
         return List.of(new PartitionHeader(txn.firstChildId(), txn.firstChildSlot(), txn.txId(), first.id(),
-            second.id(), first.keyLo(), second.keyHi()));
+            second.id(), first.keyLo(), second.keyHi(), fieldCount));
     }
 
     private static List<Long> parentIds(final Txn txn) {

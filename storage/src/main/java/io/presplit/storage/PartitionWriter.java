@@ -2,6 +2,7 @@ package io.presplit.storage;
 
 import io.presplit.PresplitException;
 import io.presplit.profile.LoadRecorder;
+import io.presplit.storage.log.FieldSchema;
 import io.presplit.storage.log.PartitionLog;
 import io.presplit.storage.log.RecordEncoder;
 
@@ -9,7 +10,9 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The write path of one ingest thread: encodes a point, routes it under the current routing snapshot, appends it
- * to the partition's log and counts it in the load recorder.
+ * to the partition's log and counts it in the load recorder. A point carries one value per field of the store
+ * ({@link PartitionStore#fields()}): {@link #write(CharSequence, long, double[])}, or
+ * {@link #write(CharSequence, long, double)} in a one-field store.
  * <p>
  * Assumptions the caller holds: one thread uses a writer at a time (it owns the writer's load recorder stripe and
  * encoder buffer); the store is open.
@@ -35,19 +38,20 @@ public final class PartitionWriter {
     PartitionWriter(final PartitionStore store, final LoadRecorder recorder, final int stripe,
         final GroupCommitter groupCommitter) {
         this.groupCommitter = groupCommitter;
-        this.encoder = new RecordEncoder(store.options().keyOrder());
+        this.encoder = new RecordEncoder(store.options().keyOrder(), store.options().fields());
         this.store = store;
         this.recorder = recorder;
         this.stripe = stripe;
     }
 
     /**
-     * Writes one point. Caller: the writer's owner thread.
+     * Writes one point of a one-field store. Caller: the writer's owner thread.
      *
      * @param seriesKey   the series key: 1 to 1024 UTF-8 bytes.
      * @param timestampNs nanoseconds since the epoch, non-negative.
      * @param value       a finite value.
-     * @throws IllegalArgumentException on invalid input, with nothing written or counted.
+     * @throws IllegalArgumentException on invalid input, or when the store has more than one field, with nothing
+     *                                  written or counted; the message names what was wrong.
      * @throws PresplitException        under {@link Durability#GROUP} when the force that should cover the point
      *                                  failed or the store closed first: the point is in the log but was not
      *                                  acknowledged as durable.
@@ -66,8 +70,45 @@ public final class PartitionWriter {
      * record is still forced before return, under {@code ASYNC} the two are the same.
      */
     public void writeUnforced(final CharSequence seriesKey, final long timestampNs, final double value) {
+        append(encoder.encode(seriesKey, timestampNs, value));
+    }
+
+    /**
+     * Writes one point with a value per field. Caller: the writer's owner thread. The array stays the caller's
+     * (reuse it: nothing is kept, nothing is allocated).
+     *
+     * @param seriesKey   the series key: 1 to 1024 UTF-8 bytes.
+     * @param timestampNs nanoseconds since the epoch, non-negative.
+     * @param values      one finite value per field, in the order of {@link PartitionStore#fields()}.
+     * @throws IllegalArgumentException on invalid input (a wrong number of values, a NaN or infinite value, a bad
+     *                                  key or timestamp), with nothing written or counted; the message names the
+     *                                  series and the field or the counts.
+     * @throws PresplitException        as {@link #write(CharSequence, long, double)}.
+     */
+    public void write(final CharSequence seriesKey, final long timestampNs, final double[] values) {
+        writeUnforced(seriesKey, timestampNs, values);
+        final GroupCommitter committer = groupCommitter;
+        if (committer != null) {
+            committer.awaitForced(committer.ticket());
+        }
+    }
+
+    /**
+     * {@link #write(CharSequence, long, double[])} without waiting for the group commit force, as
+     * {@link #writeUnforced(CharSequence, long, double)}.
+     */
+    public void writeUnforced(final CharSequence seriesKey, final long timestampNs, final double[] values) {
+        append(encoder.encode(seriesKey, timestampNs, values));
+    }
+
+    /** The fields of the points this writer writes (the store's). */
+    public FieldSchema fields() {
+        return encoder.fields();
+    }
+
+    /** Routes and appends the record the encoder holds. */
+    private void append(final int lengthBytes) {
         final RecordEncoder encoder = this.encoder;
-        final int lengthBytes = encoder.encode(seriesKey, timestampNs, value);
         final long key = encoder.partitionKey();
         final MemorySegment record = encoder.record();
         final PartitionStore store = this.store;

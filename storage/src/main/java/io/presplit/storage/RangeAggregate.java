@@ -7,14 +7,15 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Count, sum, min, max and mean of the values of the records it is shown: the result of
- * {@link PartitionReader#aggregate}. Reusable: {@link #reset()} between queries.
+ * Count, sum, min, max and mean of one field's values in the records it is shown: the result of
+ * {@link PartitionReader#aggregate}. Reusable: {@link #reset(int)} between queries, naming the field (an index into
+ * {@link PartitionStore#fields()}, resolved once by the caller).
  * <p>
- * Algorithm: values are copied into a batch of {@link #BATCH_LENGTH} doubles (records are variable-length, so
- * the values are not contiguous in the segment); each full batch, and the rest at {@link #finish()}, is reduced
- * with the Vector API ({@link DoubleVector#SPECIES_PREFERRED}: lane-wise add, min, max, then one lane reduction
- * each), with a scalar tail. The scalar mode reduces the same batches one value at a time, as the reference and
- * the benchmark's baseline. Sums in the two modes differ by floating-point reassociation only.
+ * Algorithm: the field's values are copied into a batch of {@link #BATCH_LENGTH} doubles (records are variable-length,
+ * so the values are not contiguous in the segment); each full batch, and the rest at {@link #finish()}, is reduced with
+ * the Vector API ({@link DoubleVector#SPECIES_PREFERRED}: lane-wise add, min, max, then one lane reduction each), with
+ * a scalar tail. The scalar mode reduces the same batches one value at a time, as the reference and the benchmark's
+ * baseline. Sums in the two modes differ by floating-point reassociation only.
  * <p>
  * Threading: one thread at a time (the reader's). Allocation-free after construction.
  */
@@ -30,6 +31,8 @@ public final class RangeAggregate implements RecordVisitor {
     private double reducedSum;
     private double reducedMin;
     private double reducedMax;
+    /** The field aggregated: value {@code fieldIndex} of each record. */
+    private int fieldIndex;
     private int batchSize;
     private long count;
     private double sum;
@@ -44,8 +47,17 @@ public final class RangeAggregate implements RecordVisitor {
         reset();
     }
 
-    /** Clears the result. */
+    /** Clears the result; the field stays the one last chosen (field 0 at first). */
     public void reset() {
+        reset(fieldIndex);
+    }
+
+    /**
+     * Clears the result and chooses the field to aggregate. The index is not checked here (the reader checks it
+     * against the store's fields; {@link #add} callers choose their own values).
+     */
+    public void reset(final int fieldIndex) {
+        this.fieldIndex = fieldIndex;
         batchSize = 0;
         count = 0;
         sum = 0;
@@ -55,7 +67,7 @@ public final class RangeAggregate implements RecordVisitor {
 
     @Override
     public void onRecord(final long partitionId, final RecordFlyweight record) {
-        add(record.value());
+        add(record.value(fieldIndex));
     }
 
     /** Adds one value. */
@@ -71,6 +83,11 @@ public final class RangeAggregate implements RecordVisitor {
         if (batchSize > 0) {
             flush();
         }
+    }
+
+    /** The field aggregated (its index in the store's fields). */
+    public int fieldIndex() {
+        return fieldIndex;
     }
 
     /** Number of values. */

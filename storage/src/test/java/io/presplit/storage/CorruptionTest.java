@@ -8,6 +8,7 @@ import io.presplit.coordinate.Txn;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.profile.LoadRecorder;
 import io.presplit.storage.internal.FileOps;
+import io.presplit.storage.log.FieldSchema;
 import io.presplit.storage.log.SegmentDescriptor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,7 @@ import java.util.List;
 final class CorruptionTest {
     private static final long SMALL_SEGMENT_BYTES = 4 * SegmentDescriptor.MIN_SEGMENT_LENGTH;
     private static final long LARGE_SEGMENT_BYTES = 64 * SegmentDescriptor.MIN_SEGMENT_LENGTH;
+    private static final FieldSchema FOUR_FIELDS = FieldSchema.of("a", "b", "c", "d");
 
     @TempDir
     private Path dataDirectory;
@@ -65,7 +67,7 @@ final class CorruptionTest {
     void shouldRefuseOpenWhenCorruptRecordIsFollowedByValidRecordsInOpenSegment() throws IOException {
         final List<Long> offsets = writePoints(LARGE_SEGMENT_BYTES, 10);
         final Path segment = SegmentFiles.segment(dataDirectory, 0, 0);
-        flipByte(segment, offsets.get(3) + SegmentDescriptor.VALUE_OFFSET + 1);
+        flipByte(segment, offsets.get(3) + SegmentDescriptor.FIRST_VALUE_OFFSET + 1);
 
         assertCorrupt(LARGE_SEGMENT_BYTES, "corrupt record followed by valid records", segment.toString(),
             "offset=" + offsets.get(3), "nextValidOffset=" + offsets.get(4), "checksum mismatch");
@@ -78,7 +80,7 @@ final class CorruptionTest {
     @Test
     void shouldCutOnlyTheTornRecordWhenLastRecordIsTorn() throws IOException {
         final List<Long> offsets = writePoints(LARGE_SEGMENT_BYTES, 10);
-        flipByte(SegmentFiles.segment(dataDirectory, 0, 0), offsets.get(9) + SegmentDescriptor.VALUE_OFFSET);
+        flipByte(SegmentFiles.segment(dataDirectory, 0, 0), offsets.get(9) + SegmentDescriptor.FIRST_VALUE_OFFSET);
 
         try (PartitionStore store = open(LARGE_SEGMENT_BYTES)) {
             assertThat(values(store)).containsExactly(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0);
@@ -99,7 +101,7 @@ final class CorruptionTest {
         final List<Long> offsets = writePoints(LARGE_SEGMENT_BYTES, 10);
         final Path segment = SegmentFiles.segment(dataDirectory, 0, 0);
         // The claim of record 3: length word never published, content half written.
-        SegmentFiles.write(segment, offsets.get(3), new byte[SegmentDescriptor.VALUE_OFFSET]);
+        SegmentFiles.write(segment, offsets.get(3), new byte[SegmentDescriptor.FIRST_VALUE_OFFSET]);
 
         try (PartitionStore store = open(LARGE_SEGMENT_BYTES)) {
             assertThat(values(store)).containsExactly(0.0, 1.0, 2.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0);
@@ -171,8 +173,62 @@ final class CorruptionTest {
         assertCorrupt(LARGE_SEGMENT_BYTES, "missing parent", "parentId=0");
     }
 
+    /**
+     * Guards multi-field records in sealed data: the checksum covers every value, so a flipped byte in the last of
+     * four fields of a rolled segment's record fails the open with the file and the offset, like any other byte.
+     */
+    @Test
+    void shouldRefuseOpenWhenByteFlippedInLastFieldOfSealedMultiFieldRecord() throws IOException {
+        writePoints(SMALL_SEGMENT_BYTES, 200, FOUR_FIELDS);
+        final Path segment = SegmentFiles.segment(dataDirectory, 0, 0);
+        assertThat(SegmentFiles.readLong(segment, SegmentDescriptor.SEAL_STATE_OFFSET))
+            .isEqualTo(SegmentDescriptor.STATE_ROLLED);
+        final long offset = SegmentDescriptor.FIRST_RECORD_OFFSET;
+        flipByte(segment, offset + SegmentDescriptor.valueOffset(3) + 6);
+
+        assertCorrupt(SMALL_SEGMENT_BYTES, FOUR_FIELDS, "invalid record before the sealed tail", segment.toString(),
+            "offset=" + offset, "checksum mismatch");
+    }
+
+    /**
+     * Guards the torn tail of a multi-field log: a damaged last record is cut off, every earlier point keeps all
+     * four of its values, and writes continue after it.
+     */
+    @Test
+    void shouldCutOnlyTheTornRecordWhenLastMultiFieldRecordIsTorn() throws IOException {
+        final List<Long> offsets = writePoints(LARGE_SEGMENT_BYTES, 10, FOUR_FIELDS);
+        flipByte(SegmentFiles.segment(dataDirectory, 0, 0), offsets.get(9) + SegmentDescriptor.valueOffset(2));
+
+        try (PartitionStore store = open(LARGE_SEGMENT_BYTES, FOUR_FIELDS)) {
+            assertThat(rows(store)).hasSize(9).allSatisfy(row -> assertThat(row).containsExactly(
+                row.getFirst(), row.getFirst() + 1, row.getFirst() + 2, row.getFirst() + 3));
+            store.openWriter().write("series-x", 1, new double[] {100, 101, 102, 103});
+        }
+        try (PartitionStore store = open(LARGE_SEGMENT_BYTES, FOUR_FIELDS)) {
+            assertThat(rows(store)).hasSize(10).last().isEqualTo(List.of(100.0, 101.0, 102.0, 103.0));
+        }
+    }
+
+    /**
+     * Guards the field count in the segment header: records are parsed with it, so a damaged count must fail the
+     * open (the header checksum covers it) instead of reading values and keys at the wrong offsets.
+     */
+    @Test
+    void shouldRefuseOpenWhenSegmentHeaderFieldCountIsDamaged() throws IOException {
+        writePoints(LARGE_SEGMENT_BYTES, 10, FOUR_FIELDS);
+        final Path segment = SegmentFiles.segment(dataDirectory, 0, 0);
+        assertThat(SegmentFiles.readInt(segment, SegmentDescriptor.FIELD_COUNT_OFFSET)).isEqualTo(4);
+        SegmentFiles.write(segment, SegmentDescriptor.FIELD_COUNT_OFFSET, new byte[] {2});
+
+        assertCorrupt(LARGE_SEGMENT_BYTES, FOUR_FIELDS, "segment header checksum mismatch", segment.toString());
+    }
+
     private void assertCorrupt(final long segmentBytes, final String... messageParts) {
-        assertThatThrownBy(() -> open(segmentBytes).close())
+        assertCorrupt(segmentBytes, FieldSchema.SINGLE, messageParts);
+    }
+
+    private void assertCorrupt(final long segmentBytes, final FieldSchema fields, final String... messageParts) {
+        assertThatThrownBy(() -> open(segmentBytes, fields).close())
             .isInstanceOf(PresplitException.class)
             .satisfies(e -> assertThat(((PresplitException) e).code()).isEqualTo(FileOps.STORAGE_CORRUPT))
             .satisfies(e -> {
@@ -184,11 +240,24 @@ final class CorruptionTest {
 
     /** Writes points 0..count-1 (value = index) and returns their record offsets (meaningful in one segment). */
     private List<Long> writePoints(final long segmentBytes, final int count) {
+        return writePoints(segmentBytes, count, FieldSchema.SINGLE);
+    }
+
+    /** As {@link #writePoints(long, int)}; with several fields, field {@code f} of point {@code i} is {@code i + f}. */
+    private List<Long> writePoints(final long segmentBytes, final int count, final FieldSchema fields) {
         final List<Long> offsets = new ArrayList<>();
-        try (PartitionStore store = open(segmentBytes)) {
+        try (PartitionStore store = open(segmentBytes, fields)) {
             final PartitionWriter writer = store.openWriter();
+            final double[] values = new double[fields.count()];
             for (int i = 0; i < count; i++) {
-                writer.write("series-" + (i % 7), i, i);
+                if (fields.count() == 1) {
+                    writer.write("series-" + (i % 7), i, i);
+                } else {
+                    for (int f = 0; f < values.length; f++) {
+                        values[f] = i + f;
+                    }
+                    writer.write("series-" + (i % 7), i, values);
+                }
             }
             store.scan((partitionId, record) -> offsets.add(record.offset()));
         }
@@ -196,8 +265,25 @@ final class CorruptionTest {
     }
 
     private PartitionStore open(final long segmentBytes) {
+        return open(segmentBytes, FieldSchema.SINGLE);
+    }
+
+    private PartitionStore open(final long segmentBytes, final FieldSchema fields) {
         return PartitionStore.open(dataDirectory, recorder,
-            StoreOptions.of(Durability.ASYNC).withSegmentLengthBytes(segmentBytes));
+            StoreOptions.of(Durability.ASYNC).withSegmentLengthBytes(segmentBytes).withFields(fields));
+    }
+
+    /** Every record's values, in scan order. */
+    private static List<List<Double>> rows(final PartitionStore store) {
+        final List<List<Double>> rows = new ArrayList<>();
+        store.scan((partitionId, record) -> {
+            final List<Double> row = new ArrayList<>();
+            for (int f = 0; f < record.fieldCount(); f++) {
+                row.add(record.value(f));
+            }
+            rows.add(row);
+        });
+        return rows;
     }
 
     private static List<Double> values(final PartitionStore store) {

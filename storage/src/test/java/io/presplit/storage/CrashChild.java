@@ -4,6 +4,7 @@ import io.presplit.coordinate.CoordinatorLog;
 import io.presplit.coordinate.PartitionParticipant.PartitionView;
 import io.presplit.coordinate.Txn;
 import io.presplit.profile.LoadRecorder;
+import io.presplit.storage.log.FieldSchema;
 import io.presplit.storage.log.SegmentDescriptor;
 
 import java.io.FileDescriptor;
@@ -24,7 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * buffering), so that what the parent reads was acknowledged before the kill.
  * <p>
  * Arguments: data directory, coordinator log file, seed, first sequence number. Point {@code seq} is written as
- * series {@code series-<seq % 97>}, timestamp {@code seq}, value {@code seq}.
+ * series {@code series-<seq % 97>}, timestamp {@code seq}, and three fields ({@link #FIELDS}) holding
+ * {@link #values(long, double[])}: multi-field records go through every kill.
  */
 public final class CrashChild {
     static final int WRITER_COUNT = 2;
@@ -34,6 +36,8 @@ public final class CrashChild {
     static final long SEGMENT_LENGTH_BYTES = 16 * SegmentDescriptor.MIN_SEGMENT_LENGTH;
     /** Background compaction runs too, so that kills also land inside copies, switches and deletions. */
     static final long COMPACTION_BYTES_PER_SECOND = 4L << 20;
+    /** The store's fields. */
+    static final FieldSchema FIELDS = FieldSchema.of("seq", "negated", "half");
 
     private CrashChild() {
     }
@@ -48,16 +52,17 @@ public final class CrashChild {
         final LoadRecorder recorder = new LoadRecorder(WRITER_COUNT + 1, SLOT_CAPACITY);
         final PartitionStore store = PartitionStore.open(dataDirectory, recorder,
             StoreOptions.of(Durability.GROUP).withSegmentLengthBytes(SEGMENT_LENGTH_BYTES)
-                .withCompactionBytesPerSecond(COMPACTION_BYTES_PER_SECOND));
+                .withCompactionBytesPerSecond(COMPACTION_BYTES_PER_SECOND).withFields(FIELDS));
         final CoordinatorLog log = CoordinatorLog.open(coordinatorLogFile);
         recover(store, log);
         emit(out, "READY");
         for (int i = 0; i < WRITER_COUNT; i++) {
             final PartitionWriter writer = store.openWriter();
             Thread.ofPlatform().name("crash-writer-" + i).daemon(true).start(() -> {
+                final double[] values = new double[FIELDS.count()];
                 while (true) {
                     final long seq = nextSeq.getAndIncrement();
-                    writer.write(seriesKey(seq), seq, seq);
+                    writer.write(seriesKey(seq), seq, values(seq, values));
                     emit(out, "A " + seq);
                 }
             });
@@ -70,6 +75,14 @@ public final class CrashChild {
                 emit(out, "T " + txn.txId() + " " + txn.kind() + " " + run(store, log, txn));
             }
         }
+    }
+
+    /** The values of point {@code seq}, in {@code values}: seq, -seq, seq / 2. */
+    static double[] values(final long seq, final double[] values) {
+        values[0] = seq;
+        values[1] = -seq;
+        values[2] = seq / 2.0;
+        return values;
     }
 
     /** The series key of point {@code seq}. */

@@ -96,7 +96,8 @@ final class CrashTest {
         final long seed, final int kill, final long[] lastEpoch) throws IOException {
         try (LoadRecorder recorder = new LoadRecorder(1, CrashChild.SLOT_CAPACITY);
              PartitionStore store = PartitionStore.open(dataDirectory, recorder,
-                 StoreOptions.of(Durability.ASYNC).withSegmentLengthBytes(CrashChild.SEGMENT_LENGTH_BYTES));
+                 StoreOptions.of(Durability.ASYNC).withSegmentLengthBytes(CrashChild.SEGMENT_LENGTH_BYTES)
+                     .withFields(CrashChild.FIELDS));
              CoordinatorLog log = CoordinatorLog.open(coordinatorLogFile)) {
             CrashChild.recover(store, log);
             final String context = "kill " + kill + " (seed=" + seed + ")";
@@ -142,7 +143,8 @@ final class CrashTest {
 
     private static void count(final ConcurrentHashMap<Long, Integer> counts, final RecordFlyweight record) {
         final long seq = record.timestampNs();
-        if (record.value() != seq || !record.seriesKey().equals(CrashChild.seriesKey(seq))) {
+        if (record.value(0) != seq || record.value(1) != -seq || record.value(2) != seq / 2.0
+            || !record.seriesKey().equals(CrashChild.seriesKey(seq))) {
             throw new AssertionError("point does not match its sequence number [record=" + record + "]");
         }
         counts.merge(seq, 1, Integer::sum);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.presplit.PresplitException;
 import io.presplit.coordinate.Txn;
 import io.presplit.profile.LoadRecorder;
+import io.presplit.storage.log.FieldSchema;
 import io.presplit.storage.log.KeyOrder;
 import io.presplit.storage.log.RecordEncoder;
 import io.presplit.storage.meta.StoreFormatFile;
@@ -140,16 +141,20 @@ final class KeyOrderTest {
             .isInstanceOf(PresplitException.class).hasMessageContaining("store format file is damaged");
     }
 
-    /** Guards spec 005's layout: offsets, length and the golden bytes of a format file. */
+    /** Guards spec 005's layout: offsets, length and the golden bytes of a format file (version 2). */
     @Test
     void shouldMatchGoldenBytesWhenEncodingFormatFile() {
         assertThat(StoreFormatFile.VERSION_OFFSET).isEqualTo(4);
         assertThat(StoreFormatFile.KEY_ORDER_OFFSET).isEqualTo(8);
-        assertThat(StoreFormatFile.CHECKSUM_OFFSET).isEqualTo(12);
-        assertThat(StoreFormatFile.LENGTH).isEqualTo(16);
-        final String hex = HexFormat.of().formatHex(StoreFormatFile.encode(KeyOrder.ORDERED));
-        assertThat(hex).startsWith("50535446" + "01000000" + "01000000").hasSize(32);
-        assertThat(HexFormat.of().formatHex(StoreFormatFile.encode(KeyOrder.HASHED)))
-            .startsWith("50535446" + "01000000" + "00000000");
+        assertThat(StoreFormatFile.FIELD_COUNT_OFFSET).isEqualTo(12);
+        assertThat(StoreFormatFile.FIELD_NAMES_OFFSET).isEqualTo(16);
+        assertThat(StoreFormatFile.LENGTH_V1).isEqualTo(16);
+        final String hex = HexFormat.of().formatHex(StoreFormatFile.encode(
+            new StoreFormatFile.StoreFormat(KeyOrder.ORDERED, FieldSchema.of("usage", "idle"))));
+        assertThat(hex).startsWith("50535446" + "02000000" + "01000000" + "02000000"
+            + "0500" + "7573616765" + "0400" + "69646c65").hasSize(2 * (16 + 7 + 6 + 4));
+        assertThat(HexFormat.of().formatHex(StoreFormatFile.encode(
+            new StoreFormatFile.StoreFormat(KeyOrder.HASHED, FieldSchema.SINGLE))))
+            .startsWith("50535446" + "02000000" + "00000000" + "01000000" + "0500" + "76616c7565");
     }
 }

@@ -67,7 +67,7 @@ final class PartitionStoreTest {
             assertThat(points.written()).containsExactlyElementsOf(written);
             assertThat(recorder.sumPoints(0)).isEqualTo(written.size());
             final long expectedBytes = written.stream()
-                .mapToLong(point -> SegmentDescriptor.recordLength(point.seriesKey().length())).sum();
+                .mapToLong(point -> SegmentDescriptor.recordLength(1, point.seriesKey().length())).sum();
             assertThat(recorder.sumBytes(0)).isEqualTo(expectedBytes);
             final long width = KeySpace.bucketWidth(KeySpace.MIN_KEY, KeySpace.MAX_KEY);
             final int bucket = KeySpace.bucketOf(KeySpace.partitionKey("series-3"), KeySpace.MIN_KEY, width);

@@ -9,11 +9,14 @@ import io.presplit.coordinate.PartitionParticipant.PartitionView;
 import io.presplit.coordinate.Txn;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.profile.LoadRecorder;
+import io.presplit.storage.log.FieldSchema;
 import io.presplit.storage.log.SegmentDescriptor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +26,8 @@ import java.util.SplittableRandom;
 
 /**
  * Range queries and aggregates across lineage, checked against a plain in-memory model under random writes,
- * splits, merges and reopens (property test; seed printed, {@code -Dpresplit.query.seed} to replay).
+ * splits, merges and reopens (property test; seed printed, {@code -Dpresplit.query.seed} to replay), for stores of
+ * one field and of several.
  */
 @ExtendWith(LeakCheck.class)
 final class QueryTest {
@@ -41,8 +45,11 @@ final class QueryTest {
         recorder.close();
     }
 
-    /** A point of the model. */
-    private record ModelPoint(long key, long timestampNs, double value) {
+    /** A point of the model: one value per field. */
+    private record ModelPoint(long key, long timestampNs, List<Double> values) {
+        double value(final int field) {
+            return values.get(field);
+        }
     }
 
     /**
@@ -50,16 +57,21 @@ final class QueryTest {
      * compactions with deletions of unneeded ancestors (so that points sit in sealed ancestors, compacted copies,
      * rolled segments with time indexes and open tails), the points returned must be exactly the model's, each once,
      * and the aggregates (Vector API and scalar) must match the model's count, min, max exactly and its sum within
-     * rounding. Also guards the query load: every record examined is counted under some live partition's slot.
+     * rounding, for every field (chosen by index or by name). Also guards the query load: every record examined is
+     * counted under some live partition's slot. With one field the points go through the single-value write, with
+     * several through the array write (one array reused for every point, as callers are told to).
      */
-    @Test
-    void shouldMatchModelWhenQueryingRangesAcrossSplitsMergesAndReopens() {
+    @ParameterizedTest(name = "fields={0}")
+    @ValueSource(ints = {1, 3})
+    void shouldMatchModelWhenQueryingRangesAcrossSplitsMergesAndReopens(final int fieldCount) {
         final long seed = Long.getLong("presplit.query.seed", System.nanoTime());
-        System.out.println("QueryTest seed=" + seed);
+        System.out.println("QueryTest fields=" + fieldCount + " seed=" + seed);
         final SplittableRandom random = new SplittableRandom(seed);
         final List<ModelPoint> model = new ArrayList<>();
+        final FieldSchema fields = fieldCount == 1 ? FieldSchema.SINGLE : FieldSchema.of("usage", "idle", "temp");
+        final double[] values = new double[fieldCount];
         long nextTxId = 1;
-        PartitionStore store = open();
+        PartitionStore store = open(fields);
         try {
             PartitionWriter writer = store.openWriter();
             PartitionReader reader = store.openReader();
@@ -68,9 +80,17 @@ final class QueryTest {
                 for (int i = 0; i < points; i++) {
                     final String series = "s-" + random.nextInt(500);
                     final long timestampNs = random.nextLong(1_000_000);
-                    final double value = random.nextDouble(-1e6, 1e6);
-                    writer.write(series, timestampNs, value);
-                    model.add(new ModelPoint(KeySpace.partitionKey(series), timestampNs, value));
+                    final List<Double> boxed = new ArrayList<>(fieldCount);
+                    for (int f = 0; f < fieldCount; f++) {
+                        values[f] = random.nextDouble(-1e6, 1e6);
+                        boxed.add(values[f]);
+                    }
+                    if (fieldCount == 1) {
+                        writer.write(series, timestampNs, values[0]);
+                    } else {
+                        writer.write(series, timestampNs, values);
+                    }
+                    model.add(new ModelPoint(KeySpace.partitionKey(series), timestampNs, boxed));
                 }
                 final int action = random.nextInt(10);
                 if (action < 3) {
@@ -82,7 +102,7 @@ final class QueryTest {
                     store.deleteUnneededPartitions();
                 } else if (action == 3) {
                     store.close();
-                    store = open();
+                    store = open(fields);
                     writer = store.openWriter();
                     reader = store.openReader();
                 }
@@ -177,29 +197,54 @@ final class QueryTest {
 
         final List<ModelPoint> expected = model.stream()
             .filter(p -> p.key() >= keyLo && p.key() <= keyHi && p.timestampNs() >= fromNs && p.timestampNs() <= toNs)
-            .sorted(Comparator.comparingDouble(ModelPoint::value)).toList();
+            .sorted(Comparator.comparingDouble(p -> p.value(0))).toList();
         final List<ModelPoint> actual = new ArrayList<>();
         final long costBefore = totalQueryCost();
-        final long examined = reader.query(keyLo, keyHi, fromNs, toNs, (partitionId, record) ->
-            actual.add(new ModelPoint(record.partitionKey(), record.timestampNs(), record.value())));
+        final long examined = reader.query(keyLo, keyHi, fromNs, toNs, (partitionId, record) -> {
+            final List<Double> values = new ArrayList<>(record.fieldCount());
+            for (int f = 0; f < record.fieldCount(); f++) {
+                values.add(record.value(f));
+            }
+            actual.add(new ModelPoint(record.partitionKey(), record.timestampNs(), values));
+        });
         assertThat(totalQueryCost() - costBefore).as(context).isEqualTo(examined);
         assertThat(examined).as(context).isGreaterThanOrEqualTo(actual.size());
-        actual.sort(Comparator.comparingDouble(ModelPoint::value));
+        actual.sort(Comparator.comparingDouble(p -> p.value(0)));
         assertThat(actual).as(context).isEqualTo(expected);
 
+        final FieldSchema fields = reader.fields();
+        for (int field = 0; field < fields.count(); field++) {
+            checkAggregate(reader, expected, keyLo, keyHi, fromNs, toNs, field, random.nextBoolean(),
+                context + " field=" + fields.name(field));
+        }
+    }
+
+    private static void checkAggregate(final PartitionReader reader, final List<ModelPoint> expected,
+        final long keyLo, final long keyHi, final long fromNs, final long toNs, final int field,
+        final boolean isByName, final String context) {
         final RangeAggregate vector = new RangeAggregate(true);
         final RangeAggregate scalar = new RangeAggregate(false);
-        reader.aggregate(keyLo, keyHi, fromNs, toNs, vector);
-        reader.aggregate(keyLo, keyHi, fromNs, toNs, scalar);
+        if (isByName) {
+            final String name = reader.fields().name(field);
+            reader.aggregate(keyLo, keyHi, fromNs, toNs, name, vector);
+            reader.aggregate(keyLo, keyHi, fromNs, toNs, name, scalar);
+        } else if (reader.fields().count() == 1) {
+            reader.aggregate(keyLo, keyHi, fromNs, toNs, vector);
+            reader.aggregate(keyLo, keyHi, fromNs, toNs, scalar);
+        } else {
+            reader.aggregate(keyLo, keyHi, fromNs, toNs, field, vector);
+            reader.aggregate(keyLo, keyHi, fromNs, toNs, field, scalar);
+        }
         double sum = 0;
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
         for (final ModelPoint point : expected) {
-            sum += point.value();
-            min = Math.min(min, point.value());
-            max = Math.max(max, point.value());
+            sum += point.value(field);
+            min = Math.min(min, point.value(field));
+            max = Math.max(max, point.value(field));
         }
         for (final RangeAggregate aggregate : List.of(vector, scalar)) {
+            assertThat(aggregate.fieldIndex()).as(context).isEqualTo(field);
             assertThat(aggregate.count()).as(context).isEqualTo(expected.size());
             if (!expected.isEmpty()) {
                 assertThat(aggregate.min()).as(context).isEqualTo(min);
@@ -240,7 +285,11 @@ final class QueryTest {
     }
 
     private PartitionStore open() {
+        return open(FieldSchema.SINGLE);
+    }
+
+    private PartitionStore open(final FieldSchema fields) {
         return PartitionStore.open(dataDirectory, recorder,
-            StoreOptions.of(Durability.ASYNC).withSegmentLengthBytes(SEGMENT_BYTES));
+            StoreOptions.of(Durability.ASYNC).withSegmentLengthBytes(SEGMENT_BYTES).withFields(fields));
     }
 }

@@ -88,7 +88,7 @@ final class RoutingTableTest {
 
     private static Partition partition(final long id, final long keyLo, final long keyHi) {
         final PartitionHeader header = new PartitionHeader(id, (int) id, SegmentDescriptor.NONE,
-            SegmentDescriptor.NONE, SegmentDescriptor.NONE, keyLo, keyHi);
+            SegmentDescriptor.NONE, SegmentDescriptor.NONE, keyLo, keyHi, 1);
         return new Partition(header, null, null, null);
     }
 }

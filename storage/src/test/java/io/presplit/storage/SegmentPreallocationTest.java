@@ -109,6 +109,34 @@ final class SegmentPreallocationTest {
         }
     }
 
+    /**
+     * Guards the fresh child's first spare: a commit asks for each child's next segment before any write reaches
+     * the child, so a child written at its parent's rate rolls onto a ready segment (before, the request came at
+     * half of its first segment, and under a busy commit the writer made its own file: the stall's maximum).
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldPrepareEachCommittedChildsFirstSpareBeforeAnyWrite() throws InterruptedException {
+        try (PartitionStore store = open()) {
+            final Txn split = Txn.split(1, 0, KeySpace.MAX_KEY / 2, 1, 1, 2, 2);
+            assertThat(store.prepare(split)).isTrue();
+            store.commit(split);
+            final PartitionLog lower = store.routingTable().partition(0).log();
+            final PartitionLog upper = store.routingTable().partition(1).log();
+            awaitTrue(() -> lower.hasSpare() && upper.hasSpare());
+
+            final PartitionWriter writer = store.openWriter();
+            int written = 0;
+            while (lower.rollsWithSpare() + lower.rollsWithoutSpare() == 0
+                || upper.rollsWithSpare() + upper.rollsWithoutSpare() == 0) {
+                writer.write("series-" + written, written, written);
+                written++;
+            }
+            assertThat(store.rollsWithoutSpare()).isZero();
+            assertThat(store.rollsWithSpare()).isEqualTo(2);
+        }
+    }
+
     private PartitionStore open() {
         return PartitionStore.open(dataDirectory, recorder,
             StoreOptions.of(Durability.ASYNC).withSegmentLengthBytes(SEGMENT_BYTES));

@@ -4,7 +4,8 @@ import io.presplit.keyspace.KeySpace;
 
 /**
  * The identity of a partition as every one of its segment headers records it: id, load slot, the transaction
- * that created it, its parents and its inclusive key range (see {@link SegmentDescriptor}).
+ * that created it, its parents, its inclusive key range and the number of fields of its records (see
+ * {@link SegmentDescriptor}).
  *
  * @param partitionId    the partition id, non-negative.
  * @param loadSlot       the load recorder slot its writes are counted in, non-negative.
@@ -13,6 +14,7 @@ import io.presplit.keyspace.KeySpace;
  * @param secondParentId the upper merge parent, or {@link SegmentDescriptor#NONE}.
  * @param keyLo          first key of the range.
  * @param keyHi          last key of the range.
+ * @param fieldCount     values per record: the store's field count, 1 to {@link SegmentDescriptor#MAX_FIELD_COUNT}.
  */
 public record PartitionHeader(
     long partitionId,
@@ -21,7 +23,8 @@ public record PartitionHeader(
     long firstParentId,
     long secondParentId,
     long keyLo,
-    long keyHi) {
+    long keyHi,
+    int fieldCount) {
 
     /** Checks the fields; cold path. */
     public PartitionHeader {
@@ -30,13 +33,14 @@ public record PartitionHeader(
                 "invalid partition identity [partitionId=" + partitionId + ", loadSlot=" + loadSlot + "]");
         }
         KeySpace.checkRange(keyLo, keyHi);
+        SegmentDescriptor.checkFieldCount(fieldCount);
     }
 
     /** The initial partition: no parents, no creating transaction. */
     public static PartitionHeader initial(final long partitionId, final int loadSlot, final long keyLo,
-        final long keyHi) {
+        final long keyHi, final int fieldCount) {
         final long none = SegmentDescriptor.NONE;
-        return new PartitionHeader(partitionId, loadSlot, none, none, none, keyLo, keyHi);
+        return new PartitionHeader(partitionId, loadSlot, none, none, none, keyLo, keyHi, fieldCount);
     }
 
     /** Whether the partition was created by a split or merge (and so has at least one parent). */

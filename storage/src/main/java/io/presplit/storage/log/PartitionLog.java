@@ -108,11 +108,22 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    /** Receives the logs that need a new spare segment. */
+    /** Receives the logs that need a new spare segment, or the next pages of their active segment populated. */
     @FunctionalInterface
     public interface SpareRequests {
-        /** Asks for {@link #prepareSpare()} to be called on {@code log} soon, off the caller's thread. */
+        /**
+         * Asks for {@link #createSpare()} and then {@link #prepareSpare()} to be called on {@code log} soon, off the
+         * caller's thread: the creation first, because a writer will roll onto it, the forces after.
+         */
         void request(PartitionLog log);
+
+        /**
+         * Asks for {@link #populateActive()} to be called on {@code log} soon, off the caller's thread. Called by
+         * an appender once per window of populated pages; must not block. By default nothing is populated, and
+         * the appends take the first-write page faults themselves.
+         */
+        default void requestPopulate(final PartitionLog log) {
+        }
     }
 
     private PartitionLog(final Path directory, final PartitionHeader header, final long segmentLengthBytes,
@@ -440,18 +451,38 @@ public final class PartitionLog implements AutoCloseable {
                 sealRolled(chain, i);
             }
         }
+        createSpare();
+        final Segment created = spare;
+        if (created != null) {
+            // The spare may come from createSpare on another thread, which left its forces to this call.
+            created.ensureCreationDurable();
+        }
+    }
+
+    /**
+     * The urgent half of {@link #prepareSpare}: creates the next segment (index = current chain length) as the
+     * spare, without its forces, unless there is one or the log is sealed or closed. Its forces are owed to
+     * {@link #prepareSpare} (or to whatever relies on the segment first: a group-commit force, the ROLLED seal of
+     * the segment before it, close). Called by the thread that serves spare creations only, so that a creation
+     * never queues behind forces. Cold path; blocks on the file creation.
+     *
+     * @return whether it created a spare.
+     */
+    public boolean createSpare() {
         final Segment created;
         synchronized (creationLock) {
             if (isClosed || isSealed || spare != null) {
-                return;
+                return false;
             }
             // Created without its forces while the lock is held, so that a roll that needs it waits for a file
-            // creation at most, never for a force; the forces follow outside the lock.
+            // creation at most, never for a force.
             created = Segment.create(directory, header, segments.length, segmentLengthBytes, false,
                 isForcingEachAppend);
             spare = created;
         }
-        created.ensureCreationDurable();
+        // Outside the lock, so that a roll may take the spare meanwhile: populating is safe under appends.
+        created.populateAhead();
+        return true;
     }
 
     /** Whether a pre-created next segment is ready. */
@@ -532,8 +563,9 @@ public final class PartitionLog implements AutoCloseable {
      * Appends one encoded record. Any thread. Lock-free and allocation-free unless the active segment is full
      * (see the class comment).
      *
-     * @param record      the record from offset 0, as {@link RecordEncoder} lays it out.
-     * @param lengthBytes its length, at most {@link SegmentDescriptor#MAX_RECORD_LENGTH}.
+     * @param record      the record from offset 0, as {@link RecordEncoder} lays it out, with the log's field count
+     *                    ({@link PartitionHeader#fieldCount()}; the caller's contract, not checked here).
+     * @param lengthBytes its length, at most {@link SegmentDescriptor#maxRecordLength(int)} of that count.
      * @return {@link #APPENDED}, or {@link #SEALED} when the partition is sealed and nothing was written.
      */
     public int append(final MemorySegment record, final int lengthBytes) {
@@ -546,6 +578,9 @@ public final class PartitionLog implements AutoCloseable {
                 }
                 if (offset >= segment.spareRequestOffset && !segment.isSpareRequested) {
                     requestSpare(segment);
+                }
+                if (offset >= segment.populateRequestOffset) {
+                    requestPopulate(segment);
                 }
                 return APPENDED;
             }
@@ -737,6 +772,10 @@ public final class PartitionLog implements AutoCloseable {
      * @return {@link #APPENDED} or {@link #SEALED}.
      */
     public int appendCopy(final RecordFlyweight record) {
+        if (record.fieldCount() != header.fieldCount()) {
+            throw new IllegalStateException("record and log disagree on the field count [directory=" + directory
+                + ", logFieldCount=" + header.fieldCount() + ", recordFieldCount=" + record.fieldCount() + "]");
+        }
         final int lengthBytes = record.lengthBytes();
         return append(record.memory().asSlice(record.offset(), lengthBytes), lengthBytes);
     }
@@ -895,6 +934,26 @@ public final class PartitionLog implements AutoCloseable {
         } else {
             full.seal(STATE_ROLLED, NONE);
         }
+    }
+
+    /** The first append past {@code segment}'s populate offset: asks for its next window of pages, once. */
+    private void requestPopulate(final Segment segment) {
+        segment.populateRequestOffset = Long.MAX_VALUE;
+        final SpareRequests requests = spareRequests;
+        if (requests != null) {
+            requests.requestPopulate(this);
+        }
+    }
+
+    /**
+     * Faults in the next window of pages of the active segment ahead of the appends (see
+     * {@code Segment.populateAhead}), asked for by an append half-way through the previous window. Called by the
+     * spare thread; safe against appends, rolls and close. Cold path.
+     *
+     * @return the bytes populated.
+     */
+    public long populateActive() {
+        return active.populateAhead();
     }
 
     /** The first append past half of {@code segment}: asks for the next segment ahead, once per segment. */

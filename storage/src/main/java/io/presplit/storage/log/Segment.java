@@ -17,8 +17,10 @@ import static io.presplit.storage.log.SegmentDescriptor.LOAD_SLOT_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.LONG;
 import static io.presplit.storage.log.SegmentDescriptor.MAGIC;
 import static io.presplit.storage.log.SegmentDescriptor.MAGIC_OFFSET;
-import static io.presplit.storage.log.SegmentDescriptor.MAX_RECORD_LENGTH;
-import static io.presplit.storage.log.SegmentDescriptor.MIN_RECORD_LENGTH;
+import static io.presplit.storage.log.SegmentDescriptor.FIELD_COUNT_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.FORMAT_VERSION_ONE_FIELD;
+import static io.presplit.storage.log.SegmentDescriptor.HEADER_CHECKSUM_OFFSET_V1;
+import static io.presplit.storage.log.SegmentDescriptor.MAX_FIELD_COUNT;
 import static io.presplit.storage.log.SegmentDescriptor.MIN_SEGMENT_LENGTH;
 import static io.presplit.storage.log.SegmentDescriptor.NONE;
 import static io.presplit.storage.log.SegmentDescriptor.PARTITION_ID_OFFSET;
@@ -32,7 +34,6 @@ import static io.presplit.storage.log.SegmentDescriptor.SEAL_STATE_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.SECOND_PARENT_ID_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.SEGMENT_INDEX_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.SEGMENT_LENGTH_OFFSET;
-import static io.presplit.storage.log.SegmentDescriptor.SERIES_KEY_LENGTH_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.STATE_OPEN;
 import static io.presplit.storage.log.SegmentDescriptor.STATE_ROLLED;
 import static io.presplit.storage.log.SegmentDescriptor.STATE_SEALED;
@@ -76,6 +77,14 @@ final class Segment implements AutoCloseable {
     /** Returned by {@link #append} when the segment is sealed (rolled or sealed with its partition). */
     static final long SEALED = -2;
 
+    /**
+     * Bytes whose pages {@link #populateAhead} faults in per call: 4 MiB, 1,024 pages; at 200 MB/s of appends a
+     * window lasts 20 ms, and the next is asked for half-way through it.
+     */
+    static final long POPULATE_WINDOW_BYTES = 4L << 20;
+    /** The page size {@link #populateAhead} steps by (the mapping's base is page-aligned). */
+    static final long PAGE_BYTES = 4096;
+
     /** Longest time {@link #seal} waits for an in-flight writer before giving up. */
     static final long SEAL_WAIT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
 
@@ -84,6 +93,8 @@ final class Segment implements AutoCloseable {
     private static final long SEAL_BIT = Long.MIN_VALUE;
     private static final VarHandle TAIL;
     private static final VarHandle LENGTH_WORD = INT.varHandle();
+    /** Atomic access to a page's first 8 bytes ({@link #populateAhead}). */
+    private static final VarHandle PAGE_TOUCH = LONG.varHandle();
 
     static {
         try {
@@ -100,6 +111,11 @@ final class Segment implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment memory;
     private final long lengthBytes;
+    /**
+     * Values per record, from the header: set by the constructor, or by {@link #adopt} for a blank segment, before
+     * the segment is published to other threads (through the owning log's volatile chain); then fixed.
+     */
+    private int fieldCount;
     /** Offset past which the owning log asks for the next segment ahead ({@link PartitionLog}): half the length. */
     final long spareRequestOffset;
     /**
@@ -107,6 +123,16 @@ final class Segment implements AutoCloseable {
      * without synchronization: a race only repeats the request, which the background thread ignores.
      */
     boolean isSpareRequested;
+    /**
+     * Offset past which an append asks for the next window of populated pages ({@link #populateAhead}); set to
+     * {@link Long#MAX_VALUE} by the appender that asks (a request in flight) and by the populating thread once the
+     * whole segment is populated. Plain: a stale read only repeats or delays a request, and the work is idempotent.
+     */
+    long populateRequestOffset;
+    /** End of the pages {@link #populateAhead} faulted in; guarded by {@link #populateLock}. */
+    private long populatedTo;
+    /** Serializes {@link #populateAhead} with itself and with {@link #close} (no touch of an unmapped page). */
+    private final Object populateLock = new Object();
     /** Next offset to claim, with the seal bit; accessed through {@link #TAIL}. */
     @SuppressWarnings("unused")
     private volatile long tail;
@@ -140,8 +166,9 @@ final class Segment implements AutoCloseable {
     private volatile KeyByteSummary keyByteSummary;
 
     private Segment(final Path path, final int index, final FileChannel channel, final Arena arena,
-        final MemorySegment memory, final boolean isCreationDurable) {
+        final MemorySegment memory, final boolean isCreationDurable, final int fieldCount) {
         this.isCreationDurable = isCreationDurable;
+        this.fieldCount = fieldCount;
         this.path = path;
         this.index = index;
         this.channel = channel;
@@ -150,6 +177,9 @@ final class Segment implements AutoCloseable {
         this.lengthBytes = memory.byteSize();
         this.spareRequestOffset = lengthBytes / 2;
         this.tail = FIRST_RECORD_OFFSET;
+        // The header page is written at creation: windows start after it, asked for by the first append.
+        this.populatedTo = PAGE_BYTES;
+        this.populateRequestOffset = FIRST_RECORD_OFFSET;
         this.sealedTailOffset = -1;
         this.sealState = STATE_OPEN;
         this.memorySealState = STATE_OPEN;
@@ -173,9 +203,11 @@ final class Segment implements AutoCloseable {
      */
     static Segment create(final Path directory, final PartitionHeader header, final int index,
         final long lengthBytes, final boolean isCommitted, final boolean isForcing) {
-        if (lengthBytes < MIN_SEGMENT_LENGTH || lengthBytes % RECORD_ALIGNMENT != 0) {
+        final long minLengthBytes = SegmentDescriptor.minSegmentLength(header.fieldCount());
+        if (lengthBytes < minLengthBytes || lengthBytes % RECORD_ALIGNMENT != 0) {
             throw new IllegalArgumentException("invalid segment length [lengthBytes=" + lengthBytes
-                + ", minLengthBytes=" + MIN_SEGMENT_LENGTH + ", alignment=" + RECORD_ALIGNMENT + "]");
+                + ", minLengthBytes=" + minLengthBytes + ", fieldCount=" + header.fieldCount() + ", alignment="
+                + RECORD_ALIGNMENT + "]");
         }
         final Path temp = directory.resolve(SegmentDescriptor.segmentTempFileName(index));
         final Path path = directory.resolve(SegmentDescriptor.segmentFileName(index));
@@ -201,7 +233,7 @@ final class Segment implements AutoCloseable {
             if (isForcing) {
                 FileOps.forceDirectory(directory);
             }
-            return new Segment(path, index, channel, arena, memory, isForcing);
+            return new Segment(path, index, channel, arena, memory, isForcing, header.fieldCount());
         } catch (final IOException | RuntimeException e) {
             release(arena, channel, temp, e);
             try {
@@ -234,7 +266,11 @@ final class Segment implements AutoCloseable {
             memory.set(LONG, MAGIC_OFFSET, 0);
             FileOps.checkpoint("force-file", path);
             channel.force(true);
-            return new Segment(path, 0, channel, arena, memory, true);
+            // The field count comes with the header, when the blank is adopted.
+            final Segment blank = new Segment(path, 0, channel, arena, memory, true, 0);
+            // The child's first appends then find their pages faulted in (see populateAhead).
+            blank.populateAhead();
+            return blank;
         } catch (final IOException | RuntimeException e) {
             release(arena, channel, path, e);
             try {
@@ -254,7 +290,12 @@ final class Segment implements AutoCloseable {
      * the directory are on disk already. Cold path.
      */
     void adopt(final PartitionHeader header, final boolean isCommitted) {
+        if (lengthBytes < SegmentDescriptor.minSegmentLength(header.fieldCount())) {
+            throw new IllegalArgumentException("blank segment too short for the field count [path=" + path
+                + ", lengthBytes=" + lengthBytes + ", fieldCount=" + header.fieldCount() + "]");
+        }
         writeHeader(memory, header, 0, isCommitted);
+        fieldCount = header.fieldCount();
     }
 
     /** Records the file's new name after its directory was renamed ({@link #adopt}). Cold path. */
@@ -281,8 +322,12 @@ final class Segment implements AutoCloseable {
             }
             arena = Arena.ofShared();
             final MemorySegment memory = channel.map(MapMode.READ_WRITE, 0, size, arena);
-            checkHeader(path, memory, expectedIndex);
-            final Segment segment = new Segment(path, expectedIndex, channel, arena, memory, true);
+            final int fieldCount = checkHeader(path, memory, expectedIndex);
+            if (size < SegmentDescriptor.minSegmentLength(fieldCount)) {
+                throw FileOps.corrupt("segment file too short for its field count [path=" + path + ", lengthBytes="
+                    + size + ", fieldCount=" + fieldCount + "]");
+            }
+            final Segment segment = new Segment(path, expectedIndex, channel, arena, memory, true, fieldCount);
             segment.recover();
             return segment;
         } catch (final IOException | RuntimeException e) {
@@ -338,7 +383,7 @@ final class Segment implements AutoCloseable {
                 }
                 break;
             }
-            flyweight.wrap(memory, offset);
+            flyweight.wrap(memory, offset, fieldCount);
             final long key = flyweight.partitionKey();
             if (key >= keyLo && key <= keyHi) {
                 visitor.onRecord(partitionId, flyweight);
@@ -418,7 +463,7 @@ final class Segment implements AutoCloseable {
             final long key = memory.get(LONG, offset + PARTITION_KEY_OFFSET);
             final long timestampNs = memory.get(LONG, offset + TIMESTAMP_OFFSET);
             if (key >= keyLo && key <= keyHi && timestampNs >= fromNs && timestampNs <= toNs) {
-                visitor.onRecord(partitionId, flyweight.wrap(memory, offset));
+                visitor.onRecord(partitionId, flyweight.wrap(memory, offset, fieldCount));
             }
             offset += recordLength;
         }
@@ -612,7 +657,13 @@ final class Segment implements AutoCloseable {
             memory.get(LONG, FIRST_PARENT_ID_OFFSET),
             memory.get(LONG, SECOND_PARENT_ID_OFFSET),
             memory.get(LONG, KEY_LO_OFFSET),
-            memory.get(LONG, KEY_HI_OFFSET));
+            memory.get(LONG, KEY_HI_OFFSET),
+            fieldCount);
+    }
+
+    /** Values per record (the header's field count). */
+    int fieldCount() {
+        return fieldCount;
     }
 
     /**
@@ -730,6 +781,45 @@ final class Segment implements AutoCloseable {
     /** Forces the pages, unmaps and closes the file. Safe to call twice. */
     @Override
     public void close() {
+        synchronized (populateLock) {
+            closeMapping();
+        }
+    }
+
+    /**
+     * Faults in the pages of the next {@link #POPULATE_WINDOW_BYTES} after those already populated, so that the
+     * appends to come do not take the first-write fault of a fresh page of this sparse file: page cache page, the
+     * file system's {@code page_mkwrite} (block reservation, timestamps, which can wait for a journal commit). On
+     * this project's VM a first write to a fresh page took 2–14 µs on average and up to 154 ms while other threads
+     * forced files, against 0.1–1.3 µs once the page was touched (docs/BENCHMARKS.md, "Multi-field points and
+     * spares", {@code MappedPageFaultBenchmark}); {@code madvise(MADV_POPULATE_WRITE)} left 1.3–3.5 µs. Each page
+     * is touched by an atomic add of zero to its first 8 bytes: it writes the value it reads in one indivisible
+     * step, so it changes nothing, even under a writer that is filling the same bytes at that moment. Then sets
+     * {@link #populateRequestOffset} to half-way through the window. Any thread (the spare thread); does nothing on
+     * a closed segment; cold path, blocks for the faults.
+     *
+     * @return the bytes populated by this call.
+     */
+    long populateAhead() {
+        synchronized (populateLock) {
+            if (!arena.scope().isAlive()) {
+                populateRequestOffset = Long.MAX_VALUE;
+                return 0;
+            }
+            final long from = populatedTo;
+            final long to = Math.min(lengthBytes, from + POPULATE_WINDOW_BYTES);
+            final MemorySegment memory = this.memory;
+            for (long page = from & -PAGE_BYTES; page < to; page += PAGE_BYTES) {
+                final long unused = (long) PAGE_TOUCH.getAndAdd(memory, page, 0L);
+            }
+            populatedTo = to;
+            populateRequestOffset = to >= lengthBytes ? Long.MAX_VALUE
+                : Math.max(from, to - POPULATE_WINDOW_BYTES / 2);
+            return to - from;
+        }
+    }
+
+    private void closeMapping() {
         if (!arena.scope().isAlive()) {
             return;
         }
@@ -755,6 +845,8 @@ final class Segment implements AutoCloseable {
             final long end = recoverOpen();
             zeroFrom(end);
             tail = end;
+            populatedTo = end;
+            populateRequestOffset = end;
             return;
         }
         if (state != STATE_ROLLED && state != STATE_SEALED) {
@@ -830,12 +922,14 @@ final class Segment implements AutoCloseable {
             final long holeLength = -(long) recordLength;
             return holeLength % RECORD_ALIGNMENT == 0 && offset + holeLength <= limit ? holeLength : 0;
         }
-        if (recordLength < MIN_RECORD_LENGTH || recordLength > MAX_RECORD_LENGTH
+        final int fields = fieldCount;
+        if (recordLength < SegmentDescriptor.minRecordLength(fields)
+            || recordLength > SegmentDescriptor.maxRecordLength(fields)
             || recordLength % RECORD_ALIGNMENT != 0 || offset + recordLength > limit) {
             return 0;
         }
-        final int keyLength = memory.get(INT, offset + SERIES_KEY_LENGTH_OFFSET);
-        if (keyLength < 1 || SegmentDescriptor.recordLength(keyLength) != recordLength) {
+        final int keyLength = memory.get(INT, offset + SegmentDescriptor.seriesKeyLengthOffset(fields));
+        if (keyLength < 1 || SegmentDescriptor.recordLength(fields, keyLength) != recordLength) {
             return 0;
         }
         checksum.reset();
@@ -847,8 +941,9 @@ final class Segment implements AutoCloseable {
     /** The offset of the first valid record (not hole marker) at or after {@code from}, or -1. */
     private long nextValidRecord(final long from, final CRC32C checksum) {
         final MemorySegment memory = this.memory;
-        for (long offset = from; offset + MIN_RECORD_LENGTH <= lengthBytes; offset += RECORD_ALIGNMENT) {
-            if (memory.get(INT, offset + RECORD_LENGTH_OFFSET) >= MIN_RECORD_LENGTH
+        final int minLength = SegmentDescriptor.minRecordLength(fieldCount);
+        for (long offset = from; offset + minLength <= lengthBytes; offset += RECORD_ALIGNMENT) {
+            if (memory.get(INT, offset + RECORD_LENGTH_OFFSET) >= minLength
                 && validLength(offset, lengthBytes, checksum) > 0) {
                 return offset;
             }
@@ -862,13 +957,16 @@ final class Segment implements AutoCloseable {
         if (recordLength == 0) {
             return "unwritten length word";
         }
-        if (recordLength < MIN_RECORD_LENGTH || recordLength > MAX_RECORD_LENGTH
+        final int fields = fieldCount;
+        if (recordLength < SegmentDescriptor.minRecordLength(fields)
+            || recordLength > SegmentDescriptor.maxRecordLength(fields)
             || recordLength % RECORD_ALIGNMENT != 0 || offset + recordLength > limit) {
-            return "invalid length " + recordLength;
+            return "invalid length " + recordLength + " for " + fields + " field(s)";
         }
-        final int keyLength = memory.get(INT, offset + SERIES_KEY_LENGTH_OFFSET);
-        if (keyLength < 1 || SegmentDescriptor.recordLength(keyLength) != recordLength) {
-            return "series key length " + keyLength + " disagrees with record length " + recordLength;
+        final int keyLength = memory.get(INT, offset + SegmentDescriptor.seriesKeyLengthOffset(fields));
+        if (keyLength < 1 || SegmentDescriptor.recordLength(fields, keyLength) != recordLength) {
+            return "series key length " + keyLength + " disagrees with record length " + recordLength + " for "
+                + fields + " field(s)";
         }
         return "checksum mismatch";
     }
@@ -903,23 +1001,32 @@ final class Segment implements AutoCloseable {
         memory.set(LONG, KEY_HI_OFFSET, header.keyHi());
         memory.set(LONG, FIRST_RECORD_OFFSET_OFFSET, FIRST_RECORD_OFFSET);
         memory.set(LONG, SEGMENT_LENGTH_OFFSET, memory.byteSize());
-        memory.set(INT, HEADER_CHECKSUM_OFFSET, headerChecksum(memory));
+        memory.set(INT, FIELD_COUNT_OFFSET, header.fieldCount());
+        memory.set(INT, HEADER_CHECKSUM_OFFSET, headerChecksum(memory, HEADER_CHECKSUM_OFFSET));
         memory.set(LONG, COMMITTED_OFFSET, isCommitted ? 1 : 0);
         memory.set(LONG, SEAL_STATE_OFFSET, STATE_OPEN);
         memory.set(LONG, SEALED_TAIL_OFFSET, 0);
         memory.set(LONG, SEALED_BY_TX_ID_OFFSET, NONE);
     }
 
-    private static void checkHeader(final Path path, final MemorySegment memory, final int expectedIndex) {
+    /** Checks the header of an existing segment file and returns its field count (1 for a version 1 header). */
+    private static int checkHeader(final Path path, final MemorySegment memory, final int expectedIndex) {
         final int magic = memory.get(INT, MAGIC_OFFSET);
         final int version = memory.get(INT, VERSION_OFFSET);
-        if (magic != MAGIC || version != FORMAT_VERSION) {
+        if (magic != MAGIC || (version != FORMAT_VERSION && version != FORMAT_VERSION_ONE_FIELD)) {
             throw FileOps.corrupt("not a segment file of a known version [path=" + path + ", magic=0x"
-                + Integer.toHexString(magic) + ", version=" + version + "]");
+                + Integer.toHexString(magic) + ", version=" + version + ", supported=" + FORMAT_VERSION_ONE_FIELD
+                + ".." + FORMAT_VERSION + "]");
         }
-        final int checksum = memory.get(INT, HEADER_CHECKSUM_OFFSET);
-        if (checksum != headerChecksum(memory)) {
-            throw FileOps.corrupt("segment header checksum mismatch [path=" + path + "]");
+        final int checksumOffset = version == FORMAT_VERSION ? HEADER_CHECKSUM_OFFSET : HEADER_CHECKSUM_OFFSET_V1;
+        final int checksum = memory.get(INT, checksumOffset);
+        if (checksum != headerChecksum(memory, checksumOffset)) {
+            throw FileOps.corrupt("segment header checksum mismatch [path=" + path + ", version=" + version + "]");
+        }
+        final int fieldCount = version == FORMAT_VERSION ? memory.get(INT, FIELD_COUNT_OFFSET) : 1;
+        if (fieldCount < 1 || fieldCount > MAX_FIELD_COUNT) {
+            throw FileOps.corrupt("invalid field count in segment header [path=" + path + ", fieldCount="
+                + fieldCount + ", max=" + MAX_FIELD_COUNT + "]");
         }
         final int index = memory.get(INT, SEGMENT_INDEX_OFFSET);
         final long firstRecordOffset = memory.get(LONG, FIRST_RECORD_OFFSET_OFFSET);
@@ -929,11 +1036,13 @@ final class Segment implements AutoCloseable {
                 + ", expectedIndex=" + expectedIndex + ", firstRecordOffset=" + firstRecordOffset
                 + ", lengthBytes=" + lengthBytes + ", fileLengthBytes=" + memory.byteSize() + "]");
         }
+        return fieldCount;
     }
 
-    private static int headerChecksum(final MemorySegment memory) {
+    /** CRC32C of the header bytes before {@code checksumOffset} (84 in version 2, 80 in version 1). */
+    private static int headerChecksum(final MemorySegment memory, final int checksumOffset) {
         final CRC32C checksum = new CRC32C();
-        checksum.update(memory.asSlice(0, HEADER_CHECKSUM_OFFSET).asByteBuffer());
+        checksum.update(memory.asSlice(0, checksumOffset).asByteBuffer());
         return (int) checksum.getValue();
     }
 

@@ -4,8 +4,13 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Spec 001, the partition segment format, version 1: the on-disk layout of one segment file of a partition log.
+ * Spec 001, the partition segment format, version 2: the on-disk layout of one segment file of a partition log.
  * This Javadoc is the specification; where code disagrees with it, the code is the bug.
+ * <p>
+ * Version 2 (issue 3, multi-field points) adds the field count to the identity block and lets a record carry that
+ * many float64 values. Version 1 segments (written before) are read as version 2 segments of one field: their
+ * records are byte for byte the one-field records below, and their header is the version 2 header without the
+ * field count word, the checksum sitting at offset 80 over bytes [0, 80). This code writes version 2 only.
  *
  * <h2>Files</h2>
  * A partition with id {@code id} lives in the directory {@code <dataDir>/partitions/<id>/} (decimal id). Its log is
@@ -62,10 +67,13 @@ import java.nio.ByteOrder;
  * |                 segment length in bytes (int64) offset 72     |
  * |                                                               |
  * +---------------------------------------------------------------+
- * |                 header checksum (uint32)       offset 80      |
- * |                 CRC32C of bytes [0, 80)                       |
+ * |                 field count N (int32)          offset 80      |
+ * |   1..MAX_FIELD_COUNT; the store's schema (store.format)       |
  * +---------------------------------------------------------------+
- * |                 reserved, zero                 offset 84..127 |
+ * |                 header checksum (uint32)       offset 84      |
+ * |                 CRC32C of bytes [0, 84)                       |
+ * +---------------------------------------------------------------+
+ * |                 reserved, zero                 offset 88..127 |
  * +===============================================================+
  * |                 committed flag (int64)         offset 128     |
  * |                 0 prepared, 1 committed; segment 0 only       |
@@ -86,13 +94,19 @@ import java.nio.ByteOrder;
  * |                 reserved, zero                 offset 168..255|
  * +---------------------------------------------------------------+
  * </pre>
- * The lineage fields (partition id, load slot, created-by txn, parents, key range) are the same in every segment
- * of a partition, so that each file describes itself. Seal states: {@code OPEN} segments may still take records;
- * a {@code ROLLED} segment filled up and the chain continues in the next segment; a {@code SEALED} segment is the
- * last of a partition that a split or merge sealed. The state word is written after the tail and txn words and
- * forced after the records, so a segment whose state is not OPEN has every record before its sealed tail on disk.
+ * The lineage fields (partition id, load slot, created-by txn, parents, key range) and the field count are the same in
+ * every segment of a partition, and the field count is the same in every partition of a store, so that each file
+ * describes itself and compaction can copy records between them byte for byte. Seal states: {@code OPEN} segments may
+ * still take records; a {@code ROLLED} segment filled up and the chain continues in the next segment; a {@code SEALED}
+ * segment is the last of a partition that a split or merge sealed. The state word is written after the tail and txn
+ * words and forced after the records, so a segment whose state is not OPEN has every record before its sealed tail on
+ * disk.
  *
- * <h2>Records (from the first record offset, each 8-byte aligned)</h2>
+ * <h2>Records (from the first record offset, each 8-byte aligned; record version 2)</h2>
+ * A record of a segment whose header says N fields carries N values, in the store's field order (field i of the
+ * schema is value i). The values start at offset 24, 8-byte aligned in the file, so a reader loads each with one
+ * aligned 8-byte read; the series key follows them, its length word first. With N = 1 the layout is the one of
+ * record version 1 (segment format 1).
  * <pre>
  *  0                   1                   2                   3
  *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -110,17 +124,22 @@ import java.nio.ByteOrder;
  * |                 timestamp, ns since epoch (int64) offset 16   |
  * |                                                               |
  * +---------------------------------------------------------------+
- * |                 value (IEEE 754 binary64)      offset 24      |
+ * |                 value of field 0 (IEEE 754 binary64) off. 24  |
  * |                                                               |
  * +---------------------------------------------------------------+
- * |                 series key length in bytes (int32) offset 32  |
+ * .                 value of field i at 24 + 8 i, i &lt; N          .
  * +---------------------------------------------------------------+
- * |                 series key, UTF-8, 1..1024 bytes  offset 36   |
+ * |                 series key length in bytes (int32) 24 + 8 N   |
+ * +---------------------------------------------------------------+
+ * |                 series key, UTF-8, 1..1024 bytes  28 + 8 N    |
  * .                                                               .
  * +---------------------------------------------------------------+
  * |                 zero padding to the next multiple of 8        |
  * +---------------------------------------------------------------+
  * </pre>
+ * Every value is finite (the writer refuses NaN and infinities). Lengths per field count N: shortest record
+ * {@code align8(29 + 8 N)}, longest {@code align8(1052 + 8 N)} ({@link #minRecordLength(int)},
+ * {@link #maxRecordLength(int)}); a segment holds at least one longest record ({@link #minSegmentLength(int)}).
  * Records never straddle segments. A writer that finds no room for its record writes the end-of-segment marker
  * ({@link #END_OF_SEGMENT}) in the length word at its claimed offset, when that offset is inside the segment.
  *
@@ -198,8 +217,12 @@ public final class SegmentDescriptor {
     public static final ByteOrder BYTE_ORDER = ByteOrder.LITTLE_ENDIAN;
     /** Magic number: the bytes {@code "PSEG"} read as a little-endian int. */
     public static final int MAGIC = 'P' | 'S' << 8 | 'E' << 16 | 'G' << 24;
-    /** Format version this code writes and reads. */
-    public static final int FORMAT_VERSION = 1;
+    /** Format version this code writes (and reads, with {@link #FORMAT_VERSION_ONE_FIELD}). */
+    public static final int FORMAT_VERSION = 2;
+    /** The first format version: one field, no field count word; read, never written. */
+    public static final int FORMAT_VERSION_ONE_FIELD = 1;
+    /** Most fields a record may carry. */
+    public static final int MAX_FIELD_COUNT = 64;
 
     /** Value of an absent id (parent, txn). */
     public static final long NONE = -1L;
@@ -241,8 +264,12 @@ public final class SegmentDescriptor {
     public static final int FIRST_RECORD_OFFSET_OFFSET = KEY_HI_OFFSET + Long.BYTES;
     /** Offset of the segment length. */
     public static final int SEGMENT_LENGTH_OFFSET = FIRST_RECORD_OFFSET_OFFSET + Long.BYTES;
+    /** Offset of the field count (version 2). */
+    public static final int FIELD_COUNT_OFFSET = SEGMENT_LENGTH_OFFSET + Long.BYTES;
     /** Offset of the header checksum, which covers every byte before it. */
-    public static final int HEADER_CHECKSUM_OFFSET = SEGMENT_LENGTH_OFFSET + Long.BYTES;
+    public static final int HEADER_CHECKSUM_OFFSET = FIELD_COUNT_OFFSET + Integer.BYTES;
+    /** Offset of the header checksum in a version 1 header (no field count word). */
+    public static final int HEADER_CHECKSUM_OFFSET_V1 = SEGMENT_LENGTH_OFFSET + Long.BYTES;
     /** End of the identity block's fields (the rest of the block is reserved). */
     public static final int IDENTITY_END_OFFSET = HEADER_CHECKSUM_OFFSET + Integer.BYTES;
 
@@ -274,24 +301,23 @@ public final class SegmentDescriptor {
     public static final int PARTITION_KEY_OFFSET = RECORD_CHECKSUM_OFFSET + Integer.BYTES;
     /** Offset of the timestamp. */
     public static final int TIMESTAMP_OFFSET = PARTITION_KEY_OFFSET + Long.BYTES;
-    /** Offset of the value. */
-    public static final int VALUE_OFFSET = TIMESTAMP_OFFSET + Long.BYTES;
-    /** Offset of the series key length. */
-    public static final int SERIES_KEY_LENGTH_OFFSET = VALUE_OFFSET + Double.BYTES;
-    /** Offset of the series key bytes. */
-    public static final int SERIES_KEY_OFFSET = SERIES_KEY_LENGTH_OFFSET + Integer.BYTES;
+    /** Offset of the first field's value; field {@code i} is at {@link #valueOffset(int)}. */
+    public static final int FIRST_VALUE_OFFSET = TIMESTAMP_OFFSET + Long.BYTES;
+    /** Bytes per field value. */
+    public static final int VALUE_LENGTH = Double.BYTES;
 
     /** Largest series key, in UTF-8 bytes. */
     public static final int MAX_SERIES_KEY_LENGTH_BYTES = 1024;
-    /** Shortest record: a one-byte series key, padded. */
-    public static final int MIN_RECORD_LENGTH = align(SERIES_KEY_OFFSET + 1, RECORD_ALIGNMENT);
-    /** Longest record: a series key of {@link #MAX_SERIES_KEY_LENGTH_BYTES}, padded. */
-    public static final int MAX_RECORD_LENGTH =
-        align(SERIES_KEY_OFFSET + MAX_SERIES_KEY_LENGTH_BYTES, RECORD_ALIGNMENT);
+    /** Shortest record of one field: a one-byte series key, padded. */
+    public static final int MIN_RECORD_LENGTH = minRecordLength(1);
+    /** Longest record of one field: a series key of {@link #MAX_SERIES_KEY_LENGTH_BYTES}, padded. */
+    public static final int MAX_RECORD_LENGTH = maxRecordLength(1);
+    /** Longest record of any field count. */
+    public static final int MAX_RECORD_LENGTH_ANY = maxRecordLength(MAX_FIELD_COUNT);
     /** Record length word of the end-of-segment marker. */
     public static final int END_OF_SEGMENT = -1;
-    /** Smallest segment: the header plus one longest record. */
-    public static final long MIN_SEGMENT_LENGTH = HEADER_LENGTH + MAX_RECORD_LENGTH;
+    /** Smallest segment of a one-field store: the header plus one longest record ({@link #minSegmentLength}). */
+    public static final long MIN_SEGMENT_LENGTH = minSegmentLength(1);
 
     /** Little-endian int, aligned: for the mapped file (page-aligned base, aligned offsets). */
     public static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT.withOrder(BYTE_ORDER);
@@ -310,9 +336,55 @@ public final class SegmentDescriptor {
     private SegmentDescriptor() {
     }
 
-    /** Length of the record holding a series key of {@code seriesKeyLengthBytes} UTF-8 bytes, padding included. */
-    public static int recordLength(final int seriesKeyLengthBytes) {
-        return align(SERIES_KEY_OFFSET + seriesKeyLengthBytes, RECORD_ALIGNMENT);
+    /** Offset of the value of field {@code fieldIndex} in a record. */
+    public static int valueOffset(final int fieldIndex) {
+        return FIRST_VALUE_OFFSET + fieldIndex * VALUE_LENGTH;
+    }
+
+    /** Offset of the series key length word in a record of {@code fieldCount} fields. */
+    public static int seriesKeyLengthOffset(final int fieldCount) {
+        return valueOffset(fieldCount);
+    }
+
+    /** Offset of the series key bytes in a record of {@code fieldCount} fields. */
+    public static int seriesKeyOffset(final int fieldCount) {
+        return seriesKeyLengthOffset(fieldCount) + Integer.BYTES;
+    }
+
+    /**
+     * Length of the record of {@code fieldCount} fields holding a series key of {@code seriesKeyLengthBytes} UTF-8
+     * bytes, padding included.
+     */
+    public static int recordLength(final int fieldCount, final int seriesKeyLengthBytes) {
+        return align(seriesKeyOffset(fieldCount) + seriesKeyLengthBytes, RECORD_ALIGNMENT);
+    }
+
+    /** Shortest record of {@code fieldCount} fields: a one-byte series key, padded. */
+    public static int minRecordLength(final int fieldCount) {
+        return recordLength(fieldCount, 1);
+    }
+
+    /** Longest record of {@code fieldCount} fields: a series key of the longest length, padded. */
+    public static int maxRecordLength(final int fieldCount) {
+        return recordLength(fieldCount, MAX_SERIES_KEY_LENGTH_BYTES);
+    }
+
+    /** Smallest segment of a store of {@code fieldCount} fields: the header plus one longest record. */
+    public static long minSegmentLength(final int fieldCount) {
+        return HEADER_LENGTH + maxRecordLength(fieldCount);
+    }
+
+    /**
+     * Checks a field count against the format's limits.
+     *
+     * @throws IllegalArgumentException when it is not in {@code [1, MAX_FIELD_COUNT]}.
+     */
+    public static int checkFieldCount(final int fieldCount) {
+        if (fieldCount < 1 || fieldCount > MAX_FIELD_COUNT) {
+            throw new IllegalArgumentException("invalid field count [fieldCount=" + fieldCount + ", min=1, max="
+                + MAX_FIELD_COUNT + "]");
+        }
+        return fieldCount;
     }
 
     /** The file name of segment {@code index}. */

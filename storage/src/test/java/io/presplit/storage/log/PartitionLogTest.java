@@ -27,7 +27,7 @@ import java.util.stream.Stream;
 @ExtendWith(LeakCheck.class)
 final class PartitionLogTest {
     private static final PartitionHeader HEADER = new PartitionHeader(7, 3, 11, 5, SegmentDescriptor.NONE,
-        KeySpace.MIN_KEY, KeySpace.MAX_KEY);
+        KeySpace.MIN_KEY, KeySpace.MAX_KEY, 1);
     /** The smallest legal segment: room for one longest record, or about 30 short ones. */
     private static final long SMALL_SEGMENT_BYTES = SegmentDescriptor.MIN_SEGMENT_LENGTH;
 
@@ -52,7 +52,7 @@ final class PartitionLogTest {
 
         final String zeros8 = "0000000000000000";
         final byte[] expected = HexFormat.of().parseHex(
-            "50534547" + "01000000"          // magic "PSEG", version 1
+            "50534547" + "02000000"          // magic "PSEG", version 2
                 + "0700000000000000"         // partition id 7
                 + "00000000" + "03000000"    // segment index 0, load slot 3
                 + "0b00000000000000"         // created by txn 11
@@ -62,7 +62,7 @@ final class PartitionLogTest {
                 + "ffffffffffffff7f"         // key hi Long.MAX_VALUE
                 + "0001000000000000"         // first record offset 256
                 + "2805000000000000"         // segment length 1320
-                + "0a4588b5" + "00000000"    // CRC32C of bytes [0, 80), reserved
+                + "01000000" + "05fb86d9"    // field count 1, CRC32C of bytes [0, 84)
                 + zeros8.repeat(5)           // reserved to offset 128
                 + "0100000000000000"         // committed
                 + zeros8                     // seal state OPEN
@@ -169,7 +169,7 @@ final class PartitionLogTest {
             lastOffset = offset[0];
         }
         final Path segment = directory().resolve(SegmentDescriptor.segmentFileName(0));
-        SegmentFiles.write(segment, lastOffset + SegmentDescriptor.VALUE_OFFSET, new byte[] {1, 2, 3});
+        SegmentFiles.write(segment, lastOffset + SegmentDescriptor.FIRST_VALUE_OFFSET, new byte[] {1, 2, 3});
 
         try (PartitionLog log = PartitionLog.open(directory(), SMALL_SEGMENT_BYTES * 4)) {
             assertThat(read(log)).containsExactlyElementsOf(written.subList(0, 9));
@@ -243,7 +243,7 @@ final class PartitionLogTest {
             log.seal(1);
         }
         final Path segment = directory().resolve(SegmentDescriptor.segmentFileName(0));
-        SegmentFiles.write(segment, SegmentDescriptor.FIRST_RECORD_OFFSET + SegmentDescriptor.VALUE_OFFSET,
+        SegmentFiles.write(segment, SegmentDescriptor.FIRST_RECORD_OFFSET + SegmentDescriptor.FIRST_VALUE_OFFSET,
             new byte[] {9});
 
         assertThatThrownBy(() -> PartitionLog.open(directory(), SMALL_SEGMENT_BYTES * 4))
@@ -441,6 +441,58 @@ final class PartitionLogTest {
         log.close();
         assertThatThrownBy(() -> log.seal(1)).isInstanceOf(IllegalStateException.class)
             .hasMessageContaining("partition log is closed");
+    }
+
+    /**
+     * Guards the populated pages: the first append asks for a window of pages to be faulted in ahead of it, the
+     * next request comes once the appends are half-way through that window, and populating while appends fill the
+     * same pages (the spare thread does exactly that) changes no byte: every record reads back, and reopens clean.
+     */
+    @Test
+    void shouldAskForNextWindowAndKeepRecordsWhenPopulatingPagesUnderAppends() throws InterruptedException {
+        final long segmentBytes = 2 * Segment.POPULATE_WINDOW_BYTES;
+        final List<PartitionLog> populateRequests = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<Point> written = new ArrayList<>();
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, segmentBytes, true)) {
+            log.enableSpares(new PartitionLog.SpareRequests() {
+                @Override
+                public void request(final PartitionLog requested) {
+                }
+
+                @Override
+                public void requestPopulate(final PartitionLog requested) {
+                    populateRequests.add(requested);
+                }
+            });
+            written.add(append(log, "series-0", 0, 0));
+            assertThat(populateRequests).containsExactly(log);
+            assertThat(log.populateActive()).isEqualTo(Segment.POPULATE_WINDOW_BYTES);
+            while (populateRequests.size() == 1) {
+                written.add(append(log, "series-" + written.size() % 7, written.size(), written.size()));
+            }
+            // Windows start after the header's page; the next is asked for half-way through the first.
+            final long halfWay = Segment.PAGE_BYTES + Segment.POPULATE_WINDOW_BYTES / 2;
+            assertThat(lastRecordEnd(log)).isGreaterThan(halfWay)
+                .isLessThanOrEqualTo(halfWay + SegmentDescriptor.MAX_RECORD_LENGTH);
+
+            // The rest of the segment populated by another thread while this one appends over the same pages.
+            final Thread populating = Thread.ofPlatform().start(() -> {
+                while (log.populateActive() > 0) {
+                    Thread.onSpinWait();
+                }
+            });
+            // Keys "series-0".."series-6": 48-byte records; append past the first window into the second.
+            final long recordBytes = SegmentDescriptor.recordLength(1, "series-0".length());
+            while (written.size() * recordBytes < Segment.POPULATE_WINDOW_BYTES * 3 / 2) {
+                written.add(append(log, "series-" + written.size() % 7, written.size(), written.size()));
+            }
+            populating.join();
+            assertThat(lastRecordEnd(log)).isGreaterThan(Segment.POPULATE_WINDOW_BYTES * 3 / 2);
+            assertThat(read(log)).isEqualTo(written);
+        }
+        try (PartitionLog log = PartitionLog.open(directory(), segmentBytes)) {
+            assertThat(read(log)).isEqualTo(written);
+        }
     }
 
     private Path directory() {

@@ -47,8 +47,8 @@ final class RecordEncoderTest {
 
         final int length = encoder.encode(key, 7, -2.0);
 
-        final RecordFlyweight record = new RecordFlyweight().wrap(encoder.record(), 0);
-        assertThat(length).isEqualTo(SegmentDescriptor.recordLength(utf8.length));
+        final RecordFlyweight record = new RecordFlyweight().wrap(encoder.record(), 0, 1);
+        assertThat(length).isEqualTo(SegmentDescriptor.recordLength(1, utf8.length));
         assertThat(record.seriesKeyLengthBytes()).isEqualTo(utf8.length);
         assertThat(record.seriesKey()).isEqualTo(key);
         assertThat(encoder.partitionKey()).isEqualTo(KeySpace.partitionKey(utf8));
@@ -85,7 +85,7 @@ final class RecordEncoderTest {
         assertThatThrownBy(() -> encoder.encode("cpu", -1, 1)).isInstanceOf(IllegalArgumentException.class)
             .hasMessage("timestamp must not be negative [seriesKey=cpu, timestampNs=-1]");
         assertThatThrownBy(() -> encoder.encode("cpu", 1, Double.NaN)).isInstanceOf(IllegalArgumentException.class)
-            .hasMessage("value must be finite [seriesKey=cpu, timestampNs=1, value=NaN]");
+            .hasMessage("value must be finite [seriesKey=cpu, timestampNs=1, field=value, value=NaN]");
         assertThatThrownBy(() -> encoder.encode("cpu", 1, Double.POSITIVE_INFINITY))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("value=Infinity");
     }
@@ -96,5 +96,60 @@ final class RecordEncoderTest {
         final RecordEncoder encoder = new RecordEncoder();
 
         assertThat(encoder.encode("k".repeat(1024), 1, 1)).isEqualTo(SegmentDescriptor.MAX_RECORD_LENGTH);
+    }
+
+    /**
+     * Golden bytes of a four-field record for {@code ("cpu", 1_000_000_000 ns, [1.5, -2.0, 0.0, 1e9])}. Guards
+     * record version 2: the values in schema order from offset 24, then the key length and the key, the checksum
+     * over all of it.
+     */
+    @Test
+    void shouldProduceGoldenBytesWhenEncodingFourFieldRecord() {
+        final RecordEncoder encoder = new RecordEncoder(KeyOrder.HASHED, FieldSchema.of("a", "b", "c", "d"));
+
+        final int length = encoder.encode("cpu", 1_000_000_000L, new double[] {1.5, -2.0, 0.0, 1e9});
+
+        final String expectedWithoutChecksum = "40000000" + "%s"   // length 64, CRC32C of bytes [8, 64)
+            + "e769b31659be4a03"                                  // partition key, as for one field
+            + "00ca9a3b00000000"                                  // timestamp 1_000_000_000 ns
+            + "000000000000f83f"                                  // field a: 1.5
+            + "00000000000000c0"                                  // field b: -2.0
+            + "0000000000000000"                                  // field c: 0.0
+            + "0000000065cdcd41"                                  // field d: 1e9
+            + "03000000"                                          // series key length 3
+            + "637075" + "00";                                    // "cpu", one byte of padding
+        final byte[] actual = encoder.record().asSlice(0, length).toArray(ValueLayout.JAVA_BYTE);
+        final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(actual, 8, length - 8);
+        final String checksum = HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(4)
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt((int) crc.getValue()).array());
+        assertThat(length).isEqualTo(64);
+        assertThat(HexFormat.of().formatHex(actual)).isEqualTo(expectedWithoutChecksum.formatted(checksum));
+        final RecordFlyweight record = new RecordFlyweight().wrap(encoder.record(), 0, 4);
+        assertThat(new double[] {record.value(0), record.value(1), record.value(2), record.value(3)})
+            .containsExactly(1.5, -2.0, 0.0, 1e9);
+        assertThat(record.seriesKey()).isEqualTo("cpu");
+    }
+
+    /**
+     * Guards the multi-field input rules: a wrong number of values, a NaN or infinite value (naming the field), and
+     * a single value given to a store of several fields are refused with a message that says which.
+     */
+    @Test
+    void shouldRejectWithClearMessageWhenMultiFieldInputIsInvalid() {
+        final RecordEncoder encoder = new RecordEncoder(KeyOrder.HASHED, FieldSchema.of("usage", "idle"));
+
+        assertThatThrownBy(() -> encoder.encode("cpu", 1, new double[] {1}))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("wrong number of values [seriesKey=cpu, values=1, fieldCount=2, fields=[usage, idle]]");
+        assertThatThrownBy(() -> encoder.encode("cpu", 1, new double[] {1, Double.NaN}))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("value must be finite [seriesKey=cpu, timestampNs=1, field=idle, value=NaN]");
+        assertThatThrownBy(() -> encoder.encode("cpu", 1, new double[] {Double.NEGATIVE_INFINITY, 1}))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("field=usage, value=-Infinity");
+        assertThatThrownBy(() -> encoder.encode("cpu", 1, 1.0))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith("one value given but the store has several fields")
+            .hasMessageContaining("fields=[usage, idle]");
     }
 }

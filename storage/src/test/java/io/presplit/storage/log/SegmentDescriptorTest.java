@@ -5,8 +5,11 @@ import static io.presplit.storage.log.SegmentDescriptor.COMMITTED_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.CREATED_BY_TX_ID_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.FIRST_PARENT_ID_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.FIRST_RECORD_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.FIELD_COUNT_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.FIRST_RECORD_OFFSET_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.FIRST_VALUE_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.HEADER_CHECKSUM_OFFSET;
+import static io.presplit.storage.log.SegmentDescriptor.HEADER_CHECKSUM_OFFSET_V1;
 import static io.presplit.storage.log.SegmentDescriptor.HEADER_LENGTH;
 import static io.presplit.storage.log.SegmentDescriptor.KEY_HI_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.KEY_LO_OFFSET;
@@ -27,10 +30,7 @@ import static io.presplit.storage.log.SegmentDescriptor.SEAL_STATE_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.SECOND_PARENT_ID_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.SEGMENT_INDEX_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.SEGMENT_LENGTH_OFFSET;
-import static io.presplit.storage.log.SegmentDescriptor.SERIES_KEY_LENGTH_OFFSET;
-import static io.presplit.storage.log.SegmentDescriptor.SERIES_KEY_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.TIMESTAMP_OFFSET;
-import static io.presplit.storage.log.SegmentDescriptor.VALUE_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.VERSION_OFFSET;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -59,7 +59,9 @@ final class SegmentDescriptorTest {
         assertThat(KEY_HI_OFFSET).isEqualTo(56);
         assertThat(FIRST_RECORD_OFFSET_OFFSET).isEqualTo(64);
         assertThat(SEGMENT_LENGTH_OFFSET).isEqualTo(72);
-        assertThat(HEADER_CHECKSUM_OFFSET).isEqualTo(80);
+        assertThat(FIELD_COUNT_OFFSET).isEqualTo(80);
+        assertThat(HEADER_CHECKSUM_OFFSET).isEqualTo(84);
+        assertThat(HEADER_CHECKSUM_OFFSET_V1).isEqualTo(80);
         assertThat(COMMITTED_OFFSET).isEqualTo(128);
         assertThat(SEAL_STATE_OFFSET).isEqualTo(136);
         assertThat(SEALED_TAIL_OFFSET).isEqualTo(144);
@@ -78,7 +80,7 @@ final class SegmentDescriptorTest {
         for (final int longOffset : new int[] {PARTITION_ID_OFFSET, CREATED_BY_TX_ID_OFFSET, FIRST_PARENT_ID_OFFSET,
             SECOND_PARENT_ID_OFFSET, KEY_LO_OFFSET, KEY_HI_OFFSET, FIRST_RECORD_OFFSET_OFFSET, SEGMENT_LENGTH_OFFSET,
             COMMITTED_OFFSET, SEAL_STATE_OFFSET, SEALED_TAIL_OFFSET, SEALED_BY_TX_ID_OFFSET,
-            PARTITION_KEY_OFFSET, TIMESTAMP_OFFSET, VALUE_OFFSET}) {
+            PARTITION_KEY_OFFSET, TIMESTAMP_OFFSET, FIRST_VALUE_OFFSET, SegmentDescriptor.valueOffset(3)}) {
             assertThat(longOffset % Long.BYTES).as("offset %d", longOffset).isZero();
         }
         assertThat(COMMITTED_OFFSET % BLOCK_ALIGNMENT).isZero();
@@ -89,7 +91,9 @@ final class SegmentDescriptorTest {
 
     /**
      * Guards the record layout and its padding: readers walk records by their length word, so every record
-     * length must keep the next record 8-byte aligned, and the bounds must match the largest series key.
+     * length must keep the next record 8-byte aligned, and the bounds must match the largest series key. The
+     * one-field layout must stay the version 1 record byte for byte, or stores written before multi-field points
+     * would read wrong.
      */
     @Test
     void shouldPlaceRecordFieldsAndPadLengthsWhenLaidOut() {
@@ -97,16 +101,26 @@ final class SegmentDescriptorTest {
         assertThat(RECORD_CHECKSUM_OFFSET).isEqualTo(4);
         assertThat(PARTITION_KEY_OFFSET).isEqualTo(8);
         assertThat(TIMESTAMP_OFFSET).isEqualTo(16);
-        assertThat(VALUE_OFFSET).isEqualTo(24);
-        assertThat(SERIES_KEY_LENGTH_OFFSET).isEqualTo(32);
-        assertThat(SERIES_KEY_OFFSET).isEqualTo(36);
-        assertThat(SegmentDescriptor.recordLength(1)).isEqualTo(40);
-        assertThat(SegmentDescriptor.recordLength(4)).isEqualTo(40);
-        assertThat(SegmentDescriptor.recordLength(5)).isEqualTo(48);
+        assertThat(FIRST_VALUE_OFFSET).isEqualTo(24);
+        // One field: the version 1 record (value 24, key length 32, key 36).
+        assertThat(SegmentDescriptor.seriesKeyLengthOffset(1)).isEqualTo(32);
+        assertThat(SegmentDescriptor.seriesKeyOffset(1)).isEqualTo(36);
+        assertThat(SegmentDescriptor.recordLength(1, 1)).isEqualTo(40);
+        assertThat(SegmentDescriptor.recordLength(1, 4)).isEqualTo(40);
+        assertThat(SegmentDescriptor.recordLength(1, 5)).isEqualTo(48);
         assertThat(MIN_RECORD_LENGTH).isEqualTo(40);
         assertThat(MAX_RECORD_LENGTH).isEqualTo(1064);
         assertThat(MAX_RECORD_LENGTH % RECORD_ALIGNMENT).isZero();
         assertThat(MIN_SEGMENT_LENGTH).isEqualTo(HEADER_LENGTH + MAX_RECORD_LENGTH);
+        // Four fields: values at 24, 32, 40, 48; key length 56, key 60.
+        assertThat(SegmentDescriptor.valueOffset(3)).isEqualTo(48);
+        assertThat(SegmentDescriptor.seriesKeyLengthOffset(4)).isEqualTo(56);
+        assertThat(SegmentDescriptor.seriesKeyOffset(4)).isEqualTo(60);
+        assertThat(SegmentDescriptor.recordLength(4, 4)).isEqualTo(64);
+        assertThat(SegmentDescriptor.recordLength(4, 5)).isEqualTo(72);
+        assertThat(SegmentDescriptor.maxRecordLength(4)).isEqualTo(1088);
+        assertThat(SegmentDescriptor.minSegmentLength(4)).isEqualTo(HEADER_LENGTH + 1088);
+        assertThat(SegmentDescriptor.MAX_RECORD_LENGTH_ANY).isEqualTo(SegmentDescriptor.maxRecordLength(64));
     }
 
     /** Guards the magic number: a file starting with other bytes must not be taken for a segment. */
