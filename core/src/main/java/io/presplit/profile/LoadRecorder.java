@@ -12,7 +12,11 @@ import static io.presplit.profile.LoadRecorderDescriptor.STRIPE_PADDING;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.memory.CounterStripes;
 
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,8 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Counters live off-heap in one stripe per writer (layout: {@link LoadRecorderDescriptor}; memory:
  * {@link CounterStripes}, huge pages when large, owner tag {@value #MEMORY_OWNER}). A writer thread claims a
  * stripe once with {@link #claimStripe()} and then is that stripe's only writer. An ingest record touches one
- * 64-byte line (the slot's points, bytes and 16 bucket counters) and one word of the stripe's ingest dirty bitmap;
- * a query record the slot's query cost counter and one word of the query dirty bitmap.
+ * 64-byte line (the slot's points, bytes and 16 bucket counters) and stores the slot's one-byte ingest dirty flag;
+ * a query record adds to the slot's query cost counter and stores its query dirty flag.
  * <p>
  * Assumptions the caller holds: a stripe index is used by one thread at a time; slots are below
  * {@link #slotCapacity()}; buckets are below {@link KeySpace#BUCKET_COUNT}; nobody records after {@link #close()}.
@@ -34,9 +38,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * 2<sup>21</sup>), and each write is a plain store of a whole aligned 64-bit word (never torn on a 64-bit JVM), so
  * the profiler thread, reading with {@link #sumPoints} and friends, sees every increment exactly once across
  * successive reads (it works on differences), never a torn value. After its counters, each record sets the slot's
- * bit in the stripe's ingest or query dirty-slot bitmap with a release store, so the profiler can fold only the
- * slots recorded since it last took their bits ({@link #takeIngestDirty}, {@link #takeQueryDirty}): a record
- * whose bit the profiler took is visible to it; one whose bit it missed leaves the bit set for the next tick.
+ * ingest or query dirty flag (a byte of the stripe) to 1 with a release store, so the profiler can fold only the
+ * slots recorded since it last took their flags ({@link #takeIngestDirty}, {@link #takeQueryDirty}, an atomic
+ * exchange of eight flags at a time): a record whose flag the profiler took is visible to it; one whose flag it
+ * missed leaves the flag set for the next tick. The flag is a store, not a read-modify-write of a shared bitmap
+ * word: records of neighbouring slots never wait on each other's store (measured: the bitmap word's
+ * read-modify-write cost about 2 ns a record), and a take is never undone by a writer's stale word.
+ * <p>
+ * The flag byte is written with a 1-byte release store and taken with an 8-byte atomic exchange of the aligned word
+ * around it: a mixed-size access, which the Java memory model leaves unspecified but every platform this runs on
+ * (x86-64, AArch64) makes coherent: the exchange is atomic on the whole word, so a flag store lands either before
+ * it (taken) or after it (kept).
  */
 public final class LoadRecorder implements AutoCloseable {
     /** Owner tag of the recorder's native memory. */
@@ -48,6 +60,14 @@ public final class LoadRecorder implements AutoCloseable {
      * offset is 8-byte aligned by the layout, so each access is still one aligned 64-bit load or store.
      */
     private static final VarHandle COUNTER = ValueLayout.JAVA_LONG_UNALIGNED.varHandle();
+    /** Release store of a dirty flag. */
+    private static final VarHandle FLAG = ValueLayout.JAVA_BYTE.varHandle();
+    /** A dirty flag's value when set. */
+    private static final byte DIRTY = 1;
+    /** Bit 0 of each byte of a word: where {@link #DIRTY} flags sit in a word of eight. */
+    private static final long FLAG_BITS = 0x0101_0101_0101_0101L;
+    /** The line of dirty flags of 64 slots, for the profiler's look before it takes. */
+    private static final VectorSpecies<Long> FLAG_LINE = LongVector.SPECIES_512;
 
     private final CounterStripes counters;
     /** The counters' memory, for the record path. Unscoped: valid until {@link #close()}. */
@@ -57,9 +77,9 @@ public final class LoadRecorder implements AutoCloseable {
     private final int slotCapacity;
     /** Offset, within a stripe, of the query cost counters. */
     private final long queryCostOffset;
-    /** Offset, within a stripe, of the ingest dirty-slot bitmap. */
+    /** Offset, within a stripe, of the ingest dirty flags. */
     private final long ingestDirtyOffset;
-    /** Offset, within a stripe, of the query dirty-slot bitmap. */
+    /** Offset, within a stripe, of the query dirty flags. */
     private final long queryDirtyOffset;
     private final AtomicInteger claimedStripes = new AtomicInteger();
 
@@ -103,7 +123,7 @@ public final class LoadRecorder implements AutoCloseable {
 
     /**
      * Records ingested points. Caller: the stripe's owner thread. Allocation-free, lock-free; touches the slot's
-     * 64-byte ingest record and the slot's word of the ingest dirty bitmap.
+     * 64-byte ingest record and stores its ingest dirty flag.
      *
      * @param stripe the caller's stripe.
      * @param slot   the partition slot.
@@ -125,14 +145,13 @@ public final class LoadRecorder implements AutoCloseable {
         final long at = base + LoadRecorderDescriptor.bucketWordOffset(bucket);
         final long word = (long) COUNTER.get(memory, at);
         COUNTER.set(memory, at, ((word + (points << shift)) & fieldMask) | (word & ~fieldMask));
-        // After the counters, a release store: the profiler that takes this bit sees them.
-        counters.setBitsReleaseAt(stripeBase + ingestDirtyOffset + ((long) (slot >>> DIRTY_WORD_SHIFT) << 3),
-            1L << slot);
+        // After the counters, a release store: the profiler that takes this flag sees them.
+        FLAG.setRelease(memory, stripeBase + ingestDirtyOffset + slot, DIRTY);
     }
 
     /**
      * Records the cost of a query: points it scanned in this partition. Caller: the stripe's owner thread.
-     * Allocation-free, lock-free; touches the slot's query cost counter and its word of the query dirty bitmap.
+     * Allocation-free, lock-free; touches the slot's query cost counter and stores its query dirty flag.
      */
     public void recordQuery(final int stripe, final int slot, final long pointsScanned) {
         assert slot >= 0 && slot < slotCapacity : "slot out of range";
@@ -140,26 +159,25 @@ public final class LoadRecorder implements AutoCloseable {
         final long stripeBase = stripe * stripeLength;
         final long at = stripeBase + queryCostOffset + ((long) slot << QUERY_COST_SHIFT);
         COUNTER.set(memory, at, (long) COUNTER.get(memory, at) + pointsScanned);
-        counters.setBitsReleaseAt(stripeBase + queryDirtyOffset + ((long) (slot >>> DIRTY_WORD_SHIFT) << 3),
-            1L << slot);
+        FLAG.setRelease(memory, stripeBase + queryDirtyOffset + slot, DIRTY);
     }
 
     /**
-     * Takes the ingest dirty bits of slots {@code [64 word, 64 word + 64)} that {@code mask} selects from one
-     * stripe: returns the bits that were set (bit i = slot 64 word + i took an ingest record since its bit was last
-     * taken) and clears them atomically; every record whose bit is returned is visible to the caller's following
-     * reads. Caller: the profiler thread. Allocation-free; a clean word costs one read.
+     * Takes the ingest dirty flags of slots {@code [64 word, 64 word + 64)} that {@code mask} selects from one
+     * stripe: returns them as bits (bit i = slot 64 word + i took an ingest record since its flag was last taken)
+     * and clears them atomically; every record whose flag is returned is visible to the caller's following reads.
+     * Caller: the profiler thread. Allocation-free; a clean line of flags costs one vector read.
      */
     public long takeIngestDirty(final int stripe, final int word, final long mask) {
-        return counters.takeBits(stripe, ingestDirtyOffset + ((long) word << 3), mask);
+        return takeFlags(stripe, ingestDirtyOffset + ((long) word << DIRTY_WORD_SHIFT), mask);
     }
 
-    /** {@link #takeIngestDirty} for the query dirty bitmap. */
+    /** {@link #takeIngestDirty} for the query dirty flags. */
     public long takeQueryDirty(final int stripe, final int word, final long mask) {
-        return counters.takeBits(stripe, queryDirtyOffset + ((long) word << 3), mask);
+        return takeFlags(stripe, queryDirtyOffset + ((long) word << DIRTY_WORD_SHIFT), mask);
     }
 
-    /** Number of 64-slot words in each stripe's dirty bitmaps. */
+    /** Number of groups of 64 slots in each stripe's dirty flags. */
     public int dirtyWords() {
         return LoadRecorderDescriptor.dirtyWords(slotCapacity);
     }
@@ -241,6 +259,30 @@ public final class LoadRecorder implements AutoCloseable {
 
     CounterStripes counters() {
         return counters;
+    }
+
+    /**
+     * Takes the set flags among the 64 at {@code offset} (one line) that {@code mask} selects, eight per atomic
+     * exchange; a plain vector read first skips a clean line (a flag it misses stays set for the next take).
+     */
+    private long takeFlags(final int stripe, final long offset, final long mask) {
+        final long line = stripe * stripeLength + offset;
+        if (LongVector.fromMemorySegment(FLAG_LINE, memory, line, ByteOrder.nativeOrder()).eq(0L).allTrue()) {
+            return 0;
+        }
+        long taken = 0;
+        for (int group = 0; group < Long.BYTES; group++) {
+            final int shift = group * Long.BYTES;
+            final long selected = (mask >>> shift) & 0xFF;
+            if (selected == 0) {
+                continue;
+            }
+            // One 0xFF byte per selected flag: expand puts bit i of the group at byte i's bit 0.
+            final long flagMask = selected == 0xFF ? -1L : Long.expand(selected, FLAG_BITS) * 0xFF;
+            final long flags = counters.takeBits(stripe, offset + shift, flagMask);
+            taken |= Long.compress(flags, FLAG_BITS) << shift;
+        }
+        return taken;
     }
 
     private long sum(final long offset) {

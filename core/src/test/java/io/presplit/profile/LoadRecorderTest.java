@@ -110,7 +110,7 @@ class LoadRecorderTest {
     /**
      * Guards the layout promises of the descriptor: an ingest record is one 64-byte line holding points, bytes and
      * all 16 bucket counters as 21-bit fields (three per word, bit 63 free), every word naturally aligned; the query
-     * cost counters and the two dirty bitmaps follow, each region line-aligned.
+     * cost counters and the two kinds of dirty flags (a byte per slot) follow, each region line-aligned.
      */
     @Test
     void shouldKeepAnIngestRecordInOneCacheLineWhenLaidOut() {
@@ -128,7 +128,7 @@ class LoadRecorderTest {
             .isEqualTo(LoadRecorderDescriptor.RECORD_END_OFFSET).isLessThanOrEqualTo(LoadRecorderDescriptor.SLOT_LENGTH);
         assertThat(LoadRecorderDescriptor.STRIPE_PADDING).isGreaterThanOrEqualTo(128);
         assertThat(LoadRecorderDescriptor.stripeLength(1000) % LoadRecorderDescriptor.STRIPE_ALIGNMENT).isZero();
-        // 10 records (640 bytes), 10 query costs rounded up to 128 bytes, two one-word bitmaps of a line each, 128
+        // 10 records (640 bytes), 10 query costs rounded up to 128 bytes, two lines of one-byte dirty flags, 128
         // bytes of padding.
         assertThat(LoadRecorderDescriptor.queryCostOffset(10)).isEqualTo(640);
         assertThat(LoadRecorderDescriptor.ingestDirtyOffset(10)).isEqualTo(640 + 128);
@@ -136,7 +136,7 @@ class LoadRecorderTest {
         assertThat(LoadRecorderDescriptor.stripeLength(10)).isEqualTo(640 + 128 + 64 + 64 + 128);
         assertThat(LoadRecorderDescriptor.dirtyWords(64)).isEqualTo(1);
         assertThat(LoadRecorderDescriptor.dirtyWords(65)).isEqualTo(2);
-        assertThat(LoadRecorderDescriptor.dirtyLength(1_048_576)).isEqualTo(1_048_576 / 8);
+        assertThat(LoadRecorderDescriptor.dirtyLength(1_048_576)).as("a byte per slot").isEqualTo(1_048_576);
         assertThat(LoadRecorderDescriptor.slotOffset(LoadRecorderDescriptor.stripeLength(10), 1, 3))
             .isEqualTo(1024 + 3 * 64);
     }
@@ -210,11 +210,12 @@ class LoadRecorderTest {
     }
 
     /**
-     * Guards the dirty-slot bitmap: a record flags exactly its slot in its writer's stripe, taking the bits clears
-     * them, and bits above the mask (slots the profiler does not fold yet) stay set until a later take covers them.
+     * Guards the dirty flags: a record flags exactly its slot, and its kind, in its writer's stripe, taking the
+     * flags clears them, and flags outside the mask (slots the profiler does not fold yet) stay set until a later
+     * take covers them.
      */
     @Test
-    void shouldFlagExactlyTheRecordedSlotsUntilTheirBitsAreTaken() {
+    void shouldFlagExactlyTheRecordedSlotsUntilTheirFlagsAreTaken() {
         try (LoadRecorder recorder = new LoadRecorder(2, 130)) {
             final int first = recorder.claimStripe();
             final int second = recorder.claimStripe();
@@ -231,6 +232,13 @@ class LoadRecorderTest {
             assertThat(recorder.takeIngestDirty(second, 2, 1L)).isZero();
             assertThat(recorder.takeIngestDirty(second, 2, 3L)).isEqualTo(2L);
             assertThat(recorder.takeIngestDirty(second, 2, -1L)).isZero();
+            // Flags in several groups of eight, taken through a mask that covers some of them.
+            recorder.recordIngest(first, 1, 0, 1, 1);
+            recorder.recordIngest(first, 9, 0, 1, 1);
+            recorder.recordIngest(first, 63, 0, 1, 1);
+            assertThat(recorder.takeIngestDirty(first, 0, (1L << 9) | (1L << 63) | (1L << 5)))
+                .isEqualTo((1L << 9) | (1L << 63));
+            assertThat(recorder.takeIngestDirty(first, 0, -1L)).isEqualTo(1L << 1);
         }
     }
 
