@@ -444,17 +444,27 @@ public final class LoadHistory implements AutoCloseable {
 
     /**
      * Reads one word of every cache line that writing {@code slot}'s row of the tick in progress touches in the
-     * common case (slot state, level-0 positions, bucket loads) and returns their bits summed, so that a caller can
-     * start the misses of several slots before writing any. Writer thread. Allocation-free; no effect on the history.
+     * common case (slot state, level-0 positions and their ring's ends, bucket loads) and returns their bits summed,
+     * so that a caller can start the misses of several slots before writing any. Writer thread. Allocation-free; no
+     * effect on the history.
      */
     long touchRow(final int slot) {
         final MemorySegment memory = this.memory;
-        final long at = slot * tickRingBytes + (long) tickPosition * Double.BYTES;
+        final long ring = slot * tickRingBytes;
+        final long at = ring + (long) tickPosition * Double.BYTES;
+        final long ringEnd = ring + tickRingBytes - Double.BYTES;
         final long[] tickSeriesOffset = this.tickSeriesOffset;
         final long buckets = regions.bucketsOffset + (long) slot * KeySpace.BUCKET_COUNT * Double.BYTES;
-        return memory.get(LONG, stateOffset(slot)) + memory.get(LONG, tickSeriesOffset[0] + at)
-            + memory.get(LONG, tickSeriesOffset[1] + at) + memory.get(LONG, tickSeriesOffset[2] + at)
-            + memory.get(LONG, buckets) + memory.get(LONG, buckets + (KeySpace.BUCKET_COUNT - 1) * Double.BYTES);
+        long touch = memory.get(LONG, stateOffset(slot)) + memory.get(LONG, buckets)
+            + memory.get(LONG, buckets + (KeySpace.BUCKET_COUNT - 1) * Double.BYTES);
+        for (int r = 0; r < RESOURCE_COUNT; r++) {
+            // The position written, and both ends of the slot's ring: the positions skipped since the slot's last
+            // touch are zeroed, which reaches the ring's other line when the slot has been idle.
+            final long column = tickSeriesOffset[r];
+            touch += memory.get(LONG, column + at) + memory.get(LONG, column + ring)
+                + memory.get(LONG, column + ringEnd);
+        }
+        return touch;
     }
 
     /**

@@ -297,7 +297,8 @@ public final class ProfilerAgent implements Agent {
 
     /**
      * Ticks in which a slot took 2<sup>21</sup> points or more, so its 21-bit bucket differences may have lost
-     * whole multiples of 2<sup>21</sup> (points, bytes and query cost stay exact). Any thread may read; the agent writes.
+     * whole multiples of 2<sup>21</sup> (points, bytes and query cost stay exact). Any thread may read; the agent
+     * writes.
      */
     public long bucketOverflowCount() {
         return bucketOverflowCount;

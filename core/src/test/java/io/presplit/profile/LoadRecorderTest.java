@@ -20,8 +20,8 @@ class LoadRecorderTest {
 
     /**
      * Guards against lost or double-counted increments when ticks are folded while writers keep recording (into
-     * slots that go idle and busy again, so that the dirty-slot bitmap decides what each fold reads): points,
-     * bytes and query cost per slot, and the per-bucket points (through the vectorized fold of the 21-bit bucket fields, read
+     * slots that go idle and busy again, so that the dirty flags decide what each fold reads): points, bytes and
+     * query cost per slot, and the per-bucket points (through the vectorized fold of the 21-bit bucket fields, read
      * back from the decayed bucket loads with a decay that keeps every point) all add up exactly.
      */
     @Test
@@ -125,7 +125,8 @@ class LoadRecorderTest {
             assertThat(LoadRecorderDescriptor.bucketShift(bucket)).isEqualTo(21 * (bucket % 3));
         }
         assertThat(LoadRecorderDescriptor.bucketWordOffset(KeySpace.BUCKET_COUNT - 1) + Long.BYTES)
-            .isEqualTo(LoadRecorderDescriptor.RECORD_END_OFFSET).isLessThanOrEqualTo(LoadRecorderDescriptor.SLOT_LENGTH);
+            .isEqualTo(LoadRecorderDescriptor.RECORD_END_OFFSET)
+            .isLessThanOrEqualTo(LoadRecorderDescriptor.SLOT_LENGTH);
         assertThat(LoadRecorderDescriptor.STRIPE_PADDING).isGreaterThanOrEqualTo(128);
         assertThat(LoadRecorderDescriptor.stripeLength(1000) % LoadRecorderDescriptor.STRIPE_ALIGNMENT).isZero();
         // 10 records (640 bytes), 10 query costs rounded up to 128 bytes, two lines of one-byte dirty flags, 128

@@ -22,11 +22,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The ingest-path load recorder: {@link LoadRecorder#recordIngest} (a per-thread stripe of 64-byte records in
- * unscoped, huge-page native memory, plain read + plain write, then the slot's dirty bit with a release store)
- * against a floor (one add to the slot's line, nothing else), and two baselines over the same slot/bucket sequence:
- * the walking skeleton's recorder ({@link SkeletonLoadRecorder}: shared-arena segment, 160-byte records), and the
- * obvious lock-free alternative, one shared {@link AtomicLongArray} updated with {@code getAndAdd}. Run with {@code -t 1}
- * and {@code -t 2}, and {@code -prof gc} for bytes per operation.
+ * unscoped, huge-page native memory, plain read + plain write, then the slot's one-byte dirty flag with a release
+ * store) against a floor (one add to the slot's line, nothing else), and two baselines over the same slot/bucket
+ * sequence: the walking skeleton's recorder ({@link SkeletonLoadRecorder}: shared-arena segment, 160-byte
+ * records), and the obvious lock-free alternative, one shared {@link AtomicLongArray} updated with
+ * {@code getAndAdd}. Run with {@code -t 1} and {@code -t 2}, and {@code -prof gc} for bytes per operation.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
