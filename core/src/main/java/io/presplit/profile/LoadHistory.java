@@ -372,10 +372,21 @@ public final class LoadHistory implements AutoCloseable {
         if (tick - lastTouched > 1) {
             final int positions = ringRows[0];
             final int skipped = (int) Math.min(tick - lastTouched - 1, positions);
-            final int first = tickPosition - skipped < 0 ? tickPosition - skipped + positions
-                : tickPosition - skipped;
-            for (int r = 0; r < RESOURCE_COUNT; r++) {
-                zeroRing(tickSeriesOffset[r] + tickSlotBase, first, skipped, positions);
+            if (skipped >= positions - 1) {
+                // Every other position is stale (a slot idle for the whole ring): zero the ring straight, the
+                // position of this tick included, which is written right after.
+                for (int r = 0; r < RESOURCE_COUNT; r++) {
+                    final long ring = tickSeriesOffset[r] + tickSlotBase;
+                    for (int p = 0; p < positions; p++) {
+                        memory.set(LONG, ring + (long) p * Double.BYTES, 0L);
+                    }
+                }
+            } else {
+                final int first = tickPosition - skipped < 0 ? tickPosition - skipped + positions
+                    : tickPosition - skipped;
+                for (int r = 0; r < RESOURCE_COUNT; r++) {
+                    zeroRing(tickSeriesOffset[r] + tickSlotBase, first, skipped, positions);
+                }
             }
         }
         final long at = tickSlotBase + (long) tickPosition * Double.BYTES;
