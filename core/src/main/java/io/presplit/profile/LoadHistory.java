@@ -110,6 +110,15 @@ public final class LoadHistory implements AutoCloseable {
     private final FileChannel channel;
     private volatile long tickCount;
     private boolean isClosed;
+    /*
+     * The tick in progress, precomputed when it begins so that writing a slot's row needs no division (writer
+     * thread only): its level-0 ring position, and per level its row and that row's first tick.
+     */
+    private final long[] tickSeriesOffset = new long[RESOURCE_COUNT];
+    private final long tickRingBytes;
+    private int tickPosition;
+    private final long[] currentRow;
+    private final long[] currentRowStartTick;
 
     /**
      * An in-memory history with one level of {@code ticksRetained} ticks and no roll-ups.
@@ -140,6 +149,12 @@ public final class LoadHistory implements AutoCloseable {
             decayPowers[k] = decayPowers[k - 1] * bucketDecay;
         }
         this.regions = new LoadHistoryDescriptor.Regions(slotCapacity, RESOURCE_COUNT, rowsRetained);
+        for (int r = 0; r < RESOURCE_COUNT; r++) {
+            tickSeriesOffset[r] = regions.seriesOffset[0][r];
+        }
+        this.tickRingBytes = (long) ringRows[0] * Double.BYTES;
+        this.currentRow = new long[levelCount];
+        this.currentRowStartTick = new long[levelCount];
         if (file == null) {
             this.region = NativeMemory.allocate(MEMORY_OWNER, regions.totalLength, HEADER_LENGTH);
             this.memory = region.segment();
@@ -181,6 +196,7 @@ public final class LoadHistory implements AutoCloseable {
             this.arena = mapping;
             this.channel = opened;
         }
+        beginTick(tickCount);
     }
 
     /**
@@ -350,28 +366,38 @@ public final class LoadHistory implements AutoCloseable {
         final long tick = tickCount;
         final long state = stateOffset(slot);
         final long lastTouched = memory.get(LONG, state + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET);
-        final long[][] seriesOffset = regions.seriesOffset;
+        final long[] tickSeriesOffset = this.tickSeriesOffset;
         // Level 0: one row per tick, written in place; rows skipped since the last touch are zeroed.
-        final int tickPositions = ringRows[0];
-        final long tickSlotBase = (long) slot * tickPositions * Double.BYTES;
+        final long tickSlotBase = slot * tickRingBytes;
         if (tick - lastTouched > 1) {
-            final long skipped = Math.min(tick - lastTouched - 1, tickPositions);
-            final int first = (int) ((tick - skipped) % tickPositions);
-            for (int r = 0; r < RESOURCE_COUNT; r++) {
-                zeroRing(seriesOffset[0][r] + tickSlotBase, first, (int) skipped, tickPositions);
+            final int positions = ringRows[0];
+            final int skipped = (int) Math.min(tick - lastTouched - 1, positions);
+            if (skipped >= positions - 1) {
+                // Every other position is stale (a slot idle for the whole ring): zero the ring straight, the
+                // position of this tick included, which is written right after.
+                for (int r = 0; r < RESOURCE_COUNT; r++) {
+                    final long ring = tickSeriesOffset[r] + tickSlotBase;
+                    for (int p = 0; p < positions; p++) {
+                        memory.set(LONG, ring + (long) p * Double.BYTES, 0L);
+                    }
+                }
+            } else {
+                final int first = tickPosition - skipped < 0 ? tickPosition - skipped + positions
+                    : tickPosition - skipped;
+                for (int r = 0; r < RESOURCE_COUNT; r++) {
+                    zeroRing(tickSeriesOffset[r] + tickSlotBase, first, skipped, positions);
+                }
             }
         }
-        final long at = tickSlotBase + (tick % tickPositions) * Double.BYTES;
-        memory.set(DOUBLE, seriesOffset[0][0] + at, points);
-        memory.set(DOUBLE, seriesOffset[0][1] + at, bytes);
-        memory.set(DOUBLE, seriesOffset[0][2] + at, queryCost);
+        final long at = tickSlotBase + (long) tickPosition * Double.BYTES;
+        memory.set(DOUBLE, tickSeriesOffset[0] + at, points);
+        memory.set(DOUBLE, tickSeriesOffset[1] + at, bytes);
+        memory.set(DOUBLE, tickSeriesOffset[2] + at, queryCost);
         for (int l = 1; l < levelCount; l++) {
-            final int perRow = ticksPerRow[l];
-            final long row = tick / perRow;
-            final long openRow = Math.floorDiv(lastTouched, perRow);
             final long open = state + LoadHistoryDescriptor.openRowOffset(l, 0, RESOURCE_COUNT);
-            if (row != openRow) {
-                flushOpenRow(slot, l, openRow, row);
+            if (lastTouched < currentRowStartTick[l]) {
+                // The tick starts a later row than the slot's open one: flush it first (once per row of the level).
+                flushOpenRow(slot, l, Math.floorDiv(lastTouched, ticksPerRow[l]), currentRow[l]);
                 memory.set(DOUBLE, open, points);
                 memory.set(DOUBLE, open + Double.BYTES, bytes);
                 memory.set(DOUBLE, open + 2 * Double.BYTES, queryCost);
@@ -382,6 +408,15 @@ public final class LoadHistory implements AutoCloseable {
             }
         }
         return lastTouched;
+    }
+
+    /** Precomputes the ring position and roll-up rows of tick {@code tick}, the one now in progress. */
+    private void beginTick(final long tick) {
+        tickPosition = (int) (tick % ringRows[0]);
+        for (int l = 0; l < levelCount; l++) {
+            currentRow[l] = tick / ticksPerRow[l];
+            currentRowStartTick[l] = currentRow[l] * ticksPerRow[l];
+        }
     }
 
     /**
@@ -419,23 +454,33 @@ public final class LoadHistory implements AutoCloseable {
     }
 
     /**
-     * Reads one word of every cache line that writing {@code slot}'s row of {@code tick} touches in the common case
-     * (slot state, level-0 positions, bucket loads) and returns their bits summed, so that a caller can start the
-     * misses of several slots before writing any. Writer thread. Allocation-free; no effect on the history.
+     * Reads one word of every cache line that writing {@code slot}'s row of the tick in progress touches in the
+     * common case (slot state, level-0 positions and their ring's ends, bucket loads) and returns their bits summed,
+     * so that a caller can start the misses of several slots before writing any. Writer thread. Allocation-free; no
+     * effect on the history.
      */
-    long touchRow(final int slot, final long tick) {
+    long touchRow(final int slot) {
         final MemorySegment memory = this.memory;
-        final long at = (long) slot * ringRows[0] * Double.BYTES + (tick % ringRows[0]) * Double.BYTES;
-        final long[][] seriesOffset = regions.seriesOffset;
+        final long ring = slot * tickRingBytes;
+        final long at = ring + (long) tickPosition * Double.BYTES;
+        final long ringEnd = ring + tickRingBytes - Double.BYTES;
+        final long[] tickSeriesOffset = this.tickSeriesOffset;
         final long buckets = regions.bucketsOffset + (long) slot * KeySpace.BUCKET_COUNT * Double.BYTES;
-        return memory.get(LONG, stateOffset(slot)) + memory.get(LONG, seriesOffset[0][0] + at)
-            + memory.get(LONG, seriesOffset[0][1] + at) + memory.get(LONG, seriesOffset[0][2] + at)
-            + memory.get(LONG, buckets) + memory.get(LONG, buckets + (KeySpace.BUCKET_COUNT - 1) * Double.BYTES);
+        long touch = memory.get(LONG, stateOffset(slot)) + memory.get(LONG, buckets)
+            + memory.get(LONG, buckets + (KeySpace.BUCKET_COUNT - 1) * Double.BYTES);
+        for (int r = 0; r < RESOURCE_COUNT; r++) {
+            // The position written, and both ends of the slot's ring: the positions skipped since the slot's last
+            // touch are zeroed, which reaches the ring's other line when the slot has been idle.
+            final long column = tickSeriesOffset[r];
+            touch += memory.get(LONG, column + at) + memory.get(LONG, column + ring)
+                + memory.get(LONG, column + ringEnd);
+        }
+        return touch;
     }
 
     /**
      * {@link #writeRow} for the profiler's fold: bucket points as this tick's differences of the recorder's
-     * 32-bit counters, below 2<sup>31</sup>. Writer thread only. Allocation-free.
+     * 21-bit counters, non-negative. Writer thread only. Allocation-free.
      */
     void writeRowDeltas(
         final int slot, final double points, final double bytes, final double queryCost, final int[] bucketDeltas) {
@@ -467,6 +512,7 @@ public final class LoadHistory implements AutoCloseable {
         final long completed = tickCount + 1;
         memory.set(LONG, TICK_COUNT_OFFSET, completed);
         tickCount = completed;
+        beginTick(completed);
     }
 
     /**

@@ -1,10 +1,10 @@
 package io.presplit.profile;
 
-import static io.presplit.profile.LoadRecorderDescriptor.BUCKET_POINTS_OFFSET;
+import static io.presplit.profile.LoadRecorderDescriptor.BUCKET_FIELD_MASK;
 import static io.presplit.profile.LoadRecorderDescriptor.BYTES_OFFSET;
 import static io.presplit.profile.LoadRecorderDescriptor.DIRTY_WORD_SHIFT;
 import static io.presplit.profile.LoadRecorderDescriptor.POINTS_OFFSET;
-import static io.presplit.profile.LoadRecorderDescriptor.QUERY_COST_OFFSET;
+import static io.presplit.profile.LoadRecorderDescriptor.QUERY_COST_SHIFT;
 import static io.presplit.profile.LoadRecorderDescriptor.SLOT_SHIFT;
 import static io.presplit.profile.LoadRecorderDescriptor.STRIPE_ALIGNMENT;
 import static io.presplit.profile.LoadRecorderDescriptor.STRIPE_PADDING;
@@ -12,6 +12,13 @@ import static io.presplit.profile.LoadRecorderDescriptor.STRIPE_PADDING;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.memory.CounterStripes;
 
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -19,30 +26,61 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>
  * Counters live off-heap in one stripe per writer (layout: {@link LoadRecorderDescriptor}; memory:
  * {@link CounterStripes}, huge pages when large, owner tag {@value #MEMORY_OWNER}). A writer thread claims a
- * stripe once with {@link #claimStripe()} and then is that stripe's only writer.
+ * stripe once with {@link #claimStripe()} and then is that stripe's only writer. An ingest record touches one
+ * 64-byte line (the slot's points, bytes and 16 bucket counters) and stores the slot's one-byte ingest dirty flag;
+ * a query record adds to the slot's query cost counter and stores its query dirty flag.
  * <p>
  * Assumptions the caller holds: a stripe index is used by one thread at a time; slots are below
  * {@link #slotCapacity()}; buckets are below {@link KeySpace#BUCKET_COUNT}; nobody records after {@link #close()}.
+ * Unchecked on the hot path (an {@code assert} only): a slot or bucket out of range writes another counter.
  * <p>
  * Guarantees: {@code record*} take no lock and allocate nothing. Counters only grow (bucket counters modulo
- * 2<sup>32</sup>), and each write is a plain store of a whole aligned value (never torn on a 64-bit JVM), so the
- * profiler thread, reading with {@link #sumPoints} and friends, sees every increment exactly once across successive
- * reads (it works on differences), never a torn value. After its counters, each record sets the slot's bit in the
- * stripe's dirty-slot bitmap with a release store, so the profiler can fold only the slots recorded since it last
- * took their bits ({@link #takeDirty}): a record whose bit the profiler took is visible to it; one whose bit it
- * missed leaves the bit set for the next tick.
+ * 2<sup>21</sup>), and each write is a plain store of a whole aligned 64-bit word (never torn on a 64-bit JVM), so
+ * the profiler thread, reading with {@link #sumPoints} and friends, sees every increment exactly once across
+ * successive reads (it works on differences), never a torn value. After its counters, each record sets the slot's
+ * ingest or query dirty flag (a byte of the stripe) to 1 with a release store, so the profiler can fold only the
+ * slots recorded since it last took their flags ({@link #takeIngestDirty}, {@link #takeQueryDirty}, an atomic
+ * exchange of eight flags at a time): a record whose flag the profiler took is visible to it; one whose flag it
+ * missed leaves the flag set for the next tick. The flag is a store, not a read-modify-write of a shared bitmap
+ * word: records of neighbouring slots never wait on each other's store (measured: the bitmap word's
+ * read-modify-write cost about 2 ns a record), and a take is never undone by a writer's stale word.
+ * <p>
+ * The flag byte is written with a 1-byte release store and taken with an 8-byte atomic exchange of the aligned word
+ * around it: a mixed-size access, which the Java memory model leaves unspecified but every platform this runs on
+ * (x86-64, AArch64) makes coherent: the exchange is atomic on the whole word, so a flag store lands either before
+ * it (taken) or after it (kept).
  */
 public final class LoadRecorder implements AutoCloseable {
     /** Owner tag of the recorder's native memory. */
     public static final String MEMORY_OWNER = "LoadRecorder";
-    /** Largest slot capacity: slot record offsets are computed in {@code int}. */
+    /** Largest slot capacity: ingest record offsets within a stripe stay below 2<sup>31</sup> bytes. */
     public static final int MAX_SLOT_CAPACITY = (Integer.MAX_VALUE - STRIPE_PADDING) >> SLOT_SHIFT;
+    /**
+     * Plain access to the counters. The unaligned layout only drops the access's alignment check: every counter
+     * offset is 8-byte aligned by the layout, so each access is still one aligned 64-bit load or store.
+     */
+    private static final VarHandle COUNTER = ValueLayout.JAVA_LONG_UNALIGNED.varHandle();
+    /** Release store of a dirty flag. */
+    private static final VarHandle FLAG = ValueLayout.JAVA_BYTE.varHandle();
+    /** A dirty flag's value when set. */
+    private static final byte DIRTY = 1;
+    /** Bit 0 of each byte of a word: where {@link #DIRTY} flags sit in a word of eight. */
+    private static final long FLAG_BITS = 0x0101_0101_0101_0101L;
+    /** The line of dirty flags of 64 slots, for the profiler's look before it takes. */
+    private static final VectorSpecies<Long> FLAG_LINE = LongVector.SPECIES_512;
 
     private final CounterStripes counters;
+    /** The counters' memory, for the record path. Unscoped: valid until {@link #close()}. */
+    private final MemorySegment memory;
+    private final long stripeLength;
     private final int stripeCount;
     private final int slotCapacity;
-    /** Offset, within a stripe, of its dirty-slot bitmap. */
-    private final long dirtyOffset;
+    /** Offset, within a stripe, of the query cost counters. */
+    private final long queryCostOffset;
+    /** Offset, within a stripe, of the ingest dirty flags. */
+    private final long ingestDirtyOffset;
+    /** Offset, within a stripe, of the query dirty flags. */
+    private final long queryDirtyOffset;
     private final AtomicInteger claimedStripes = new AtomicInteger();
 
     /**
@@ -58,11 +96,14 @@ public final class LoadRecorder implements AutoCloseable {
         }
         this.stripeCount = stripeCount;
         this.slotCapacity = slotCapacity;
-        this.dirtyOffset = LoadRecorderDescriptor.dirtyOffset(slotCapacity);
+        this.queryCostOffset = LoadRecorderDescriptor.queryCostOffset(slotCapacity);
+        this.ingestDirtyOffset = LoadRecorderDescriptor.ingestDirtyOffset(slotCapacity);
+        this.queryDirtyOffset = LoadRecorderDescriptor.queryDirtyOffset(slotCapacity);
+        this.stripeLength = LoadRecorderDescriptor.stripeLength(slotCapacity);
         // One stripe more than writers: the profiler's, holding the totals it saw at its previous fold in the same
-        // record layout, so that a slot's fold reads and writes one more 128-byte line pair on huge pages.
-        this.counters = new CounterStripes(
-            MEMORY_OWNER, stripeCount + 1, LoadRecorderDescriptor.stripeLength(slotCapacity), STRIPE_ALIGNMENT);
+        // layout, so that a slot's fold reads and writes one more 64-byte line on huge pages.
+        this.counters = new CounterStripes(MEMORY_OWNER, stripeCount + 1, stripeLength, STRIPE_ALIGNMENT);
+        this.memory = counters.segment();
     }
 
     /**
@@ -81,8 +122,8 @@ public final class LoadRecorder implements AutoCloseable {
     }
 
     /**
-     * Records ingested points. Caller: the stripe's owner thread. Allocation-free, lock-free; touches one
-     * 128-byte line pair and the slot's word of the dirty bitmap.
+     * Records ingested points. Caller: the stripe's owner thread. Allocation-free, lock-free; touches the slot's
+     * 64-byte ingest record and stores its ingest dirty flag.
      *
      * @param stripe the caller's stripe.
      * @param slot   the partition slot.
@@ -91,70 +132,84 @@ public final class LoadRecorder implements AutoCloseable {
      * @param bytes  bytes written.
      */
     public void recordIngest(final int stripe, final int slot, final int bucket, final long points, final long bytes) {
-        final CounterStripes counters = this.counters;
-        final long stripeBase = counters.stripeBase(stripe);
+        assert slot >= 0 && slot < slotCapacity && bucket >= 0 && bucket < KeySpace.BUCKET_COUNT
+            : "slot or bucket out of range";
+        final MemorySegment memory = this.memory;
+        final long stripeBase = stripe * stripeLength;
         final long base = stripeBase + ((long) slot << SLOT_SHIFT);
-        counters.addLongPlainAt(base + POINTS_OFFSET, points);
-        counters.addLongPlainAt(base + BYTES_OFFSET, bytes);
-        // 32-bit wrapping bucket counter: the profiler takes differences modulo 2^32 (see the descriptor).
-        counters.addIntPlainAt(base + BUCKET_POINTS_OFFSET + (bucket << 2), (int) points);
-        // After the counters, a release store: the profiler that takes this bit sees them.
-        counters.setBitsReleaseAt(stripeBase + dirtyOffset + ((long) (slot >>> DIRTY_WORD_SHIFT) << 3), 1L << slot);
+        COUNTER.set(memory, base + POINTS_OFFSET, (long) COUNTER.get(memory, base + POINTS_OFFSET) + points);
+        COUNTER.set(memory, base + BYTES_OFFSET, (long) COUNTER.get(memory, base + BYTES_OFFSET) + bytes);
+        // The bucket's 21-bit field, wrapping without a carry into its neighbour (see the descriptor).
+        final int shift = LoadRecorderDescriptor.bucketShift(bucket);
+        final long fieldMask = BUCKET_FIELD_MASK << shift;
+        final long at = base + LoadRecorderDescriptor.bucketWordOffset(bucket);
+        final long word = (long) COUNTER.get(memory, at);
+        COUNTER.set(memory, at, ((word + (points << shift)) & fieldMask) | (word & ~fieldMask));
+        // After the counters, a release store: the profiler that takes this flag sees them.
+        FLAG.setRelease(memory, stripeBase + ingestDirtyOffset + slot, DIRTY);
     }
 
     /**
      * Records the cost of a query: points it scanned in this partition. Caller: the stripe's owner thread.
-     * Allocation-free, lock-free.
+     * Allocation-free, lock-free; touches the slot's query cost counter and stores its query dirty flag.
      */
     public void recordQuery(final int stripe, final int slot, final long pointsScanned) {
-        final CounterStripes counters = this.counters;
-        final long stripeBase = counters.stripeBase(stripe);
-        counters.addLongPlainAt(stripeBase + ((long) slot << SLOT_SHIFT) + QUERY_COST_OFFSET, pointsScanned);
-        counters.setBitsReleaseAt(stripeBase + dirtyOffset + ((long) (slot >>> DIRTY_WORD_SHIFT) << 3), 1L << slot);
+        assert slot >= 0 && slot < slotCapacity : "slot out of range";
+        final MemorySegment memory = this.memory;
+        final long stripeBase = stripe * stripeLength;
+        final long at = stripeBase + queryCostOffset + ((long) slot << QUERY_COST_SHIFT);
+        COUNTER.set(memory, at, (long) COUNTER.get(memory, at) + pointsScanned);
+        FLAG.setRelease(memory, stripeBase + queryDirtyOffset + slot, DIRTY);
     }
 
     /**
-     * Takes the dirty bits of slots {@code [64 word, 64 word + 64)} that {@code mask} selects from one stripe:
-     * returns the bits that were set (bit i = slot 64 word + i recorded since its bit was last taken) and clears
-     * them atomically; every record whose bit is returned is visible to the caller's following reads. Caller: the
-     * profiler thread. Allocation-free; a clean word costs one read.
+     * Takes the ingest dirty flags of slots {@code [64 word, 64 word + 64)} that {@code mask} selects from one
+     * stripe: returns them as bits (bit i = slot 64 word + i took an ingest record since its flag was last taken)
+     * and clears them atomically; every record whose flag is returned is visible to the caller's following reads.
+     * Caller: the profiler thread. Allocation-free; a clean line of flags costs one vector read.
      */
-    public long takeDirty(final int stripe, final int word, final long mask) {
-        return counters.takeBits(stripe, dirtyOffset + ((long) word << 3), mask);
+    public long takeIngestDirty(final int stripe, final int word, final long mask) {
+        return takeFlags(stripe, ingestDirtyOffset + ((long) word << DIRTY_WORD_SHIFT), mask);
     }
 
-    /** Number of 64-slot words in each stripe's dirty bitmap. */
+    /** {@link #takeIngestDirty} for the query dirty flags. */
+    public long takeQueryDirty(final int stripe, final int word, final long mask) {
+        return takeFlags(stripe, queryDirtyOffset + ((long) word << DIRTY_WORD_SHIFT), mask);
+    }
+
+    /** Number of groups of 64 slots in each stripe's dirty flags. */
     public int dirtyWords() {
         return LoadRecorderDescriptor.dirtyWords(slotCapacity);
     }
 
     /** Total points ever recorded for {@code slot}, over all stripes. Caller: the profiler thread. */
     public long sumPoints(final int slot) {
-        return sum(slot, POINTS_OFFSET);
+        return sum(((long) slot << SLOT_SHIFT) + POINTS_OFFSET);
     }
 
     /** Total bytes ever recorded for {@code slot}, over all stripes. Caller: the profiler thread. */
     public long sumBytes(final int slot) {
-        return sum(slot, BYTES_OFFSET);
+        return sum(((long) slot << SLOT_SHIFT) + BYTES_OFFSET);
     }
 
     /** Total query cost ever recorded for {@code slot}, over all stripes. Caller: the profiler thread. */
     public long sumQueryCost(final int slot) {
-        return sum(slot, QUERY_COST_OFFSET);
+        return sum(queryCostOffset + ((long) slot << QUERY_COST_SHIFT));
     }
 
     /**
-     * Points recorded for {@code slot} in {@code bucket}, over all stripes, modulo 2<sup>32</sup> (the bucket
-     * counters wrap; take differences with {@code (now - before) & 0xFFFF_FFFFL}). Caller: the profiler thread.
+     * Points recorded for {@code slot} in {@code bucket}, over all stripes, modulo 2<sup>21</sup> (the bucket
+     * counters wrap; take differences with {@code (now - before) & BUCKET_FIELD_MASK}). Caller: the profiler thread.
      */
     public int sumBucketPoints(final int slot, final int bucket) {
-        int total = 0;
-        final int offset = (slot << SLOT_SHIFT) + LoadRecorderDescriptor.bucketOffset(bucket);
+        long total = 0;
+        final long offset = ((long) slot << SLOT_SHIFT) + LoadRecorderDescriptor.bucketWordOffset(bucket);
+        final int shift = LoadRecorderDescriptor.bucketShift(bucket);
         final int stripes = claimedStripes();
         for (int stripe = 0; stripe < stripes; stripe++) {
-            total += counters.getIntOpaque(stripe, offset);
+            total += counters.getLongOpaque(stripe, offset) >>> shift;
         }
-        return total;
+        return (int) (total & BUCKET_FIELD_MASK);
     }
 
     /** Number of partition slots. */
@@ -163,11 +218,16 @@ public final class LoadRecorder implements AutoCloseable {
     }
 
     /**
-     * The profiler's stripe: the totals of each slot at the previous fold, in the slot record layout. Written and
+     * The profiler's stripe: the totals of each slot at the previous fold, in the stripe layout. Written and
      * read by the profiler thread only; never claimed by a writer.
      */
     int foldTotalsStripe() {
         return stripeCount;
+    }
+
+    /** Offset, within a stripe, of the query cost counters. */
+    long queryCostOffset() {
+        return queryCostOffset;
     }
 
     /** Number of writer stripes. */
@@ -201,9 +261,32 @@ public final class LoadRecorder implements AutoCloseable {
         return counters;
     }
 
-    private long sum(final int slot, final int fieldOffset) {
+    /**
+     * Takes the set flags among the 64 at {@code offset} (one line) that {@code mask} selects, eight per atomic
+     * exchange; a plain vector read first skips a clean line (a flag it misses stays set for the next take).
+     */
+    private long takeFlags(final int stripe, final long offset, final long mask) {
+        final long line = stripe * stripeLength + offset;
+        if (LongVector.fromMemorySegment(FLAG_LINE, memory, line, ByteOrder.nativeOrder()).eq(0L).allTrue()) {
+            return 0;
+        }
+        long taken = 0;
+        for (int group = 0; group < Long.BYTES; group++) {
+            final int shift = group * Long.BYTES;
+            final long selected = (mask >>> shift) & 0xFF;
+            if (selected == 0) {
+                continue;
+            }
+            // One 0xFF byte per selected flag: expand puts bit i of the group at byte i's bit 0.
+            final long flagMask = selected == 0xFF ? -1L : Long.expand(selected, FLAG_BITS) * 0xFF;
+            final long flags = counters.takeBits(stripe, offset + shift, flagMask);
+            taken |= Long.compress(flags, FLAG_BITS) << shift;
+        }
+        return taken;
+    }
+
+    private long sum(final long offset) {
         long total = 0;
-        final int offset = (slot << SLOT_SHIFT) + fieldOffset;
         final int stripes = claimedStripes();
         for (int stripe = 0; stripe < stripes; stripe++) {
             total += counters.getLongOpaque(stripe, offset);

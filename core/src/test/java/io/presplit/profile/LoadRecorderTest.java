@@ -20,8 +20,8 @@ class LoadRecorderTest {
 
     /**
      * Guards against lost or double-counted increments when ticks are folded while writers keep recording (into
-     * slots that go idle and busy again, so that the dirty-slot bitmap decides what each fold reads): points,
-     * bytes and query cost per slot, and the per-bucket points (through the vectorized 32-bit bucket fold, read
+     * slots that go idle and busy again, so that the dirty flags decide what each fold reads): points, bytes and
+     * query cost per slot, and the per-bucket points (through the vectorized fold of the 21-bit bucket fields, read
      * back from the decayed bucket loads with a decay that keeps every point) all add up exactly.
      */
     @Test
@@ -108,34 +108,44 @@ class LoadRecorderTest {
     }
 
     /**
-     * Guards the layout promises of the descriptor: a slot record is one 128-byte line pair, every field is
-     * naturally aligned, points and bytes share the first line, and the buckets fit before the padding.
+     * Guards the layout promises of the descriptor: an ingest record is one 64-byte line holding points, bytes and
+     * all 16 bucket counters as 21-bit fields (three per word, bit 63 free), every word naturally aligned; the query
+     * cost counters and the two kinds of dirty flags (a byte per slot) follow, each region line-aligned.
      */
     @Test
-    void shouldKeepASlotRecordInOneLinePairWhenLaidOut() {
-        assertThat(LoadRecorderDescriptor.SLOT_LENGTH).isEqualTo(128);
+    void shouldKeepAnIngestRecordInOneCacheLineWhenLaidOut() {
+        assertThat(LoadRecorderDescriptor.SLOT_LENGTH).isEqualTo(64);
         assertThat(1 << LoadRecorderDescriptor.SLOT_SHIFT).isEqualTo(LoadRecorderDescriptor.SLOT_LENGTH);
         assertThat(LoadRecorderDescriptor.BYTES_OFFSET).isEqualTo(LoadRecorderDescriptor.POINTS_OFFSET + 8);
-        assertThat(LoadRecorderDescriptor.BYTES_OFFSET % Long.BYTES).isZero();
-        assertThat(LoadRecorderDescriptor.QUERY_COST_OFFSET % Long.BYTES).isZero();
-        assertThat(LoadRecorderDescriptor.BUCKET_POINTS_OFFSET % Integer.BYTES).isZero();
-        assertThat(LoadRecorderDescriptor.bucketOffset(KeySpace.BUCKET_COUNT - 1) + Integer.BYTES)
-            .isEqualTo(LoadRecorderDescriptor.PADDING_OFFSET).isLessThanOrEqualTo(LoadRecorderDescriptor.SLOT_LENGTH);
-        assertThat(LoadRecorderDescriptor.BYTES_OFFSET + Long.BYTES).isLessThanOrEqualTo(64);
+        assertThat(LoadRecorderDescriptor.BUCKET_WORDS_OFFSET % Long.BYTES).isZero();
+        assertThat(LoadRecorderDescriptor.BUCKETS_PER_WORD * LoadRecorderDescriptor.BUCKET_FIELD_BITS)
+            .isLessThan(Long.SIZE);
+        for (int bucket = 0; bucket < KeySpace.BUCKET_COUNT; bucket++) {
+            assertThat(LoadRecorderDescriptor.bucketWord(bucket)).as("bucket %d", bucket).isEqualTo(bucket / 3);
+            assertThat(LoadRecorderDescriptor.bucketShift(bucket)).isEqualTo(21 * (bucket % 3));
+        }
+        assertThat(LoadRecorderDescriptor.bucketWordOffset(KeySpace.BUCKET_COUNT - 1) + Long.BYTES)
+            .isEqualTo(LoadRecorderDescriptor.RECORD_END_OFFSET)
+            .isLessThanOrEqualTo(LoadRecorderDescriptor.SLOT_LENGTH);
         assertThat(LoadRecorderDescriptor.STRIPE_PADDING).isGreaterThanOrEqualTo(128);
         assertThat(LoadRecorderDescriptor.stripeLength(1000) % LoadRecorderDescriptor.STRIPE_ALIGNMENT).isZero();
-        // 10 slot records, a one-word dirty bitmap rounded up to 128 bytes, 128 bytes of padding.
-        assertThat(LoadRecorderDescriptor.stripeLength(10)).isEqualTo(10L * 128 + 128 + 128);
+        // 10 records (640 bytes), 10 query costs rounded up to 128 bytes, two lines of one-byte dirty flags, 128
+        // bytes of padding.
+        assertThat(LoadRecorderDescriptor.queryCostOffset(10)).isEqualTo(640);
+        assertThat(LoadRecorderDescriptor.ingestDirtyOffset(10)).isEqualTo(640 + 128);
+        assertThat(LoadRecorderDescriptor.queryDirtyOffset(10)).isEqualTo(640 + 128 + 64);
+        assertThat(LoadRecorderDescriptor.stripeLength(10)).isEqualTo(640 + 128 + 64 + 64 + 128);
         assertThat(LoadRecorderDescriptor.dirtyWords(64)).isEqualTo(1);
         assertThat(LoadRecorderDescriptor.dirtyWords(65)).isEqualTo(2);
-        assertThat(LoadRecorderDescriptor.dirtyLength(1_048_576)).isEqualTo(1_048_576 / 8);
+        assertThat(LoadRecorderDescriptor.dirtyLength(1_048_576)).as("a byte per slot").isEqualTo(1_048_576);
         assertThat(LoadRecorderDescriptor.slotOffset(LoadRecorderDescriptor.stripeLength(10), 1, 3))
-            .isEqualTo(10L * 128 + 256 + 3 * 128);
+            .isEqualTo(1024 + 3 * 64);
     }
 
     /**
-     * Guards the 32-bit bucket counters: a counter that wraps past 2^32 over several ticks must still yield the
-     * exact per-tick bucket load, and the overflow counter must stay quiet while each tick is below 2^31 points.
+     * Guards the 21-bit bucket counters: a counter that wraps past 2^21 over several ticks must still yield the
+     * exact per-tick bucket load (with its neighbours in the same word untouched), and the overflow counter must
+     * stay quiet while each tick is below 2^21 points.
      */
     @Test
     void shouldFoldExactBucketLoadsWhenTheBucketCounterWraps() {
@@ -145,29 +155,68 @@ class LoadRecorderTest {
             final ProfilerAgent profiler = new ProfilerAgent(recorder, history, clock, 1, () -> SLOTS);
             final int first = recorder.claimStripe();
             final int second = recorder.claimStripe();
-            final long perTick = 1_500_000_000L;
+            final long perTick = 1_500_000L;
             double expectedBucket = 0;
+            double expectedNeighbour = 0;
             for (int tick = 0; tick < 4; tick++) {
                 recorder.recordIngest(first, 2, 7, perTick - 3, 1);
                 recorder.recordIngest(second, 2, 7, 3, 1);
+                recorder.recordIngest(second, 2, 8, 5, 1);
                 profiler.fold(SLOTS);
                 expectedBucket = expectedBucket * 0.5 + perTick;
-                assertThat(history.value(Resource.INGEST_POINTS, 2, 0)).isEqualTo((double) perTick);
+                expectedNeighbour = expectedNeighbour * 0.5 + 5;
+                assertThat(history.value(Resource.INGEST_POINTS, 2, 0)).isEqualTo((double) perTick + 5);
                 assertThat(history.bucketLoad(2, 7)).isEqualTo(expectedBucket);
+                assertThat(history.bucketLoad(2, 8)).isEqualTo(expectedNeighbour);
+                assertThat(history.bucketLoad(2, 6)).isZero();
             }
             assertThat(profiler.bucketOverflowCount()).isZero();
-            recorder.recordIngest(first, 2, 7, 1L << 31, 1);
+            recorder.recordIngest(first, 2, 7, 1L << 21, 1);
             profiler.fold(SLOTS);
             assertThat(profiler.bucketOverflowCount()).isEqualTo(1);
         }
     }
 
     /**
-     * Guards the dirty-slot bitmap: a record flags exactly its slot in its writer's stripe, taking the bits clears
-     * them, and bits above the mask (slots the profiler does not fold yet) stay set until a later take covers them.
+     * Guards the SWAR fold of the bucket words: every bucket of a slot, recorded from two stripes with different
+     * counts, folds to its own count, so that no field's carry or borrow reaches another.
      */
     @Test
-    void shouldFlagExactlyTheRecordedSlotsUntilTheirBitsAreTaken() {
+    void shouldFoldEveryBucketToItsOwnCountWhenRecordedFromTwoStripes() {
+        try (LoadRecorder recorder = new LoadRecorder(2, SLOTS);
+             LoadHistory history = new LoadHistory(SLOTS, 4, 0.5)) {
+            final ProfilerAgent profiler =
+                new ProfilerAgent(recorder, history, new CachedNanoClock(), 1, () -> SLOTS);
+            final int first = recorder.claimStripe();
+            final int second = recorder.claimStripe();
+            // About 1.85 million points a tick (below 2^21, so exact), different in every bucket and stripe: over 24
+            // ticks every field wraps, and the two stripes' fields carry when summed.
+            final double[] expected = new double[KeySpace.BUCKET_COUNT];
+            for (int tick = 0; tick < 24; tick++) {
+                for (int bucket = 0; bucket < KeySpace.BUCKET_COUNT; bucket++) {
+                    final long fromFirst = 100_000L + 1_000L * bucket + tick;
+                    final long fromSecond = 7_000L + bucket;
+                    recorder.recordIngest(first, 5, bucket, fromFirst, 0);
+                    recorder.recordIngest(second, 5, bucket, fromSecond, 0);
+                    expected[bucket] = expected[bucket] * 0.5 + fromFirst + fromSecond;
+                }
+                profiler.fold(SLOTS);
+                for (int bucket = 0; bucket < KeySpace.BUCKET_COUNT; bucket++) {
+                    assertThat(history.bucketLoad(5, bucket)).as("tick %d, bucket %d", tick, bucket)
+                        .isEqualTo(expected[bucket]);
+                }
+            }
+            assertThat(profiler.bucketOverflowCount()).isZero();
+        }
+    }
+
+    /**
+     * Guards the dirty flags: a record flags exactly its slot, and its kind, in its writer's stripe, taking the
+     * flags clears them, and flags outside the mask (slots the profiler does not fold yet) stay set until a later
+     * take covers them.
+     */
+    @Test
+    void shouldFlagExactlyTheRecordedSlotsUntilTheirFlagsAreTaken() {
         try (LoadRecorder recorder = new LoadRecorder(2, 130)) {
             final int first = recorder.claimStripe();
             final int second = recorder.claimStripe();
@@ -175,13 +224,22 @@ class LoadRecorderTest {
             recorder.recordQuery(second, 64, 5);
             recorder.recordIngest(second, 129, 15, 1, 1);
             assertThat(recorder.dirtyWords()).isEqualTo(3);
-            assertThat(recorder.takeDirty(second, 0, -1L)).isZero();
-            assertThat(recorder.takeDirty(first, 0, -1L)).isEqualTo(1L << 3);
-            assertThat(recorder.takeDirty(first, 0, -1L)).isZero();
-            assertThat(recorder.takeDirty(second, 1, -1L)).isEqualTo(1L);
-            assertThat(recorder.takeDirty(second, 2, 1L)).isZero();
-            assertThat(recorder.takeDirty(second, 2, 3L)).isEqualTo(2L);
-            assertThat(recorder.takeDirty(second, 2, -1L)).isZero();
+            assertThat(recorder.takeIngestDirty(second, 0, -1L)).isZero();
+            assertThat(recorder.takeIngestDirty(first, 0, -1L)).isEqualTo(1L << 3);
+            assertThat(recorder.takeIngestDirty(first, 0, -1L)).isZero();
+            assertThat(recorder.takeQueryDirty(first, 0, -1L)).isZero();
+            assertThat(recorder.takeIngestDirty(second, 1, -1L)).as("a query flags the query bitmap only").isZero();
+            assertThat(recorder.takeQueryDirty(second, 1, -1L)).isEqualTo(1L);
+            assertThat(recorder.takeIngestDirty(second, 2, 1L)).isZero();
+            assertThat(recorder.takeIngestDirty(second, 2, 3L)).isEqualTo(2L);
+            assertThat(recorder.takeIngestDirty(second, 2, -1L)).isZero();
+            // Flags in several groups of eight, taken through a mask that covers some of them.
+            recorder.recordIngest(first, 1, 0, 1, 1);
+            recorder.recordIngest(first, 9, 0, 1, 1);
+            recorder.recordIngest(first, 63, 0, 1, 1);
+            assertThat(recorder.takeIngestDirty(first, 0, (1L << 9) | (1L << 63) | (1L << 5)))
+                .isEqualTo((1L << 9) | (1L << 63));
+            assertThat(recorder.takeIngestDirty(first, 0, -1L)).isEqualTo(1L << 1);
         }
     }
 

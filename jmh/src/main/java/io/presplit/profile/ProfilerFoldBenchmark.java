@@ -1,6 +1,8 @@
 package io.presplit.profile;
 
 import io.presplit.keyspace.KeySpace;
+import io.presplit.memory.NativeMemory;
+import io.presplit.memory.NativeRegion;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -28,7 +30,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The profiler's tick: {@link ProfilerAgent#fold} over a million slots, of which a fraction took load since the
  * previous tick (both writers recorded every touched slot, so the fold reads both stripes' records for it), against
- * the floor of the old design: reading the claimed stripes once at memory bandwidth, no history work.
+ * two floors: reading the claimed stripes once at memory bandwidth, no history work; and streaming every cache line
+ * a fold of every slot must read or rewrite ({@link #lineTrafficFloor}).
  * <p>
  * Before each invocation (not timed) the writers record into a fresh random set of {@code touchedFraction} of the
  * slots; {@code touchedFraction = 1} is the worst case, every slot took load. {@code levels} is the history's shape:
@@ -47,6 +50,11 @@ public class ProfilerFoldBenchmark {
     private static final int ROWS_RETAINED = 8;
     private static final int TOUCHED_SETS = 8;
     private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
+    /** One cache line as a vector. */
+    private static final VectorSpecies<Long> LINE = LongVector.SPECIES_512;
+    private static final int LINE_BYTES = 64;
+    /** Lines a fold of every slot rewrites per slot: totals record, three level-0 positions, two bucket lines. */
+    private static final int REWRITTEN_LINES_PER_SLOT = 6;
 
     @Param({"1048576"})
     int slots;
@@ -68,6 +76,9 @@ public class ProfilerFoldBenchmark {
     int[][] touchedSets;
     int[] buckets;
     int invocation;
+    /** Scratch for {@link #lineTrafficFloor}: {@value #REWRITTEN_LINES_PER_SLOT} lines per slot. */
+    MemorySegment rewrittenLines;
+    NativeRegion rewrittenRegion;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -97,6 +108,10 @@ public class ProfilerFoldBenchmark {
             recorder.recordIngest(stripes[0], slot, buckets[slot], 1, 64);
         }
         profiler.fold(slots);
+        // Native memory like the fold's (huge pages when large), so that the floor pays the same page walks.
+        rewrittenRegion = NativeMemory.allocate("ProfilerFoldBenchmark",
+            (long) slots * REWRITTEN_LINES_PER_SLOT * LINE_BYTES, LINE_BYTES);
+        rewrittenLines = rewrittenRegion.segment();
     }
 
     /** The load of one tick: every writer records once into each slot of the next touched set. Not timed. */
@@ -112,6 +127,7 @@ public class ProfilerFoldBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        rewrittenRegion.close();
         history.close();
         recorder.close();
     }
@@ -136,6 +152,36 @@ public class ProfilerFoldBenchmark {
         LongVector acc = LongVector.zero(LONGS);
         for (long offset = 0; offset <= length - (long) lanes * Long.BYTES; offset += (long) lanes * Long.BYTES) {
             acc = acc.add(LongVector.fromMemorySegment(LONGS, memory, offset, ByteOrder.nativeOrder()));
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * Floor of a fold in which every slot took load, for this layout: the cache lines such a fold must move, streamed
+     * at memory bandwidth with nothing else done. Per slot, in slot order: one 64-byte line read from each writer
+     * stripe, and {@value #REWRITTEN_LINES_PER_SLOT} lines read, changed and written back in a scratch region laid
+     * out like the lines the fold rewrites (the profiler's totals record, three level-0 column positions, two lines
+     * of bucket loads; the slot state, a quarter line, left out). Run it with {@code touchedFraction=1}; the other
+     * fractions repeat the same figure.
+     */
+    @Benchmark
+    public long lineTrafficFloor() {
+        final MemorySegment stripes = recorder.counters().segment();
+        final long stripeLength = recorder.counters().stripeLengthBytes();
+        final MemorySegment scratch = rewrittenLines;
+        final ByteOrder order = ByteOrder.nativeOrder();
+        final LongVector one = LongVector.broadcast(LINE, 1);
+        LongVector acc = LongVector.zero(LINE);
+        for (int slot = 0; slot < slots; slot++) {
+            final long recordOffset = (long) slot << LoadRecorderDescriptor.SLOT_SHIFT;
+            for (int w = 0; w < writers; w++) {
+                acc = acc.add(LongVector.fromMemorySegment(LINE, stripes, w * stripeLength + recordOffset, order));
+            }
+            final long rewritten = (long) slot * REWRITTEN_LINES_PER_SLOT * LINE_BYTES;
+            for (int line = 0; line < REWRITTEN_LINES_PER_SLOT; line++) {
+                final long at = rewritten + (long) line * LINE_BYTES;
+                LongVector.fromMemorySegment(LINE, scratch, at, order).add(one).intoMemorySegment(scratch, at, order);
+            }
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
