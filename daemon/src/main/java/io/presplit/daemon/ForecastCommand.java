@@ -98,6 +98,10 @@ final class ForecastCommand implements Callable<Integer> {
         + "one-step errors (the first version) instead of per lead band.")
     boolean isOneStepWeighted;
 
+    @Option(names = "--no-weekly", description = "Rolling mode, ensemble: leave out the weekly seasonal naive "
+        + "(period 7 x --season, weighted only where a test finds a weekly cycle; --season must be a day).")
+    boolean isWithoutWeekly;
+
     @Option(names = "--calibrator-eta", defaultValue = "0.02",
         description = "Rolling mode: quantile learning rate of the interval calibrator (default: ${DEFAULT-VALUE}; "
             + "the daemon's ensemble uses 0.05).")
@@ -172,7 +176,7 @@ final class ForecastCommand implements Callable<Integer> {
                 new SeasonalNaiveForecaster(season));
             case "ensemble" -> new EnsembleForecaster(slots, horizon, season, new OnlineModel[] {
                 new OnlineModel.OnlineEts(season), new OnlineModel.OnlineArima(window, season)}, new Forecaster[0],
-                window, season, Long.MAX_VALUE / 4, 0.05, 2.0, null, !isOneStepWeighted);
+                window, season, Long.MAX_VALUE / 4, 0.05, 2.0, null, !isOneStepWeighted, !isWithoutWeekly);
             default -> throw new IllegalArgumentException(
                 "rolling mode takes snaive, lstm, prophet or ensemble [model=" + model + "]");
         };
