@@ -117,6 +117,8 @@ public final class EnsembleForecaster implements Forecaster {
     private final double[] series;
     private final IntervalCalibrator calibrator;
     private final int maxHorizon;
+    /** The history level the ensemble reads (0 = ticks). */
+    private final int level;
     /** The weekly seasonal naive's member index, or -1 without one. */
     private final int weeklyMember;
     /** Per slot: whether {@link WeeklyCycle} found a weekly cycle at the slot's last test (the member's gate). */
@@ -182,7 +184,17 @@ public final class EnsembleForecaster implements Forecaster {
         final Forecaster[] tableMembers, final int fitWindow, final int refitTicks, final long refitBudgetNs,
         final double lambda, final double power, final IntervalCalibrator calibrator, final boolean isPerStep) {
         this(slotCapacity, maxHorizon, season, models, tableMembers, fitWindow, refitTicks, refitBudgetNs, lambda,
-            power, calibrator, isPerStep, false);
+            power, calibrator, isPerStep, false, 0);
+    }
+
+    /** At tick level, with or without the weekly member ({@code isWeekly}, see the general form). */
+    public EnsembleForecaster(
+        final int slotCapacity, final int maxHorizon, final int season, final OnlineModel[] models,
+        final Forecaster[] tableMembers, final int fitWindow, final int refitTicks, final long refitBudgetNs,
+        final double lambda, final double power, final IntervalCalibrator calibrator, final boolean isPerStep,
+        final boolean isWeekly) {
+        this(slotCapacity, maxHorizon, season, models, tableMembers, fitWindow, refitTicks, refitBudgetNs, lambda,
+            power, calibrator, isPerStep, isWeekly, 0);
     }
 
     /**
@@ -193,12 +205,20 @@ public final class EnsembleForecaster implements Forecaster {
      * @param isWeekly  {@code true}: add the weekly seasonal naive (period {@code 7 season}: {@code season} must
      *                  be a day) as the last member, weighted only in slots where {@link WeeklyCycle} finds a weekly
      *                  cycle (class comment).
+     * @param level     the history level read: 0 = ticks; a roll-up level makes the ensemble a forecaster of that
+     *                  level's rows (a step, the season, the fit window and refits count rows; the table's step
+     *                  {@code h} is the row {@code h + 1} rows after the latest complete one), as
+     *                  {@link RollUpForecaster} uses it.
      */
     public EnsembleForecaster(
         final int slotCapacity, final int maxHorizon, final int season, final OnlineModel[] models,
         final Forecaster[] tableMembers, final int fitWindow, final int refitTicks, final long refitBudgetNs,
         final double lambda, final double power, final IntervalCalibrator calibrator, final boolean isPerStep,
-        final boolean isWeekly) {
+        final boolean isWeekly, final int level) {
+        if (level < 0) {
+            throw new IllegalArgumentException("level must not be negative [level=" + level + "]");
+        }
+        this.level = level;
         if (slotCapacity < 1 || maxHorizon < 1 || season < 1 || fitWindow < 2 || refitTicks < 1
             || refitBudgetNs < 0 || !(lambda > 0 && lambda <= 1) || !(power > 0)) {
             throw new IllegalArgumentException("invalid ensemble [slotCapacity=" + slotCapacity + ", maxHorizon="
@@ -283,7 +303,7 @@ public final class EnsembleForecaster implements Forecaster {
         final LoadHistory history, final Resource resource, final int[] slots, final int count,
         final ForecastTable table) {
         final long startNs = System.nanoTime();
-        final long tick = history.tickCount();
+        final long tick = history.tickCount() / history.ticksPerRow(level);
         final int horizon = Math.min(table.horizon(), maxHorizon);
         final int k = memberCount;
         final int fitted = fittedCount;
@@ -332,7 +352,7 @@ public final class EnsembleForecaster implements Forecaster {
             if (weeklyMember >= 0) {
                 // scored from the first week on, so that it is warm when its gate opens
                 final int week = WeeklyCycle.DAYS_PER_WEEK * season;
-                if (history.length(slot) >= week) {
+                if (history.length(level, slot) >= week) {
                     seasonalNaive(history, resource, slot, horizon, weeklyMember, week);
                 } else {
                     System.arraycopy(paths, 0, paths, weeklyMember * maxHorizon, horizon);
@@ -551,7 +571,7 @@ public final class EnsembleForecaster implements Forecaster {
     }
 
     private void observe(final LoadHistory history, final Resource resource, final int slot, final long tick) {
-        final double y = history.value(resource, slot, 0);
+        final double y = history.value(level, resource, slot, 0);
         final boolean isNext = seenTick[slot] == tick - 1;
         score(slot, tick, y);
         for (int j = 1; j <= fittedCount; j++) {
@@ -565,7 +585,7 @@ public final class EnsembleForecaster implements Forecaster {
                 }
             }
         }
-        if (calibrator != null && history.tickCount() > 0) {
+        if (calibrator != null && tick > 0) {
             calibrator.observe(slot, tick - 1, y);
         }
         seenTick[slot] = tick;
@@ -693,12 +713,12 @@ public final class EnsembleForecaster implements Forecaster {
 
     private void seasonalNaive(final LoadHistory history, final Resource resource, final int slot, final int horizon,
         final int member, final int period) {
-        final int length = history.length(slot);
+        final int length = history.length(level, slot);
         final int m = length >= period ? period : 1;
         for (int h = 0; h < horizon; h++) {
             final int ahead = h + 1;
             final int seasonsBack = (ahead + m - 1) / m;
-            paths[member * maxHorizon + h] = history.value(resource, slot, seasonsBack * m - ahead);
+            paths[member * maxHorizon + h] = history.value(level, resource, slot, seasonsBack * m - ahead);
         }
     }
 
@@ -717,12 +737,12 @@ public final class EnsembleForecaster implements Forecaster {
             }
             final int slot = slots[cursor++];
             if (weeklyMember >= 0 && tick - weeklyTestedAt[slot] >= refitTicks) {
-                final int weekly = Math.min(history.length(slot), weeklySeries.length);
-                history.copySeries(resource, slot, weekly, weeklySeries);
+                final int weekly = Math.min(history.length(level, slot), weeklySeries.length);
+                history.copySeries(level, resource, slot, weekly, weeklySeries);
                 hasWeeklyCycle[slot] = WeeklyCycle.isPresent(weeklySeries, weekly, season, weeklyScratch);
                 weeklyTestedAt[slot] = tick;
             }
-            final int n = Math.min(history.length(slot), fitWindow);
+            final int n = Math.min(history.length(level, slot), fitWindow);
             boolean isCopied = false;
             for (int j = 0; j < fitted; j++) {
                 final int cell = slot * fitted + j;
@@ -730,7 +750,7 @@ public final class EnsembleForecaster implements Forecaster {
                     continue;
                 }
                 if (!isCopied) {
-                    history.copySeries(resource, slot, n, series);
+                    history.copySeries(level, resource, slot, n, series);
                     double min = Double.POSITIVE_INFINITY;
                     double max = Double.NEGATIVE_INFINITY;
                     for (int t = 0; t < n; t++) {
