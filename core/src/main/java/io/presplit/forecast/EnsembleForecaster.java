@@ -49,7 +49,7 @@ import java.util.Arrays;
  * The weekly member (optional, {@code isWeekly}): the issue's second seasonality. A seasonal naive of period
  * {@code 7 m} (computed from the history like member 0, no state), the last member, scored at every lead like the
  * others but with weight 0 in a slot until {@link WeeklyCycle} finds a weekly cycle in the slot's latest three to
- * eight whole weeks (a two-way analysis of variance of daily means, 1 % level), re-tested with each refit. Without
+ * eight whole weeks (a two-way analysis of variance of daily means, 5 % level), re-tested with each refit. Without
  * the gate it took weight wherever its errors were close to the others' and raised the bursty Bitbrains VMs' 1-day
  * MASE by 10 % (docs/RESULTS.md); with it, a slot without a weekly cycle forecasts exactly as without the member.
  * Memory: one more member's scores and probes, a flag and a test tick per slot, and one scratch copy of eight

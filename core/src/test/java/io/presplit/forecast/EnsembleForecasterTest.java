@@ -344,10 +344,11 @@ class EnsembleForecasterTest {
      * weekly member's gate opens once three weeks are in, it takes weight, and the ensemble's 1-day-ahead forecasts
      * over the last two of seven weeks are more accurate than those of the same ensemble without it (daily seasonal
      * naive and ETS cannot know that Saturday follows Friday: they miss each weekend's start and end by the dip).
+     * Fixed seed, as in the test without a weekly cycle.
      */
     @Test
     void shouldWeightTheWeeklyMemberAndForecastBetterWhenTheSeriesHasAWeeklyCycle() {
-        final long seed = System.nanoTime();
+        final long seed = 42;
         System.out.println("EnsembleForecasterTest.weekly seed=" + seed);
         final SplittableRandom rng = new SplittableRandom(seed);
         final double[] errors = weeklyRun(rng, 0.4, true);
@@ -356,11 +357,13 @@ class EnsembleForecasterTest {
 
     /**
      * Guards the gate: on a daily cycle with noise and no weekly cycle the weekly member takes no weight, so the
-     * ensemble's forecasts are those of the ensemble without it, to rounding.
+     * ensemble's forecasts are those of the ensemble without it, to rounding. The seed is fixed: the gate is a test
+     * at the 5 % level, so on a random series without a weekly cycle it opens by chance on about one daily re-test
+     * in twenty (WeeklyCycleTest checks that rate).
      */
     @Test
     void shouldGiveTheWeeklyMemberNoWeightWhenTheSeriesHasOnlyADailyCycle() {
-        final long seed = System.nanoTime();
+        final long seed = 42;
         System.out.println("EnsembleForecasterTest.noWeekly seed=" + seed);
         final SplittableRandom rng = new SplittableRandom(seed);
         final double[] errors = weeklyRun(rng, 0, false);
