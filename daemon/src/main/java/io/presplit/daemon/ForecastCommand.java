@@ -227,7 +227,8 @@ final class ForecastCommand implements Callable<Integer> {
 
     /**
      * The tick level serves --tick-horizon steps from --tick-retention ticks (season --tick-season); the roll-up
-     * level (--roll-up ticks per row, season --roll-up-season rows) serves the rest.
+     * level (--roll-up ticks per row, season --roll-up-season rows) serves the rest. The tick models refit once a
+     * row, the row models once a season of rows.
      */
     private Forecaster rollUpForecaster(final String name, final int slots, final int window) {
         final int levelHorizon = (horizon + rollUp - 1) / rollUp + 1;
@@ -240,7 +241,7 @@ final class ForecastCommand implements Callable<Integer> {
                 1, levelHorizon);
             case "ensemble" -> new RollUpForecaster(slots, horizon, new EnsembleForecaster(slots, tickHorizon,
                 tickSeason, new OnlineModel[] {new OnlineModel.OnlineEts(tickSeason),
-                    new OnlineModel.OnlineArima(tickWindow, tickSeason)}, new Forecaster[0], tickWindow, tickHorizon,
+                    new OnlineModel.OnlineArima(tickWindow, tickSeason)}, new Forecaster[0], tickWindow, rollUp,
                 Long.MAX_VALUE / 4, 0.05, 2.0, null, !isOneStepWeighted), tickHorizon,
                 new EnsembleForecaster(slots, levelHorizon, rollUpSeason, new OnlineModel[] {
                     new OnlineModel.OnlineEts(rollUpSeason), new OnlineModel.OnlineArima(levelWindow, rollUpSeason)},
