@@ -234,19 +234,24 @@ final class ForecastCommand implements Callable<Integer> {
         final int levelHorizon = (horizon + rollUp - 1) / rollUp + 1;
         final int tickWindow = Math.min(window, tickRetention > 0 ? tickRetention : window);
         final int levelWindow = 7 * rollUpSeason;
+        final long budget = Long.MAX_VALUE / 4;
         return switch (name) {
-            case "snaive" -> new RollUpForecaster(slots, horizon, new SeasonalNaiveForecaster(tickSeason),
-                tickHorizon, new EnsembleForecaster(slots, levelHorizon, rollUpSeason, new OnlineModel[0],
-                new Forecaster[0], levelWindow, rollUpSeason, Long.MAX_VALUE / 4, 0.05, 2.0, null, true, false, 1),
-                1, levelHorizon);
-            case "ensemble" -> new RollUpForecaster(slots, horizon, new EnsembleForecaster(slots, tickHorizon,
-                tickSeason, new OnlineModel[] {new OnlineModel.OnlineEts(tickSeason),
-                    new OnlineModel.OnlineArima(tickWindow, tickSeason)}, new Forecaster[0], tickWindow, rollUp,
-                Long.MAX_VALUE / 4, 0.05, 2.0, null, !isOneStepWeighted), tickHorizon,
-                new EnsembleForecaster(slots, levelHorizon, rollUpSeason, new OnlineModel[] {
+            case "snaive" -> {
+                final Forecaster rows = new EnsembleForecaster(slots, levelHorizon, rollUpSeason, new OnlineModel[0],
+                    new Forecaster[0], levelWindow, rollUpSeason, budget, 0.05, 2.0, null, true, false, 1);
+                yield new RollUpForecaster(slots, horizon, new SeasonalNaiveForecaster(tickSeason), tickHorizon, rows,
+                    1, levelHorizon);
+            }
+            case "ensemble" -> {
+                final Forecaster ticks = new EnsembleForecaster(slots, tickHorizon, tickSeason, new OnlineModel[] {
+                    new OnlineModel.OnlineEts(tickSeason), new OnlineModel.OnlineArima(tickWindow, tickSeason)},
+                    new Forecaster[0], tickWindow, rollUp, budget, 0.05, 2.0, null, !isOneStepWeighted);
+                final Forecaster rows = new EnsembleForecaster(slots, levelHorizon, rollUpSeason, new OnlineModel[] {
                     new OnlineModel.OnlineEts(rollUpSeason), new OnlineModel.OnlineArima(levelWindow, rollUpSeason)},
-                    new Forecaster[0], levelWindow, rollUpSeason, Long.MAX_VALUE / 4, 0.05, 2.0, null,
-                    !isOneStepWeighted, !isWithoutWeekly, 1), 1, levelHorizon);
+                    new Forecaster[0], levelWindow, rollUpSeason, budget, 0.05, 2.0, null, !isOneStepWeighted,
+                    !isWithoutWeekly, 1);
+                yield new RollUpForecaster(slots, horizon, ticks, tickHorizon, rows, 1, levelHorizon);
+            }
             default -> throw new IllegalArgumentException("--roll-up takes snaive or ensemble [model=" + model + "]");
         };
     }
