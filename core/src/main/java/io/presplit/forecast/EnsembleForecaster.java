@@ -24,7 +24,8 @@ import java.util.Arrays;
  * {@code w_k = e_kb^-p / Σ_j e_jb^-p}, {@code b} the band of {@code h} and {@code e_kb = sqrt(E_kb E_k0)} (the
  * geometric mean of the band's error and the one-step error; {@code e_k0 = E_k0}), inverse-error weights (Bates &amp;
  * Granger 1969) per lead band, followed by the calibrated quantiles. Seasonal naive is always member 0, then the online
- * models, then the table members (whole {@link Forecaster}s, see the second constructor).
+ * models, then the table members (whole {@link Forecaster}s, see the second constructor), then the weekly member if
+ * any (below).
  * <p>
  * Weights per lead band (memory O(bands), not O(H)): which member is best one step ahead says little about a day
  * ahead, so the steps are split into bands of doubling length, {@code [1], [2, 3], [4, 7], [8, 15], ...} (1-based
