@@ -159,10 +159,6 @@ public final class Ets {
             hasTrend = variant % 2 == 1;
             isMultiplicative = variant >= 2;
             initialStates();
-            if (isMultiplicative && isFitted && bestInitLevel > 0) {
-                // start from the best additive fit's optimized states, its seasonal terms as ratios to the level
-                seedMultiplicativeStates();
-            }
             // start: alpha 0.2, beta 0.1 alpha, gamma 0.05 (1 - alpha), phi 0.9 in the logistic coordinates
             point[0] = logit((0.2 - PARAM_FLOOR) / (1 - 2 * PARAM_FLOOR));
             point[1] = logit(0.1);
@@ -427,24 +423,6 @@ public final class Ets {
         season[seasonPos] = s * (1 + gamma * e);
         seasonPos = seasonPos + 1 == m ? 0 : seasonPos + 1;
         return e;
-    }
-
-    /**
-     * Initial states of a multiplicative model from the best additive fit so far (its optimized initial states):
-     * level and trend as they are, seasonal factor {@code 1 + s_j / l}, floored at 0.05 and scaled to average 1.
-     */
-    private void seedMultiplicativeStates() {
-        initLevel = bestInitLevel;
-        initTrend = hasTrend && bestHasTrend ? bestInitTrend : initTrend;
-        double mean = 0;
-        for (int j = 0; j < m; j++) {
-            initSeason[j] = Math.max(0.05, 1 + bestInitSeason[j] / bestInitLevel);
-            mean += initSeason[j];
-        }
-        mean /= m;
-        for (int j = 0; j < m; j++) {
-            initSeason[j] /= mean;
-        }
     }
 
     private static boolean isPositive(final double[] y, final int n) {
