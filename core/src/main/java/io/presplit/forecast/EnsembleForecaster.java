@@ -24,7 +24,8 @@ import java.util.Arrays;
  * {@code w_k = e_kb^-p / Σ_j e_jb^-p}, {@code b} the band of {@code h} and {@code e_kb = sqrt(E_kb E_k0)} (the
  * geometric mean of the band's error and the one-step error; {@code e_k0 = E_k0}), inverse-error weights (Bates &amp;
  * Granger 1969) per lead band, followed by the calibrated quantiles. Seasonal naive is always member 0, then the online
- * models, then the table members (whole {@link Forecaster}s, see the second constructor).
+ * models, then the table members (whole {@link Forecaster}s, see the second constructor), then the weekly member if
+ * any (below).
  * <p>
  * Weights per lead band (memory O(bands), not O(H)): which member is best one step ahead says little about a day
  * ahead, so the steps are split into bands of doubling length, {@code [1], [2, 3], [4, 7], [8, 15], ...} (1-based
@@ -45,6 +46,15 @@ import java.util.Arrays;
  * 12 hours ahead by 9–19 % on 5-minute traces but raised it by up to 7 % on bursty hourly VMs, where the member
  * that was right lately matters more than the lead; even scoring every lead at every tick (O(H) memory) did not
  * change that. The geometric mean keeps part of the first gain (6–8 %) and little of the loss (at most 1 %).
+ * <p>
+ * The weekly member (optional, {@code isWeekly}): the issue's second seasonality. A seasonal naive of period
+ * {@code 7 m} (computed from the history like member 0, no state), the last member, scored at every lead like the
+ * others but with weight 0 in a slot until {@link WeeklyCycle} finds a weekly cycle in the slot's latest three to
+ * eight whole weeks (a two-way analysis of variance of daily means, 5 % level), re-tested with each refit. Without
+ * the gate it took weight wherever its errors were close to the others' and raised the bursty Bitbrains VMs' 1-day
+ * MASE by 10 % (docs/RESULTS.md); with it, a slot without a weekly cycle forecasts exactly as without the member.
+ * Memory: one more member's scores and probes, a flag and a test tick per slot, and one scratch copy of eight
+ * weeks of history shared by all slots.
  * <p>
  * Refits: after forecasting, a cursor walks the slots and refits those due (never fitted, or last fitted
  * {@code refitTicks} ago) from the last {@code fitWindow} ticks of history, until {@code refitBudgetNs} of this
@@ -108,6 +118,17 @@ public final class EnsembleForecaster implements Forecaster {
     private final double[] series;
     private final IntervalCalibrator calibrator;
     private final int maxHorizon;
+    /** The history level the ensemble reads (0 = ticks). */
+    private final int level;
+    /** The weekly seasonal naive's member index, or -1 without one. */
+    private final int weeklyMember;
+    /** Per slot: whether {@link WeeklyCycle} found a weekly cycle at the slot's last test (the member's gate). */
+    private final boolean[] hasWeeklyCycle;
+    /** Per slot: the tick count of the last weekly-cycle test. */
+    private final long[] weeklyTestedAt;
+    /** Scratch: the history the weekly test reads. */
+    private final double[] weeklySeries;
+    private final double[] weeklyScratch;
     private int cursor;
     private long fallbacks;
     private long refits;
@@ -154,7 +175,7 @@ public final class EnsembleForecaster implements Forecaster {
     }
 
     /**
-     * The general form.
+     * Without the weekly member.
      *
      * @param isPerStep {@code true}: weights per lead band; {@code false}: every step weighted by the one-step
      *                  errors.
@@ -163,6 +184,42 @@ public final class EnsembleForecaster implements Forecaster {
         final int slotCapacity, final int maxHorizon, final int season, final OnlineModel[] models,
         final Forecaster[] tableMembers, final int fitWindow, final int refitTicks, final long refitBudgetNs,
         final double lambda, final double power, final IntervalCalibrator calibrator, final boolean isPerStep) {
+        this(slotCapacity, maxHorizon, season, models, tableMembers, fitWindow, refitTicks, refitBudgetNs, lambda,
+            power, calibrator, isPerStep, false, 0);
+    }
+
+    /** At tick level, with or without the weekly member ({@code isWeekly}, see the general form). */
+    public EnsembleForecaster(
+        final int slotCapacity, final int maxHorizon, final int season, final OnlineModel[] models,
+        final Forecaster[] tableMembers, final int fitWindow, final int refitTicks, final long refitBudgetNs,
+        final double lambda, final double power, final IntervalCalibrator calibrator, final boolean isPerStep,
+        final boolean isWeekly) {
+        this(slotCapacity, maxHorizon, season, models, tableMembers, fitWindow, refitTicks, refitBudgetNs, lambda,
+            power, calibrator, isPerStep, isWeekly, 0);
+    }
+
+    /**
+     * The general form.
+     *
+     * @param isPerStep {@code true}: weights per lead band; {@code false}: every step weighted by the one-step
+     *                  errors.
+     * @param isWeekly  {@code true}: add the weekly seasonal naive (period {@code 7 season}: {@code season} must
+     *                  be a day) as the last member, weighted only in slots where {@link WeeklyCycle} finds a weekly
+     *                  cycle (class comment).
+     * @param level     the history level read: 0 = ticks; a roll-up level makes the ensemble a forecaster of that
+     *                  level's rows (a step, the season, the fit window and refits count rows; the table's step
+     *                  {@code h} is the row {@code h + 1} rows after the latest complete one), as
+     *                  {@link RollUpForecaster} uses it.
+     */
+    public EnsembleForecaster(
+        final int slotCapacity, final int maxHorizon, final int season, final OnlineModel[] models,
+        final Forecaster[] tableMembers, final int fitWindow, final int refitTicks, final long refitBudgetNs,
+        final double lambda, final double power, final IntervalCalibrator calibrator, final boolean isPerStep,
+        final boolean isWeekly, final int level) {
+        if (level < 0) {
+            throw new IllegalArgumentException("level must not be negative [level=" + level + "]");
+        }
+        this.level = level;
         if (slotCapacity < 1 || maxHorizon < 1 || season < 1 || fitWindow < 2 || refitTicks < 1
             || refitBudgetNs < 0 || !(lambda > 0 && lambda <= 1) || !(power > 0)) {
             throw new IllegalArgumentException("invalid ensemble [slotCapacity=" + slotCapacity + ", maxHorizon="
@@ -183,7 +240,13 @@ public final class EnsembleForecaster implements Forecaster {
         for (int m = 0; m < tableMembers.length; m++) {
             memberTables[m] = new ForecastTable(slotCapacity, maxHorizon);
         }
-        this.memberCount = models.length + 1 + tableMembers.length;
+        this.memberCount = models.length + 1 + tableMembers.length + (isWeekly ? 1 : 0);
+        this.weeklyMember = isWeekly ? memberCount - 1 : -1;
+        this.hasWeeklyCycle = new boolean[isWeekly ? slotCapacity : 0];
+        this.weeklyTestedAt = new long[isWeekly ? slotCapacity : 0];
+        Arrays.fill(weeklyTestedAt, LONG_AGO);
+        this.weeklySeries = new double[isWeekly ? WeeklyCycle.ticksRead(season) : 0];
+        this.weeklyScratch = new double[isWeekly ? WeeklyCycle.scratchLength() : 0];
         this.states = new double[models.length][];
         this.stateLengths = new int[models.length];
         for (int k = 0; k < models.length; k++) {
@@ -241,7 +304,7 @@ public final class EnsembleForecaster implements Forecaster {
         final LoadHistory history, final Resource resource, final int[] slots, final int count,
         final ForecastTable table) {
         final long startNs = System.nanoTime();
-        final long tick = history.tickCount();
+        final long tick = history.tickCount() / history.ticksPerRow(level);
         final int horizon = Math.min(table.horizon(), maxHorizon);
         final int k = memberCount;
         final int fitted = fittedCount;
@@ -255,7 +318,7 @@ public final class EnsembleForecaster implements Forecaster {
                 observe(history, resource, slot, tick);
             }
             // member paths: 0 = seasonal naive, then each model or its stand-in
-            seasonalNaive(history, resource, slot, horizon, 0);
+            seasonalNaive(history, resource, slot, horizon, 0, season);
             for (int j = 1; j <= fitted; j++) {
                 final int cell = slot * fitted + j - 1;
                 boolean isSane = isFitted[cell];
@@ -274,7 +337,7 @@ public final class EnsembleForecaster implements Forecaster {
                     System.arraycopy(paths, 0, paths, j * maxHorizon, horizon);
                 }
             }
-            for (int j = fitted + 1; j < k; j++) {
+            for (int j = fitted + 1; j <= fitted + tableMembers.length; j++) {
                 final ForecastTable memberTable = memberTables[j - fitted - 1];
                 boolean isFinite = true;
                 for (int h = 0; h < horizon; h++) {
@@ -285,6 +348,15 @@ public final class EnsembleForecaster implements Forecaster {
                 if (!isFinite) {
                     fallbacks++;
                     System.arraycopy(paths, 0, paths, j * maxHorizon, horizon);
+                }
+            }
+            if (weeklyMember >= 0) {
+                // scored from the first week on, so that it is warm when its gate opens
+                final int week = WeeklyCycle.DAYS_PER_WEEK * season;
+                if (history.length(level, slot) >= week) {
+                    seasonalNaive(history, resource, slot, horizon, weeklyMember, week);
+                } else {
+                    System.arraycopy(paths, 0, paths, weeklyMember * maxHorizon, horizon);
                 }
             }
             combine(slot, horizon, table);
@@ -350,8 +422,18 @@ public final class EnsembleForecaster implements Forecaster {
 
     /** Name of member {@code member}. */
     public String memberName(final int member) {
-        return member == 0 ? "snaive" : member <= fittedCount ? models[member - 1].name()
-            : tableMembers[member - fittedCount - 1].name();
+        return member == 0 ? "snaive" : member == weeklyMember ? "wsnaive"
+            : member <= fittedCount ? models[member - 1].name() : tableMembers[member - fittedCount - 1].name();
+    }
+
+    /** The weekly seasonal naive's member index (the last member), or -1 when the ensemble has none. */
+    public int weeklyMember() {
+        return weeklyMember;
+    }
+
+    /** Whether the weekly member takes weight in {@code slot}: its last {@link WeeklyCycle} test found a cycle. */
+    public boolean hasWeeklyCycle(final int slot) {
+        return weeklyMember >= 0 && hasWeeklyCycle[slot];
     }
 
     /** Member paths replaced by seasonal naive because they were not finite or not sane. */
@@ -427,6 +509,11 @@ public final class EnsembleForecaster implements Forecaster {
         System.arraycopy(scored, source * cells, scored, target * cells, cells);
         clearProbes(target);
         seenTick[target] = seenTick[source];
+        if (weeklyMember >= 0) {
+            // the test is scale-free and the target's history is the source's, scaled
+            hasWeeklyCycle[target] = hasWeeklyCycle[source];
+            weeklyTestedAt[target] = weeklyTestedAt[source];
+        }
         lo[target] = lo[source] * factor;
         hi[target] = hi[source] * factor;
         if (calibrator != null) {
@@ -470,6 +557,10 @@ public final class EnsembleForecaster implements Forecaster {
         Arrays.fill(isFitted, slot * fittedCount, (slot + 1) * fittedCount, false);
         Arrays.fill(fittedAt, slot * fittedCount, (slot + 1) * fittedCount, LONG_AGO);
         seenTick[slot] = NEVER;
+        if (weeklyMember >= 0) {
+            hasWeeklyCycle[slot] = false;
+            weeklyTestedAt[slot] = LONG_AGO;
+        }
         if (calibrator != null) {
             calibrator.clear(slot);
         }
@@ -481,7 +572,7 @@ public final class EnsembleForecaster implements Forecaster {
     }
 
     private void observe(final LoadHistory history, final Resource resource, final int slot, final long tick) {
-        final double y = history.value(resource, slot, 0);
+        final double y = history.value(level, resource, slot, 0);
         final boolean isNext = seenTick[slot] == tick - 1;
         score(slot, tick, y);
         for (int j = 1; j <= fittedCount; j++) {
@@ -495,7 +586,7 @@ public final class EnsembleForecaster implements Forecaster {
                 }
             }
         }
-        if (calibrator != null && history.tickCount() > 0) {
+        if (calibrator != null && tick > 0) {
             calibrator.observe(slot, tick - 1, y);
         }
         seenTick[slot] = tick;
@@ -598,6 +689,9 @@ public final class EnsembleForecaster implements Forecaster {
      * error is fresh but judges another lead (see the class comment for what each alone gave on the traces).
      */
     private double rawWeight(final int slot, final int band, final int member) {
+        if (member == weeklyMember && !hasWeeklyCycle[slot]) {
+            return 0;
+        }
         if (band < 0) {
             return 1;
         }
@@ -619,19 +713,19 @@ public final class EnsembleForecaster implements Forecaster {
     }
 
     private void seasonalNaive(final LoadHistory history, final Resource resource, final int slot, final int horizon,
-        final int member) {
-        final int length = history.length(slot);
-        final int m = length >= season ? season : 1;
+        final int member, final int period) {
+        final int length = history.length(level, slot);
+        final int m = length >= period ? period : 1;
         for (int h = 0; h < horizon; h++) {
             final int ahead = h + 1;
             final int seasonsBack = (ahead + m - 1) / m;
-            paths[member * maxHorizon + h] = history.value(resource, slot, seasonsBack * m - ahead);
+            paths[member * maxHorizon + h] = history.value(level, resource, slot, seasonsBack * m - ahead);
         }
     }
 
     private void refit(final LoadHistory history, final Resource resource, final int[] slots, final int count,
         final long tick, final long startNs) {
-        if (count == 0 || models.length == 0) {
+        if (count == 0 || models.length == 0 && weeklyMember < 0) {
             return;
         }
         final int fitted = fittedCount;
@@ -643,7 +737,13 @@ public final class EnsembleForecaster implements Forecaster {
                 cursor = 0;
             }
             final int slot = slots[cursor++];
-            final int n = Math.min(history.length(slot), fitWindow);
+            if (weeklyMember >= 0 && tick - weeklyTestedAt[slot] >= refitTicks) {
+                final int weekly = Math.min(history.length(level, slot), weeklySeries.length);
+                history.copySeries(level, resource, slot, weekly, weeklySeries);
+                hasWeeklyCycle[slot] = WeeklyCycle.isPresent(weeklySeries, weekly, season, weeklyScratch);
+                weeklyTestedAt[slot] = tick;
+            }
+            final int n = Math.min(history.length(level, slot), fitWindow);
             boolean isCopied = false;
             for (int j = 0; j < fitted; j++) {
                 final int cell = slot * fitted + j;
@@ -651,7 +751,7 @@ public final class EnsembleForecaster implements Forecaster {
                     continue;
                 }
                 if (!isCopied) {
-                    history.copySeries(resource, slot, n, series);
+                    history.copySeries(level, resource, slot, n, series);
                     double min = Double.POSITIVE_INFINITY;
                     double max = Double.NEGATIVE_INFINITY;
                     for (int t = 0; t < n; t++) {

@@ -2,7 +2,8 @@ package io.presplit.forecast;
 
 /**
  * Exponential smoothing with additive errors, an optional additive damped trend and additive seasonality: the
- * state-space models ETS(A,N,A) and ETS(A,Ad,A) (and ETS(A,N,N), ETS(A,Ad,N) when the season is 1), fitted by
+ * state-space models ETS(A,N,A) and ETS(A,Ad,A) (and ETS(A,N,N), ETS(A,Ad,N) when the season is 1; optionally also
+ * ETS(M,N,M) and ETS(M,Ad,M), multiplicative errors and season, {@link #setMultiplicativeAllowed}), fitted by
  * maximum likelihood and chosen by AICc.
  * <p>
  * Model (Hyndman, Koehler, Ord &amp; Snyder 2008, <i>Forecasting with Exponential Smoothing</i>, table 2.3):
@@ -34,7 +35,7 @@ package io.presplit.forecast;
  */
 public final class Ets {
     /** Length of the fixed part of a saved state ({@link #saveState}); the season follows. */
-    public static final int STATE_HEADER_LENGTH = 9;
+    public static final int STATE_HEADER_LENGTH = 10;
     private static final double PHI_LOW = 0.8;
     private static final double PHI_HIGH = 0.98;
     private static final double PARAM_FLOOR = 1e-4;
@@ -57,6 +58,14 @@ public final class Ets {
     private final double[] rhs;
     private final double[] bestInitSeason;
     private boolean isOptimizingInitialStates = true;
+    private boolean isMultiplicativeAllowed;
+    private boolean bestIsMultiplicative;
+    /** Whether the model under fit (or fitted) has multiplicative errors and season, ETS(M,N,M) / ETS(M,Ad,M). */
+    private boolean isMultiplicative;
+    /** The one-step prediction of the last {@link #step}, for the multiplicative likelihood's {@code Σ log μ_t}. */
+    private double lastPrediction;
+    /** {@code Σ log μ_t} of the last {@link #run} of a multiplicative model. */
+    private double logPredictionSum;
     private double bestInitLevel;
     private double bestInitTrend;
 
@@ -113,9 +122,24 @@ public final class Ets {
     }
 
     /**
-     * Fits ETS(A,N,A) and ETS(A,Ad,A) to {@code y[0..n)} with season {@code m} (1 = no season) and keeps the one
-     * with the lower AICc. Needs at least two seasons plus four points ({@code n >= 2m + 4}); returns {@code false}
-     * (and keeps no model) when the series is shorter or no fit has a finite likelihood.
+     * Whether fits also try the multiplicative models ETS(M,N,M) and ETS(M,Ad,M) (default {@code false}), on series
+     * with a season and only positive values. Their initial states keep the heuristic (ratio to a moving average;
+     * the errors are not linear in them, so the exact solve of the additive models does not apply).
+     */
+    public void setMultiplicativeAllowed(final boolean isAllowed) {
+        isMultiplicativeAllowed = isAllowed;
+    }
+
+    /** Whether the chosen model is multiplicative (ETS(M,N,M) or ETS(M,Ad,M)). */
+    public boolean isMultiplicative() {
+        return isMultiplicative;
+    }
+
+    /**
+     * Fits ETS(A,N,A) and ETS(A,Ad,A) (and, when allowed, ETS(M,N,M) and ETS(M,Ad,M)) to {@code y[0..n)} with
+     * season {@code m} (1 = no season) and keeps the one with the lower AICc. Needs at least two seasons plus four
+     * points ({@code n >= 2m + 4}); returns {@code false} (and keeps no model) when the series is shorter or no fit
+     * has a finite likelihood.
      */
     public boolean fit(final double[] series, final int length, final int seasonLength) {
         if (seasonLength < 1 || seasonLength > maxSeason) {
@@ -130,8 +154,10 @@ public final class Ets {
         this.n = length;
         this.m = seasonLength;
         double bestAicc = Double.POSITIVE_INFINITY;
-        for (int variant = 0; variant < 2; variant++) {
-            hasTrend = variant == 1;
+        final int variants = isMultiplicativeAllowed && m > 1 && isPositive(series, length) ? 4 : 2;
+        for (int variant = 0; variant < variants; variant++) {
+            hasTrend = variant % 2 == 1;
+            isMultiplicative = variant >= 2;
             initialStates();
             // start: alpha 0.2, beta 0.1 alpha, gamma 0.05 (1 - alpha), phi 0.9 in the logistic coordinates
             point[0] = logit((0.2 - PARAM_FLOOR) / (1 - 2 * PARAM_FLOOR));
@@ -139,8 +165,8 @@ public final class Ets {
             point[2] = logit(0.05);
             point[3] = logit((0.9 - PHI_LOW) / (PHI_HIGH - PHI_LOW));
             double best = optimizer.minimize(objective, point, 1.0, 1e-8, 600);
-            for (int round = 0; isOptimizingInitialStates && Double.isFinite(best) && round < INITIAL_STATE_ROUNDS;
-                round++) {
+            for (int round = 0; isOptimizingInitialStates && !isMultiplicative && Double.isFinite(best)
+                && round < INITIAL_STATE_ROUNDS; round++) {
                 setParameters(point);
                 if (!optimizeInitialStates()) {
                     break;
@@ -159,6 +185,7 @@ public final class Ets {
                 isFitted = true;
                 aicc = value;
                 bestHasTrend = hasTrend;
+                bestIsMultiplicative = isMultiplicative;
                 bestInitLevel = initLevel;
                 bestInitTrend = initTrend;
                 System.arraycopy(initSeason, 0, bestInitSeason, 0, m);
@@ -168,6 +195,7 @@ public final class Ets {
             return false;
         }
         hasTrend = bestHasTrend;
+        isMultiplicative = bestIsMultiplicative;
         initLevel = bestInitLevel;
         initTrend = bestInitTrend;
         System.arraycopy(bestInitSeason, 0, initSeason, 0, m);
@@ -189,8 +217,12 @@ public final class Ets {
         for (int h = 0; h < horizon; h++) {
             phiPower *= phi;
             dampSum += phiPower;
-            final double s = m > 1 ? season[pos] : 0;
-            out[offset + h] = level + (hasTrend ? dampSum * trend : 0) + s;
+            final double base = level + (hasTrend ? dampSum * trend : 0);
+            if (isMultiplicative) {
+                out[offset + h] = base * season[pos];
+            } else {
+                out[offset + h] = base + (m > 1 ? season[pos] : 0);
+            }
             if (m > 1) {
                 pos = pos + 1 == m ? 0 : pos + 1;
             }
@@ -232,7 +264,7 @@ public final class Ets {
         return hasTrend ? phi : 0;
     }
 
-    /** One-step residual variance of the fit (SSE / n). */
+    /** One-step residual variance of the fit (SSE / n; of the relative errors for a multiplicative model). */
     public double sigma2() {
         return sigma2;
     }
@@ -263,16 +295,21 @@ public final class Ets {
         out[offset + 6] = trend;
         out[offset + 7] = seasonPos;
         out[offset + 8] = m;
+        out[offset + 9] = isMultiplicative ? 1 : 0;
         System.arraycopy(season, 0, out, offset + STATE_HEADER_LENGTH, m);
     }
 
     /**
      * Multiplies the load-valued part of a state written by {@link #saveState} (level, trend, seasonal terms) by
-     * {@code factor}, so that its forecasts scale by {@code factor}: the additive model is linear in them.
+     * {@code factor}, so that its forecasts scale by {@code factor}: the additive model is linear in them; a
+     * multiplicative model's seasonal factors are ratios and stay.
      */
     public static void scaleState(final double[] state, final int offset, final double factor) {
         state[offset + 5] *= factor;
         state[offset + 6] *= factor;
+        if (state[offset + 9] != 0) {
+            return;
+        }
         final int m = (int) state[offset + 8];
         for (int i = 0; i < m; i++) {
             state[offset + STATE_HEADER_LENGTH + i] *= factor;
@@ -290,15 +327,24 @@ public final class Ets {
         trend = in[offset + 6];
         seasonPos = (int) in[offset + 7];
         m = (int) in[offset + 8];
+        isMultiplicative = in[offset + 9] != 0;
         System.arraycopy(in, offset + STATE_HEADER_LENGTH, season, 0, m);
         isFitted = true;
     }
 
-    /** The concentrated criterion n log(SSE/n) at the logistic point {@code x}. */
+    /**
+     * The concentrated criterion at the logistic point {@code x}: {@code n log(SSE/n)}, plus {@code 2 Σ log μ_t} for
+     * a multiplicative model, whose SSE is of the relative errors {@code (y_t - μ_t) / μ_t} (Hyndman et al. 2008,
+     * §5.2: both are -2 log L up to the same constant, so their AICc compare).
+     */
     private double criterion(final double[] x) {
         setParameters(x);
+        logPredictionSum = 0;
         final double sse = run();
-        return sse > 0 && Double.isFinite(sse) ? n * Math.log(sse / n) : Double.POSITIVE_INFINITY;
+        if (!(sse > 0 && Double.isFinite(sse))) {
+            return Double.POSITIVE_INFINITY;
+        }
+        return n * Math.log(sse / n) + (isMultiplicative ? 2 * logPredictionSum : 0);
     }
 
     private void setParameters(final double[] x) {
@@ -316,18 +362,29 @@ public final class Ets {
         seasonPos = 0;
         final double[] series = y;
         double sse = 0;
+        double logSum = 0;
         for (int t = 0; t < n; t++) {
             final double e = step(series[t]);
             sse += e * e;
             if (!(sse < Double.MAX_VALUE)) {
                 return Double.POSITIVE_INFINITY;
             }
+            if (isMultiplicative) {
+                logSum += Math.log(lastPrediction);
+            }
         }
+        logPredictionSum = logSum;
         return sse;
     }
 
-    /** One step of the state recursions; returns the one-step error e_t. */
+    /**
+     * One step of the state recursions; returns the one-step error e_t (relative, {@code (y - μ) / μ}, for a
+     * multiplicative model; NaN when its prediction is not positive).
+     */
     private double step(final double value) {
+        if (isMultiplicative) {
+            return multiplicativeStep(value);
+        }
         final double s = m > 1 ? season[seasonPos] : 0;
         final double damped = hasTrend ? phi * trend : 0;
         final double e = value - (level + damped + s);
@@ -340,6 +397,41 @@ public final class Ets {
             seasonPos = seasonPos + 1 == m ? 0 : seasonPos + 1;
         }
         return e;
+    }
+
+    /**
+     * ETS(M,Ad,M) (ETS(M,N,M) without trend), ibid. table 2.3: {@code μ = (l + φb) s}, {@code e = (y - μ) / μ},
+     * {@code l ← (l + φb)(1 + αe)}, {@code b ← φb + β(l + φb)e}, {@code s ← s(1 + γe)}.
+     */
+    private double multiplicativeStep(final double value) {
+        final double s = season[seasonPos];
+        final double base = level + (hasTrend ? phi * trend : 0);
+        final double mu = base * s;
+        lastPrediction = mu;
+        if (!(mu > 0)) {
+            // no relative error: the state moves on without learning, so the season stays aligned
+            level = base;
+            trend = hasTrend ? phi * trend : trend;
+            seasonPos = seasonPos + 1 == m ? 0 : seasonPos + 1;
+            return Double.NaN;
+        }
+        final double e = (value - mu) / mu;
+        level = base * (1 + alpha * e);
+        if (hasTrend) {
+            trend = phi * trend + beta * base * e;
+        }
+        season[seasonPos] = s * (1 + gamma * e);
+        seasonPos = seasonPos + 1 == m ? 0 : seasonPos + 1;
+        return e;
+    }
+
+    private static boolean isPositive(final double[] y, final int n) {
+        for (int t = 0; t < n; t++) {
+            if (!(y[t] > 0)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -497,17 +589,19 @@ public final class Ets {
                     }
                     ma = sum / m;
                 }
-                initSeason[t % m] += series[t] - ma;
+                initSeason[t % m] += isMultiplicative ? series[t] / ma : series[t] - ma;
                 bestSeason[t % m] += 1;
             }
+            final double neutral = isMultiplicative ? 1 : 0;
             double mean = 0;
             for (int j = 0; j < m; j++) {
-                initSeason[j] = bestSeason[j] > 0 ? initSeason[j] / bestSeason[j] : 0;
+                initSeason[j] = bestSeason[j] > 0 ? initSeason[j] / bestSeason[j] : neutral;
                 mean += initSeason[j];
             }
             mean /= m;
             for (int j = 0; j < m; j++) {
-                initSeason[j] -= mean;
+                // additive indices sum to zero, multiplicative ones average one
+                initSeason[j] = isMultiplicative ? initSeason[j] / mean : initSeason[j] - mean;
             }
         } else {
             initSeason[0] = 0;
@@ -519,7 +613,8 @@ public final class Ets {
         double sxx = 0;
         double sxy = 0;
         for (int t = 0; t < count; t++) {
-            final double z = series[t] - (m > 1 ? initSeason[t % m] : 0);
+            final double z = isMultiplicative ? series[t] / initSeason[t % m]
+                : series[t] - (m > 1 ? initSeason[t % m] : 0);
             sx += t;
             sy += z;
             sxx += (double) t * t;

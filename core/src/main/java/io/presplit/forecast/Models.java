@@ -11,8 +11,8 @@ public final class Models {
     /** The longest series the ARIMA model fits; longer series are fitted on their most recent values. */
     public static final int MAX_LENGTH = 4096;
     /** The names {@link #create} accepts. */
-    public static final List<String> NAMES = List.of("naive", "snaive", "wsnaive", "ets", "arima", "arima-css",
-        "arima-fourier", "ensemble");
+    public static final List<String> NAMES = List.of("naive", "snaive", "wsnaive", "ets", "etsm", "arima",
+        "arima-css", "arima-fourier", "ensemble");
 
     private Models() {
     }
@@ -31,6 +31,7 @@ public final class Models {
             case "snaive" -> new GuardedModel(new SeriesModel.SeasonalNaive());
             case "wsnaive" -> new GuardedModel(new WeeklyNaive());
             case "ets" -> new GuardedModel(new EtsModel(season));
+            case "etsm" -> new GuardedModel(new EtsModel(season, true));
             case "arima" -> new GuardedModel(new ArimaModel(MAX_LENGTH, season));
             case "arima-css" -> new GuardedModel(new ArimaModel(MAX_LENGTH, season, false));
             case "arima-fourier" -> new GuardedModel(new FourierArimaModel(MAX_LENGTH, season));

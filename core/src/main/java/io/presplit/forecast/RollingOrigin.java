@@ -110,6 +110,18 @@ public final class RollingOrigin {
     public static StepScore[] run(final double[][] data, final Forecaster forecaster, final int horizon,
         final int season, final int[] steps, final int warmupTicks, final double calibratorEta,
         final double calibratorLambda) {
+        return run(data, forecaster, horizon, season, steps, warmupTicks, calibratorEta, calibratorLambda, 0, 0);
+    }
+
+    /**
+     * Runs {@code forecaster} over {@code data[tick][series]} with a history that keeps {@code tickRetention} ticks
+     * (0: the whole trace) and, when {@code rollUpTicksPerRow > 0}, a roll-up level (level 1) of that many ticks per
+     * row over the whole trace, as the profiler keeps hourly rows beside a shorter tick history
+     * ({@link RollUpForecaster}).
+     */
+    public static StepScore[] run(final double[][] data, final Forecaster forecaster, final int horizon,
+        final int season, final int[] steps, final int warmupTicks, final double calibratorEta,
+        final double calibratorLambda, final int tickRetention, final int rollUpTicksPerRow) {
         final int ticks = data.length;
         final int seriesCount = data[0].length;
         final long[] noBuckets = new long[KeySpace.BUCKET_COUNT];
@@ -140,7 +152,12 @@ public final class RollingOrigin {
         final ForecastTable table = new ForecastTable(seriesCount, horizon);
         final IntervalCalibrator calibrator = new IntervalCalibrator(seriesCount, horizon, calibratorEta,
             calibratorLambda);
-        try (LoadHistory history = new LoadHistory(seriesCount, Math.max(ticks, 2), 0.9)) {
+        final LoadHistory.Level tickLevel = new LoadHistory.Level(1, tickRetention > 0 ? tickRetention
+            : Math.max(ticks, 2));
+        try (LoadHistory history = rollUpTicksPerRow > 0
+            ? LoadHistory.inMemory(seriesCount, 0.9, tickLevel,
+                new LoadHistory.Level(rollUpTicksPerRow, ticks / rollUpTicksPerRow + 1))
+            : LoadHistory.inMemory(seriesCount, 0.9, tickLevel)) {
             for (int t = 0; t < ticks; t++) {
                 for (int s = 0; s < seriesCount; s++) {
                     history.writeRow(s, data[t][s], 0, 0, noBuckets);

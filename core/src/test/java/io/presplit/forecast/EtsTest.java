@@ -36,6 +36,68 @@ class EtsTest {
     }
 
     /**
+     * Guards the multiplicative models and their likelihood: a season whose amplitude is 40 % of a level that
+     * doubles over the series (noise 2 % of the level, multiplicative) must, when the multiplicative models are
+     * allowed, be fitted by one of them (its AICc, with the {@code 2 Σ log μ} term, must beat the additive models'),
+     * and its forecasts two seasons ahead must be closer to the truth than the additive-only fit's, whose seasonal
+     * amplitude lags the growing one, on most of 20 such series (on 200 seeds it was closer on 185: 92 %; under 14
+     * of 20 has a probability below 0.1 % at that rate). Not allowed, or on a series with a zero, the fit stays
+     * additive; the saved state keeps the model and scales its level, not its seasonal factors.
+     */
+    @Test
+    void shouldChooseAMultiplicativeSeasonWhenTheAmplitudeGrowsWithTheLevel() {
+        final long seed = System.nanoTime();
+        System.out.println("EtsTest.multiplicative seed=" + seed);
+        final SplittableRandom rng = new SplittableRandom(seed);
+        final int m = 12;
+        final int n = 240;
+        final double[] y = new double[n + 2 * m];
+        final Ets multiplicative = new Ets(m);
+        multiplicative.setMultiplicativeAllowed(true);
+        final Ets additive = new Ets(m);
+        final double[] fm = new double[2 * m];
+        final double[] fa = new double[2 * m];
+        int closer = 0;
+        for (int series = 0; series < 20; series++) {
+            for (int t = 0; t < y.length; t++) {
+                y[t] = multiplicativeTruth(t, m, n) * (1 + 0.02 * gaussian(rng));
+            }
+            assertThat(multiplicative.fit(y, n, m)).isTrue();
+            assertThat(multiplicative.isMultiplicative()).isTrue();
+            assertThat(additive.fit(y, n, m)).isTrue();
+            assertThat(additive.isMultiplicative()).isFalse();
+            multiplicative.forecast(2 * m, fm, 0);
+            additive.forecast(2 * m, fa, 0);
+            double errorM = 0;
+            double errorA = 0;
+            for (int h = 0; h < 2 * m; h++) {
+                errorM += Math.abs(fm[h] - multiplicativeTruth(n + h, m, n));
+                errorA += Math.abs(fa[h] - multiplicativeTruth(n + h, m, n));
+            }
+            closer += errorM < errorA ? 1 : 0;
+        }
+        assertThat(closer).isGreaterThanOrEqualTo(14);
+        final double[] state = new double[Ets.stateLength(m)];
+        multiplicative.saveState(state, 0);
+        final Ets restored = new Ets(m);
+        restored.loadState(state, 0);
+        assertThat(restored.isMultiplicative()).isTrue();
+        Ets.scaleState(state, 0, 0.5);
+        restored.loadState(state, 0);
+        final double[] half = new double[2 * m];
+        restored.forecast(2 * m, half, 0);
+        assertThat(half[m]).isCloseTo(fm[m] / 2, within(1e-9 * fm[m]));
+        y[5] = 0;
+        assertThat(multiplicative.fit(y, n, m)).isTrue();
+        assertThat(multiplicative.isMultiplicative()).isFalse();
+    }
+
+    private static double multiplicativeTruth(final int t, final int m, final int n) {
+        final double level = 100 * (1 + (double) t / n);
+        return level * (1 + 0.4 * Math.sin(2 * Math.PI * t / m));
+    }
+
+    /**
      * Guards the damped trend and the AICc choice: a series with a strong linear trend (slope 0.5 per step) must be
      * fitted with the trend, and forecasts 6 steps ahead must rise by at least half of the true 3.0 rise (damping
      * with phi in [0.8, 0.98] takes some of it) over the last level.

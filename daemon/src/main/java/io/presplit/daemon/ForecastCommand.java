@@ -7,6 +7,7 @@ import io.presplit.forecast.GuardedModel;
 import io.presplit.forecast.M4Evaluation;
 import io.presplit.forecast.Models;
 import io.presplit.forecast.OnlineModel;
+import io.presplit.forecast.RollUpForecaster;
 import io.presplit.forecast.RollingOrigin;
 import io.presplit.forecast.SeasonalNaiveForecaster;
 import io.presplit.forecast.SeriesCsv;
@@ -98,6 +99,32 @@ final class ForecastCommand implements Callable<Integer> {
         + "one-step errors (the first version) instead of per lead band.")
     boolean isOneStepWeighted;
 
+    @Option(names = "--no-weekly", description = "Rolling mode, ensemble: leave out the weekly seasonal naive "
+        + "(period 7 x --season, weighted only where a test finds a weekly cycle; --season must be a day).")
+    boolean isWithoutWeekly;
+
+    @Option(names = "--roll-up", defaultValue = "0",
+        description = "Rolling mode: keep a roll-up level of this many ticks per row and forecast the steps beyond "
+            + "--tick-horizon from it (RollUpForecaster; --model ensemble or snaive at both levels; 0: off).")
+    int rollUp;
+
+    @Option(names = "--roll-up-season", defaultValue = "24",
+        description = "Rolling mode with --roll-up: season of the roll-up level in rows (default: ${DEFAULT-VALUE}).")
+    int rollUpSeason;
+
+    @Option(names = "--tick-horizon", defaultValue = "60",
+        description = "Rolling mode with --roll-up: steps served at tick level (default: ${DEFAULT-VALUE}).")
+    int tickHorizon;
+
+    @Option(names = "--tick-season", defaultValue = "1",
+        description = "Rolling mode with --roll-up: season of the tick-level models (default: ${DEFAULT-VALUE}; "
+            + "--season still sets the MASE scale).")
+    int tickSeason;
+
+    @Option(names = "--tick-retention", defaultValue = "0",
+        description = "Rolling mode: ticks the history keeps at tick level (default: the whole trace).")
+    int tickRetention;
+
     @Option(names = "--calibrator-eta", defaultValue = "0.02",
         description = "Rolling mode: quantile learning rate of the interval calibrator (default: ${DEFAULT-VALUE}; "
             + "the daemon's ensemble uses 0.05).")
@@ -163,7 +190,7 @@ final class ForecastCommand implements Callable<Integer> {
         final int slots = data[0].length;
         final int window = fitWindow > 0 ? fitWindow : 7 * season;
         final String name = model.toLowerCase(Locale.ROOT);
-        final Forecaster forecaster = switch (name) {
+        final Forecaster forecaster = rollUp > 0 ? rollUpForecaster(name, slots, window) : switch (name) {
             case "snaive" -> new SeasonalNaiveForecaster(season);
             case "prophet" -> new ProphetForecaster(slots, horizon, 86_400.0 / season, 0,
                 ProphetFitter.defaults(window), window, Math.min(window, 2 * season), season, Long.MAX_VALUE / 4, null);
@@ -172,13 +199,16 @@ final class ForecastCommand implements Callable<Integer> {
                 new SeasonalNaiveForecaster(season));
             case "ensemble" -> new EnsembleForecaster(slots, horizon, season, new OnlineModel[] {
                 new OnlineModel.OnlineEts(season), new OnlineModel.OnlineArima(window, season)}, new Forecaster[0],
-                window, season, Long.MAX_VALUE / 4, 0.05, 2.0, null, !isOneStepWeighted);
+                window, season, Long.MAX_VALUE / 4, 0.05, 2.0, null, !isOneStepWeighted, !isWithoutWeekly);
             default -> throw new IllegalArgumentException(
                 "rolling mode takes snaive, lstm, prophet or ensemble [model=" + model + "]");
         };
         final long start = System.nanoTime();
+        final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        final long cpuStart = threads.getCurrentThreadCpuTime();
         final RollingOrigin.StepScore[] scores = RollingOrigin.run(data, forecaster, horizon, season, steps, warmup,
-            calibratorEta, calibratorLambda);
+            calibratorEta, calibratorLambda, tickRetention, rollUp);
+        final double cpuSeconds = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
         final double seconds = (System.nanoTime() - start) / 1e9;
         try (Writer writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
             writer.write("model,step,mase,coverage90,coverage50,forecasts,width90,peakCoverage90\n");
@@ -191,7 +221,39 @@ final class ForecastCommand implements Callable<Integer> {
                     + data.length + "] " + row);
             }
         }
-        System.out.printf(Locale.ROOT, "rolling [model=%s, seconds=%.1f]%n", name, seconds);
+        System.out.printf(Locale.ROOT, "rolling [model=%s, seconds=%.1f, cpuSeconds=%.1f]%n", forecaster.name(),
+            seconds, cpuSeconds);
+    }
+
+    /**
+     * The tick level serves --tick-horizon steps from --tick-retention ticks (season --tick-season); the roll-up
+     * level (--roll-up ticks per row, season --roll-up-season rows) serves the rest. The tick models refit once a
+     * row, the row models once a season of rows.
+     */
+    private Forecaster rollUpForecaster(final String name, final int slots, final int window) {
+        final int levelHorizon = (horizon + rollUp - 1) / rollUp + 1;
+        final int tickWindow = Math.min(window, tickRetention > 0 ? tickRetention : window);
+        final int levelWindow = 7 * rollUpSeason;
+        final long budget = Long.MAX_VALUE / 4;
+        return switch (name) {
+            case "snaive" -> {
+                final Forecaster rows = new EnsembleForecaster(slots, levelHorizon, rollUpSeason, new OnlineModel[0],
+                    new Forecaster[0], levelWindow, rollUpSeason, budget, 0.05, 2.0, null, true, false, 1);
+                yield new RollUpForecaster(slots, horizon, new SeasonalNaiveForecaster(tickSeason), tickHorizon, rows,
+                    1, levelHorizon);
+            }
+            case "ensemble" -> {
+                final Forecaster ticks = new EnsembleForecaster(slots, tickHorizon, tickSeason, new OnlineModel[] {
+                    new OnlineModel.OnlineEts(tickSeason), new OnlineModel.OnlineArima(tickWindow, tickSeason)},
+                    new Forecaster[0], tickWindow, rollUp, budget, 0.05, 2.0, null, !isOneStepWeighted);
+                final Forecaster rows = new EnsembleForecaster(slots, levelHorizon, rollUpSeason, new OnlineModel[] {
+                    new OnlineModel.OnlineEts(rollUpSeason), new OnlineModel.OnlineArima(levelWindow, rollUpSeason)},
+                    new Forecaster[0], levelWindow, rollUpSeason, budget, 0.05, 2.0, null, !isOneStepWeighted,
+                    !isWithoutWeekly, 1);
+                yield new RollUpForecaster(slots, horizon, ticks, tickHorizon, rows, 1, levelHorizon);
+            }
+            default -> throw new IllegalArgumentException("--roll-up takes snaive or ensemble [model=" + model + "]");
+        };
     }
 
     private void run(final List<SeriesCsv.Series> series, final GuardedModel forecaster, final PrintStream progress)

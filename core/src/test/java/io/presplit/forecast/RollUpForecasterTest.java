@@ -1,0 +1,108 @@
+package io.presplit.forecast;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.presplit.AllocationMeter;
+import io.presplit.keyspace.KeySpace;
+import io.presplit.profile.LoadHistory;
+import io.presplit.profile.Resource;
+import org.junit.jupiter.api.Test;
+
+class RollUpForecasterTest {
+    private static final long[] NO_BUCKETS = new long[KeySpace.BUCKET_COUNT];
+    private static final int PER_ROW = 4;
+    private static final int ROWS_PER_DAY = 6;
+    private static final int DAY = PER_ROW * ROWS_PER_DAY;
+
+    /**
+     * Guards the roll-up path and its alignment: a "day" of 24 ticks whose load is constant within each 4-tick row
+     * and differs between rows; the tick level keeps only 8 ticks (a third of a day: no daily season there) and
+     * forecasts 2 steps by the last value; the rows' seasonal naive (6 rows a day) forecasts the rest. Every step
+     * beyond the tick horizon must then be exact, at row boundaries and inside rows (a step mapped to the wrong row
+     * is off by a row's difference), and the first steps must be the tick level's.
+     */
+    @Test
+    void shouldForecastStepsBeyondTheTickHorizonFromTheRollUpRows() {
+        final int horizon = DAY + 5;
+        try (LoadHistory history = LoadHistory.inMemory(1, 0.9, new LoadHistory.Level(1, 8),
+            new LoadHistory.Level(PER_ROW, 4 * ROWS_PER_DAY))) {
+            final RollUpForecaster forecaster = rowSnaive(1, horizon);
+            final ForecastTable table = new ForecastTable(1, horizon);
+            final int[] slots = {0};
+            int checked = 0;
+            for (int t = 0; t < 4 * DAY; t++) {
+                history.writeRow(0, rowLoad(t), 0, 0, NO_BUCKETS);
+                history.completeTick();
+                forecaster.forecast(history, Resource.INGEST_POINTS, slots, 1, table);
+                assertThat(table.mean(0, 0)).isEqualTo(rowLoad(t));
+                assertThat(table.mean(0, 1)).isEqualTo(rowLoad(t));
+                if (t >= DAY + PER_ROW) {
+                    for (int h = 2; h < horizon; h++) {
+                        // step h predicts tick index t + 1 + h
+                        assertThat(table.mean(0, h)).as("tick %d step %d", t, h).isCloseTo(rowLoad(t + 1 + h),
+                            within(1e-9));
+                    }
+                    checked++;
+                }
+            }
+            assertThat(checked).isGreaterThan(DAY);
+            assertThat(forecaster.name()).isEqualTo("naive+L1:ensemble");
+        }
+    }
+
+    /** Guards the start: before a slot's first complete row the long steps extend the last tick-level step. */
+    @Test
+    void shouldExtendTheTickLevelWhenNoRowIsCompleteYet() {
+        try (LoadHistory history = LoadHistory.inMemory(1, 0.9, new LoadHistory.Level(1, 8),
+            new LoadHistory.Level(PER_ROW, 4 * ROWS_PER_DAY))) {
+            final RollUpForecaster forecaster = rowSnaive(1, 10);
+            final ForecastTable table = new ForecastTable(1, 10);
+            history.writeRow(0, 7, 0, 0, NO_BUCKETS);
+            history.completeTick();
+            forecaster.forecast(history, Resource.INGEST_POINTS, new int[] {0}, 1, table);
+            for (int h = 0; h < 10; h++) {
+                assertThat(table.mean(0, h)).isEqualTo(7);
+            }
+            assertThatThrownBy(() -> forecaster.forecast(history, Resource.INGEST_POINTS, new int[] {0}, 1,
+                new ForecastTable(1, 100))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("roll-up table too short");
+        }
+    }
+
+    /** Guards the allocation promise: ticks and row completions of the roll-up path allocate nothing. */
+    @Test
+    void shouldNotAllocateWhenTickingInSteadyState() {
+        try (LoadHistory history = LoadHistory.inMemory(4, 0.9, new LoadHistory.Level(1, 8),
+            new LoadHistory.Level(PER_ROW, 4 * ROWS_PER_DAY))) {
+            final RollUpForecaster forecaster = rowSnaive(4, 20);
+            final ForecastTable table = new ForecastTable(4, 20);
+            final int[] slots = {0, 1, 2, 3};
+            final long[] tick = {0};
+            final long allocated = AllocationMeter.allocatedBytes(100, () -> {
+                final int t = (int) tick[0]++;
+                for (int slot = 0; slot < 4; slot++) {
+                    history.writeRow(slot, rowLoad(t) + slot, 0, 0, NO_BUCKETS);
+                }
+                history.completeTick();
+                forecaster.forecast(history, Resource.INGEST_POINTS, slots, 4, table);
+            });
+            assertThat(allocated).isZero();
+        }
+    }
+
+    private static RollUpForecaster rowSnaive(final int slots, final int horizon) {
+        final int levelHorizon = horizon / PER_ROW + 2;
+        return new RollUpForecaster(slots, horizon, new SeasonalNaiveForecaster(1), 2,
+            new EnsembleForecaster(slots, levelHorizon, ROWS_PER_DAY, new OnlineModel[0], new Forecaster[0],
+                ROWS_PER_DAY * 3, ROWS_PER_DAY, Long.MAX_VALUE / 4, 0.05, 2.0, null, true, false, 1),
+            1, levelHorizon);
+    }
+
+    /** Load of tick index {@code t}: constant within a row, a different level per row of the day. */
+    private static double rowLoad(final int t) {
+        final int rowOfDay = t / PER_ROW % ROWS_PER_DAY;
+        return 10 + 5 * rowOfDay + (rowOfDay == 3 ? 30 : 0);
+    }
+}
