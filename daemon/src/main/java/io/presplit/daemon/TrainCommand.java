@@ -105,14 +105,19 @@ final class TrainCommand implements Callable<Integer> {
         final long start = System.nanoTime();
         final PrintStream log = System.out;
         final LstmConfig config = new LstmConfig(window, 1, hidden, horizon, quantiles, true);
+        final long[] targets = ticks == null ? new long[0] : ticks.clone();
         final List<double[]> series = new ArrayList<>();
         final List<Long> seriesTicks = new ArrayList<>();
         for (final String input : inputs) {
             final int before = series.size();
             final long tick = read(input, series, seriesTicks);
+            if (targets.length > 0 && Arrays.stream(targets).noneMatch(target -> target % tick == 0)) {
+                throw new IllegalArgumentException("the file's tick divides none of --ticks, so none of its series "
+                    + "can be used [input=" + input + ", tickSeconds=" + tick + ", ticks=" + Arrays.toString(targets)
+                    + "]");
+            }
             log.printf(Locale.ROOT, "train: read %s: %d series at %d s%n", input, series.size() - before, tick);
         }
-        final long[] targets = ticks == null ? new long[0] : ticks.clone();
         final Map<Long, List<double[]>> bands = TickResampling.atTicks(series,
             seriesTicks.stream().mapToLong(Long::longValue).toArray(), targets, window + horizon);
         if (bands.isEmpty()) {

@@ -86,6 +86,8 @@ class TrainCommandTest {
             .contains("no series is long enough").contains("needed=60");
         assertThat(runExpectingError(2, "train", "--input", dir.resolve("absent.csv").toString(), "--out",
             model.toString())).contains("training file not found").contains("absent.csv");
+        assertThat(runExpectingError(2, "train", "--input", m4 + "@3600", "--ticks", "900", "--out",
+            model.toString())).contains("divides none of --ticks").contains("tickSeconds=3600");
         assertThat(model).doesNotExist();
     }
 
