@@ -8,7 +8,8 @@ package io.presplit.adjust;
  * @param mergeThreshold       merge two neighbours when both are predicted and measured below capacity times this,
  *                             and their merged prediction stays below the split threshold.
  * @param mergeWindowTicks     the recent window whose measured maximum must also be low before a merge.
- * @param cooldownNs           no decision on a partition born or changed less than this long ago.
+ * @param cooldownNs           no decision on a partition born or changed less than this long ago, except a further
+ *                             split of a split child (that continues the split; only undoing it is thrash).
  * @param maxPartitions        never more live partitions than this.
  * @param minSplitImprovement  a split must leave the larger child at most this share of the parent's load;
  *                             otherwise the load sits on a hot key that no split relieves (e.g. 0.9).

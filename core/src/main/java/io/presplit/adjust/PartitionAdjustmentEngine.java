@@ -17,7 +17,8 @@ import io.presplit.profile.Resource;
  * <ul>
  *   <li>split when the predicted peak over the split look-ahead (the leading
  *       {@link AdjustmentPolicy#splitLookaheadTicks} steps of the horizon) exceeds
- *       {@code capacity * splitThreshold}, unless it is cooling down, the partition limit is reached, or its
+ *       {@code capacity * splitThreshold}, unless it is cooling down (a split child is not, for a further split:
+ *       that continues its parent's split instead of undoing it), the partition limit is reached, or its
  *       load sits on one key bucket (a hot key). The split point is the key-bucket boundary that minimises the
  *       larger child's load (from the decayed per-bucket load). When the peak needs more than two pieces to fit
  *       under the split level, one decision cuts the partition into up to {@link #MAX_PIECES} pieces of about
@@ -95,7 +96,7 @@ public final class PartitionAdjustmentEngine {
             final double splitPeak = peak > splitLevel ? forecasts.peakUpper(slot, policy.splitLookaheadTicks()) : 0;
             if (splitPeak > splitLevel) {
                 final HoldReason reason;
-                if (nowNs - partitions.cooldownUntilNs(slot) < 0) {
+                if (nowNs - partitions.splitHoldUntilNs(slot) < 0) {
                     reason = HoldReason.COOLDOWN;
                 } else if (liveCount + pendingSplits >= policy.maxPartitions()) {
                     reason = HoldReason.PARTITION_LIMIT;

@@ -23,6 +23,8 @@ public final class PartitionTable {
     private final long[] keyLos;
     private final long[] keyHis;
     private final long[] cooldownUntilNs;
+    /** Until when a split waits: the cooldown, except for a split child, which may split again at once. */
+    private final long[] splitHoldUntilNs;
     private final boolean[] isLive;
     /** Per slot, the ordinal of its {@link HoldReason}: a byte, so the loop's store needs no GC write barrier. */
     private final byte[] holdReasons;
@@ -45,6 +47,7 @@ public final class PartitionTable {
         this.keyLos = new long[slotCapacity];
         this.keyHis = new long[slotCapacity];
         this.cooldownUntilNs = new long[slotCapacity];
+        this.splitHoldUntilNs = new long[slotCapacity];
         this.isLive = new boolean[slotCapacity];
         this.holdReasons = new byte[slotCapacity];
         Arrays.fill(holdReasons, (byte) HoldReason.NONE.ordinal());
@@ -103,9 +106,19 @@ public final class PartitionTable {
         return cooldownUntilNs[slot];
     }
 
-    /** Sets until when the partition in {@code slot} may not change. */
+    /** Sets until when the partition in {@code slot} may not change (split included). */
     public void cooldownUntilNs(final int slot, final long untilNs) {
         cooldownUntilNs[slot] = untilNs;
+        splitHoldUntilNs[slot] = untilNs;
+    }
+
+    /**
+     * Until when the partition in {@code slot} may not split: its cooldown, or its birth for a split child. A
+     * further split of a child that is still too hot continues its parent's split rather than undoing it, so the
+     * cooldown (which is there against thrash: a change undone soon after) does not hold it.
+     */
+    public long splitHoldUntilNs(final int slot) {
+        return splitHoldUntilNs[slot];
     }
 
     /** Why the partition in {@code slot} was last held back from a split, or {@link HoldReason#NONE}. */
@@ -151,6 +164,19 @@ public final class PartitionTable {
      */
     public void add(
         final long partitionId, final long keyLo, final long keyHi, final int slot, final long cooldownUntil) {
+        add(partitionId, keyLo, keyHi, slot, cooldownUntil, cooldownUntil);
+    }
+
+    /**
+     * Makes a partition live that may split before its cooldown ends (a split child). Cold path.
+     *
+     * @param cooldownUntil  no merge (and no split after {@code splitHoldUntil}) before this time.
+     * @param splitHoldUntil no split before this time.
+     * @throws IllegalStateException if the slot is live or the range overlaps a live partition.
+     */
+    public void add(
+        final long partitionId, final long keyLo, final long keyHi, final int slot, final long cooldownUntil,
+        final long splitHoldUntil) {
         if (slot < 0 || slot >= slotCapacity || isLive[slot]) {
             throw new IllegalStateException("slot not available [slot=" + slot + ", partitionId=" + partitionId + "]");
         }
@@ -168,6 +194,7 @@ public final class PartitionTable {
         keyLos[slot] = keyLo;
         keyHis[slot] = keyHi;
         cooldownUntilNs[slot] = cooldownUntil;
+        splitHoldUntilNs[slot] = splitHoldUntil;
         holdReasons[slot] = (byte) HoldReason.NONE.ordinal();
         isLive[slot] = true;
         if (slot >= highWaterSlot) {

@@ -263,10 +263,12 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         final int lowerSlot = txn.firstChildSlot();
         final int upperSlot = txn.secondChildSlot();
         final long parentId = txn.firstParentId();
-        final long cooldownUntil = clock.nanoTime() + cooldownNs.getAsLong();
+        final long now = clock.nanoTime();
+        final long cooldownUntil = now + cooldownNs.getAsLong();
         partitions.retire(slot, tick);
-        partitions.add(txn.firstChildId(), lo, splitKey - 1, lowerSlot, cooldownUntil);
-        partitions.add(txn.secondChildId(), splitKey, hi, upperSlot, cooldownUntil);
+        // A child still too hot may split again at once (that continues this split); merging it waits.
+        partitions.add(txn.firstChildId(), lo, splitKey - 1, lowerSlot, cooldownUntil, now);
+        partitions.add(txn.secondChildId(), splitKey, hi, upperSlot, cooldownUntil, now);
         history.seedFromParent(lowerSlot, slot, lowerShare);
         history.seedFromParent(upperSlot, slot, 1 - lowerShare);
         lineageListener.onSplitChild(slot, lowerSlot, lowerShare);

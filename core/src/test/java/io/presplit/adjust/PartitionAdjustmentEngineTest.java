@@ -102,6 +102,32 @@ class PartitionAdjustmentEngineTest {
         assertThat(engine.holdCount(HoldReason.COOLDOWN)).isEqualTo(1);
     }
 
+    /**
+     * Guards surges that outgrow a split: a child still predicted too hot splits again at once, which continues
+     * its parent's split, while cold children wait out the cooldown before merging, which would undo it.
+     */
+    @Test
+    void shouldSplitASplitChildAgainWithinItsCooldownButNotMergeOne() {
+        final long third = KeySpace.MAX_KEY / 3;
+        table.add(1, KeySpace.MIN_KEY, third, 0, 5000, 0);
+        table.add(2, third + 1, 2 * third, 1, 5000, 0);
+        table.add(3, 2 * third + 1, KeySpace.MAX_KEY, 2, 5000, 0);
+        for (int t = 0; t < 3; t++) {
+            history.writeRow(0, 900, 0, 0, uniform(50));
+            history.writeRow(1, 50, 0, 0, uniform(1));
+            history.writeRow(2, 50, 0, 0, uniform(1));
+            history.completeTick();
+        }
+        predict(0, 900, 900, 900, 900);
+        predict(1, 50, 50, 50, 50);
+        predict(2, 50, 50, 50, 50);
+
+        assertThat(engine.step(1000, forecasts, history, CAPACITY, sink)).isEqualTo(1);
+        assertThat(sink.decisions).singleElement().asString().startsWith("split 0 at ");
+        assertThat(table.holdReason(0)).isEqualTo(HoldReason.NONE);
+        assertThat(engine.mergesDecided()).isZero();
+    }
+
     /** Guards against splitting forever around a hot key that no split point can relieve. */
     @Test
     void shouldRaiseHotKeyInsteadOfSplittingWhenOneBucketCarriesTheLoad() {

@@ -47,7 +47,10 @@ class SplitMergeCoordinatorTest {
             assertThat(table.keyHi(lower)).isEqualTo((1L << 40) - 1);
             assertThat(table.keyLo(upper)).isEqualTo(1L << 40);
             assertThat(table.keyHi(upper)).isEqualTo(KeySpace.MAX_KEY);
-            assertThat(table.cooldownUntilNs(lower)).isEqualTo(1000 + COOLDOWN_NS);
+            assertThat(table.cooldownUntilNs(lower)).as("no merge back before the cooldown ends")
+                .isEqualTo(1000 + COOLDOWN_NS);
+            assertThat(table.splitHoldUntilNs(upper)).as("a child still too hot may split again at once")
+                .isEqualTo(1000);
             assertThat(store.calls).containsExactly("prepare 0", "commit 0");
             assertThat(log.transactions()).extracting(CoordinatorLog.TxnState::outcome)
                 .containsExactly(CoordinatorLog.Outcome.DONE);

@@ -58,6 +58,10 @@ final class ReplayCommand implements Callable<Integer> {
         + "policies that act on a 90 %% quantile, whose mean then still sits under capacity.")
     boolean isSweep;
 
+    @Option(names = "--thresholds", split = ",", description = "Split thresholds to run, e.g. 0.8,1.0 (merge "
+        + "threshold 0.375 x split; default: 0.8, or the sweep's with --sweep).")
+    List<Double> thresholds;
+
     @Option(names = "--merge-window", defaultValue = "0", description = "Ticks of measured load that must all be "
         + "under the merge threshold before a merge (default: 6).")
     int mergeWindow;
@@ -98,8 +102,20 @@ final class ReplayCommand implements Callable<Integer> {
         final ReplaySettings settings = (splitLookahead > 0 ? merging.withSplitLookahead(splitLookahead) : merging)
             .withCompaction(!isWithoutCompaction);
         final List<ReplaySettings> settingsList = new ArrayList<>();
+        if (isSweep && thresholds != null && !thresholds.isEmpty()) {
+            throw new IllegalArgumentException("--sweep and --thresholds exclude each other [thresholds=" + thresholds
+                + "]");
+        }
         if (isSweep) {
             for (final double threshold : new double[] {0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2}) {
+                settingsList.add(settings.withSplitThreshold(threshold));
+            }
+        } else if (thresholds != null && !thresholds.isEmpty()) {
+            for (final double threshold : thresholds) {
+                if (!(threshold > 0) || Double.isInfinite(threshold)) {
+                    throw new IllegalArgumentException("a split threshold must be positive [threshold=" + threshold
+                        + "]");
+                }
                 settingsList.add(settings.withSplitThreshold(threshold));
             }
         } else {

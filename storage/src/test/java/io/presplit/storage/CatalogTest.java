@@ -72,6 +72,33 @@ final class CatalogTest {
     }
 
     /**
+     * Guards restarts: after a clean close the catalog opens without Chronicle Map's recovery (and its warning);
+     * when the process stopped with the map open (no marker), the next open recovers it, so a lock left held by a
+     * killed update cannot dead-lock the store.
+     */
+    @Test
+    void shouldRecoverTheMapOnlyWhenTheLastProcessDidNotCloseIt() throws IOException {
+        final Path marker = dataDirectory.resolve(PartitionCatalog.CLEAN_CLOSE_MARKER);
+        try (PartitionCatalog catalog = PartitionCatalog.open(dataDirectory)) {
+            assertThat(catalog.isRecovered()).as("a new file has nothing to recover").isFalse();
+            catalog.put(AFTER_MERGE.get(3));
+        }
+        assertThat(marker).exists();
+
+        try (PartitionCatalog catalog = PartitionCatalog.open(dataDirectory)) {
+            assertThat(catalog.isRecovered()).isFalse();
+            assertThat(marker).as("deleted before the map can change").doesNotExist();
+            assertThat(catalog.get(3)).isEqualTo(AFTER_MERGE.get(3));
+        }
+
+        Files.delete(marker);
+        try (PartitionCatalog catalog = PartitionCatalog.open(dataDirectory)) {
+            assertThat(catalog.isRecovered()).isTrue();
+            assertThat(catalog.get(3)).isEqualTo(AFTER_MERGE.get(3));
+        }
+    }
+
+    /**
      * Guards the catalog's role as a repairable mirror: when its file is lost (or behind, after a power cut), the
      * open rebuilds it from the segment headers and the epoch comes from the headers, not from zero.
      */

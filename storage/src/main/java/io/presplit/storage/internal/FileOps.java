@@ -99,9 +99,9 @@ public final class FileOps {
 
     /**
      * Forces a directory's entries without passing a checkpoint: for {@link ParallelForces}, which passes the
-     * checkpoints of a whole batch first.
+     * checkpoints of a whole batch first, and for the catalog's clean-close marker, which is not a protocol step.
      */
-    static void forceDirectoryUnchecked(final Path directory) throws IOException {
+    public static void forceDirectoryUnchecked(final Path directory) throws IOException {
         try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
             channel.force(true);
         }

@@ -4,6 +4,8 @@ import io.presplit.PresplitException;
 import io.presplit.storage.internal.FileOps;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -31,8 +33,14 @@ import java.util.zip.CRC32C;
  * not match is treated as missing and repaired. Threading: the store's lock serializes every call. Cold path.
  */
 public final class PartitionCatalog implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionCatalog.class);
     /** File name of the catalog in the data directory. */
     public static final String FILE_NAME = "catalog.cmap";
+    /**
+     * Created in the data directory when the catalog closes, deleted (durably) when it opens: its presence at open
+     * says the last process closed the map, so no lock in the file can be held and recovery can be skipped.
+     */
+    public static final String CLEAN_CLOSE_MARKER = "catalog.closed";
     /** Key of the routing epoch entry (partition keys are non-negative). */
     public static final long EPOCH_KEY = -1;
     /** Encoded length of a value: 9 longs and 2 ints, then the checksum. */
@@ -42,12 +50,14 @@ public final class PartitionCatalog implements AutoCloseable {
 
     private final Path file;
     private final ChronicleMap<Long, byte[]> map;
+    private final boolean isRecovered;
     private final ByteBuffer buffer = ByteBuffer.allocate(VALUE_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
     private final CRC32C crc = new CRC32C();
 
-    private PartitionCatalog(final Path file, final ChronicleMap<Long, byte[]> map) {
+    private PartitionCatalog(final Path file, final ChronicleMap<Long, byte[]> map, final boolean isRecovered) {
         this.file = file;
         this.map = map;
+        this.isRecovered = isRecovered;
     }
 
     /**
@@ -64,12 +74,20 @@ public final class PartitionCatalog implements AutoCloseable {
                 .entries(MAX_ENTRIES)
                 .constantValueSizeBySample(new byte[VALUE_LENGTH]);
             // The map's segment locks live in the file: a process killed inside an update leaves them held, and
-            // the next open would dead-lock on them. The store owns its data directory alone, so every reopen runs
-            // Chronicle Map's recovery, which resets the locks and repairs a torn segment.
-            final ChronicleMap<Long, byte[]> map = Files.exists(file)
+            // the next open would dead-lock on them. So a reopen after an unclean stop runs Chronicle Map's
+            // recovery (the store owns its data directory alone), which resets the locks and repairs a torn
+            // segment. After a clean close the marker says no lock is held, and the open skips recovery and its
+            // warning. The marker is deleted durably before the map can change, so a later kill still recovers.
+            final Path marker = dataDirectory.resolve(CLEAN_CLOSE_MARKER);
+            final boolean isClean = Files.deleteIfExists(marker);
+            if (isClean) {
+                FileOps.forceDirectoryUnchecked(dataDirectory);
+            }
+            final boolean isRecovery = Files.exists(file) && !isClean;
+            final ChronicleMap<Long, byte[]> map = isRecovery
                 ? builder.recoverPersistedTo(file.toFile(), true)
                 : builder.createPersistedTo(file.toFile());
-            return new PartitionCatalog(file, map);
+            return new PartitionCatalog(file, map, isRecovery);
         } catch (final IOException e) {
             throw FileOps.ioFailure("cannot open partition catalog", file, e);
         } catch (final RuntimeException e) {
@@ -152,7 +170,21 @@ public final class PartitionCatalog implements AutoCloseable {
     public void close() {
         if (!map.isClosed()) {
             map.close();
+            final Path marker = file.resolveSibling(CLEAN_CLOSE_MARKER);
+            try {
+                Files.createFile(marker);
+                FileOps.forceDirectoryUnchecked(file.getParent());
+            } catch (final IOException e) {
+                // Without the marker the next open runs recovery, which is always safe: nothing is lost.
+                LOG.warn("catalog closed, but its clean-close marker could not be written; the next open will run "
+                    + "Chronicle Map's recovery [path={}]", marker, e);
+            }
         }
+    }
+
+    /** Whether this open ran Chronicle Map's recovery: the last process did not close the catalog. */
+    public boolean isRecovered() {
+        return isRecovered;
     }
 
     private byte[] encode(final CatalogEntry entry) {
