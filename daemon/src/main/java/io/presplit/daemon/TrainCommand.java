@@ -76,7 +76,8 @@ final class TrainCommand implements Callable<Integer> {
     double[] quantiles;
 
     @Option(names = "--epochs", defaultValue = "30", description = "Training epochs (default: ${DEFAULT-VALUE}; 30 "
-        + "did as well as or better than 10 on every evaluation trace, docs/RESULTS.md).")
+        + "did as well as or better than 10 on every evaluation trace; 60 forecast better but replayed worse, "
+        + "docs/RESULTS.md).")
     int epochs;
 
     @Option(names = "--windows-per-epoch", defaultValue = "20000",
