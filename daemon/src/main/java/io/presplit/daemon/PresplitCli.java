@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = PresplitCli.Version.class,
     description = "Predictive adaptive partitioning for time-series data.",
-    subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, ForecastCommand.class,
+    subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, ForecastCommand.class, TrainCommand.class,
         CalibrateCommand.class, ProfileCommand.class, LoadTestCommand.class, CommandLine.HelpCommand.class})
 public final class PresplitCli {
     private PresplitCli() {

@@ -101,7 +101,9 @@ public final class PolicyComparison {
             case STATIC, PREDICTIVE_SNAIVE -> new SeasonalNaiveForecaster(settings.seasonTicks());
             case REACTIVE -> new SeasonalNaiveForecaster(1);
             case PREDICTIVE_ENSEMBLE -> ensemble(settings);
-            case PREDICTIVE_LSTM -> lstmModel == null ? LstmForecaster.openBundled()
+            // the bundled model for the trace's tick: the sub-hourly load model below an hour, else the hourly one
+            case PREDICTIVE_LSTM -> lstmModel == null ? LstmForecaster.openBundled(Math.max(1L, trace.tickNs()
+                / 1_000_000_000L))
                 : lstmModel.getFileName().toString().endsWith(".onnx") ? LstmForecaster.open(lstmModel)
                 : LstmForecaster.openModelFile(lstmModel);
             case ORACLE -> new OracleForecaster(trace, settings.pointsPerUnit());

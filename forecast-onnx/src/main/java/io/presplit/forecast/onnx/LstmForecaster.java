@@ -78,6 +78,13 @@ public final class LstmForecaster implements Forecaster {
     public static final double MIN_SCALE = 1e-6;
     /** The bundled model's resource name, relative to this class's package. */
     public static final String BUNDLED_MODEL = "lstm_forecaster.onnx";
+    /**
+     * The bundled model for ticks shorter than {@value #SUBHOURLY_BELOW_SECONDS} s, a {@link ModelFile} trained by
+     * {@code presplit train} on load traces at 5, 15 and 60 minutes (provenance in the README next to it).
+     */
+    public static final String BUNDLED_SUBHOURLY_MODEL = "lstm_load_subhourly.psmodel";
+    /** Ticks shorter than this get {@value #BUNDLED_SUBHOURLY_MODEL} from {@link #openBundled(long)}. */
+    public static final long SUBHOURLY_BELOW_SECONDS = 3600;
 
     private static final List<TensorSpec> INPUTS =
         List.of(new TensorSpec(INPUT_NAME, OnnxJavaType.FLOAT, TensorSpec.DYNAMIC, TensorSpec.FIXED, 1));
@@ -164,17 +171,35 @@ public final class LstmForecaster implements Forecaster {
      *                           (a window or horizon that disagrees with the metadata is a mismatch).
      */
     public static LstmForecaster openModelFile(final Path file) {
-        final ModelFile saved = ModelFile.read(file, KIND);
-        final LstmForecaster lstm = fromBytes(file.toAbsolutePath().toString(), saved.onnx());
-        final ModelMetadata metadata = saved.metadata();
-        if (metadata.windowTicks() != lstm.windowTicks || metadata.horizonTicks() != lstm.modelHorizon) {
-            lstm.close();
-            throw new PresplitException(Category.ERROR, OnnxModel.MODEL_MISMATCH, "model graph disagrees with its"
-                + " metadata [source=" + file.toAbsolutePath() + ", metadataWindow=" + metadata.windowTicks()
-                + ", graphWindow=" + lstm.windowTicks + ", metadataHorizon=" + metadata.horizonTicks()
-                + ", graphHorizon=" + lstm.modelHorizon + "]");
+        return fromModelFile(file.toAbsolutePath().toString(), ModelFile.read(file, KIND));
+    }
+
+    /**
+     * The bundled LSTM for load at a tick of {@code tickSeconds}: below {@value #SUBHOURLY_BELOW_SECONDS} s the
+     * load model trained at 5-, 15- and 60-minute ticks ({@value #BUNDLED_SUBHOURLY_MODEL}), otherwise the hourly
+     * model of {@link #openBundled()}. Why two: the sub-hourly model forecasts 5- and 15-minute load far better
+     * than the hourly one, and the hourly one is better on hourly web traffic (docs/RESULTS.md, "Load LSTM at the
+     * trace's tick"). Cold path.
+     *
+     * @throws IllegalArgumentException if {@code tickSeconds} is not positive.
+     * @throws PresplitException         {@link OnnxModel#MODEL_MISSING} if the resource is absent, or as
+     *                                   {@link #openModelFile} for its content.
+     */
+    public static LstmForecaster openBundled(final long tickSeconds) {
+        if (tickSeconds <= 0) {
+            throw new IllegalArgumentException("tick must be positive [tickSeconds=" + tickSeconds + "]");
         }
-        return lstm;
+        if (tickSeconds >= SUBHOURLY_BELOW_SECONDS) {
+            return openBundled();
+        }
+        final String source = bundledSource(BUNDLED_SUBHOURLY_MODEL);
+        final ModelFile saved = ModelFile.decode(source, readBundled(BUNDLED_SUBHOURLY_MODEL, source));
+        if (!KIND.equals(saved.metadata().kind())) {
+            throw new PresplitException(Category.ERROR, ModelFile.MODEL_FILE_MISMATCH, "bundled model file holds "
+                + "another kind of model [source=" + source + ", kind=" + saved.metadata().kind() + ", expected="
+                + KIND + "]");
+        }
+        return fromModelFile(source, saved);
     }
 
     /**
@@ -185,19 +210,8 @@ public final class LstmForecaster implements Forecaster {
      *                           {@link #open(Path)}.
      */
     public static LstmForecaster openBundled() {
-        final String source = "classpath:" + LstmForecaster.class.getPackageName().replace('.', '/') + '/'
-            + BUNDLED_MODEL;
-        final byte[] bytes;
-        try (InputStream in = LstmForecaster.class.getResourceAsStream(BUNDLED_MODEL)) {
-            if (in == null) {
-                throw new PresplitException(Category.ERROR, OnnxModel.MODEL_MISSING,
-                    "bundled model not on the classpath [source=" + source + "]");
-            }
-            bytes = in.readAllBytes();
-        } catch (final IOException ex) {
-            throw new PresplitException(Category.ERROR, OnnxModel.MODEL_MISSING,
-                "bundled model could not be read [source=" + source + ", reason=" + OnnxModel.reason(ex) + "]", ex);
-        }
+        final String source = bundledSource(BUNDLED_MODEL);
+        final byte[] bytes = readBundled(BUNDLED_MODEL, source);
         return create(OnnxModel.fromBytes(source, bytes, OnnxModel.DEFAULT_INTRA_OP_THREADS, INPUTS, OUTPUTS), false);
     }
 
@@ -397,6 +411,37 @@ public final class LstmForecaster implements Forecaster {
     /** {@code max(0, y * scale + mean)} in double: a model output back in load units, never negative. */
     static double denormalize(final float y, final double mean, final double scale) {
         return Math.max(0.0, y * scale + mean);
+    }
+
+    private static String bundledSource(final String resource) {
+        return "classpath:" + LstmForecaster.class.getPackageName().replace('.', '/') + '/' + resource;
+    }
+
+    private static byte[] readBundled(final String resource, final String source) {
+        try (InputStream in = LstmForecaster.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new PresplitException(Category.ERROR, OnnxModel.MODEL_MISSING,
+                    "bundled model not on the classpath [source=" + source + "]");
+            }
+            return in.readAllBytes();
+        } catch (final IOException ex) {
+            throw new PresplitException(Category.ERROR, OnnxModel.MODEL_MISSING,
+                "bundled model could not be read [source=" + source + ", reason=" + OnnxModel.reason(ex) + "]", ex);
+        }
+    }
+
+    /** Serves a decoded model file, checking the graph against the contract and against the file's metadata. */
+    private static LstmForecaster fromModelFile(final String source, final ModelFile saved) {
+        final LstmForecaster lstm = fromBytes(source, saved.onnx());
+        final ModelMetadata metadata = saved.metadata();
+        if (metadata.windowTicks() != lstm.windowTicks || metadata.horizonTicks() != lstm.modelHorizon) {
+            lstm.close();
+            throw new PresplitException(Category.ERROR, OnnxModel.MODEL_MISMATCH, "model graph disagrees with its"
+                + " metadata [source=" + source + ", metadataWindow=" + metadata.windowTicks()
+                + ", graphWindow=" + lstm.windowTicks + ", metadataHorizon=" + metadata.horizonTicks()
+                + ", graphHorizon=" + lstm.modelHorizon + "]");
+        }
+        return lstm;
     }
 
     private static LstmForecaster create(final OnnxModel model, final boolean hasP90) {

@@ -46,6 +46,26 @@ class LstmForecasterTest {
         assertThat(cases).hasSize(10);
     }
 
+    /**
+     * Guards the choice of bundled model by tick: ticks under an hour get the sub-hourly load model (a checked model
+     * file with a p90 head), an hour and longer the hourly model (no p90 head); a missing or corrupt resource, or a
+     * swapped choice, fails here rather than silently serving the wrong model in a replay.
+     */
+    @Test
+    void shouldServeSubhourlyModelWhenTickIsUnderAnHour() {
+        try (LstmForecaster fiveMinutes = LstmForecaster.openBundled(300);
+             LstmForecaster hourly = LstmForecaster.openBundled(3600)) {
+            assertThat(fiveMinutes.source()).endsWith(LstmForecaster.BUNDLED_SUBHOURLY_MODEL);
+            assertThat(fiveMinutes.windowTicks()).isEqualTo(48);
+            assertThat(fiveMinutes.modelHorizon()).isEqualTo(12);
+            assertThat(fiveMinutes.hasP90()).isTrue();
+            assertThat(hourly.source()).endsWith(LstmForecaster.BUNDLED_MODEL);
+            assertThat(hourly.hasP90()).isFalse();
+        }
+        assertThatThrownBy(() -> LstmForecaster.openBundled(0)).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("tickSeconds=0");
+    }
+
     /** Guards the batched inference path: buffer layout, tensor shape and pinned output against PyTorch's batch. */
     @Test
     void shouldMatchTorchWhenAllCasesRunAsOneBatch() {

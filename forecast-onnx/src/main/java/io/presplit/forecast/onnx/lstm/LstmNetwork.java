@@ -131,6 +131,28 @@ public final class LstmNetwork {
         }
     }
 
+    /**
+     * Sets the skip weight of the window's last value to 1 in every head row (the other weights unchanged), so that
+     * the skip path forecasts the last value at every step and every quantile: the naive forecast, plus the small
+     * random term of the hidden state's head weights. Training from here learns a correction to persistence.
+     * Because the heads are linear in the skip inputs, this is exactly training on a residual target (target minus
+     * the last value) with the skip weight started at 0: same gradients, same Adam steps. Load traces at short
+     * ticks are dominated by persistence (a burst outlasts a tick), and a network started at zero must first learn
+     * to copy the last value before it can do better.
+     *
+     * @throws IllegalStateException if the network has no skip path.
+     */
+    public void startFromPersistence() {
+        if (!config.hasSkip()) {
+            throw new IllegalStateException("a persistence start needs the skip path [config=" + config + "]");
+        }
+        // head input layout: [h_T (hidden), x_0 .. x_{W-1} (W × F)]; feature 0 of the last step is the load
+        final int lastValue = hidden + (window - 1) * features;
+        for (int o = 0; o < outputs; o++) {
+            parameters[headOffset + o * headInputs + lastValue] = 1.0;
+        }
+    }
+
     /** The shape. */
     public LstmConfig config() {
         return config;
