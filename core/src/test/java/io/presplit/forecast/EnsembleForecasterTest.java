@@ -22,7 +22,7 @@ class EnsembleForecasterTest {
      */
     @Test
     void shouldWeightTheMoreAccurateMemberMoreWhenErrorsDiffer() {
-        final long seed = System.nanoTime();
+        final long seed = 20_261_124L; // fixed: a statistical tolerance must give the same verdict every run
         System.out.println("EnsembleForecasterTest.weights seed=" + seed);
         final SplittableRandom rng = new SplittableRandom(seed);
         try (LoadHistory history = new LoadHistory(2, 256, 0.9)) {
@@ -59,7 +59,7 @@ class EnsembleForecasterTest {
      */
     @Test
     void shouldWeightEachLeadBandByItsOwnErrorsWhenMembersDifferByLead() {
-        final long seed = System.nanoTime();
+        final long seed = 20_261_124L; // fixed: a statistical tolerance must give the same verdict every run
         System.out.println("EnsembleForecasterTest.perStep seed=" + seed);
         final SplittableRandom rng = new SplittableRandom(seed);
         final int horizon = 12;
@@ -168,7 +168,7 @@ class EnsembleForecasterTest {
      */
     @Test
     void shouldForecastTheCycleAndCalibrateIntervalsWhenUpdatedEveryTick() {
-        final long seed = System.nanoTime();
+        final long seed = 20_261_124L; // fixed: a statistical tolerance must give the same verdict every run
         System.out.println("EnsembleForecasterTest.online seed=" + seed);
         final SplittableRandom rng = new SplittableRandom(seed);
         try (LoadHistory history = new LoadHistory(1, 24 * 14, 0.9)) {

@@ -14,7 +14,7 @@ class EtsTest {
      */
     @Test
     void shouldFollowAKnownSeasonWhenFittedByLikelihood() {
-        final long seed = System.nanoTime();
+        final long seed = 20_261_124L; // fixed: a statistical tolerance must give the same verdict every run
         System.out.println("EtsTest.known-season seed=" + seed);
         final SplittableRandom rng = new SplittableRandom(seed);
         final int m = 12;
@@ -46,7 +46,7 @@ class EtsTest {
      */
     @Test
     void shouldChooseAMultiplicativeSeasonWhenTheAmplitudeGrowsWithTheLevel() {
-        final long seed = System.nanoTime();
+        final long seed = 20_261_124L; // fixed: a statistical tolerance must give the same verdict every run
         System.out.println("EtsTest.multiplicative seed=" + seed);
         final SplittableRandom rng = new SplittableRandom(seed);
         final int m = 12;
@@ -104,7 +104,7 @@ class EtsTest {
      */
     @Test
     void shouldChooseTheDampedTrendWhenTheSeriesTrends() {
-        final long seed = System.nanoTime();
+        final long seed = 20_261_124L; // fixed: a statistical tolerance must give the same verdict every run
         System.out.println("EtsTest.trend seed=" + seed);
         final SplittableRandom rng = new SplittableRandom(seed);
         final int m = 4;
@@ -130,7 +130,7 @@ class EtsTest {
      */
     @Test
     void shouldMatchAnIndependentRecursionWhenUpdatedIncrementally() {
-        final long seed = System.nanoTime();
+        final long seed = 20_261_124L; // fixed: a statistical tolerance must give the same verdict every run
         System.out.println("EtsTest.update seed=" + seed);
         final SplittableRandom rng = new SplittableRandom(seed);
         final int m = 6;

@@ -17,7 +17,7 @@ class IntervalCalibratorTest {
      */
     @Test
     void shouldCoverNinetyPercentWhenResidualsAreStationary() {
-        final long seed = System.nanoTime();
+        final long seed = 20_261_124L; // fixed: a statistical tolerance must give the same verdict every run
         System.out.println("IntervalCalibratorTest seed=" + seed);
         final SplittableRandom rng = new SplittableRandom(seed);
         final int horizon = 3;

@@ -19,7 +19,7 @@ class WeeklyCycleTest {
      */
     @Test
     void shouldOpenForAboutFivePercentOfSeriesWithoutAWeeklyCycle() {
-        final long seed = System.nanoTime();
+        final long seed = 20_261_124L; // fixed: a statistical tolerance must give the same verdict every run
         System.out.println("WeeklyCycleTest.level seed=" + seed);
         final SplittableRandom rng = new SplittableRandom(seed);
         final double[] scratch = new double[WeeklyCycle.scratchLength()];
@@ -43,7 +43,7 @@ class WeeklyCycleTest {
      */
     @Test
     void shouldFindAWeeklyCycleWhenWeekendsDip() {
-        final long seed = System.nanoTime();
+        final long seed = 20_261_124L; // fixed: a statistical tolerance must give the same verdict every run
         System.out.println("WeeklyCycleTest.power seed=" + seed);
         final SplittableRandom rng = new SplittableRandom(seed);
         final double[] scratch = new double[WeeklyCycle.scratchLength()];
