@@ -158,26 +158,7 @@ public final class PartitionLog implements AutoCloseable {
      */
     public static PartitionLog create(final Path directory, final PartitionHeader header,
         final long segmentLengthBytes, final boolean isCommitted, final boolean isForcingEachAppend) {
-        try {
-            FileOps.checkpoint("create-directory", directory);
-            Files.createDirectory(directory);
-        } catch (final IOException e) {
-            throw FileOps.ioFailure("cannot create partition directory", directory, e);
-        }
-        FileOps.forceDirectory(directory.getParent());
-        final Segment first;
-        try {
-            first = Segment.create(directory, header, 0, segmentLengthBytes, isCommitted);
-        } catch (final RuntimeException e) {
-            try {
-                FileOps.deleteDirectory(directory);
-            } catch (final RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-        return new PartitionLog(directory, header, segmentLengthBytes, new Segment[] {first}, false,
-            isForcingEachAppend);
+        return create(directory, header, segmentLengthBytes, isCommitted, isForcingEachAppend, true);
     }
 
     /**
@@ -188,15 +169,25 @@ public final class PartitionLog implements AutoCloseable {
      */
     public static PartitionLog createUnforced(final Path directory, final PartitionHeader header,
         final long segmentLengthBytes, final boolean isForcingEachAppend) {
+        return create(directory, header, segmentLengthBytes, false, isForcingEachAppend, false);
+    }
+
+    /** The directory and segment 0; with {@code isForcing}, the parent directory and the segment forced. */
+    private static PartitionLog create(final Path directory, final PartitionHeader header,
+        final long segmentLengthBytes, final boolean isCommitted, final boolean isForcingEachAppend,
+        final boolean isForcing) {
         try {
             FileOps.checkpoint("create-directory", directory);
             Files.createDirectory(directory);
         } catch (final IOException e) {
             throw FileOps.ioFailure("cannot create partition directory", directory, e);
         }
+        if (isForcing) {
+            FileOps.forceDirectory(directory.getParent());
+        }
         final Segment first;
         try {
-            first = Segment.create(directory, header, 0, segmentLengthBytes, false, false);
+            first = Segment.create(directory, header, 0, segmentLengthBytes, isCommitted, isForcing);
         } catch (final RuntimeException e) {
             try {
                 FileOps.deleteDirectory(directory);
