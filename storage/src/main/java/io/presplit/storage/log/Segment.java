@@ -235,14 +235,7 @@ final class Segment implements AutoCloseable {
             }
             return new Segment(path, index, channel, arena, memory, isForcing, header.fieldCount());
         } catch (final IOException | RuntimeException e) {
-            release(arena, channel, temp, e);
-            try {
-                Files.deleteIfExists(temp);
-            } catch (final IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e instanceof IOException io ? FileOps.ioFailure("cannot create segment", temp, io)
-                : (RuntimeException) e;
+            throw abandonCreation(arena, channel, temp, e);
         }
     }
 
@@ -272,14 +265,7 @@ final class Segment implements AutoCloseable {
             blank.populateAhead();
             return blank;
         } catch (final IOException | RuntimeException e) {
-            release(arena, channel, path, e);
-            try {
-                Files.deleteIfExists(path);
-            } catch (final IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e instanceof IOException io ? FileOps.ioFailure("cannot create segment", path, io)
-                : (RuntimeException) e;
+            throw abandonCreation(arena, channel, path, e);
         }
     }
 
@@ -1044,6 +1030,23 @@ final class Segment implements AutoCloseable {
         final CRC32C checksum = new CRC32C();
         checksum.update(memory.asSlice(0, checksumOffset).asByteBuffer());
         return (int) checksum.getValue();
+    }
+
+    /**
+     * Undoes a creation that failed: releases the mapping and the channel, deletes the half-made {@code file}
+     * (failures suppressed in {@code cause}), and returns what to throw: {@code cause}, as a storage I/O failure
+     * when it is an {@link IOException}.
+     */
+    private static RuntimeException abandonCreation(
+        final Arena arena, final FileChannel channel, final Path file, final Exception cause) {
+        release(arena, channel, file, cause);
+        try {
+            Files.deleteIfExists(file);
+        } catch (final IOException suppressed) {
+            cause.addSuppressed(suppressed);
+        }
+        return cause instanceof IOException io ? FileOps.ioFailure("cannot create segment", file, io)
+            : (RuntimeException) cause;
     }
 
     /**
