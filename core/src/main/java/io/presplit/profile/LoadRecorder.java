@@ -34,8 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #slotCapacity()}; buckets are below {@link KeySpace#BUCKET_COUNT}; nobody records after {@link #close()}.
  * Unchecked on the hot path (an {@code assert} only): a slot or bucket out of range writes another counter.
  * <p>
- * Guarantees: {@code record*} take no lock and allocate nothing. Counters only grow (bucket counters modulo
- * 2<sup>21</sup>), and each write is a plain store of a whole aligned 64-bit word (never torn on a 64-bit JVM), so
+ * Guarantees: {@code record*} take no lock and allocate nothing. Counters only grow (bucket words modulo
+ * 2<sup>64</sup>), and each write is a plain store of a whole aligned 64-bit word (never torn on a 64-bit JVM), so
  * the profiler thread, reading with {@link #sumPoints} and friends, sees every increment exactly once across
  * successive reads (it works on differences), never a torn value. After its counters, each record sets the slot's
  * ingest or query dirty flag (a byte of the stripe) to 1 with a release store, so the profiler can fold only the
@@ -139,12 +139,11 @@ public final class LoadRecorder implements AutoCloseable {
         final long base = stripeBase + ((long) slot << SLOT_SHIFT);
         COUNTER.set(memory, base + POINTS_OFFSET, (long) COUNTER.get(memory, base + POINTS_OFFSET) + points);
         COUNTER.set(memory, base + BYTES_OFFSET, (long) COUNTER.get(memory, base + BYTES_OFFSET) + bytes);
-        // The bucket's 21-bit field, wrapping without a carry into its neighbour (see the descriptor).
-        final int shift = LoadRecorderDescriptor.bucketShift(bucket);
-        final long fieldMask = BUCKET_FIELD_MASK << shift;
+        // A plain 64-bit add at the bucket's field: carries out of the field are harmless, because the profiler
+        // decodes differences of whole words (see the descriptor), so no masks are needed here.
         final long at = base + LoadRecorderDescriptor.bucketWordOffset(bucket);
-        final long word = (long) COUNTER.get(memory, at);
-        COUNTER.set(memory, at, ((word + (points << shift)) & fieldMask) | (word & ~fieldMask));
+        final int shift = LoadRecorderDescriptor.bucketShift(bucket);
+        COUNTER.set(memory, at, (long) COUNTER.get(memory, at) + (points << shift));
         // After the counters, a release store: the profiler that takes this flag sees them.
         FLAG.setRelease(memory, stripeBase + ingestDirtyOffset + slot, DIRTY);
     }
@@ -198,18 +197,14 @@ public final class LoadRecorder implements AutoCloseable {
     }
 
     /**
-     * Points recorded for {@code slot} in {@code bucket}, over all stripes, modulo 2<sup>21</sup> (the bucket
-     * counters wrap; take differences with {@code (now - before) & BUCKET_FIELD_MASK}). Caller: the profiler thread.
+     * The field of {@code bucket} in {@code slot}'s bucket word summed over all stripes: its points modulo
+     * 2<sup>21</sup> while the buckets below it in the same word have taken fewer than 2<sup>21</sup> points in all
+     * (beyond, their carries land in this field too; the fold never reads single fields of totals, only of
+     * differences of whole words, which are exact). Caller: the profiler thread; a diagnostic.
      */
     public int sumBucketPoints(final int slot, final int bucket) {
-        long total = 0;
-        final long offset = ((long) slot << SLOT_SHIFT) + LoadRecorderDescriptor.bucketWordOffset(bucket);
-        final int shift = LoadRecorderDescriptor.bucketShift(bucket);
-        final int stripes = claimedStripes();
-        for (int stripe = 0; stripe < stripes; stripe++) {
-            total += counters.getLongOpaque(stripe, offset) >>> shift;
-        }
-        return (int) (total & BUCKET_FIELD_MASK);
+        final long word = sum(((long) slot << SLOT_SHIFT) + LoadRecorderDescriptor.bucketWordOffset(bucket));
+        return (int) ((word >>> LoadRecorderDescriptor.bucketShift(bucket)) & BUCKET_FIELD_MASK);
     }
 
     /** Number of partition slots. */

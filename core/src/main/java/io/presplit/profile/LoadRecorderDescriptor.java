@@ -42,20 +42,24 @@ import io.presplit.keyspace.KeySpace;
  * | bucket word 5: bucket 15                         offset 56    |
  * +---------------------------------------------------------------+
  *
- * bucket word (int64): three 21-bit wrapping point counters, bucket 3w + k in bits [21k, 21k + 21); bit 63 and
- * word 5's fields 1 and 2 stay zero:
+ * bucket word (int64): three 21-bit fields, bucket 3w + k at bits [21k, 21k + 21), the field of bucket 3w + 2 running
+ * on to bit 63 (22 bits); word 5 holds bucket 15 at field 0 only:
  *   63 62          42 41          21 20           0
  *  +--+--------------+--------------+--------------+
- *  | 0|  bucket 3w+2 |  bucket 3w+1 |  bucket 3w   |
+ *  |   bucket 3w+2   |  bucket 3w+1 |  bucket 3w   |
  *  +--+--------------+--------------+--------------+
  * </pre>
- * A record adds to its bucket's field without carrying into the next one ({@code ((word + (points << shift)) &
- * fieldMask) | (word & ~fieldMask)}), so the fields wrap modulo 2<sup>21</sup>. The profiler sums the words of all
- * stripes and takes differences against its totals field by field, modulo 2<sup>21</sup>, with carry-free SWAR
- * arithmetic on the whole 64-byte record (one 512-bit vector); its differences are exact while a slot takes fewer
- * than 2<sup>21</sup> points in a tick (about two million), and it counts the ticks where it does not
- * ({@link ProfilerAgent#bucketOverflowCount()}): points, bytes and query cost stay exact 64-bit counters whatever
- * the rate. The 21-bit fields are what lets a slot's totals and all 16 bucket counters share one cache line.
+ * A record adds {@code points << 21k} to its bucket's word with a plain 64-bit add: the word is the mixed-radix
+ * number sum<sub>k</sub> count<sub>k</sub> 2<sup>21k</sup> modulo 2<sup>64</sup>, and a field that passes
+ * 2<sup>21</sup> carries into the next one. That is harmless, because nothing reads single fields of a word that
+ * only grows: the profiler sums the words of all stripes and subtracts its totals with plain 64-bit arithmetic
+ * (one 512-bit vector add and subtract for the whole record), and the difference of a word is
+ * sum<sub>k</sub> delta<sub>k</sub> 2<sup>21k</sup>, whose fields do not overlap, so decode exactly, while every
+ * bucket's delta is below 2<sup>21</sup>: always when the slot took fewer than 2<sup>21</sup> points in the tick
+ * (about two million). The profiler counts the ticks where it did not ({@link ProfilerAgent#bucketOverflowCount()});
+ * points, bytes and query cost stay exact 64-bit counters whatever the rate. The 21-bit fields are what lets a
+ * slot's totals and all 16 bucket counters share one cache line; the plain add is what keeps the record to one
+ * shift and one add per bucket (a masked, carry-free field update measured about 0.7 ns more a record).
  */
 public final class LoadRecorderDescriptor {
     /** Offset of the point count. */

@@ -20,7 +20,6 @@ import org.agrona.concurrent.NanoClock;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 import java.util.function.IntSupplier;
 
 /**
@@ -60,12 +59,6 @@ public final class ProfilerAgent implements Agent {
     private static final VectorSpecies<Long> RECORD = LongVector.SPECIES_512;
     /** Eight bucket deltas as {@code int}s. */
     private static final VectorSpecies<Integer> EIGHT_INTS = IntVector.SPECIES_256;
-    /** Top bit of each 21-bit bucket field of a bucket word: where the carry-free (SWAR) sum stops carries. */
-    private static final long FIELD_TOPS = (1L << (BUCKET_FIELD_BITS - 1))
-        | (1L << (2 * BUCKET_FIELD_BITS - 1)) | (1L << (3 * BUCKET_FIELD_BITS - 1));
-    /** Per record lane: the field tops for bucket words, none for points and bytes (plain 64-bit arithmetic). */
-    private static final LongVector TOPS = LongVector.fromArray(RECORD, recordLanes(0, FIELD_TOPS), 0);
-    private static final LongVector BELOW_TOPS = TOPS.not();
     /** Lane of the record and bit position of buckets 0-7, then 8-15: bucket b is lane 2 + b / 3, bit 21 (b % 3). */
     private static final VectorShuffle<Long> LOW_BUCKET_LANES = VectorShuffle.fromArray(RECORD, bucketLanes(0), 0);
     private static final VectorShuffle<Long> HIGH_BUCKET_LANES = VectorShuffle.fromArray(RECORD, bucketLanes(8), 0);
@@ -297,8 +290,8 @@ public final class ProfilerAgent implements Agent {
     }
 
     /**
-     * Ticks in which a slot took 2<sup>21</sup> points or more, so its 21-bit bucket differences may have lost
-     * whole multiples of 2<sup>21</sup> (points, bytes and query cost stay exact). Any thread may read; the agent
+     * Ticks in which a slot took 2<sup>21</sup> points or more, so its 21-bit bucket differences may be
+     * inexact (a bucket's field wraps, or carries into its neighbour's; points, bytes and query cost stay exact). Any thread may read; the agent
      * writes.
      */
     public long bucketOverflowCount() {
@@ -420,9 +413,8 @@ public final class ProfilerAgent implements Agent {
 
     /**
      * Folds one slot: sums its counters over the claimed stripes, writes the differences against the previous
-     * totals as the tick's row. The ingest record is summed and differenced as one 512-bit vector: points and bytes
-     * lanes with plain 64-bit arithmetic, bucket words field by field modulo 2<sup>21</sup> (SWAR: the top bit of
-     * each field is taken out of the add and put back with an exclusive or, so that no carry crosses a field).
+     * totals as the tick's row. The ingest record is summed and differenced as one 512-bit vector of plain 64-bit
+     * lanes; the bucket fields are then decoded from the difference.
      * Allocation-free.
      *
      * @param isIngest whether the slot took ingest records (else its ingest record is not read).
@@ -440,25 +432,29 @@ public final class ProfilerAgent implements Agent {
         int[] bucketPoints = NO_BUCKET_POINTS;
         if (isIngest) {
             final long recordOffset = (long) slot << SLOT_SHIFT;
+            // Plain 64-bit lanes: points and bytes are counters, bucket words mixed-radix sums whose differences
+            // decode field by field (see LoadRecorderDescriptor).
             LongVector sum = LongVector.fromMemorySegment(RECORD, memory, recordOffset, NATIVE);
             for (int stripe = 1; stripe < stripes; stripe++) {
-                final LongVector other =
-                    LongVector.fromMemorySegment(RECORD, memory, stripe * stripeLength + recordOffset, NATIVE);
-                // (a & ~tops) + (b & ~tops) cannot carry out of a field; the tops are a ^ b.
-                sum = sum.and(BELOW_TOPS).add(other.and(BELOW_TOPS)).lanewise(VectorOperators.XOR,
-                    sum.lanewise(VectorOperators.XOR, other).and(TOPS));
+                sum = sum.add(
+                    LongVector.fromMemorySegment(RECORD, memory, stripe * stripeLength + recordOffset, NATIVE));
             }
             final long lastAt = totalsBase + recordOffset;
             final LongVector last = LongVector.fromMemorySegment(RECORD, memory, lastAt, NATIVE);
             sum.intoMemorySegment(memory, lastAt, NATIVE);
-            // (a | tops) - (b & ~tops) cannot borrow across a field; the tops are then fixed with ~(a ^ b).
-            final LongVector delta = sum.or(TOPS).sub(last.and(BELOW_TOPS)).lanewise(VectorOperators.XOR,
-                sum.lanewise(VectorOperators.XOR, last.not()).and(TOPS));
+            final LongVector delta = sum.sub(last);
             pointsDelta = delta.lane(0);
             bytesDelta = delta.lane(1);
             bucketPoints = bucketDeltas;
-            bucketField(delta, LOW_BUCKET_LANES, LOW_BUCKET_SHIFTS).intoArray(bucketPoints, 0);
-            bucketField(delta, HIGH_BUCKET_LANES, HIGH_BUCKET_SHIFTS).intoArray(bucketPoints, EIGHT_INTS.length());
+            // Eight bucket fields at a time: the lane of each bucket's word, its shift, its mask, as ints.
+            final IntVector low = (IntVector) delta.rearrange(LOW_BUCKET_LANES)
+                .lanewise(VectorOperators.LSHR, LOW_BUCKET_SHIFTS).and(BUCKET_FIELD_MASK)
+                .convertShape(VectorOperators.L2I, EIGHT_INTS, 0);
+            final IntVector high = (IntVector) delta.rearrange(HIGH_BUCKET_LANES)
+                .lanewise(VectorOperators.LSHR, HIGH_BUCKET_SHIFTS).and(BUCKET_FIELD_MASK)
+                .convertShape(VectorOperators.L2I, EIGHT_INTS, 0);
+            low.intoArray(bucketPoints, 0);
+            high.intoArray(bucketPoints, EIGHT_INTS.length());
         }
         if (isQuery) {
             final long queryAt = recorder.queryCostOffset() + ((long) slot << QUERY_COST_SHIFT);
@@ -472,21 +468,6 @@ public final class ProfilerAgent implements Agent {
         }
         history.writeRowDeltas(slot, pointsDelta, bytesDelta, queryDelta, bucketPoints);
         return pointsDelta >= BUCKET_EXACT_LIMIT ? 1 : 0;
-    }
-
-    /** Eight bucket fields of a record's difference vector as {@code int}s: lane, shift, mask. */
-    private static IntVector bucketField(
-        final LongVector delta, final VectorShuffle<Long> lanes, final LongVector shifts) {
-        return (IntVector) delta.rearrange(lanes).lanewise(VectorOperators.LSHR, shifts).and(BUCKET_FIELD_MASK)
-            .convertShape(VectorOperators.L2I, EIGHT_INTS, 0);
-    }
-
-    /** A record's eight lanes: {@code wordLane} for points and bytes, {@code bucketLane} for the bucket words. */
-    private static long[] recordLanes(final long wordLane, final long bucketLane) {
-        final long[] lanes = new long[LoadRecorderDescriptor.SLOT_LENGTH / Long.BYTES];
-        Arrays.fill(lanes, BUCKET_WORDS_OFFSET / Long.BYTES, lanes.length, bucketLane);
-        Arrays.fill(lanes, 0, BUCKET_WORDS_OFFSET / Long.BYTES, wordLane);
-        return lanes;
     }
 
     /** Record lanes of buckets {@code first .. first + 7}. */
