@@ -40,8 +40,10 @@ import java.util.function.IntSupplier;
  * the hardware prefetchers see sequential streams and an up-front pass would only cost instructions (measured at a
  * tenth of the slots, where a word has about 6: streaming every word took 39 ms against 26 ms batched, minima).
  * <p>
- * Duty cycle: reads the clock once; when the tick deadline has passed, folds the dirty slots of
- * {@code [0, slotBound)} and completes the tick in the history; then, when a {@link OneToOneLoadSampleRing} is
+ * Duty cycle: reads the clock once; when the tick deadline has passed (and no fold is in progress), begins folding
+ * the dirty slots of {@code [0, slotBound)}; folds up to {@link Context#foldWordsPerCycle(int)} words of 64 slots of
+ * the tick being folded (by default all of them: the whole tick in one cycle), and completes the tick in the history
+ * after its last word; then, when a {@link OneToOneLoadSampleRing} is
  * configured, publishes up to {@link Context#publishLimit(int)} samples: one per slot that took load in a completed
  * tick (read back from the history, in tick then slot order, from a journal the fold keeps). A full ring is handled
  * by the {@link SampleBackPressure} policy and always counted.
@@ -97,6 +99,17 @@ public final class ProfilerAgent implements Agent {
     /** Slots {@code [0, startedBound)} have a history started (see {@link LoadHistory#startSlots}). Agent thread. */
     private int startedBound;
     private long deadlineNs;
+    /** Most 64-slot words one duty cycle folds. */
+    private final int foldWordsPerCycle;
+    /*
+     * The tick being folded (agent thread): whether a fold has begun and not completed, its slot bound, its words,
+     * the next word to fold, and the slots folded so far.
+     */
+    private boolean isFoldInProgress;
+    private int foldSlotCount;
+    private int foldWordCount;
+    private int foldNextWord;
+    private int foldTouched;
     private volatile int touchedSlotCount;
     private volatile long bucketOverflowCount;
     private volatile long publishedSampleCount;
@@ -114,6 +127,7 @@ public final class ProfilerAgent implements Agent {
         private SampleBackPressure backPressure = SampleBackPressure.DROP;
         private int publishLimit = 4096;
         private int journalCapacity;
+        private int foldWordsPerCycle = Integer.MAX_VALUE;
 
         /** The ingest-path recorder. Required. */
         public Context recorder(final LoadRecorder recorder) {
@@ -173,6 +187,17 @@ public final class ProfilerAgent implements Agent {
         }
 
         /**
+         * Most words of 64 slots one duty cycle folds, at least 1: a tick's fold is spread over
+         * {@code ceil(slots / 64 / foldWordsPerCycle)} duty cycles, which bounds the cycle's time (for example 1,024
+         * words: 65,536 slots a cycle, a few milliseconds when all took load), and its samples are published when
+         * its last word is folded. Default: all, a tick folds in the duty cycle where it falls due.
+         */
+        public Context foldWordsPerCycle(final int foldWordsPerCycle) {
+            this.foldWordsPerCycle = foldWordsPerCycle;
+            return this;
+        }
+
+        /**
          * Checks the configuration.
          *
          * @throws IllegalArgumentException naming the first missing or invalid setting.
@@ -186,10 +211,11 @@ public final class ProfilerAgent implements Agent {
             if (journalCapacity == 0) {
                 journalCapacity = (int) Math.min(1 << 30, Math.max(4096, 2L * recorder.slotCapacity()));
             }
-            if (tickNs <= 0 || publishLimit < 1 || journalCapacity < 1 || journalCapacity > 1 << 30) {
-                throw new IllegalArgumentException("tick length, publish limit and journal capacity must be positive "
-                    + "[tickNs=" + tickNs + ", publishLimit=" + publishLimit + ", journalCapacity=" + journalCapacity
-                    + "]");
+            if (tickNs <= 0 || publishLimit < 1 || journalCapacity < 1 || journalCapacity > 1 << 30
+                || foldWordsPerCycle < 1) {
+                throw new IllegalArgumentException("tick length, publish limit, journal capacity and fold words per "
+                    + "cycle must be positive [tickNs=" + tickNs + ", publishLimit=" + publishLimit
+                    + ", journalCapacity=" + journalCapacity + ", foldWordsPerCycle=" + foldWordsPerCycle + "]");
             }
             if (recorder.slotCapacity() != history.slotCapacity()) {
                 throw new IllegalArgumentException("recorder and history disagree on slots [recorder="
@@ -225,6 +251,7 @@ public final class ProfilerAgent implements Agent {
         this.samples = context.samples;
         this.backPressure = context.backPressure;
         this.publishLimit = context.publishLimit;
+        this.foldWordsPerCycle = context.foldWordsPerCycle;
         this.deadlineNs = clock.nanoTime() + tickNs;
         if (samples != null) {
             // A reopened history's ticks were published by the previous process (or are lost with it).
@@ -248,9 +275,12 @@ public final class ProfilerAgent implements Agent {
     public int doWork() {
         final long nowNs = clock.nanoTime();
         int work = 0;
-        if (nowNs - deadlineNs >= 0) {
+        if (!isFoldInProgress && nowNs - deadlineNs >= 0) {
             deadlineNs += tickNs;
-            fold(slotBound.getAsInt());
+            beginFold(slotBound.getAsInt());
+        }
+        if (isFoldInProgress) {
+            foldWords(foldWordsPerCycle);
             work = 1;
         }
         if (samples != null) {
@@ -301,20 +331,57 @@ public final class ProfilerAgent implements Agent {
     }
 
     /**
-     * Folds the slots of {@code [0, slotCount)} recorded since the previous fold into one history row each, and
-     * publishes the tick; the others read as zero rows in the history without costing any work here. Agent thread.
-     * Allocation-free. Reads each claimed stripe's dirty-slot bitmaps (two words per 64 slots), then only the
-     * records of dirty slots, in address order: batched when a word has few dirty slots, streamed when it has many.
+     * Folds the tick in progress completely and publishes it: when {@link #doWork()} has begun folding it in slices
+     * ({@link Context#foldWordsPerCycle(int)}), the rest of it, over the slot bound read when it began; otherwise the
+     * slots of {@code [0, slotCount)} recorded since the previous fold, each into one history row; the others read as
+     * zero rows in the history without costing any work here. Agent thread. Allocation-free. Reads each claimed
+     * stripe's dirty flags (two lines per 64 slots), then only the records of dirty slots, in address order: batched
+     * when a word has few dirty slots, streamed when it has many.
      */
     public void fold(final int slotCount) {
-        final LoadRecorder recorder = this.recorder;
-        final LoadHistory history = this.history;
+        if (!isFoldInProgress) {
+            beginFold(slotCount);
+        }
+        foldWords(Integer.MAX_VALUE);
+    }
+
+    /**
+     * Whether a tick's fold has begun and not completed: {@link #doWork()} folds a tick over several duty cycles
+     * when {@link Context#foldWordsPerCycle(int)} is below the slots' words. Callers that change the history's
+     * slots (lineage seeding) do it while this is {@code false}, between ticks. Agent thread.
+     */
+    public boolean isFoldInProgress() {
+        return isFoldInProgress;
+    }
+
+    /** Starts folding the tick in progress over {@code [0, slotCount)}: its first word is folded next. */
+    private void beginFold(final int slotCount) {
         if (slotCount > startedBound) {
             history.startSlots(startedBound, slotCount);
             startedBound = slotCount;
         }
+        foldSlotCount = slotCount;
+        foldWordCount = (slotCount + Long.SIZE - 1) >>> LoadRecorderDescriptor.DIRTY_WORD_SHIFT;
+        foldNextWord = 0;
+        foldTouched = 0;
+        isFoldInProgress = true;
+    }
+
+    /**
+     * Folds up to {@code wordLimit} more words (64 slots each) of the tick being folded, and completes the tick in
+     * the history after its last word. Each slot's row covers its records from its previous fold to this one: a slot
+     * is read once per tick, at about the same point of every tick, so that spreading a tick over duty cycles moves
+     * no record into another slot's tick or into two ticks. The batch of a slice is folded before it returns.
+     *
+     * @return the number of words folded.
+     */
+    private int foldWords(final int wordLimit) {
+        final LoadRecorder recorder = this.recorder;
+        final int slotCount = foldSlotCount;
+        final int firstWord = foldNextWord;
+        final int endWord = (int) Math.min((long) firstWord + wordLimit, foldWordCount);
+        // Per slice: a stripe claimed meanwhile is read from the next slice on (its flags and records alike).
         final int stripes = recorder.claimedStripes();
-        final int words = (slotCount + Long.SIZE - 1) >>> LoadRecorderDescriptor.DIRTY_WORD_SHIFT;
         final long tick = history.tickCount();
         final int[] batch = this.batch;
         final boolean[] batchIngest = this.batchIngest;
@@ -323,7 +390,7 @@ public final class ProfilerAgent implements Agent {
         long overflows = 0;
         int touched = 0;
         int batched = 0;
-        for (int word = 0; word < words; word++) {
+        for (int word = firstWord; word < endWord; word++) {
             final int firstSlot = word << LoadRecorderDescriptor.DIRTY_WORD_SHIFT;
             final int inBound = slotCount - firstSlot;
             // Bits of slots at or above the bound stay set: they are folded once the bound covers them.
@@ -372,8 +439,14 @@ public final class ProfilerAgent implements Agent {
         if (overflows != 0) {
             bucketOverflowCount += overflows;
         }
-        touchedSlotCount = touched;
-        history.completeTick();
+        foldTouched += touched;
+        foldNextWord = endWord;
+        if (endWord == foldWordCount) {
+            touchedSlotCount = foldTouched;
+            isFoldInProgress = false;
+            history.completeTick();
+        }
+        return endWord - firstWord;
     }
 
     /**
@@ -528,6 +601,10 @@ public final class ProfilerAgent implements Agent {
         while (read < written && attempts < publishLimit) {
             final int index = (int) (read & journalMask);
             final long tick = journalTicks[index];
+            if (tick >= completed) {
+                // The tick being folded (over several duty cycles): published once it completes.
+                break;
+            }
             final int slot = journalSlots[index];
             final long ticksAgo = completed - 1 - tick;
             if (ticksAgo >= retained || ticksAgo >= history.length(slot)) {
