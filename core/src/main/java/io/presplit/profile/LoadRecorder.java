@@ -45,10 +45,37 @@ import java.util.concurrent.atomic.AtomicInteger;
  * word: records of neighbouring slots never wait on each other's store (measured: the bitmap word's
  * read-modify-write cost about 2 ns a record), and a take is never undone by a writer's stale word.
  * <p>
- * The flag byte is written with a 1-byte release store and taken with an 8-byte atomic exchange of the aligned word
- * around it: a mixed-size access, which the Java memory model leaves unspecified but every platform this runs on
- * (x86-64, AArch64) makes coherent: the exchange is atomic on the whole word, so a flag store lands either before
- * it (taken) or after it (kept).
+ * <b>Mixed-size flags, and why they are safe.</b> A flag byte is written with a 1-byte release store and taken with an
+ * 8-byte atomic read-modify-write of the aligned word around it ({@code getAndSet}, or {@code getAndBitwiseAnd} when
+ * only some of its eight slots are folded). The Java memory model does not define accesses of different sizes to
+ * overlapping memory, so correctness rests on what HotSpot emits and on the hardware's memory model, for the two
+ * platforms this runs on:
+ * <ul>
+ * <li>What is needed: (1) a flag stored while the profiler takes its word is either read as set by the
+ * read-modify-write (and folded) or left set after it (folded next tick), never overwritten unread; (2) when the take
+ * reads a flag as set, the counter stores before the flag's store are visible to the profiler's next loads.
+ * <li>x86-64: the release store is a plain {@code MOV} byte store (TSO keeps it after the counters' stores; the release
+ * mode keeps the compiler from moving it earlier and from merging it with neighbours); the take is a {@code
+ * LOCK}-prefixed instruction ({@code XCHG}, or {@code LOCK CMPXCHG} in a loop) on an aligned word that never crosses a
+ * cache line. Intel SDM vol. 3A, "Effects of a LOCK Operation on Internal Processor Caches": such an operation holds
+ * the line exclusively from its read to its write (cache locking), so no store of another core, of any size, to any
+ * byte of the line falls between them: (1). A locked instruction is a full fence, and TSO orders the writer's stores:
+ * (2). The SDM's advice to access a semaphore with identical operand sizes ("Software Controlled Bus Locking") concerns
+ * bus locking of split or uncached operands, which these aligned, cacheable words never are.
+ * <li>AArch64: the flag store is {@code STLRB}; the take is {@code SWPAL} / {@code LDCLRAL} (LSE) or an {@code
+ * LDAXR}/{@code STLXR} loop. The Armv8 memory model is defined per byte and covers mixed sizes (Arm ARM B2.3; Flur et
+ * al., "Mixed-size Concurrency: ARM, POWER, C/C++11, and SC", POPL 2017): an atomic read-modify-write has no write of
+ * another observer to any of its bytes between its read and its write in coherence order, and a store to the
+ * reservation granule between {@code LDAXR} and {@code STLXR} makes the store-exclusive fail and the loop retry: (1).
+ * Release then acquire: (2).
+ * </ul>
+ * The profiler also peeks at a line of 64 flags with one plain vector load before taking any; a flag the peek misses is
+ * taken at the next tick (the slot's load moves to that tick, none is lost). A JMM-clean alternative costs more:
+ * byte-sized atomic updates are not offered for memory segments, so clean flags would be 4 or 8 bytes each, taken by
+ * one atomic instruction per dirty slot and stripe instead of one per eight (with two stripes and every slot loaded,
+ * about 2.1 million locked instructions a tick instead of 262 thousand), or set by the writer with an atomic
+ * instruction on a shared word (measured: even a plain read-modify-write of a shared bitmap word cost about 2 ns a
+ * record).
  */
 public final class LoadRecorder implements AutoCloseable {
     /** Owner tag of the recorder's native memory. */

@@ -109,7 +109,7 @@ class LoadRecorderTest {
 
     /**
      * Guards the layout promises of the descriptor: an ingest record is one 64-byte line holding points, bytes and
-     * all 16 bucket counters as 21-bit fields (three per word, bit 63 free), every word naturally aligned; the query
+     * all 16 bucket counters as 21-bit fields (three per word, the top one running on to bit 63), every word naturally aligned; the query
      * cost counters and the two kinds of dirty flags (a byte per slot) follow, each region line-aligned.
      */
     @Test
@@ -143,8 +143,8 @@ class LoadRecorderTest {
     }
 
     /**
-     * Guards the 21-bit bucket counters: a counter that wraps past 2^21 over several ticks must still yield the
-     * exact per-tick bucket load (with its neighbours in the same word untouched), and the overflow counter must
+     * Guards the 21-bit bucket counters: a counter that passes 2^21 over several ticks (carrying into its neighbour's
+     * field) must still yield the exact per-tick bucket load, and its neighbours theirs, and the overflow counter must
      * stay quiet while each tick is below 2^21 points.
      */
     @Test
@@ -178,8 +178,9 @@ class LoadRecorderTest {
     }
 
     /**
-     * Guards the SWAR fold of the bucket words: every bucket of a slot, recorded from two stripes with different
-     * counts, folds to its own count, so that no field's carry or borrow reaches another.
+     * Guards the fold of the bucket words, which records add to with plain 64-bit adds: every bucket of a slot,
+     * recorded from two stripes with different counts, folds to its own count although every field passes
+     * 2^21 many times over these ticks and carries into its neighbour, which only differences of whole words cancel.
      */
     @Test
     void shouldFoldEveryBucketToItsOwnCountWhenRecordedFromTwoStripes() {

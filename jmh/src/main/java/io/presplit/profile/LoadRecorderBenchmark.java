@@ -37,12 +37,24 @@ public class LoadRecorderBenchmark {
     private static final int MAX_THREADS = 8;
     private static final int SEQUENCE_LENGTH = 4096;
     private static final int COUNTERS_PER_SLOT = 2 + KeySpace.BUCKET_COUNT;
+    private static final int RUN_LENGTH = 8;
+    /** Odd: multiplying a rank by it modulo a power of two is a bijection, so hot ranks land on scattered slots. */
+    private static final int SCATTER = 0x9E37_79B1;
 
     /** Shared recorder and baseline counters. */
     @State(Scope.Benchmark)
     public static class Shared {
         @Param({"1024", "1048576"})
         int slots;
+
+        /**
+         * Which slots the writers record to: {@code uniform}, every record a random slot (with a million slots, a
+         * cache miss per record: the worst case); {@code zipf}, slot ranks drawn from a Zipf law of exponent 1
+         * (a few hot partitions take most records, as ingest does); {@code runs}, a random slot for
+         * {@value #RUN_LENGTH} records in a row (a batch of points of one series, as line-protocol writes come).
+         */
+        @Param({"uniform"})
+        String pattern;
 
         LoadRecorder recorder;
         SkeletonLoadRecorder skeleton;
@@ -80,7 +92,13 @@ public class LoadRecorderBenchmark {
             slots = new int[SEQUENCE_LENGTH];
             buckets = new int[SEQUENCE_LENGTH];
             for (int i = 0; i < SEQUENCE_LENGTH; i++) {
-                slots[i] = random.nextInt(shared.slots);
+                slots[i] = switch (shared.pattern) {
+                    case "uniform" -> random.nextInt(shared.slots);
+                    // rank = slots^u: P(rank <= k) = ln k / ln slots, the continuous Zipf law of exponent 1.
+                    case "zipf" -> ((int) Math.pow(shared.slots, random.nextDouble()) * SCATTER) & (shared.slots - 1);
+                    case "runs" -> i % RUN_LENGTH == 0 ? random.nextInt(shared.slots) : slots[i - 1];
+                    default -> throw new IllegalArgumentException("unknown pattern [pattern=" + shared.pattern + "]");
+                };
                 buckets[i] = random.nextInt(KeySpace.BUCKET_COUNT);
             }
         }

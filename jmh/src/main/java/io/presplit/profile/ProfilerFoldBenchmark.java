@@ -53,7 +53,7 @@ public class ProfilerFoldBenchmark {
     /** One cache line as a vector. */
     private static final VectorSpecies<Long> LINE = LongVector.SPECIES_512;
     private static final int LINE_BYTES = 64;
-    /** Lines a fold of every slot rewrites per slot: totals record, three level-0 positions, two bucket lines. */
+    /** Most lines per slot {@link #lineTrafficFloor} rewrites. */
     private static final int REWRITTEN_LINES_PER_SLOT = 6;
 
     @Param({"1048576"})
@@ -67,6 +67,26 @@ public class ProfilerFoldBenchmark {
 
     @Param({"1", "3"})
     int levels;
+
+    /**
+     * {@link ProfilerAgent.Context#foldWordsPerCycle(int)}: the most 64-slot words one duty cycle folds. The default
+     * folds a tick in one cycle; {@code 1024} (65,536 slots) spreads a million slots over 16 cycles, measured one
+     * cycle per operation by {@link #dutyCycle}.
+     */
+    @Param({"2147483647"})
+    int foldWordsPerCycle;
+
+    /**
+     * Lines per slot {@link #lineTrafficFloor} reads, changes and writes back besides the stripes' records: 6 for the
+     * current history (the profiler's totals record, three level-0 column positions, two lines of bucket loads);
+     * fewer for narrower layouts (for example 2: the totals and one line holding a slot's level-0 row and float bucket
+     * loads), so that a layout's floor is measured before it is built.
+     */
+    @Param({"6"})
+    int rewrittenLinesPerSlot;
+
+    CachedNanoClock clock;
+    long nowNs;
 
     LoadRecorder recorder;
     LoadHistory history;
@@ -86,7 +106,9 @@ public class ProfilerFoldBenchmark {
         final LoadHistory.Level[] shape = {new LoadHistory.Level(1, ROWS_RETAINED),
             new LoadHistory.Level(60, ROWS_RETAINED), new LoadHistory.Level(3_600, ROWS_RETAINED)};
         history = LoadHistory.inMemory(slots, 0.5, Arrays.copyOf(shape, levels));
-        profiler = new ProfilerAgent(recorder, history, new CachedNanoClock(), 1, () -> slots);
+        clock = new CachedNanoClock();
+        profiler = new ProfilerAgent(new ProfilerAgent.Context().recorder(recorder).history(history).clock(clock)
+            .tickNs(1).slotBound(() -> slots).foldWordsPerCycle(foldWordsPerCycle));
         stripes = new int[writers];
         for (int w = 0; w < writers; w++) {
             stripes[w] = recorder.claimStripe();
@@ -114,9 +136,16 @@ public class ProfilerFoldBenchmark {
         rewrittenLines = rewrittenRegion.segment();
     }
 
-    /** The load of one tick: every writer records once into each slot of the next touched set. Not timed. */
+    /**
+     * The load of one tick: every writer records once into each slot of the next touched set, unless a spread fold is
+     * still folding the previous tick; the clock moves past the next deadline. Not timed.
+     */
     @Setup(Level.Invocation)
     public void recordOneTick() {
+        clock.update(++nowNs);
+        if (profiler.isFoldInProgress()) {
+            return;
+        }
         final int[] set = touchedSets[invocation++ % touchedSets.length];
         for (final int stripe : stripes) {
             for (final int slot : set) {
@@ -140,6 +169,16 @@ public class ProfilerFoldBenchmark {
     }
 
     /**
+     * One duty cycle of the profiler: with the default {@code foldWordsPerCycle} a whole tick's fold, as
+     * {@link #fold}; with {@code 1024}, one sixteenth of a million slots' tick (the first cycle of a tick also begins
+     * the fold). Run single-shot with many iterations: the maximum is the longest cycle.
+     */
+    @Benchmark
+    public int dutyCycle() {
+        return profiler.doWork();
+    }
+
+    /**
      * Floor of the eager fold (every slot, every tick): the memory bandwidth of reading the claimed stripes once, as
      * {@code long}s summed with integer vector adds; nothing written, no history work. Independent of the touched
      * fraction.
@@ -159,9 +198,9 @@ public class ProfilerFoldBenchmark {
     /**
      * Floor of a fold in which every slot took load, for this layout: the cache lines such a fold must move, streamed
      * at memory bandwidth with nothing else done. Per slot, in slot order: one 64-byte line read from each writer
-     * stripe, and {@value #REWRITTEN_LINES_PER_SLOT} lines read, changed and written back in a scratch region laid
-     * out like the lines the fold rewrites (the profiler's totals record, three level-0 column positions, two lines
-     * of bucket loads; the slot state, a quarter line, left out). Run it with {@code touchedFraction=1}; the other
+     * stripe, and {@code rewrittenLinesPerSlot} lines read, changed and written back in a scratch region laid out like
+     * the lines the fold rewrites (by default the profiler's totals record, three level-0 column positions, two lines of
+     * bucket loads; the slot state, a quarter line, left out). Run it with {@code touchedFraction=1}; the other
      * fractions repeat the same figure.
      */
     @Benchmark
@@ -177,8 +216,8 @@ public class ProfilerFoldBenchmark {
             for (int w = 0; w < writers; w++) {
                 acc = acc.add(LongVector.fromMemorySegment(LINE, stripes, w * stripeLength + recordOffset, order));
             }
-            final long rewritten = (long) slot * REWRITTEN_LINES_PER_SLOT * LINE_BYTES;
-            for (int line = 0; line < REWRITTEN_LINES_PER_SLOT; line++) {
+            final long rewritten = (long) slot * rewrittenLinesPerSlot * LINE_BYTES;
+            for (int line = 0; line < rewrittenLinesPerSlot; line++) {
                 final long at = rewritten + (long) line * LINE_BYTES;
                 LongVector.fromMemorySegment(LINE, scratch, at, order).add(one).intoMemorySegment(scratch, at, order);
             }
