@@ -322,9 +322,9 @@ public final class ProfilerAgent implements Agent {
     }
 
     /**
-     * Ticks in which a slot took 2<sup>21</sup> points or more, so its 21-bit bucket differences may be
-     * inexact (a bucket's field wraps, or carries into its neighbour's; points, bytes and query cost stay exact). Any thread may read; the agent
-     * writes.
+     * Ticks in which a slot took 2<sup>21</sup> points or more, so its 21-bit bucket differences may be inexact (a
+     * bucket's field wraps, or carries into its neighbour's; points, bytes and query cost stay exact). Any thread may
+     * read; the agent writes.
      */
     public long bucketOverflowCount() {
         return bucketOverflowCount;

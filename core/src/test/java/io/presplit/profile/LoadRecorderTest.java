@@ -109,8 +109,9 @@ class LoadRecorderTest {
 
     /**
      * Guards the layout promises of the descriptor: an ingest record is one 64-byte line holding points, bytes and
-     * all 16 bucket counters as 21-bit fields (three per word, the top one running on to bit 63), every word naturally aligned; the query
-     * cost counters and the two kinds of dirty flags (a byte per slot) follow, each region line-aligned.
+     * all 16 bucket counters as 21-bit fields (three per word, the top one running on to bit 63), every word
+     * naturally aligned; the query cost counters and the two kinds of dirty flags (a byte per slot) follow, each region
+     * line-aligned.
      */
     @Test
     void shouldKeepAnIngestRecordInOneCacheLineWhenLaidOut() {

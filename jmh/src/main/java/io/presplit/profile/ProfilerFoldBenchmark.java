@@ -199,8 +199,8 @@ public class ProfilerFoldBenchmark {
      * Floor of a fold in which every slot took load, for this layout: the cache lines such a fold must move, streamed
      * at memory bandwidth with nothing else done. Per slot, in slot order: one 64-byte line read from each writer
      * stripe, and {@code rewrittenLinesPerSlot} lines read, changed and written back in a scratch region laid out like
-     * the lines the fold rewrites (by default the profiler's totals record, three level-0 column positions, two lines of
-     * bucket loads; the slot state, a quarter line, left out). Run it with {@code touchedFraction=1}; the other
+     * the lines the fold rewrites (by default the profiler's totals record, three level-0 column positions, two lines
+     * of bucket loads; the slot state, a quarter line, left out). Run it with {@code touchedFraction=1}; the other
      * fractions repeat the same figure.
      */
     @Benchmark
