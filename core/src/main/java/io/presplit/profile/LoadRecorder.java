@@ -62,11 +62,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * byte of the line falls between them: (1). A locked instruction is a full fence, and TSO orders the writer's stores:
  * (2). The SDM's advice to access a semaphore with identical operand sizes ("Software Controlled Bus Locking") concerns
  * bus locking of split or uncached operands, which these aligned, cacheable words never are.
- * <li>AArch64: the flag store is {@code STLRB}; the take is {@code SWPAL} / {@code LDCLRAL} (LSE) or an {@code
- * LDAXR}/{@code STLXR} loop. The Armv8 memory model is defined per byte and covers mixed sizes (Arm ARM B2.3; Flur et
- * al., "Mixed-size Concurrency: ARM, POWER, C/C++11, and SC", POPL 2017): an atomic read-modify-write has no write of
- * another observer to any of its bytes between its read and its write in coherence order, and a store to the
- * reservation granule between {@code LDAXR} and {@code STLXR} makes the store-exclusive fail and the loop retry: (1).
+ * <li>AArch64: the flag store is {@code STLRB}; the take is {@code SWPAL} for {@code getAndSet} and a
+ * compare-and-swap loop ({@code CASAL}) for {@code getAndBitwiseAnd} (the JDK implements it as one), or
+ * {@code LDAXR}/{@code STLXR} loops without LSE. The Armv8 memory model is defined per byte and covers mixed sizes
+ * (Arm ARM B2.3; Flur et al., "Mixed-size Concurrency: ARM, POWER, C/C++11, and SC", POPL 2017): an atomic
+ * read-modify-write has no write of another observer to any of its bytes between its read and its write in coherence
+ * order, a compare-and-swap fails when any byte of its word changed, and a store to the reservation granule between
+ * {@code LDAXR} and {@code STLXR} makes the store-exclusive fail and the loop retry: (1).
  * Release then acquire: (2).
  * </ul>
  * The profiler also peeks at a line of 64 flags with one plain vector load before taking any; a flag the peek misses is

@@ -168,6 +168,37 @@ class ProfilerAgentSlicedFoldTest {
         }
     }
 
+    /**
+     * Guards {@link ProfilerAgent#fold} during a spread fold: it completes the tick in progress (its remaining words,
+     * under the slot bound the tick began with) rather than starting another, so that a caller folding by hand
+     * neither skips nor splits a tick.
+     */
+    @Test
+    void shouldCompleteTheTickInProgressWhenFoldIsCalledDuringASpreadFold() {
+        try (LoadRecorder recorder = new LoadRecorder(1, SLOTS);
+             LoadHistory history = new LoadHistory(SLOTS, 4, 0.5)) {
+            final CachedNanoClock clock = new CachedNanoClock();
+            final ProfilerAgent profiler = new ProfilerAgent(new ProfilerAgent.Context().recorder(recorder)
+                .history(history).clock(clock).tickNs(10).slotBound(() -> SLOTS).foldWordsPerCycle(1));
+            final int stripe = recorder.claimStripe();
+            for (int slot = 0; slot < SLOTS; slot++) {
+                recorder.recordIngest(stripe, slot, slot % KeySpace.BUCKET_COUNT, slot + 1, 1);
+            }
+            clock.update(10);
+            profiler.doWork();
+            assertThat(profiler.isFoldInProgress()).isTrue();
+            assertThat(history.tickCount()).isZero();
+            profiler.fold(SLOTS);
+            assertThat(profiler.isFoldInProgress()).isFalse();
+            assertThat(history.tickCount()).isEqualTo(1);
+            assertThat(profiler.touchedSlotCount()).isEqualTo(SLOTS);
+            for (int slot = 0; slot < SLOTS; slot++) {
+                assertThat(history.value(Resource.INGEST_POINTS, slot, 0)).as("slot %d", slot).isEqualTo(slot + 1.0);
+            }
+            assertThat(profiler.doWork()).as("the next deadline has not passed").isZero();
+        }
+    }
+
     /** Guards configuration: a fold limit below one word per cycle is refused with the setting named. */
     @Test
     void shouldRefuseAFoldLimitBelowOneWordWhenConcluded() {
