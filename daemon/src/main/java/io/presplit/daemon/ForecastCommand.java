@@ -160,7 +160,7 @@ final class ForecastCommand implements Callable<Integer> {
             return 0;
         }
         try (LstmSeriesModel lstm = !wantsLstm ? null : modelFile != null ? LstmSeriesModel.open(modelFile)
-            : new LstmSeriesModel(LstmForecaster.openBundled())) {
+            : new LstmSeriesModel(LstmForecaster.openLoadModel())) {
             final List<SeriesModel> members = new ArrayList<>();
             if (name.startsWith("ensemble")) {
                 for (final String member : List.of("snaive", "wsnaive", "ets", "arima")) {
@@ -195,7 +195,7 @@ final class ForecastCommand implements Callable<Integer> {
             case "prophet" -> new ProphetForecaster(slots, horizon, 86_400.0 / season, 0,
                 ProphetFitter.defaults(window), window, Math.min(window, 2 * season), season, Long.MAX_VALUE / 4, null);
             case "lstm" -> FallbackForecaster.open("lstm", () -> modelFile != null
-                ? LstmForecaster.openModelFile(modelFile) : LstmForecaster.openBundled(),
+                ? LstmForecaster.openModelFile(modelFile) : LstmForecaster.openLoadModel(),
                 new SeasonalNaiveForecaster(season));
             case "ensemble" -> new EnsembleForecaster(slots, horizon, season, new OnlineModel[] {
                 new OnlineModel.OnlineEts(season), new OnlineModel.OnlineArima(window, season)}, new Forecaster[0],

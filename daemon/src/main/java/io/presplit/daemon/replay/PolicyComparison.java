@@ -101,9 +101,7 @@ public final class PolicyComparison {
             case STATIC, PREDICTIVE_SNAIVE -> new SeasonalNaiveForecaster(settings.seasonTicks());
             case REACTIVE -> new SeasonalNaiveForecaster(1);
             case PREDICTIVE_ENSEMBLE -> ensemble(settings);
-            // the bundled model for the trace's tick: the sub-hourly load model below an hour, else the hourly one
-            case PREDICTIVE_LSTM -> lstmModel == null ? LstmForecaster.openBundled(Math.max(1L, trace.tickNs()
-                / 1_000_000_000L))
+            case PREDICTIVE_LSTM -> lstmModel == null ? LstmForecaster.openLoadModel()
                 : lstmModel.getFileName().toString().endsWith(".onnx") ? LstmForecaster.open(lstmModel)
                 : LstmForecaster.openModelFile(lstmModel);
             case ORACLE -> new OracleForecaster(trace, settings.pointsPerUnit());
@@ -113,18 +111,19 @@ public final class PolicyComparison {
     /**
      * The ensemble of the predictive-ensemble policy: seasonal naive (daily), naive (the last tick: what reactive acts
      * on), ETS fitted on a week of history (or what the history keeps) and refitted once a season, and the bundled
-     * LSTM, weighted per partition by recent accuracy, with intervals calibrated from recent residuals. The naive
-     * member lets the ensemble lean on persistence where a partition's bursts outlast a tick and no model predicts
-     * them better (15-minute VM loads); the LSTM carries the shape of daily ramps. ARIMA is left out here: with its
-     * exact-likelihood refit a Bitbrains replay takes 6 minutes instead of 33 seconds for a point on the same
-     * frontier (docs/RESULTS.md). No refit time budget, so that a replay gives the same result on any machine.
+     * load LSTM ({@link LstmForecaster#openLoadModel()}), weighted per partition by recent accuracy, with intervals
+     * calibrated from recent residuals. The naive member lets the ensemble lean on persistence where a partition's
+     * bursts outlast a tick and no model predicts them better (15-minute VM loads); the LSTM carries the shape of
+     * daily ramps. ARIMA is left out here: with its exact-likelihood refit a Bitbrains replay takes 6 minutes instead
+     * of 33 seconds for a point on the same frontier (docs/RESULTS.md). No refit time budget, so that a replay gives
+     * the same result on any machine.
      */
     static EnsembleForecaster ensemble(final ReplaySettings settings) {
         final int season = settings.seasonTicks();
         final int window = Math.min(7 * season, settings.historyTicks());
         return new EnsembleForecaster(settings.slotCapacity(), settings.horizonTicks(), season,
             new OnlineModel[] {new OnlineModel.OnlineEts(season)},
-            new Forecaster[] {new SeasonalNaiveForecaster(1), LstmForecaster.openBundled()},
+            new Forecaster[] {new SeasonalNaiveForecaster(1), LstmForecaster.openLoadModel()},
             window, season, Long.MAX_VALUE / 4, 0.05, 2.0,
             new IntervalCalibrator(settings.slotCapacity(), settings.horizonTicks(), 0.05, 0.1));
     }

@@ -31,7 +31,7 @@ public final class Forecasters {
         return switch (name) {
             case "naive" -> new SeasonalNaiveForecaster(1);
             case "snaive" -> new SeasonalNaiveForecaster(settings.seasonTicks);
-            case "lstm" -> LstmForecaster.openBundled();
+            case "lstm" -> LstmForecaster.openLoadModel();
             case "ensemble" -> {
                 final int season = settings.seasonTicks;
                 final int window = Math.min(7 * season, settings.historyTicks);

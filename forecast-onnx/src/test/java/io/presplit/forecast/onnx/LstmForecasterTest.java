@@ -47,23 +47,18 @@ class LstmForecasterTest {
     }
 
     /**
-     * Guards the choice of bundled model by tick: ticks under an hour get the sub-hourly load model (a checked model
-     * file with a p90 head), an hour and longer the hourly model (no p90 head); a missing or corrupt resource, or a
-     * swapped choice, fails here rather than silently serving the wrong model in a replay.
+     * Guards the default model: the bundled load model is a checked model file with a 90 % quantile head, window 48
+     * and horizon 12; a missing or corrupt resource fails here rather than silently serving another model.
      */
     @Test
-    void shouldServeSubhourlyModelWhenTickIsUnderAnHour() {
-        try (LstmForecaster fiveMinutes = LstmForecaster.openBundled(300);
-             LstmForecaster hourly = LstmForecaster.openBundled(3600)) {
-            assertThat(fiveMinutes.source()).endsWith(LstmForecaster.BUNDLED_SUBHOURLY_MODEL);
-            assertThat(fiveMinutes.windowTicks()).isEqualTo(48);
-            assertThat(fiveMinutes.modelHorizon()).isEqualTo(12);
-            assertThat(fiveMinutes.hasP90()).isTrue();
-            assertThat(hourly.source()).endsWith(LstmForecaster.BUNDLED_MODEL);
-            assertThat(hourly.hasP90()).isFalse();
+    void shouldServeTheBundledLoadModelWithAQuantileHead() {
+        try (LstmForecaster load = LstmForecaster.openLoadModel()) {
+            assertThat(load.source())
+                .isEqualTo("classpath:io/presplit/forecast/onnx/" + LstmForecaster.BUNDLED_LOAD_MODEL);
+            assertThat(load.windowTicks()).isEqualTo(48);
+            assertThat(load.modelHorizon()).isEqualTo(12);
+            assertThat(load.hasP90()).isTrue();
         }
-        assertThatThrownBy(() -> LstmForecaster.openBundled(0)).isInstanceOf(IllegalArgumentException.class)
-            .hasMessageContaining("tickSeconds=0");
     }
 
     /** Guards the batched inference path: buffer layout, tensor shape and pinned output against PyTorch's batch. */
