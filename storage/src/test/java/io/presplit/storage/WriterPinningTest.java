@@ -61,8 +61,9 @@ final class WriterPinningTest {
                 final PartitionWriter writer = store.openWriter();
                 writerMask.set(ThreadPlacement.currentThreadCpus());
                 for (int i = 0; i < 100; i++) {
-                    writer.write("series-" + (i % 7), i, i);
+                    writer.writeUnforced("series-" + (i % 7), i, i);
                 }
+                writer.awaitForced();
             });
             writerThread.join();
 

@@ -131,6 +131,11 @@ public final class DaemonConfig {
         public String durability = "async";
         /** Length of new segment files. */
         public long segmentLengthBytes = 64L << 20;
+        /**
+         * Writer-core pinning (Linux): CPUs the ingest threads move onto when they open their store writers, one
+         * each, round robin; the store's own threads stay on the other CPUs. Empty (the default): nothing pinned.
+         */
+        public List<Integer> writerCpus = new ArrayList<>();
     }
 
     /** The admin API's settings. */
@@ -243,6 +248,8 @@ public final class DaemonConfig {
         require(engine.thrashWindowTicks >= 0, "engine.thrashWindowTicks", engine.thrashWindowTicks);
         require(durabilityName() != null, "storage.durability (async, group, sync)", storage.durability);
         require(storage.segmentLengthBytes >= 4096, "storage.segmentLengthBytes", storage.segmentLengthBytes);
+        require(storage.writerCpus != null && storage.writerCpus.stream().allMatch(cpu -> cpu != null && cpu >= 0),
+            "storage.writerCpus (CPU numbers)", storage.writerCpus);
         require(admin.token != null, "admin.token", admin.token);
         require(alerts.webhookUrl != null, "alerts.webhookUrl", alerts.webhookUrl);
         require(alerts.forecastDriftMase > 0, "alerts.forecastDriftMase", alerts.forecastDriftMase);

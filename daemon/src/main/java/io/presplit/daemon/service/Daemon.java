@@ -74,7 +74,8 @@ public final class Daemon implements AutoCloseable {
             .withHistoryRollUps(config.historyRollUpLevels());
         final StoreOptions storeOptions = StoreOptions.of(Durability.valueOf(
             config.durabilityName().toUpperCase(Locale.ROOT))).withSegmentLengthBytes(
-            config.storage.segmentLengthBytes);
+            config.storage.segmentLengthBytes).withWriterCpus(
+            config.storage.writerCpus.stream().mapToInt(Integer::intValue).toArray());
         Engine engine = null;
         ControlLoop control = null;
         AdminApi admin = null;
