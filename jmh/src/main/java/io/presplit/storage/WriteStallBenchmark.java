@@ -72,7 +72,7 @@ public class WriteStallBenchmark {
         int series;
         long timestampNs;
         int iteration;
-        /** JVM uptime at the iteration's start: to find its GC and safepoint pauses in an {@code -Xlog} file. */
+        /** JVM uptime when the measured writes start: to find their GC and safepoint pauses in an {@code -Xlog}. */
         long iterationStartMs;
         final boolean isAttributing = StallAttribution.isEnabled();
         StallAttribution stalls;
@@ -92,7 +92,6 @@ public class WriteStallBenchmark {
             splitter.nextId = 1;
             splitter.nextTxId = 1;
             stalls = new StallAttribution();
-            iterationStartMs = ManagementFactory.getRuntimeMXBean().getUptime();
             latencies.reset();
         }
 
@@ -127,12 +126,23 @@ public class WriteStallBenchmark {
         }
     }
 
-    /** The writing thread's writer, opened on that thread (writer-core pinning moves the opening thread). */
+    /**
+     * The writing thread's writer, opened on that thread (writer-core pinning moves the opening thread), then
+     * written once per series before the measurement: the first writes into a fresh store and a fresh load
+     * recorder fault in their memory (the recorder's counters are huge pages: four first-touch faults took about
+     * 10 ms of one write, 2026-11-24), a cost of the per-iteration setup that a long-lived store pays once.
+     */
     @State(Scope.Thread)
     public static class WriterThread {
         @Setup(Level.Iteration)
         public void openWriter(final Shared shared) {
-            shared.writer = shared.store.openWriter();
+            final PartitionWriter writer = shared.store.openWriter();
+            for (int series = 0; series < SERIES; series++) {
+                writer.write(shared.keys[series], ++shared.timestampNs, series);
+            }
+            shared.writer = writer;
+            shared.latencies.reset();
+            shared.iterationStartMs = ManagementFactory.getRuntimeMXBean().getUptime();
         }
     }
 

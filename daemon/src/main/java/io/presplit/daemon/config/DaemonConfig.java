@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.presplit.profile.LoadHistory;
 import io.presplit.profile.LoadHistoryDescriptor;
+import io.presplit.storage.log.FieldSchema;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -136,6 +137,12 @@ public final class DaemonConfig {
          * each, round robin; the store's own threads stay on the other CPUs. Empty (the default): nothing pinned.
          */
         public List<Integer> writerCpus = new ArrayList<>();
+        /**
+         * The store's fields, fixed when the store is created: empty (the default) stores each line-protocol field
+         * as its own one-value series ({@code measurement,tags field}); names store each line as one record with a
+         * value per field (series {@code measurement,tags}), and every line must carry exactly these fields.
+         */
+        public List<String> fields = new ArrayList<>();
     }
 
     /** The admin API's settings. */
@@ -250,6 +257,15 @@ public final class DaemonConfig {
         require(storage.segmentLengthBytes >= 4096, "storage.segmentLengthBytes", storage.segmentLengthBytes);
         require(storage.writerCpus != null && storage.writerCpus.stream().allMatch(cpu -> cpu != null && cpu >= 0),
             "storage.writerCpus (CPU numbers)", storage.writerCpus);
+        require(storage.fields != null, "storage.fields", storage.fields);
+        if (!storage.fields.isEmpty()) {
+            try {
+                FieldSchema.of(storage.fields.toArray(String[]::new));
+            } catch (final IllegalArgumentException | NullPointerException e) {
+                throw new IllegalArgumentException("invalid configuration value [key=storage.fields, value="
+                    + storage.fields + ", error=" + e.getMessage() + "]", e);
+            }
+        }
         require(admin.token != null, "admin.token", admin.token);
         require(alerts.webhookUrl != null, "alerts.webhookUrl", alerts.webhookUrl);
         require(alerts.forecastDriftMase > 0, "alerts.forecastDriftMase", alerts.forecastDriftMase);
