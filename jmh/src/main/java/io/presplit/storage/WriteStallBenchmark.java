@@ -138,8 +138,10 @@ public class WriteStallBenchmark {
         public void openWriter(final Shared shared) {
             final PartitionWriter writer = shared.store.openWriter();
             for (int series = 0; series < SERIES; series++) {
-                writer.write(shared.keys[series], ++shared.timestampNs, series);
+                writer.writeUnforced(shared.keys[series], ++shared.timestampNs, series);
             }
+            // One group-commit wait for all of them (GROUP), not one per write.
+            writer.awaitForced();
             shared.writer = writer;
             shared.latencies.reset();
             shared.iterationStartMs = ManagementFactory.getRuntimeMXBean().getUptime();
