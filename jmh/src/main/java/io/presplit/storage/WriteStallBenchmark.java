@@ -1,6 +1,7 @@
 package io.presplit.storage;
 
 import io.presplit.profile.LoadRecorder;
+import io.presplit.storage.internal.ThreadPlacement;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -19,6 +20,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -34,6 +36,11 @@ import java.util.concurrent.TimeUnit;
  * With {@code -Dpresplit.bench.attributeStalls=true} each write longer than 1 ms is attributed
  * ({@link StallAttribution}): how much of it the writer spent runnable but waiting for a CPU (scheduling on a
  * shared machine), and whether a roll or a commit happened during it.
+ * <p>
+ * Writer-core pinning ({@link StoreOptions#writerCpus()}): with {@code -Dpresplit.bench.writerCpus=1} the store
+ * moves the writing thread onto CPU 1 when it opens its writer, and its background threads onto the other CPUs.
+ * Launch the JVM with {@code taskset -c 0} so that everything else (the splitting thread, JIT, GC, JMH) stays off
+ * CPU 1 too: the deployment docs/OPERATIONS.md describes ("Writer-core pinning").
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -43,6 +50,9 @@ import java.util.concurrent.TimeUnit;
 public class WriteStallBenchmark {
     private static final int SERIES = 1024;
     private static final long HIGHEST_NS = TimeUnit.SECONDS.toNanos(10);
+    /** Writer CPUs from {@code -Dpresplit.bench.writerCpus} (a CPU list such as {@code 1}); none by default. */
+    private static final int[] WRITER_CPUS = ThreadPlacement.parseCpuList(
+        System.getProperty("presplit.bench.writerCpus", "")).stream().toArray();
 
     /** Shared by the writer and the splitter. */
     @State(Scope.Group)
@@ -62,6 +72,8 @@ public class WriteStallBenchmark {
         int series;
         long timestampNs;
         int iteration;
+        /** JVM uptime when the measured writes start: to find their GC and safepoint pauses in an {@code -Xlog}. */
+        long iterationStartMs;
         final boolean isAttributing = StallAttribution.isEnabled();
         StallAttribution stalls;
         final StallAttribution totalStalls = new StallAttribution();
@@ -72,26 +84,27 @@ public class WriteStallBenchmark {
             directory = BenchStores.newDirectory("presplit-stall-");
             recorder = new LoadRecorder(2, 1 << 16);
             store = PartitionStore.open(directory, recorder,
-                StoreOptions.of(durability).withSegmentLengthBytes(SplitMergeBenchmark.SEGMENT_BYTES));
-            writer = store.openWriter();
+                StoreOptions.of(durability).withSegmentLengthBytes(SplitMergeBenchmark.SEGMENT_BYTES)
+                    .withWriterCpus(WRITER_CPUS));
             splitter = new SplitMergeBenchmark.Store();
             splitter.store = store;
             splitter.liveId = 0;
             splitter.nextId = 1;
             splitter.nextTxId = 1;
-            latencies.reset();
             stalls = new StallAttribution();
+            latencies.reset();
         }
 
         @TearDown(Level.Iteration)
         public void tearDown() {
             interval = latencies.getIntervalHistogram(interval);
             total.add(interval);
+            final long endMs = ManagementFactory.getRuntimeMXBean().getUptime();
             System.out.printf("%nwrite-stall iteration %d durability=%s writes=%d p50=%dns p99=%dns p99.9=%dns "
-                    + "max=%dns rollsWithSpare=%d rollsWithoutSpare=%d%n", iteration++, durability,
+                    + "max=%dns rollsWithSpare=%d rollsWithoutSpare=%d uptimeMs=%d-%d%n", iteration++, durability,
                 interval.getTotalCount(), interval.getValueAtPercentile(50), interval.getValueAtPercentile(99),
                 interval.getValueAtPercentile(99.9), interval.getMaxValue(), store.rollsWithSpare(),
-                store.rollsWithoutSpare());
+                store.rollsWithoutSpare(), iterationStartMs, endMs);
             if (isAttributing) {
                 System.out.printf("write-stall iteration %d %s%n", iteration - 1, stalls.summary());
                 totalStalls.add(stalls);
@@ -113,10 +126,32 @@ public class WriteStallBenchmark {
         }
     }
 
+    /**
+     * The writing thread's writer, opened on that thread (writer-core pinning moves the opening thread), then
+     * written once per series before the measurement: the first writes into a fresh store and a fresh load
+     * recorder fault in their memory (the recorder's counters are huge pages: four first-touch faults took about
+     * 10 ms of one write, 2026-11-24), a cost of the per-iteration setup that a long-lived store pays once.
+     */
+    @State(Scope.Thread)
+    public static class WriterThread {
+        @Setup(Level.Iteration)
+        public void openWriter(final Shared shared) {
+            final PartitionWriter writer = shared.store.openWriter();
+            for (int series = 0; series < SERIES; series++) {
+                writer.writeUnforced(shared.keys[series], ++shared.timestampNs, series);
+            }
+            // One group-commit wait for all of them (GROUP), not one per write.
+            writer.awaitForced();
+            shared.writer = writer;
+            shared.latencies.reset();
+            shared.iterationStartMs = ManagementFactory.getRuntimeMXBean().getUptime();
+        }
+    }
+
     @Benchmark
     @Group("stall")
     @GroupThreads(1)
-    public void write(final Shared shared) {
+    public void write(final Shared shared, final WriterThread writerThread) {
         final int series = (shared.series + 1) & (SERIES - 1);
         shared.series = series;
         if (shared.isAttributing) {

@@ -1,6 +1,7 @@
 package io.presplit.storage;
 
 import io.presplit.storage.internal.BackgroundThreads;
+import io.presplit.storage.internal.ThreadPlacement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,10 +31,10 @@ final class Compactor implements AutoCloseable {
     private volatile boolean isRunning = true;
     private volatile long failures;
 
-    Compactor(final PartitionStore store, final long bytesPerSecond) {
+    Compactor(final PartitionStore store, final long bytesPerSecond, final ThreadPlacement placement) {
         this.store = store;
         this.budget = new CompactionBudget(bytesPerSecond, () -> !isRunning);
-        this.thread = Thread.ofPlatform().name(THREAD_NAME).daemon(true).unstarted(this::run);
+        this.thread = placement.newBackgroundThread(THREAD_NAME, this::run);
         thread.start();
     }
 

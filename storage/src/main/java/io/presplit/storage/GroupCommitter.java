@@ -2,6 +2,7 @@ package io.presplit.storage;
 
 import io.presplit.PresplitException;
 import io.presplit.storage.internal.BackgroundThreads;
+import io.presplit.storage.internal.ThreadPlacement;
 import io.presplit.storage.internal.FileOps;
 import io.presplit.storage.log.PartitionLog;
 
@@ -101,11 +102,12 @@ final class GroupCommitter implements AutoCloseable {
      * @param logs       the logs to force in each batch (the store's committed partitions); called by the
      *                   committer once per batch.
      * @param maxDelayNs how long a batch may gather after the first pending ticket.
+     * @param placement  where the committer thread runs.
      */
-    GroupCommitter(final Supplier<PartitionLog[]> logs, final long maxDelayNs) {
+    GroupCommitter(final Supplier<PartitionLog[]> logs, final long maxDelayNs, final ThreadPlacement placement) {
         this.logs = logs;
         this.maxDelayNs = maxDelayNs;
-        this.thread = Thread.ofPlatform().name(THREAD_NAME).daemon(true).unstarted(this::run);
+        this.thread = placement.newBackgroundThread(THREAD_NAME, this::run);
         thread.start();
     }
 

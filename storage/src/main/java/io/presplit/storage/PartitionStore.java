@@ -9,6 +9,7 @@ import io.presplit.keyspace.KeySpace;
 import io.presplit.profile.LoadRecorder;
 import io.presplit.storage.internal.FileOps;
 import io.presplit.storage.internal.ParallelForces;
+import io.presplit.storage.internal.ThreadPlacement;
 import io.presplit.storage.log.FieldSchema;
 import io.presplit.storage.log.KeyByteSummary;
 import io.presplit.storage.log.PartitionHeader;
@@ -141,7 +142,9 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
      */
     private final SegmentPreallocator preallocator;
     /** Runs the independent forces of one protocol step at once (prepare's creations, commit's marks). */
-    private final ParallelForces forces = new ParallelForces();
+    private final ParallelForces forces;
+    /** Writer-core pinning ({@link StoreOptions#writerCpus()}): where writers and background threads run. */
+    private final ThreadPlacement placement;
     /**
      * Blank partition directories ({@link PartitionLog.Blank}) that prepares turn into children without creating
      * a file; filled by the background worker up to {@link #BLANK_TARGET}, taken under {@link #lock}.
@@ -177,9 +180,11 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     private long maxPartitionId;
     private boolean isClosed;
 
-    private PartitionStore(final Path dataDirectory, final StoreOptions options, final LoadRecorder recorder,
-        final Map<Long, Partition> partitions, final PartitionCatalog catalog) {
+    private PartitionStore(final Path dataDirectory, final StoreOptions options, final ThreadPlacement placement,
+        final LoadRecorder recorder, final Map<Long, Partition> partitions, final PartitionCatalog catalog) {
         this.catalog = catalog;
+        this.placement = placement;
+        this.forces = new ParallelForces(placement);
         this.dataDirectory = dataDirectory;
         this.partitionsDirectory = dataDirectory.resolve(PARTITIONS_DIRECTORY);
         this.options = options;
@@ -207,8 +212,8 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
         refreshReadablePartitions();
         reconcileCatalog(epoch);
         this.groupCommitter = options.durability() == Durability.GROUP
-            ? new GroupCommitter(() -> readableLogs, options.groupCommitMaxDelayNs()) : null;
-        this.preallocator = options.isPreallocatingSegments() ? new SegmentPreallocator() : null;
+            ? new GroupCommitter(() -> readableLogs, options.groupCommitMaxDelayNs(), placement) : null;
+        this.preallocator = options.isPreallocatingSegments() ? new SegmentPreallocator(placement) : null;
         if (preallocator != null) {
             for (final Partition partition : live) {
                 partition.log().enableSpares(preallocator);
@@ -219,7 +224,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
 
     private void startCompactor() {
         if (options.compactionBytesPerSecond() > 0) {
-            compactor = new Compactor(this, options.compactionBytesPerSecond());
+            compactor = new Compactor(this, options.compactionBytesPerSecond(), placement);
         }
     }
 
@@ -256,6 +261,8 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     public static PartitionStore open(final Path dataDirectory, final LoadRecorder recorder,
         final StoreOptions options) {
         final long segmentLengthBytes = options.segmentLengthBytes();
+        // First: a bad CPU list is the caller's mistake, reported before anything on disk changes.
+        final ThreadPlacement placement = ThreadPlacement.ofWriterCpus(options.writerCpus());
         final boolean isForcingEachAppend = options.durability() == Durability.SYNC;
         final Path partitionsDirectory = dataDirectory.resolve(PARTITIONS_DIRECTORY);
         try {
@@ -317,7 +324,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             }
             finishCommittedTransactions(logs, compactedLogs.keySet());
             catalog = PartitionCatalog.open(dataDirectory);
-            final PartitionStore store = new PartitionStore(dataDirectory, options, recorder,
+            final PartitionStore store = new PartitionStore(dataDirectory, options, placement, recorder,
                 link(logs, compactedLogs), catalog);
             store.startCompactor();
             return store;
@@ -349,13 +356,22 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
 
     /**
      * A writer for the calling thread. Claims one load recorder stripe, which stays claimed for the recorder's
-     * lifetime (the recorder cannot release stripes), so open one writer per ingest thread and keep it. Cold path.
+     * lifetime (the recorder cannot release stripes), so open one writer per ingest thread and keep it. With
+     * writer-core pinning ({@link StoreOptions#writerCpus()}) the calling thread is moved onto the next writer CPU
+     * first, for good: open the writer on the thread that will write. Cold path.
      *
      * @throws IllegalStateException when the recorder has no free stripe or the store is closed.
+     * @throws PresplitException     ({@code THREAD_AFFINITY}) when the operating system refuses the writer CPU;
+     *                               no writer is opened, no stripe claimed.
      */
     public PartitionWriter openWriter() {
         synchronized (lock) {
             checkOpen();
+            final int cpu = placement.pinWriter();
+            if (cpu >= 0) {
+                LOG.info("writer pinned [thread={}, cpu={}, backgroundCpus={}]", Thread.currentThread().getName(),
+                    cpu, placement.backgroundCpus());
+            }
             return new PartitionWriter(this, recorder, recorder.claimStripe(), groupCommitter);
         }
     }
@@ -675,6 +691,11 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     /** Segment pre-creations that failed (each roll concerned then created its segment itself); 0 when off. */
     public long segmentPreallocationFailures() {
         return preallocator == null ? 0 : preallocator.failures();
+    }
+
+    /** Background threads that could not be moved onto the background CPUs (writer-core pinning); 0 when off. */
+    public long threadPlacementFailures() {
+        return placement.failures();
     }
 
     /** Children that prepares made from blank partition directories (no file created on the prepare's path). */

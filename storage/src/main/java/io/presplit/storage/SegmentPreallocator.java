@@ -1,6 +1,7 @@
 package io.presplit.storage;
 
 import io.presplit.storage.internal.BackgroundThreads;
+import io.presplit.storage.internal.ThreadPlacement;
 import io.presplit.storage.log.PartitionLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,12 +60,12 @@ final class SegmentPreallocator implements PartitionLog.SpareRequests, AutoClose
     private final AtomicLong served = new AtomicLong();
 
 
-    SegmentPreallocator() {
+    SegmentPreallocator(final ThreadPlacement placement) {
         for (int i = 0; i < WORKER_COUNT; i++) {
-            threads[i] = Thread.ofPlatform().name(THREAD_NAME + i).daemon(true).unstarted(this::run);
+            threads[i] = placement.newBackgroundThread(THREAD_NAME + i, this::run);
             threads[i].start();
         }
-        spareThread = Thread.ofPlatform().name(SPARE_THREAD_NAME).daemon(true).unstarted(this::runSpares);
+        spareThread = placement.newBackgroundThread(SPARE_THREAD_NAME, this::runSpares);
         spareThread.start();
     }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.presplit.profile.LoadHistory;
 import io.presplit.profile.LoadHistoryDescriptor;
+import io.presplit.storage.log.FieldSchema;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -131,6 +132,17 @@ public final class DaemonConfig {
         public String durability = "async";
         /** Length of new segment files. */
         public long segmentLengthBytes = 64L << 20;
+        /**
+         * Writer-core pinning (Linux): CPUs the ingest threads move onto when they open their store writers, one
+         * each, round robin; the store's own threads stay on the other CPUs. Empty (the default): nothing pinned.
+         */
+        public List<Integer> writerCpus = new ArrayList<>();
+        /**
+         * The store's fields, fixed when the store is created: empty (the default) stores each line-protocol field
+         * as its own one-value series ({@code measurement,tags field}); names store each line as one record with a
+         * value per field (series {@code measurement,tags}), and every line must carry exactly these fields.
+         */
+        public List<String> fields = new ArrayList<>();
     }
 
     /** The admin API's settings. */
@@ -243,6 +255,17 @@ public final class DaemonConfig {
         require(engine.thrashWindowTicks >= 0, "engine.thrashWindowTicks", engine.thrashWindowTicks);
         require(durabilityName() != null, "storage.durability (async, group, sync)", storage.durability);
         require(storage.segmentLengthBytes >= 4096, "storage.segmentLengthBytes", storage.segmentLengthBytes);
+        require(storage.writerCpus != null && storage.writerCpus.stream().allMatch(cpu -> cpu != null && cpu >= 0),
+            "storage.writerCpus (CPU numbers)", storage.writerCpus);
+        require(storage.fields != null, "storage.fields", storage.fields);
+        if (!storage.fields.isEmpty()) {
+            try {
+                FieldSchema.of(storage.fields.toArray(String[]::new));
+            } catch (final IllegalArgumentException | NullPointerException e) {
+                throw new IllegalArgumentException("invalid configuration value [key=storage.fields, value="
+                    + storage.fields + ", error=" + e.getMessage() + "]", e);
+            }
+        }
         require(admin.token != null, "admin.token", admin.token);
         require(alerts.webhookUrl != null, "alerts.webhookUrl", alerts.webhookUrl);
         require(alerts.forecastDriftMase > 0, "alerts.forecastDriftMase", alerts.forecastDriftMase);

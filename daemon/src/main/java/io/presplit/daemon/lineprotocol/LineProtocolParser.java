@@ -2,6 +2,7 @@ package io.presplit.daemon.lineprotocol;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Parses InfluxDB line protocol from bytes into Presplit points: one point per field of each line.
@@ -17,6 +18,11 @@ import java.util.Arrays;
  * and unsigned integers ({@code 12u}) are stored as doubles; booleans ({@code t, true, f, false} in any of the
  * spellings InfluxDB accepts) as 1 and 0; string fields are rejected (the store holds numbers only), and so is the
  * whole line that has one. A line without a timestamp takes the request's arrival time.
+ * <p>
+ * <b>With a field schema</b> ({@link #withFields}): a line gives one record instead, series key
+ * {@code measurement[,tagKey=tagValue...]} (tags sorted as above, no field key) and a value per schema field in
+ * schema order ({@link PointSink#onRecord}). A line must carry exactly the schema's fields, in any order: an
+ * unknown field, a field given twice or a missing one fails the line, naming the field and the schema.
  * <p>
  * <b>Errors.</b> Each line is validated completely before any of its points is given to the sink, so a line is
  * written whole or not at all. Valid lines of a batch are written even when other lines fail, as InfluxDB does;
@@ -54,6 +60,44 @@ public final class LineProtocolParser {
     private long scannedTimestampNs;
     /** The error of the line being parsed, or {@code null}. */
     private String lineError;
+    /** The schema's field names in UTF-8, in record order; {@code null}: one point per field. */
+    private final byte[][] schemaNames;
+    /** The schema as written in messages. */
+    private final String schemaText;
+    /** The current line's values in schema order, and which were seen (with a schema only). */
+    private final double[] recordValues;
+    private final boolean[] isSchemaFieldSeen;
+
+    /** A parser that gives one point per field of each line. */
+    public LineProtocolParser() {
+        this.schemaNames = null;
+        this.schemaText = null;
+        this.recordValues = null;
+        this.isSchemaFieldSeen = null;
+    }
+
+    private LineProtocolParser(final List<String> fieldNames) {
+        if (fieldNames.isEmpty()) {
+            throw new IllegalArgumentException("field schema without fields");
+        }
+        this.schemaNames = new byte[fieldNames.size()][];
+        for (int i = 0; i < schemaNames.length; i++) {
+            schemaNames[i] = fieldNames.get(i).getBytes(StandardCharsets.UTF_8);
+        }
+        this.schemaText = String.join(", ", fieldNames);
+        this.recordValues = new double[schemaNames.length];
+        this.isSchemaFieldSeen = new boolean[schemaNames.length];
+    }
+
+    /**
+     * A parser that gives one record per line with a value for each of {@code fieldNames}, in that order (names
+     * as written in line protocol, escapes included). Cold.
+     *
+     * @throws IllegalArgumentException when the list is empty.
+     */
+    public static LineProtocolParser withFields(final List<String> fieldNames) {
+        return new LineProtocolParser(fieldNames);
+    }
 
     /**
      * Parses {@code bytes[offset, offset + length)} and gives every point of every valid line to {@code sink}.
@@ -89,8 +133,14 @@ public final class LineProtocolParser {
             result.lines++;
             lineError = null;
             if (parseLine(bytes, start, lineEnd, precision, defaultTimestampNs)) {
-                emit(bytes, start, sink);
-                result.points += fieldCount;
+                if (schemaNames == null) {
+                    emit(bytes, start, sink);
+                    result.points += fieldCount;
+                } else {
+                    seriesKey.wrap(keyBuffer, scanEnd);
+                    sink.onRecord(seriesKey, scannedTimestampNs, recordValues);
+                    result.points++;
+                }
             } else {
                 result.addError(lineNumber, lineError, bytes, start, lineEnd);
             }
@@ -178,7 +228,47 @@ public final class LineProtocolParser {
             timestampNs = scannedTimestampNs;
         }
         scannedTimestampNs = timestampNs;
+        if (schemaNames != null && !mapFieldsToSchema(b)) {
+            return false;
+        }
         return buildKeyPrefix(b, start, measurementEnd);
+    }
+
+    /** Puts the line's field values into {@link #recordValues} in schema order; fails on a field not exactly once. */
+    private boolean mapFieldsToSchema(final byte[] b) {
+        final byte[][] names = schemaNames;
+        final boolean[] isSeen = isSchemaFieldSeen;
+        Arrays.fill(isSeen, false);
+        for (int f = 0; f < fieldCount; f++) {
+            final int index = schemaIndex(b, fieldNameStart[f], fieldNameEnd[f]);
+            if (index < 0) {
+                return fail("unknown field '" + text(b, fieldNameStart[f], fieldNameEnd[f]) + "' (fields of this "
+                    + "store: " + schemaText + ")");
+            }
+            if (isSeen[index]) {
+                return fail("field '" + text(b, fieldNameStart[f], fieldNameEnd[f]) + "' given twice");
+            }
+            isSeen[index] = true;
+            recordValues[index] = fieldValue[f];
+        }
+        for (int i = 0; i < names.length; i++) {
+            if (!isSeen[i]) {
+                return fail("missing field '" + new String(names[i], StandardCharsets.UTF_8) + "' (every line "
+                    + "carries all fields of this store: " + schemaText + ")");
+            }
+        }
+        return true;
+    }
+
+    /** The schema index of the field name {@code b[from, to)}, or -1. Schemas are small: a linear scan. */
+    private int schemaIndex(final byte[] b, final int from, final int to) {
+        final byte[][] names = schemaNames;
+        for (int i = 0; i < names.length; i++) {
+            if (Arrays.equals(names[i], 0, names[i].length, b, from, to)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Scans one field value starting at {@code i}; sets {@link #scannedValue} and {@link #scanEnd}. */
@@ -424,9 +514,12 @@ public final class LineProtocolParser {
         for (int t = 0; t < tagCount; t++) {
             length += 1 + tagEnd[t] - tagStart[t];
         }
-        int longestField = 0;
-        for (int f = 0; f < fieldCount; f++) {
-            longestField = Math.max(longestField, fieldNameEnd[f] - fieldNameStart[f]);
+        // With a schema the key ends after the tags; otherwise a space and the longest field name follow.
+        int longestField = -1;
+        if (schemaNames == null) {
+            for (int f = 0; f < fieldCount; f++) {
+                longestField = Math.max(longestField, fieldNameEnd[f] - fieldNameStart[f]);
+            }
         }
         if (length + 1 + longestField > MAX_SERIES_KEY_BYTES) {
             return fail("series key too long (" + (length + 1 + longestField) + " bytes, at most "
@@ -440,6 +533,10 @@ public final class LineProtocolParser {
             final int tagLength = tagEnd[t] - tagStart[t];
             System.arraycopy(b, tagStart[t], key, k, tagLength);
             k += tagLength;
+        }
+        if (schemaNames != null) {
+            scanEnd = k;
+            return true;
         }
         key[k] = ' ';
         scanEnd = k + 1;

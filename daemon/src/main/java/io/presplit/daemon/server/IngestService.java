@@ -7,6 +7,7 @@ import io.presplit.daemon.Engine;
 import io.presplit.daemon.lineprotocol.LineProtocolParser;
 import io.presplit.daemon.lineprotocol.ParseResult;
 import io.presplit.daemon.lineprotocol.PointSink;
+import io.presplit.storage.log.FieldSchema;
 import io.presplit.daemon.lineprotocol.Precision;
 import io.presplit.daemon.service.ControlLoop;
 import io.presplit.storage.PartitionWriter;
@@ -43,7 +44,11 @@ final class IngestService implements AutoCloseable {
             new ArrayBlockingQueue<>(queueLength),
             r -> Thread.ofPlatform().name("presplit-ingest-" + threadNumber.incrementAndGet()).unstarted(r));
         // Each pool thread claims one store writer (one load recorder stripe) for its lifetime.
-        this.workers = ThreadLocal.withInitial(() -> new Worker(engine.openWriter()));
+        // A store with a field schema other than the default single "value" takes one record per line.
+        final FieldSchema fields = engine.store().fields();
+        this.workers = ThreadLocal.withInitial(() -> new Worker(engine.openWriter(),
+            fields.equals(FieldSchema.SINGLE) ? new LineProtocolParser() : LineProtocolParser.withFields(
+                fields.names())));
     }
 
     /**
@@ -128,12 +133,13 @@ final class IngestService implements AutoCloseable {
     /** One ingest thread's state. */
     private static final class Worker implements PointSink {
         final PartitionWriter writer;
-        final LineProtocolParser parser = new LineProtocolParser();
+        final LineProtocolParser parser;
         final ParseResult result = new ParseResult();
         private byte[] buffer = new byte[INITIAL_BUFFER_BYTES];
 
-        Worker(final PartitionWriter writer) {
+        Worker(final PartitionWriter writer, final LineProtocolParser parser) {
             this.writer = writer;
+            this.parser = parser;
         }
 
         byte[] buffer(final int length) {
@@ -146,6 +152,11 @@ final class IngestService implements AutoCloseable {
         @Override
         public void onPoint(final CharSequence seriesKey, final long timestampNs, final double value) {
             writer.writeUnforced(seriesKey, timestampNs, value);
+        }
+
+        @Override
+        public void onRecord(final CharSequence seriesKey, final long timestampNs, final double[] values) {
+            writer.writeUnforced(seriesKey, timestampNs, values);
         }
     }
 }

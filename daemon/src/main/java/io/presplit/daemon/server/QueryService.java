@@ -7,6 +7,7 @@ import io.presplit.daemon.Engine;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.storage.PartitionReader;
 import io.presplit.storage.RangeAggregate;
+import io.presplit.storage.log.FieldSchema;
 import io.presplit.storage.log.RecordFlyweight;
 import io.presplit.storage.log.RecordVisitor;
 import org.slf4j.Logger;
@@ -34,7 +35,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  * {@code key} is a series key as the line-protocol mapping makes it (e.g. {@code cpu,host=a usage}); {@code from}
  * and {@code to} are inclusive, in nanoseconds since the epoch or RFC 3339 ({@code 2026-11-24T03:00:00Z}); they
- * default to the whole time line.
+ * default to the whole time line. On a store with a field schema ({@code storage.fields}) the key is
+ * {@code measurement,tags} and {@code &field=NAME} chooses the value (required when the store has several fields;
+ * an unknown name is a 400 naming the fields).
  */
 final class QueryService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QueryService.class);
@@ -43,6 +46,7 @@ final class QueryService implements AutoCloseable {
     private final int maxPoints;
     private final ThreadPoolExecutor pool;
     private final ThreadLocal<Worker> workers;
+    private final FieldSchema fields;
 
     QueryService(final Engine engine, final HttpMetrics metrics, final int threads, final int maxPoints) {
         this.metrics = metrics;
@@ -51,6 +55,7 @@ final class QueryService implements AutoCloseable {
         this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(256),
             r -> Thread.ofPlatform().name("presplit-query-" + threadNumber.incrementAndGet()).unstarted(r));
         this.workers = ThreadLocal.withInitial(() -> new Worker(engine.store().openReader()));
+        this.fields = engine.store().fields();
     }
 
     /** Answers the query on a query thread. */
@@ -69,7 +74,7 @@ final class QueryService implements AutoCloseable {
         final boolean isAggregate, final String route) {
         final Query query;
         try {
-            query = Query.of(uri);
+            query = Query.of(uri, fields);
         } catch (final IllegalArgumentException e) {
             metrics.request(route, 400);
             Responses.send(ctx, isKeepAlive, HttpResponseStatus.BAD_REQUEST, Responses.JSON,
@@ -108,8 +113,9 @@ final class QueryService implements AutoCloseable {
     }
 
     /** A parsed query. */
-    private record Query(String key, byte[] utf8Key, long fromNs, long toNs, boolean isCsv, int limit) {
-        static Query of(final QueryStringDecoder uri) {
+    private record Query(String key, byte[] utf8Key, long fromNs, long toNs, boolean isCsv, int limit,
+        int fieldIndex) {
+        static Query of(final QueryStringDecoder uri, final FieldSchema fields) {
             final String key = single(uri, "key", null);
             if (key == null || key.isEmpty()) {
                 throw new IllegalArgumentException("missing parameter 'key' (a series key, e.g. 'cpu,host=a usage')");
@@ -137,7 +143,17 @@ final class QueryService implements AutoCloseable {
             if (limit < 1) {
                 throw new IllegalArgumentException("invalid limit [limit=" + limit + "]");
             }
-            return new Query(key, utf8, fromNs, toNs, format.equals("csv"), limit);
+            final String field = single(uri, "field", null);
+            final int fieldIndex;
+            if (field != null) {
+                fieldIndex = fields.indexOf(field);
+            } else if (fields.count() == 1) {
+                fieldIndex = 0;
+            } else {
+                throw new IllegalArgumentException("missing parameter 'field' (this store has several fields) [fields="
+                    + fields.names() + "]");
+            }
+            return new Query(key, utf8, fromNs, toNs, format.equals("csv"), limit, fieldIndex);
         }
 
         private static String single(final QueryStringDecoder uri, final String name, final String fallback) {
@@ -174,6 +190,7 @@ final class QueryService implements AutoCloseable {
         private boolean isTruncated;
         private boolean isAggregating;
         private MemorySegment key;
+        private int fieldIndex;
 
         Worker(final PartitionReader reader) {
             this.reader = reader;
@@ -197,6 +214,7 @@ final class QueryService implements AutoCloseable {
 
         private void run(final Query query) {
             key = MemorySegment.ofArray(query.utf8Key);
+            fieldIndex = query.fieldIndex;
             final long partitionKey = KeySpace.partitionKey(query.utf8Key);
             reader.query(partitionKey, partitionKey, query.fromNs, query.toNs, this);
         }
@@ -208,7 +226,7 @@ final class QueryService implements AutoCloseable {
                 return;
             }
             if (isAggregating) {
-                aggregate.add(record.value());
+                aggregate.add(record.value(fieldIndex));
                 return;
             }
             if (count == limit) {
@@ -220,7 +238,7 @@ final class QueryService implements AutoCloseable {
                 values = Arrays.copyOf(values, count * 2);
             }
             timestamps[count] = record.timestampNs();
-            values[count] = record.value();
+            values[count] = record.value(fieldIndex);
             count++;
         }
 

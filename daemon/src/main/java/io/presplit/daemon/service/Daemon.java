@@ -72,9 +72,12 @@ public final class Daemon implements AutoCloseable {
                 settings.splitLookaheadTicks == 0 ? AdjustmentPolicy.WHOLE_HORIZON : settings.splitLookaheadTicks),
             true, settings.decisionDelayTicks, settings.thrashWindowTicks)
             .withHistoryRollUps(config.historyRollUpLevels());
-        final StoreOptions storeOptions = StoreOptions.of(Durability.valueOf(
+        final StoreOptions pinnedOptions = StoreOptions.of(Durability.valueOf(
             config.durabilityName().toUpperCase(Locale.ROOT))).withSegmentLengthBytes(
-            config.storage.segmentLengthBytes);
+            config.storage.segmentLengthBytes).withWriterCpus(
+            config.storage.writerCpus.stream().mapToInt(Integer::intValue).toArray());
+        final StoreOptions storeOptions = config.storage.fields.isEmpty() ? pinnedOptions
+            : pinnedOptions.withFields(config.storage.fields.toArray(String[]::new));
         Engine engine = null;
         ControlLoop control = null;
         AdminApi admin = null;

@@ -68,6 +68,9 @@ class DaemonConfigTest {
         final Path model = Files.writeString(dir.resolve("model.yml"), "engine:\n  forecaster: prophet\n");
         assertThatThrownBy(() -> DaemonConfig.load(model).validate())
             .hasMessageContaining("engine.forecaster (naive, snaive, ensemble, lstm)");
+        final Path cpus = Files.writeString(dir.resolve("cpus.yml"), "storage:\n  writerCpus: [1, -1]\n");
+        assertThatThrownBy(() -> DaemonConfig.load(cpus).validate())
+            .hasMessage("invalid configuration value [key=storage.writerCpus (CPU numbers), value=[1, -1]]");
     }
 
     /**

@@ -156,4 +156,99 @@ class LineProtocolParserTest {
         assertThat(allocated).as("bytes allocated by 100 parses of 1000 lines").isLessThan(1024);
         assertThat(sum[0]).isPositive();
     }
+
+    /** One parsed line of a parser with a field schema. */
+    record Row(String key, long timestampNs, List<Double> values) {
+    }
+
+    private List<Row> parseRecords(final LineProtocolParser withFields, final String body) {
+        final List<Row> rows = new ArrayList<>();
+        final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        withFields.parse(bytes, 0, bytes.length, Precision.NANOSECONDS, NOW_NS, new PointSink() {
+            @Override
+            public void onPoint(final CharSequence key, final long timestampNs, final double value) {
+                throw new AssertionError("a parser with fields gives records, not points");
+            }
+
+            @Override
+            public void onRecord(final CharSequence key, final long timestampNs, final double[] values) {
+                final List<Double> copy = new ArrayList<>();
+                for (final double value : values) {
+                    copy.add(value);
+                }
+                rows.add(new Row(key.toString(), timestampNs, copy));
+            }
+        }, result);
+        return rows;
+    }
+
+    /**
+     * Guards the multi-field mapping: with a schema, a line is one record keyed {@code measurement,sortedTags}
+     * whose values follow the schema's order, whatever order the line gives its fields in.
+     */
+    @Test
+    void shouldGiveOneRecordPerLineInSchemaOrderWhenParserHasFields() {
+        final LineProtocolParser withFields = LineProtocolParser.withFields(List.of("user", "system", "idle"));
+        final List<Row> rows = parseRecords(withFields,
+            "cpu,region=eu,host=a idle=90,user=7.5,system=2i 1700000000000000000\n"
+                + "cpu,host=b system=1,idle=t,user=0 1700000000000000001\n");
+        assertThat(rows).containsExactly(
+            new Row("cpu,host=a,region=eu", 1_700_000_000_000_000_000L, List.of(7.5, 2.0, 90.0)),
+            new Row("cpu,host=b", 1_700_000_000_000_000_001L, List.of(0.0, 1.0, 1.0)));
+        assertThat(result.points()).isEqualTo(2);
+        assertThat(result.hasErrors()).isFalse();
+    }
+
+    /**
+     * Guards bad input against a schema: a line with an unknown field, a field twice or a field missing is refused
+     * whole (nothing of it reaches the sink) with an error naming the field and the schema; the valid lines of the
+     * batch are still written.
+     */
+    @Test
+    void shouldRefuseLineWithUnknownRepeatedOrMissingFieldAndWriteNothingOfIt() {
+        final LineProtocolParser withFields = LineProtocolParser.withFields(List.of("user", "system"));
+        final List<Row> rows = parseRecords(withFields,
+            "cpu,host=a user=1,system=2,steal=3 1\n"
+                + "cpu,host=b user=1,user=2 2\n"
+                + "cpu,host=c user=1 3\n"
+                + "cpu,host=d user=4,system=5 4\n");
+        assertThat(rows).containsExactly(new Row("cpu,host=d", 4, List.of(4.0, 5.0)));
+        assertThat(result.rejectedLines()).isEqualTo(3);
+        assertThat(result.errorMessage())
+            .contains("line 1: unknown field 'steal' (fields of this store: user, system)")
+            .contains("line 2: field 'user' given twice")
+            .contains("line 3: missing field 'system' (every line carries all fields of this store: user, system)");
+    }
+
+    /** Guards the record path's allocation: a warm parser with a schema allocates nothing per line either. */
+    @Test
+    void shouldNotAllocateWhenParsingRecordsOnceWarm() {
+        final LineProtocolParser withFields = LineProtocolParser.withFields(List.of("usage", "count"));
+        final StringBuilder body = new StringBuilder();
+        for (int i = 0; i < 1000; i++) {
+            body.append("cpu,host=h").append(i % 50).append(",region=eu usage=").append(i * 0.25)
+                .append(",count=").append(i).append("i ").append(1_700_000_000_000_000_000L + i).append('\n');
+        }
+        final byte[] bytes = body.toString().getBytes(StandardCharsets.US_ASCII);
+        final double[] sum = new double[1];
+        final PointSink sink = new PointSink() {
+            @Override
+            public void onPoint(final CharSequence key, final long timestampNs, final double value) {
+                throw new AssertionError("records expected");
+            }
+
+            @Override
+            public void onRecord(final CharSequence key, final long timestampNs, final double[] values) {
+                sum[0] += key.length() + values[0] + values[1];
+            }
+        };
+        for (int i = 0; i < 200; i++) {
+            withFields.parse(bytes, 0, bytes.length, Precision.NANOSECONDS, NOW_NS, sink, result);
+        }
+        final long allocated = AllocationMeter.allocatedBytes(100,
+            () -> withFields.parse(bytes, 0, bytes.length, Precision.NANOSECONDS, NOW_NS, sink, result));
+        assertThat(result.points()).isEqualTo(1000);
+        assertThat(allocated).as("bytes allocated by 100 parses of 1000 lines").isLessThan(1024);
+        assertThat(sum[0]).isPositive();
+    }
 }

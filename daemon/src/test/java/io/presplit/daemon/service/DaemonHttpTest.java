@@ -1,8 +1,10 @@
 package io.presplit.daemon.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.presplit.daemon.config.DaemonConfig;
+import io.presplit.storage.internal.ThreadPlacement;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -19,8 +21,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -76,6 +83,70 @@ class DaemonHttpTest {
 
     private static String key(final String seriesKey) {
         return URLEncoder.encode(seriesKey, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Guards the multi-field store ({@code storage.fields}): a line becomes one record with a value per field, read
+     * back by field name; a line with an unknown or missing field is refused with a 400 naming it and writes
+     * nothing of itself; a query on such a store must name its field.
+     */
+    @Test
+    void shouldStoreEachLineAsOneRecordWhenStoreHasFieldsAndRefuseUnknownFields() throws Exception {
+        final DaemonConfig config = DaemonConfig.defaults();
+        config.storage.fields = List.of("user", "system");
+        start(config);
+        assertThat(post("/api/v2/write", "cpu,host=a system=2,user=7.5 1700000000000000000\n"
+            + "cpu,host=a user=8,system=3 1700000000000000001").statusCode()).isEqualTo(204);
+        final HttpResponse<String> bad = post("/api/v2/write",
+            "cpu,host=a user=9,system=4,steal=1 1700000000000000002\ncpu,host=a user=10 1700000000000000003");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("unknown field 'steal' (fields of this store: user, system)")
+            .contains("missing field 'system'");
+
+        assertThat(get("/api/v1/query/points?format=csv&field=system&key=" + key("cpu,host=a")).body())
+            .isEqualTo("timestamp_ns,value\n1700000000000000000,2.0\n1700000000000000001,3.0\n");
+        assertThat(get("/api/v1/query/aggregate?format=csv&field=user&key=" + key("cpu,host=a")).body())
+            .isEqualTo("count,sum,min,max,mean\n2,15.5,7.5,8.0,7.75\n");
+        final HttpResponse<String> noField = get("/api/v1/query/points?key=" + key("cpu,host=a"));
+        assertThat(noField.statusCode()).isEqualTo(400);
+        assertThat(noField.body()).contains("missing parameter 'field'").contains("[user, system]");
+        final HttpResponse<String> unknown = get("/api/v1/query/points?field=steal&key=" + key("cpu,host=a"));
+        assertThat(unknown.statusCode()).isEqualTo(400);
+        assertThat(unknown.body()).contains("unknown field [field=steal, fields=[user, system]]");
+    }
+
+    /**
+     * Guards the daemon's wiring of writer-core pinning ({@code storage.writerCpus}): the ingest thread that wrote
+     * must run on the writer CPU alone, and the write must land.
+     */
+    @Test
+    void shouldRunIngestThreadOnWriterCpuWhenWriterCpusAreConfigured() throws Exception {
+        final BitSet online = ThreadPlacement.onlineCpus();
+        assumeTrue(online.cardinality() >= 2 && Files.isDirectory(Path.of("/proc/self/task")),
+            "needs Linux and two online CPUs");
+        final int writerCpu = online.length() - 1;
+        final DaemonConfig config = DaemonConfig.defaults();
+        config.server.ingestThreads = 1;
+        config.storage.writerCpus = List.of(writerCpu);
+        start(config);
+        assertThat(post("/api/v2/write", "cpu,host=a usage=1.5 1700000000000000000").statusCode()).isEqualTo(204);
+        assertThat(get("/api/v1/query/points?format=csv&key=" + key("cpu,host=a usage")).body())
+            .isEqualTo("timestamp_ns,value\n1700000000000000000,1.5\n");
+
+        final List<String> ingestThreadCpus = new ArrayList<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (final Path task : (Iterable<Path>) tasks::iterator) {
+                if (Files.readString(task.resolve("comm")).startsWith("presplit-ingest")) {
+                    for (final String line : Files.readAllLines(task.resolve("status"))) {
+                        if (line.startsWith("Cpus_allowed_list:")) {
+                            ingestThreadCpus.add(line.substring(line.indexOf(':') + 1).strip());
+                        }
+                    }
+                }
+            }
+        }
+        // contains, not containsExactly: an ingest thread of a daemon an earlier test closed may not have exited yet.
+        assertThat(ingestThreadCpus).contains(Integer.toString(writerCpu));
     }
 
     /** Guards the InfluxDB contract: both write endpoints, precision and gzip land exactly, and read back. */

@@ -14,14 +14,17 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Parsing one HTTP write body of {@code lines} lines of line protocol (two tags, one or three fields, a timestamp)
  * into points: {@link LineProtocolParser#parse} against the baseline a first version would write, {@link String}
- * splitting and {@link Double#parseDouble}. One operation = one body; divide by the lines for ns per line. Run with
- * {@code -prof gc}: the parser must show about 0 B/op.
+ * splitting and {@link Double#parseDouble}; and {@link #parseRecords}, the same body through a parser with a field
+ * schema ({@link LineProtocolParser#withFields}: one record per line with every field, {@code storage.fields}).
+ * One operation = one body; divide by the lines for ns per line. Run with {@code -prof gc}: the parser must show
+ * about 0 B/op.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -41,6 +44,18 @@ public class LineProtocolParserBenchmark {
     private final ParseResult result = new ParseResult();
     private Blackhole blackhole;
     private final PointSink sink = (key, timestampNs, value) -> blackhole.consume(value + key.length() + timestampNs);
+    private LineProtocolParser recordParser;
+    private final PointSink recordSink = new PointSink() {
+        @Override
+        public void onPoint(final CharSequence key, final long timestampNs, final double value) {
+            throw new IllegalStateException("a parser with fields gives records");
+        }
+
+        @Override
+        public void onRecord(final CharSequence key, final long timestampNs, final double[] values) {
+            blackhole.consume(values[0] + values[values.length - 1] + key.length() + timestampNs);
+        }
+    };
 
     @Setup
     public void setUp(final Blackhole blackhole) {
@@ -54,12 +69,21 @@ public class LineProtocolParserBenchmark {
             text.append(' ').append(1_700_000_000_000_000_000L + i).append('\n');
         }
         body = text.toString().getBytes(StandardCharsets.US_ASCII);
+        recordParser = LineProtocolParser.withFields(fields == 3 ? List.of("usage", "idle", "steal")
+            : List.of("usage"));
     }
 
     /** The parser: bytes in, points to a sink. */
     @Benchmark
     public long parse() {
         parser.parse(body, 0, body.length, Precision.NANOSECONDS, 0, sink, result);
+        return result.points();
+    }
+
+    /** The parser with a field schema: the same bytes in, one record per line to a sink. */
+    @Benchmark
+    public long parseRecords() {
+        recordParser.parse(body, 0, body.length, Precision.NANOSECONDS, 0, recordSink, result);
         return result.points();
     }
 

@@ -49,12 +49,12 @@ public final class ParallelForces implements AutoCloseable {
         void run() throws IOException;
     }
 
-    /** Creates the (empty) pool. */
-    public ParallelForces() {
+    /** Creates the (empty) pool; its threads run where {@code placement} puts background threads. */
+    public ParallelForces(final ThreadPlacement placement) {
         final AtomicInteger count = new AtomicInteger();
         pool = new ThreadPoolExecutor(MAX_THREADS, MAX_THREADS, IDLE_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(), runnable -> Thread.ofPlatform().daemon(true)
-            .name(THREAD_NAME_PREFIX + count.incrementAndGet()).unstarted(runnable));
+            new LinkedBlockingQueue<>(), runnable -> placement.newBackgroundThread(
+            THREAD_NAME_PREFIX + count.incrementAndGet(), runnable));
         pool.allowCoreThreadTimeOut(true);
     }
 
