@@ -176,9 +176,9 @@ public final class LstmForecaster implements Forecaster {
     /**
      * The product's default LSTM ({@value #BUNDLED_LOAD_MODEL}): trained on load at 5-, 15- and 60-minute ticks with a
      * 90 % quantile head, and on no trace the replay is scored on, so that the replay's figures are out of sample. It
-     * serves every tick: each window is normalized by its own mean and spread, and on hourly load it forecasts as well
-     * as the PyTorch export of {@link #openBundled()}, which was trained on two of the evaluation traces
-     * (docs/RESULTS.md, "One load LSTM for every tick"). Cold path.
+     * serves every tick: each window is normalized by its own mean and spread, and on hourly VM load, which neither
+     * saw, it replays better than the PyTorch export of {@link #openBundled()} (trained on three of the evaluation
+     * traces; docs/RESULTS.md, "Replay, fifth pass"). Cold path.
      *
      * @throws PresplitException {@link OnnxModel#MODEL_MISSING} if the resource is absent, or as
      *                           {@link #openModelFile} for its content.
