@@ -71,6 +71,8 @@ public final class RollUpForecaster implements Forecaster {
     private final long[] peakSeenFrom;
     /** Per slot: {@code log κ}, NaN until the slot's first learnt row. */
     private final double[] logPeakFactor;
+    /** Whether rolled-up steps' p90 bound the row's peak tick ({@code false}: the row mean's, for comparison). */
+    private final boolean isPeakBound;
     private final String name;
 
     /**
@@ -87,6 +89,16 @@ public final class RollUpForecaster implements Forecaster {
      */
     public RollUpForecaster(final int slotCapacity, final int maxHorizon, final Forecaster tickForecaster,
         final int tickHorizon, final Forecaster levelForecaster, final int level, final int levelHorizon) {
+        this(slotCapacity, maxHorizon, tickForecaster, tickHorizon, levelForecaster, level, levelHorizon, true);
+    }
+
+    /**
+     * As above; {@code isPeakBound = false} gives rolled-up steps the row mean's quantiles divided by the row's
+     * ticks instead of the bound on the row's peak tick (the comparison in docs/RESULTS.md).
+     */
+    public RollUpForecaster(final int slotCapacity, final int maxHorizon, final Forecaster tickForecaster,
+        final int tickHorizon, final Forecaster levelForecaster, final int level, final int levelHorizon,
+        final boolean isPeakBound) {
         if (slotCapacity < 1 || maxHorizon < 1 || tickHorizon < 1 || tickHorizon > maxHorizon || level < 1
             || levelHorizon < 1) {
             throw new IllegalArgumentException("invalid roll-up forecaster [slotCapacity=" + slotCapacity
@@ -109,6 +121,7 @@ public final class RollUpForecaster implements Forecaster {
         Arrays.fill(peakSeenAt, NEVER);
         Arrays.fill(peakSeenFrom, NEVER);
         Arrays.fill(logPeakFactor, Double.NaN);
+        this.isPeakBound = isPeakBound;
         this.name = tickForecaster.name() + "+L" + level + ":" + levelForecaster.name();
     }
 
@@ -162,7 +175,7 @@ public final class RollUpForecaster implements Forecaster {
             }
             final boolean hasRows = levelIssuedAt[slot] == rowEnd;
             final double logFactor = logPeakFactor[slot];
-            final double peakShare = Double.isNaN(logFactor) ? share : Math.exp(logFactor) * share;
+            final double peakShare = Double.isNaN(logFactor) || !isPeakBound ? share : Math.exp(logFactor) * share;
             for (int h = first; h < horizon; h++) {
                 if (hasRows) {
                     final int row = (int) ((tick - rowEnd + h) / perRow);

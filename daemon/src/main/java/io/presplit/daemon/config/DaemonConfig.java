@@ -77,8 +77,9 @@ public final class DaemonConfig {
         public int historyTicks = 2_160;
         /**
          * The {@code ensemble} forecaster serves a longest horizon ({@code maxHorizonTicks} times {@code tickMs})
-         * beyond this from the roll-ups ({@link DaemonConfig#rollUpLevel()}): the tick level keeps the first steps,
-         * the coarsest roll-up level with at least two rows in the horizon forecasts the rest. Default: an hour.
+         * beyond this from the roll-ups ({@link DaemonConfig#isRollUpHorizon()}): the tick level keeps the first
+         * steps, the coarsest roll-up level with at least two rows in the horizon forecasts the rest. Default: an
+         * hour.
          */
         public long rollUpHorizonMs = 3_600_000;
         /**
@@ -231,8 +232,6 @@ public final class DaemonConfig {
             previousRowMs = level.rowMs;
         }
         if (isRollUpHorizon()) {
-            require(rollUpLevel() > 0, "engine.historyRollUps (a long horizon, maxHorizonTicks x tickMs > "
-                + "rollUpHorizonMs, needs a roll-up level whose rows fit twice in it)", engine.historyRollUps.size());
             require(engine.historyTicks > tickHorizonTicks(), "engine.historyTicks (> the steps the tick level serves, "
                 + tickHorizonTicks() + ")", engine.historyTicks);
         } else {
@@ -274,7 +273,8 @@ public final class DaemonConfig {
     /**
      * Whether the forecaster serves the long steps of the horizon from a roll-up level: the {@code ensemble}, when
      * the longest horizon ({@code max(horizonTicks, maxHorizonTicks)} ticks) is longer than
-     * {@code engine.rollUpHorizonMs}. Why that rule: a tick-level ensemble needs its season in ticks and several
+     * {@code engine.rollUpHorizonMs} and a roll-up level's row fits at least twice in it ({@link #rollUpLevel()});
+     * otherwise the tick level serves the whole horizon (hourly ticks, for instance, are already rows). Why: a tick-level ensemble needs its season in ticks and several
      * seasons of tick history; a day ahead at 10 s ticks is a season of 8,640 ticks, which ETS and ARIMA cannot fit
      * (at 1-minute ticks one ETS fit at m = 1,440 took 15–23 s) and which would need weeks of tick history per
      * partition, while hourly rows make a day 24 steps (docs/RESULTS.md, "Long horizons from the hourly roll-up").
@@ -283,7 +283,7 @@ public final class DaemonConfig {
      */
     public boolean isRollUpHorizon() {
         return "ensemble".equals(forecasterName())
-            && (double) maxHorizon() * engine.tickMs > engine.rollUpHorizonMs;
+            && (double) maxHorizon() * engine.tickMs > engine.rollUpHorizonMs && rollUpLevel() > 0;
     }
 
     /** The longest horizon the engine forecasts, in ticks. */

@@ -30,8 +30,9 @@ class LongHorizonForecastTest {
     /**
      * Guards the rule that picks the roll-up: a day ahead on 1-minute ticks is served from the hourly rows (24
      * steps, daily season 24) after a quarter of a row (15 minutes) at tick level; the tick level then needs only
-     * more history than those 15 steps, not more than a day. An hour ahead stays at tick level; a long horizon
-     * without a roll-up level that fits twice in it is refused, naming the key.
+     * more history than those 15 steps, not more than a day. An hour ahead stays at tick level; so does a long
+     * horizon without a roll-up level that fits twice in it, which then needs more tick history than the horizon
+     * (refused, naming the key).
      */
     @Test
     void shouldServeADayAheadFromTheHourlyRowsWhenTheHorizonIsLong() {
@@ -57,7 +58,7 @@ class LongHorizonForecastTest {
         final DaemonConfig noRows = dayAhead();
         noRows.engine.historyRollUps = List.of();
         assertThatThrownBy(noRows::validate).isInstanceOf(IllegalArgumentException.class)
-            .hasMessageContaining("engine.historyRollUps");
+            .hasMessageContaining("engine.historyTicks");
     }
 
     /**
