@@ -274,12 +274,13 @@ public final class DaemonConfig {
      * Whether the forecaster serves the long steps of the horizon from a roll-up level: the {@code ensemble}, when
      * the longest horizon ({@code max(horizonTicks, maxHorizonTicks)} ticks) is longer than
      * {@code engine.rollUpHorizonMs} and a roll-up level's row fits at least twice in it ({@link #rollUpLevel()});
-     * otherwise the tick level serves the whole horizon (hourly ticks, for instance, are already rows). Why: a tick-level ensemble needs its season in ticks and several
-     * seasons of tick history; a day ahead at 10 s ticks is a season of 8,640 ticks, which ETS and ARIMA cannot fit
-     * (at 1-minute ticks one ETS fit at m = 1,440 took 15–23 s) and which would need weeks of tick history per
-     * partition, while hourly rows make a day 24 steps (docs/RESULTS.md, "Long horizons from the hourly roll-up").
-     * Other forecasters stay at tick level (the LSTM is trained at one tick; seasonal naive on rows was measured
-     * worse a day ahead than at tick level).
+     * otherwise the tick level serves the whole horizon (hourly ticks, for instance, are already rows).
+     * <p>
+     * Why: a tick-level ensemble needs its season in ticks and several seasons of tick history; a day ahead at 10 s
+     * ticks is a season of 8,640 ticks, which ETS and ARIMA cannot fit (at 1-minute ticks one ETS fit at m = 1,440
+     * took 15–23 s) and which would need weeks of tick history per partition, while hourly rows make a day 24 steps
+     * (docs/RESULTS.md, "Long horizons from the hourly roll-up"). Other forecasters stay at tick level (the LSTM is
+     * trained at one tick; seasonal naive on rows was measured worse a day ahead than at tick level).
      */
     public boolean isRollUpHorizon() {
         return "ensemble".equals(forecasterName())
