@@ -21,6 +21,9 @@ for (i in seq_len(min(count, nrow(raw)))) {
     snaive = snaive(train, h = h)$mean)
   secs <- secs + proc.time()[["elapsed"]] - t0; cpu <- cpu + proc.time()[["user.self"]] - c0
   s <- c(s, smape(test, f)); q <- c(q, mase(y[1:n], test, f))
+  # one line per series on stderr, flushed, so that a long run stopped early still reports what it did
+  message(sprintf("R %s %s [sMAPE=%.3f, MASE=%.4f, cpuMs=%.0f]", method, raw[i, 1], s[length(s)], q[length(q)],
+    1000 * (proc.time()[["user.self"]] - c0)))
 }
 cat(sprintf("R %s [series=%d, sMAPE=%.2f, MASE=%.3f, msPerSeries=%.1f, cpuMsPerSeries=%.1f]\n", method, length(s), mean(s), mean(q),
   1000 * secs / length(s), 1000 * cpu / length(s)))

@@ -122,6 +122,19 @@ public final class RollingOrigin {
     public static StepScore[] run(final double[][] data, final Forecaster forecaster, final int horizon,
         final int season, final int[] steps, final int warmupTicks, final double calibratorEta,
         final double calibratorLambda, final int tickRetention, final int rollUpTicksPerRow) {
+        return run(data, forecaster, horizon, season, steps, warmupTicks, calibratorEta, calibratorLambda,
+            tickRetention, rollUpTicksPerRow, true);
+    }
+
+    /**
+     * As above; with {@code isCalibrating = false} the harness runs no calibrator of its own and scores the
+     * intervals the forecaster wrote (for a forecaster that calibrates itself, as the daemon's do: what the engine
+     * reads).
+     */
+    public static StepScore[] run(final double[][] data, final Forecaster forecaster, final int horizon,
+        final int season, final int[] steps, final int warmupTicks, final double calibratorEta,
+        final double calibratorLambda, final int tickRetention, final int rollUpTicksPerRow,
+        final boolean isCalibrating) {
         final int ticks = data.length;
         final int seriesCount = data[0].length;
         final long[] noBuckets = new long[KeySpace.BUCKET_COUNT];
@@ -150,8 +163,8 @@ public final class RollingOrigin {
         final long[] hits90 = new long[stepCount];
         final long[] hits50 = new long[stepCount];
         final ForecastTable table = new ForecastTable(seriesCount, horizon);
-        final IntervalCalibrator calibrator = new IntervalCalibrator(seriesCount, horizon, calibratorEta,
-            calibratorLambda);
+        final IntervalCalibrator calibrator = isCalibrating
+            ? new IntervalCalibrator(seriesCount, horizon, calibratorEta, calibratorLambda) : null;
         final LoadHistory.Level tickLevel = new LoadHistory.Level(1, tickRetention > 0 ? tickRetention
             : Math.max(ticks, 2));
         try (LoadHistory history = rollUpTicksPerRow > 0
@@ -186,11 +199,11 @@ public final class RollingOrigin {
                         peakHits[k] += peak <= pendingPeak[k][ring][s] ? 1 : 0;
                     }
                 }
-                for (int s = 0; s < seriesCount; s++) {
+                for (int s = 0; s < seriesCount && calibrator != null; s++) {
                     calibrator.observe(s, t, data[t][s]);
                 }
                 forecaster.forecast(history, Resource.INGEST_POINTS, slots, seriesCount, table);
-                for (int s = 0; s < seriesCount; s++) {
+                for (int s = 0; s < seriesCount && calibrator != null; s++) {
                     // issued at tick count t + 1: step 0 predicts tick index t + 1
                     calibrator.calibrate(s, t + 1, table);
                 }

@@ -10,6 +10,8 @@ import io.presplit.profile.LoadHistory;
 import io.presplit.profile.Resource;
 import org.junit.jupiter.api.Test;
 
+import java.util.SplittableRandom;
+
 class RollUpForecasterTest {
     private static final long[] NO_BUCKETS = new long[KeySpace.BUCKET_COUNT];
     private static final int PER_ROW = 4;
@@ -68,6 +70,99 @@ class RollUpForecasterTest {
             assertThatThrownBy(() -> forecaster.forecast(history, Resource.INGEST_POINTS, new int[] {0}, 1,
                 new ForecastTable(1, 100))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("roll-up table too short");
+        }
+    }
+
+    /**
+     * Guards the peak bound of rolled-up steps: the engine acts on the largest p90 over its look-ahead, and a row's
+     * mean tick understates the row's largest tick. Ticks of 10 per row: a base load with noise and, in each row,
+     * one burst tick at a random position. After the peak factor is learnt, the p90 issued for the next row (and for
+     * the row after it) must cover that row's actual largest tick about 90 % of the time, where the row mean's bound
+     * (the mean's p90 divided by the row's ticks, what the forecaster wrote before the peak factor) covers it never.
+     * The steps served at tick level stay the tick forecaster's, and p90 never falls under p50.
+     */
+    @Test
+    void shouldBoundTheRowPeakWithNinetyPercentCoverageWhenTicksBurstWithinRows() {
+        final int perRow = 10;
+        final int rows = 1_200;
+        final int horizon = 3 * perRow;
+        final long seed = 20_261_124L;
+        System.out.println("RollUpForecasterTest peak coverage seed=" + seed);
+        final SplittableRandom rng = new SplittableRandom(seed);
+        final double[] load = new double[rows * perRow];
+        for (int r = 0; r < rows; r++) {
+            final int burst = rng.nextInt(perRow);
+            for (int i = 0; i < perRow; i++) {
+                load[r * perRow + i] = 100 + 10 * rng.nextDouble() + (i == burst ? 100 + 200 * rng.nextDouble() : 0);
+            }
+        }
+        try (LoadHistory history = LoadHistory.inMemory(1, 0.9, new LoadHistory.Level(1, 8),
+            new LoadHistory.Level(perRow, 64))) {
+            final int levelHorizon = horizon / perRow + 2;
+            final RollUpForecaster forecaster = new RollUpForecaster(1, horizon, new SeasonalNaiveForecaster(1), 2,
+                new EnsembleForecaster(1, levelHorizon, 1, new OnlineModel[0], new Forecaster[0], 16, 1,
+                    Long.MAX_VALUE / 4, 0.05, 2.0, null, true, false, 1), 1, levelHorizon);
+            final ForecastTable table = new ForecastTable(1, horizon);
+            final int[] slots = {0};
+            final double[] nextBound = new double[rows + 2];
+            final double[] afterNextBound = new double[rows + 2];
+            final double[] meanBound = new double[rows + 2];
+            for (int t = 0; t < load.length; t++) {
+                history.writeRow(0, load[t], 0, 0, NO_BUCKETS);
+                history.completeTick();
+                forecaster.forecast(history, Resource.INGEST_POINTS, slots, 1, table);
+                assertThat(table.mean(0, 0)).isEqualTo(load[t]);
+                for (int h = 0; h < horizon; h++) {
+                    assertThat(table.p90(0, h)).isGreaterThanOrEqualTo(table.p50(0, h));
+                }
+                if ((t + 1) % perRow == 0) {
+                    final int next = (t + 1) / perRow;
+                    // steps 2..9 fall in the next row, 10..19 in the row after it
+                    nextBound[next] = table.p90(0, 5);
+                    afterNextBound[next + 1] = table.p90(0, perRow + 5);
+                    meanBound[next] = table.mean(0, 5);
+                }
+            }
+            int covered = 0;
+            int coveredAfterNext = 0;
+            int coveredByMean = 0;
+            int scored = 0;
+            for (int r = 200; r < rows; r++) {
+                double peak = 0;
+                for (int i = 0; i < perRow; i++) {
+                    peak = Math.max(peak, load[r * perRow + i]);
+                }
+                covered += peak <= nextBound[r] ? 1 : 0;
+                coveredAfterNext += peak <= afterNextBound[r] ? 1 : 0;
+                coveredByMean += peak <= meanBound[r] ? 1 : 0;
+                scored++;
+            }
+            assertThat((double) covered / scored).as("next row's peak coverage").isBetween(0.85, 0.95);
+            assertThat((double) coveredAfterNext / scored).as("the row after's").isBetween(0.85, 0.95);
+            assertThat(coveredByMean).as("the row mean never bounds the burst").isZero();
+            assertThat(forecaster.peakFactor(0)).isGreaterThan(1.5);
+        }
+    }
+
+    /** Guards the lineage of the peak factor: a split child keeps the parent's, a new partition starts unlearnt. */
+    @Test
+    void shouldKeepThePeakFactorForASplitChildAndForgetItForANewPartition() {
+        try (LoadHistory history = LoadHistory.inMemory(3, 0.9, new LoadHistory.Level(1, 8),
+            new LoadHistory.Level(PER_ROW, 4 * ROWS_PER_DAY))) {
+            final RollUpForecaster forecaster = rowSnaive(3, 20);
+            final ForecastTable table = new ForecastTable(3, 20);
+            for (int t = 0; t < 3 * DAY; t++) {
+                history.writeRow(0, t % PER_ROW == 1 ? 50 : 10, 0, 0, NO_BUCKETS);
+                history.completeTick();
+                forecaster.forecast(history, Resource.INGEST_POINTS, new int[] {0}, 1, table);
+            }
+            assertThat(forecaster.peakFactor(0)).isGreaterThan(1);
+            forecaster.onSplitChild(0, 1, 0.5);
+            assertThat(forecaster.peakFactor(1)).isEqualTo(forecaster.peakFactor(0));
+            forecaster.onNewPartition(1);
+            assertThat(forecaster.peakFactor(1)).isNaN();
+            forecaster.onMergedPartition(0, 1, 2, 0.5);
+            assertThat(forecaster.peakFactor(2)).isEqualTo(forecaster.peakFactor(0));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.presplit.daemon;
 
+import io.presplit.daemon.service.Forecasters;
 import io.presplit.forecast.EnsembleForecaster;
 import io.presplit.forecast.EnsembleModel;
 import io.presplit.forecast.Forecaster;
@@ -121,6 +122,15 @@ final class ForecastCommand implements Callable<Integer> {
             + "--season still sets the MASE scale).")
     int tickSeason;
 
+    @Option(names = "--daemon-roll-up", description = "Rolling mode with --roll-up and --model ensemble: the "
+        + "daemon's long-horizon forecaster (each level calibrates its own intervals; a rolled-up step's p90 bounds "
+        + "its row's peak tick), scored on its own intervals: no calibrator of the harness.")
+    boolean isDaemonRollUp;
+
+    @Option(names = "--no-peak-bound", description = "With --daemon-roll-up: rolled-up steps carry the row mean's "
+        + "quantiles instead of a bound on the row's peak tick (the comparison).")
+    boolean isWithoutPeakBound;
+
     @Option(names = "--tick-retention", defaultValue = "0",
         description = "Rolling mode: ticks the history keeps at tick level (default: the whole trace).")
     int tickRetention;
@@ -207,7 +217,7 @@ final class ForecastCommand implements Callable<Integer> {
         final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         final long cpuStart = threads.getCurrentThreadCpuTime();
         final RollingOrigin.StepScore[] scores = RollingOrigin.run(data, forecaster, horizon, season, steps, warmup,
-            calibratorEta, calibratorLambda, tickRetention, rollUp);
+            calibratorEta, calibratorLambda, tickRetention, rollUp, !isDaemonRollUp);
         final double cpuSeconds = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
         final double seconds = (System.nanoTime() - start) / 1e9;
         try (Writer writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
@@ -243,6 +253,10 @@ final class ForecastCommand implements Callable<Integer> {
                     1, levelHorizon);
             }
             case "ensemble" -> {
+                if (isDaemonRollUp) {
+                    yield Forecasters.rollUpEnsemble(slots, horizon, tickSeason, tickWindow, tickHorizon, 1, rollUp,
+                        rollUpSeason, levelWindow, !isWithoutWeekly, budget, !isWithoutPeakBound);
+                }
                 final Forecaster ticks = new EnsembleForecaster(slots, tickHorizon, tickSeason, new OnlineModel[] {
                     new OnlineModel.OnlineEts(tickSeason), new OnlineModel.OnlineArima(tickWindow, tickSeason)},
                     new Forecaster[0], tickWindow, rollUp, budget, 0.05, 2.0, null, !isOneStepWeighted);

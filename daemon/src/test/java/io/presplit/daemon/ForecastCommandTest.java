@@ -57,6 +57,48 @@ class ForecastCommandTest {
         }
     }
 
+    /**
+     * Guards the rolling evaluation of the daemon's long-horizon forecaster: with {@code --daemon-roll-up} it scores
+     * the intervals the forecaster writes itself (no calibrator of the harness), one line per step; on a load that
+     * bursts within rows, the peak over the whole horizon is covered more often with the rows' peak bound than
+     * with the row mean's intervals ({@code --no-peak-bound}), and the mean, hence MASE, is the same.
+     */
+    @Test
+    void shouldScoreTheDaemonsRollUpWithAndWithoutThePeakBound() throws Exception {
+        final Path input = dir.resolve("wide.csv");
+        final StringBuilder csv = new StringBuilder("a,b\n");
+        for (int t = 0; t < 4 * 24 * 9; t++) {
+            final double day = Math.sin(2 * Math.PI * t / (4 * 24));
+            final double burst = t * 7919 % 13 < 3 ? 60 : t * 31 % 11;
+            csv.append(100 + 30 * day + burst).append(',').append(50 + 10 * day + (t * 104_729 % 7)).append('\n');
+        }
+        Files.writeString(input, csv);
+        final double[][] peak = new double[2][];
+        final double[][] mase = new double[2][];
+        for (int run = 0; run < 2; run++) {
+            final Path out = dir.resolve("rolling" + run + ".csv");
+            final List<String> args = new java.util.ArrayList<>(List.of("forecast", "--rolling", "--input",
+                input.toString(), "--season", "96", "--horizon", "96", "--steps", "1,24,96", "--warmup", "384",
+                "--model", "ensemble", "--roll-up", "4", "--roll-up-season", "24", "--tick-retention", "48",
+                "--tick-horizon", "1", "--tick-season", "12", "--daemon-roll-up", "--out", out.toString()));
+            if (run == 1) {
+                args.add("--no-peak-bound");
+            }
+            assertThat(PresplitCli.commandLine().execute(args.toArray(String[]::new))).isZero();
+            final List<String> rows = Files.readAllLines(out);
+            assertThat(rows).hasSize(4);
+            peak[run] = new double[3];
+            mase[run] = new double[3];
+            for (int k = 0; k < 3; k++) {
+                final String[] cells = rows.get(k + 1).split(",");
+                mase[run][k] = Double.parseDouble(cells[2]);
+                peak[run][k] = Double.parseDouble(cells[7]);
+            }
+        }
+        assertThat(mase[0]).containsExactly(mase[1]);
+        assertThat(peak[0][2]).as("peak coverage over the whole horizon").isGreaterThan(peak[1][2] + 0.2);
+    }
+
     /** Guards the error contract: bad input exits with code 2 and a message naming the file and the line. */
     @Test
     void shouldNameFileAndLineWhenInputIsBad() throws Exception {

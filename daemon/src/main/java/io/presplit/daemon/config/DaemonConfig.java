@@ -77,6 +77,13 @@ public final class DaemonConfig {
         /** Ticks of load history kept per partition (memory-mapped in the data directory). */
         public int historyTicks = 2_160;
         /**
+         * The {@code ensemble} forecaster serves a longest horizon ({@code maxHorizonTicks} times {@code tickMs})
+         * beyond this from the roll-ups ({@link DaemonConfig#isRollUpHorizon()}): the tick level keeps the first
+         * steps, the coarsest roll-up level with at least two rows in the horizon forecasts the rest. Default: an
+         * hour.
+         */
+        public long rollUpHorizonMs = 3_600_000;
+        /**
          * Roll-up levels of the load history above the tick, finest first: each row sums {@code rowMs} of load (a
          * whole multiple of {@code tickMs} and of the previous level's {@code rowMs}) and {@code rows} rows are kept.
          * Default: minutes for a day, hours for a week. Changing them needs a new history file (the old one is
@@ -220,9 +227,7 @@ public final class DaemonConfig {
         require(engine.seasonTicks >= 1, "engine.seasonTicks", engine.seasonTicks);
         require(engine.horizonTicks >= 1, "engine.horizonTicks", engine.horizonTicks);
         require(engine.maxHorizonTicks >= 1, "engine.maxHorizonTicks", engine.maxHorizonTicks);
-        require(engine.historyTicks > Math.max(engine.horizonTicks, engine.maxHorizonTicks),
-            "engine.historyTicks (> horizonTicks and maxHorizonTicks)",
-            engine.historyTicks);
+        require(engine.rollUpHorizonMs >= 1, "engine.rollUpHorizonMs", engine.rollUpHorizonMs);
         require(engine.historyRollUps != null
                 && engine.historyRollUps.size() < LoadHistoryDescriptor.MAX_LEVELS,
             "engine.historyRollUps (at most " + (LoadHistoryDescriptor.MAX_LEVELS - 1) + ")",
@@ -237,6 +242,13 @@ public final class DaemonConfig {
                 key + ".rowMs (a whole multiple of tickMs and of the previous level's rowMs, larger)", level.rowMs);
             require(level.rows >= 1, key + ".rows", level.rows);
             previousRowMs = level.rowMs;
+        }
+        if (isRollUpHorizon()) {
+            require(engine.historyTicks > tickHorizonTicks(), "engine.historyTicks (> the steps the tick level serves, "
+                + tickHorizonTicks() + ")", engine.historyTicks);
+        } else {
+            require(engine.historyTicks > Math.max(engine.horizonTicks, engine.maxHorizonTicks),
+                "engine.historyTicks (> horizonTicks and maxHorizonTicks)", engine.historyTicks);
         }
         require(engine.slotCapacity >= 2, "engine.slotCapacity", engine.slotCapacity);
         require(engine.capacityPointsPerSecond > 0, "engine.capacityPointsPerSecond", engine.capacityPointsPerSecond);
@@ -279,6 +291,67 @@ public final class DaemonConfig {
             levels.add(new LoadHistory.Level((int) (level.rowMs / engine.tickMs), level.rows));
         }
         return levels;
+    }
+
+    /**
+     * Whether the forecaster serves the long steps of the horizon from a roll-up level: the {@code ensemble}, when
+     * the longest horizon ({@code max(horizonTicks, maxHorizonTicks)} ticks) is longer than
+     * {@code engine.rollUpHorizonMs} and a roll-up level's row fits at least twice in it ({@link #rollUpLevel()});
+     * otherwise the tick level serves the whole horizon (hourly ticks, for instance, are already rows).
+     * <p>
+     * Why: a tick-level ensemble needs its season in ticks and several seasons of tick history; a day ahead at 10 s
+     * ticks is a season of 8,640 ticks, which ETS and ARIMA cannot fit (at 1-minute ticks one ETS fit at m = 1,440
+     * took 15–23 s) and which would need weeks of tick history per partition, while hourly rows make a day 24 steps
+     * (docs/RESULTS.md, "Long horizons from the hourly roll-up"). Other forecasters stay at tick level (the LSTM is
+     * trained at one tick; seasonal naive on rows was measured worse a day ahead than at tick level).
+     */
+    public boolean isRollUpHorizon() {
+        return "ensemble".equals(forecasterName())
+            && (double) maxHorizon() * engine.tickMs > engine.rollUpHorizonMs && rollUpLevel() > 0;
+    }
+
+    /** The longest horizon the engine forecasts, in ticks. */
+    public int maxHorizon() {
+        return Math.max(engine.horizonTicks, engine.maxHorizonTicks);
+    }
+
+    /**
+     * The history level (1-based among the levels, the tick level being 0) the long steps come from: the coarsest
+     * roll-up whose row fits at least twice in the longest horizon; 0 when none does.
+     */
+    public int rollUpLevel() {
+        final List<LoadHistory.Level> levels = historyRollUpLevels();
+        for (int i = levels.size() - 1; i >= 0; i--) {
+            if (2L * levels.get(i).ticksPerRow() <= maxHorizon()) {
+                return i + 1;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Steps the tick level serves in front of the roll-up: a quarter of a row (at least one). On NASA's 5-minute
+     * ticks with hourly rows, three tick steps then rows matched or beat twelve tick steps at every lead
+     * (docs/RESULTS.md): beyond a few steps the tick models, which keep no daily season, lose to the rows'.
+     */
+    public int tickHorizonTicks() {
+        final int level = rollUpLevel();
+        return level == 0 ? maxHorizon()
+            : Math.max(1, Math.min(maxHorizon(), historyRollUpLevels().get(level - 1).ticksPerRow() / 4));
+    }
+
+    /**
+     * The season of the roll-up level's models in rows: the rows in a day when a row divides a day into 2 to 48
+     * rows (hourly rows: 24), else 1 (no season).
+     */
+    public int rollUpSeasonRows() {
+        final int level = rollUpLevel();
+        if (level == 0) {
+            return 1;
+        }
+        final long rowMs = engine.historyRollUps.get(level - 1).rowMs;
+        final long dayMs = 86_400_000L;
+        return dayMs % rowMs == 0 && dayMs / rowMs >= 2 && dayMs / rowMs <= 48 ? (int) (dayMs / rowMs) : 1;
     }
 
     /** The forecaster's canonical name, or {@code null} when unknown. */

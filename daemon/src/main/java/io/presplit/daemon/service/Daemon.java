@@ -53,6 +53,23 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
+     * The engine's configuration for a validated daemon configuration: the forecast table holds the longest horizon
+     * ({@link DaemonConfig#maxHorizon()}), the load history the tick level and the configured roll-ups.
+     */
+    public static EngineConfig engineConfig(final DaemonConfig config) {
+        final DaemonConfig.EngineSettings settings = config.engine;
+        final long tickNs = TimeUnit.MILLISECONDS.toNanos(settings.tickMs);
+        return new EngineConfig(Path.of(config.dataDir), settings.slotCapacity,
+            config.server.ingestThreads + config.server.queryThreads + 2, settings.historyTicks, tickNs,
+            config.maxHorizon(), CapacityPlan.fromRate(settings.capacityPointsPerSecond, tickNs),
+            new AdjustmentPolicy(settings.splitThreshold, settings.mergeThreshold, settings.mergeWindowTicks,
+                settings.cooldownTicks * tickNs, settings.maxPartitions, settings.minSplitImprovement,
+                settings.splitLookaheadTicks == 0 ? AdjustmentPolicy.WHOLE_HORIZON : settings.splitLookaheadTicks),
+            true, settings.decisionDelayTicks, settings.thrashWindowTicks)
+            .withHistoryRollUps(config.historyRollUpLevels());
+    }
+
+    /**
      * Opens the engine (recovering any split or merge a crash left in doubt), starts the control loop and the HTTP
      * server. On failure closes what it started and rethrows.
      *
@@ -62,16 +79,7 @@ public final class Daemon implements AutoCloseable {
         final boolean isTokenGenerated = config.admin.token.isEmpty();
         final String token = isTokenGenerated ? generateToken() : config.admin.token;
         final DaemonConfig.EngineSettings settings = config.engine;
-        final long tickNs = TimeUnit.MILLISECONDS.toNanos(settings.tickMs);
-        final int maxHorizon = Math.max(settings.horizonTicks, settings.maxHorizonTicks);
-        final EngineConfig engineConfig = new EngineConfig(Path.of(config.dataDir), settings.slotCapacity,
-            config.server.ingestThreads + config.server.queryThreads + 2, settings.historyTicks, tickNs, maxHorizon,
-            CapacityPlan.fromRate(settings.capacityPointsPerSecond, tickNs),
-            new AdjustmentPolicy(settings.splitThreshold, settings.mergeThreshold, settings.mergeWindowTicks,
-                settings.cooldownTicks * tickNs, settings.maxPartitions, settings.minSplitImprovement,
-                settings.splitLookaheadTicks == 0 ? AdjustmentPolicy.WHOLE_HORIZON : settings.splitLookaheadTicks),
-            true, settings.decisionDelayTicks, settings.thrashWindowTicks)
-            .withHistoryRollUps(config.historyRollUpLevels());
+        final EngineConfig engineConfig = engineConfig(config);
         final StoreOptions pinnedOptions = StoreOptions.of(Durability.valueOf(
             config.durabilityName().toUpperCase(Locale.ROOT))).withSegmentLengthBytes(
             config.storage.segmentLengthBytes).withWriterCpus(
@@ -82,7 +90,7 @@ public final class Daemon implements AutoCloseable {
         ControlLoop control = null;
         AdminApi admin = null;
         try {
-            engine = Engine.open(engineConfig, Forecasters.create(config.forecasterName(), settings, maxHorizon),
+            engine = Engine.open(engineConfig, Forecasters.create(config),
                 ControlLoop.epochNanos(), storeOptions);
             engine.forecasts().horizon(settings.horizonTicks);
             final AlertMonitor alerts = new AlertMonitor(engine, config.alerts.forecastDriftMase,
