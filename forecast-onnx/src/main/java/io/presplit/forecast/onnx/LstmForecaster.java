@@ -185,13 +185,7 @@ public final class LstmForecaster implements Forecaster {
      */
     public static LstmForecaster openLoadModel() {
         final String source = bundledSource(BUNDLED_LOAD_MODEL);
-        final ModelFile saved = ModelFile.decode(source, readBundled(BUNDLED_LOAD_MODEL, source));
-        if (!KIND.equals(saved.metadata().kind())) {
-            throw new PresplitException(Category.ERROR, ModelFile.MODEL_FILE_MISMATCH, "bundled model file holds "
-                + "another kind of model [source=" + source + ", kind=" + saved.metadata().kind() + ", expected="
-                + KIND + "]");
-        }
-        return fromModelFile(source, saved);
+        return fromModelFile(source, ModelFile.decode(source, readBundled(BUNDLED_LOAD_MODEL, source), KIND));
     }
 
     /**

@@ -179,11 +179,23 @@ public final class ModelFile {
      * @throws PresplitException as {@link #read(Path)}, or {@link #MODEL_FILE_MISMATCH} for another kind.
      */
     public static ModelFile read(final Path file, final String expectedKind) {
-        final ModelFile model = read(file);
+        return ofKind(read(file), file.toAbsolutePath().toString(), expectedKind);
+    }
+
+    /**
+     * Decodes and verifies the bytes of a model file and checks that it holds a model of {@code expectedKind}.
+     *
+     * @param source what the bytes are, for error messages.
+     * @throws PresplitException as {@link #decode(String, byte[])}, or {@link #MODEL_FILE_MISMATCH} for another kind.
+     */
+    public static ModelFile decode(final String source, final byte[] bytes, final String expectedKind) {
+        return ofKind(decode(source, bytes), source, expectedKind);
+    }
+
+    private static ModelFile ofKind(final ModelFile model, final String source, final String expectedKind) {
         if (!model.metadata.kind().equals(expectedKind)) {
             throw new PresplitException(Category.ERROR, MODEL_FILE_MISMATCH, "model file holds another kind of model"
-                + " [file=" + file.toAbsolutePath() + ", kind=" + model.metadata.kind()
-                + ", expected=" + expectedKind + "]");
+                + " [file=" + source + ", kind=" + model.metadata.kind() + ", expected=" + expectedKind + "]");
         }
         return model;
     }
