@@ -41,6 +41,11 @@ import java.util.concurrent.TimeUnit;
  * moves the writing thread onto CPU 1 when it opens its writer, and its background threads onto the other CPUs.
  * Launch the JVM with {@code taskset -c 0} so that everything else (the splitting thread, JIT, GC, JMH) stays off
  * CPU 1 too: the deployment docs/OPERATIONS.md describes ("Writer-core pinning").
+ * <p>
+ * The platform's baseline, in the same run: with {@code writerWork=nothing} the writing thread times an empty
+ * span instead of a write (two {@code nanoTime} reads, nothing between) while the splitter splits and merges as
+ * before. Whatever that histogram's maximum holds is how long the machine itself stops a running thread (the
+ * hypervisor descheduling the vCPU, an interrupt): a floor no store can go under on this machine.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -60,6 +65,10 @@ public class WriteStallBenchmark {
         @Param({"ASYNC", "GROUP"})
         Durability durability;
 
+        /** {@code write}: time each write; {@code nothing}: time an empty span (the platform's baseline). */
+        @Param({"write", "nothing"})
+        String writerWork;
+
         final SingleWriterRecorder latencies = new SingleWriterRecorder(HIGHEST_NS, 3);
         final Histogram total = new Histogram(HIGHEST_NS, 3);
         Histogram interval;
@@ -75,11 +84,13 @@ public class WriteStallBenchmark {
         /** JVM uptime when the measured writes start: to find their GC and safepoint pauses in an {@code -Xlog}. */
         long iterationStartMs;
         final boolean isAttributing = StallAttribution.isEnabled();
+        boolean isWriting;
         StallAttribution stalls;
         final StallAttribution totalStalls = new StallAttribution();
 
         @Setup(Level.Iteration)
         public void setUp() {
+            isWriting = "write".equals(writerWork);
             keys = BenchStores.seriesKeys(SERIES);
             directory = BenchStores.newDirectory("presplit-stall-");
             recorder = new LoadRecorder(2, 1 << 16);
@@ -100,8 +111,8 @@ public class WriteStallBenchmark {
             interval = latencies.getIntervalHistogram(interval);
             total.add(interval);
             final long endMs = ManagementFactory.getRuntimeMXBean().getUptime();
-            System.out.printf("%nwrite-stall iteration %d durability=%s writes=%d p50=%dns p99=%dns p99.9=%dns "
-                    + "max=%dns rollsWithSpare=%d rollsWithoutSpare=%d uptimeMs=%d-%d%n", iteration++, durability,
+            System.out.printf("%nwrite-stall iteration %d durability=%s work=%s writes=%d p50=%dns p99=%dns p99.9=%dns "
+                    + "max=%dns rollsWithSpare=%d rollsWithoutSpare=%d uptimeMs=%d-%d%n", iteration++, durability, writerWork,
                 interval.getTotalCount(), interval.getValueAtPercentile(50), interval.getValueAtPercentile(99),
                 interval.getValueAtPercentile(99.9), interval.getMaxValue(), store.rollsWithSpare(),
                 store.rollsWithoutSpare(), iterationStartMs, endMs);
@@ -116,8 +127,8 @@ public class WriteStallBenchmark {
 
         @TearDown(Level.Trial)
         public void report() {
-            System.out.printf("%nwrite-stall total durability=%s writes=%d p50=%dns p99=%dns p99.9=%dns max=%dns"
-                    + " (warm-up iterations included)%n", durability, total.getTotalCount(),
+            System.out.printf("%nwrite-stall total durability=%s work=%s writes=%d p50=%dns p99=%dns p99.9=%dns"
+                    + " max=%dns (warm-up iterations included)%n", durability, writerWork, total.getTotalCount(),
                 total.getValueAtPercentile(50), total.getValueAtPercentile(99), total.getValueAtPercentile(99.9),
                 total.getMaxValue());
             if (isAttributing) {
@@ -154,6 +165,11 @@ public class WriteStallBenchmark {
     public void write(final Shared shared, final WriterThread writerThread) {
         final int series = (shared.series + 1) & (SERIES - 1);
         shared.series = series;
+        if (!shared.isWriting) {
+            final long startNs = System.nanoTime();
+            shared.latencies.recordValue(System.nanoTime() - startNs);
+            return;
+        }
         if (shared.isAttributing) {
             writeAttributed(shared, series);
             return;
