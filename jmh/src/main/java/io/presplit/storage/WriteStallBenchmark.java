@@ -111,11 +111,11 @@ public class WriteStallBenchmark {
             interval = latencies.getIntervalHistogram(interval);
             total.add(interval);
             final long endMs = ManagementFactory.getRuntimeMXBean().getUptime();
-            System.out.printf("%nwrite-stall iteration %d durability=%s work=%s writes=%d p50=%dns p99=%dns p99.9=%dns "
-                    + "max=%dns rollsWithSpare=%d rollsWithoutSpare=%d uptimeMs=%d-%d%n", iteration++, durability, writerWork,
-                interval.getTotalCount(), interval.getValueAtPercentile(50), interval.getValueAtPercentile(99),
-                interval.getValueAtPercentile(99.9), interval.getMaxValue(), store.rollsWithSpare(),
-                store.rollsWithoutSpare(), iterationStartMs, endMs);
+            System.out.printf("%nwrite-stall iteration %d durability=%s work=%s writes=%d p50=%dns p99=%dns "
+                    + "p99.9=%dns max=%dns rollsWithSpare=%d rollsWithoutSpare=%d uptimeMs=%d-%d%n", iteration++,
+                durability, writerWork, interval.getTotalCount(), interval.getValueAtPercentile(50),
+                interval.getValueAtPercentile(99), interval.getValueAtPercentile(99.9), interval.getMaxValue(),
+                store.rollsWithSpare(), store.rollsWithoutSpare(), iterationStartMs, endMs);
             if (isAttributing) {
                 System.out.printf("write-stall iteration %d %s%n", iteration - 1, stalls.summary());
                 totalStalls.add(stalls);
