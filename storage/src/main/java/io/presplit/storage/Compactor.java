@@ -1,6 +1,6 @@
 package io.presplit.storage;
 
-import io.presplit.storage.internal.BackgroundThreads;
+import io.presplit.agent.BackgroundThreads;
 import io.presplit.storage.internal.ThreadPlacement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,7 +1,7 @@
 package io.presplit.storage;
 
 import io.presplit.PresplitException;
-import io.presplit.storage.internal.BackgroundThreads;
+import io.presplit.agent.BackgroundThreads;
 import io.presplit.storage.internal.ThreadPlacement;
 import io.presplit.storage.internal.FileOps;
 import io.presplit.storage.log.PartitionLog;

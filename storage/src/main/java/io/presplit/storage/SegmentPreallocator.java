@@ -1,6 +1,6 @@
 package io.presplit.storage;
 
-import io.presplit.storage.internal.BackgroundThreads;
+import io.presplit.agent.BackgroundThreads;
 import io.presplit.storage.internal.ThreadPlacement;
 import io.presplit.storage.log.PartitionLog;
 import org.slf4j.Logger;

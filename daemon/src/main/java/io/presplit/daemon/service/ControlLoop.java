@@ -1,5 +1,6 @@
 package io.presplit.daemon.service;
 
+import io.presplit.agent.BackgroundThreads;
 import io.presplit.daemon.Engine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -138,17 +139,6 @@ public final class ControlLoop implements AutoCloseable {
     @Override
     public void close() {
         isRunning = false;
-        LockSupport.unpark(thread);
-        boolean isInterrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (final InterruptedException e) {
-                isInterrupted = true;
-            }
-        }
-        if (isInterrupted) {
-            Thread.currentThread().interrupt();
-        }
+        BackgroundThreads.stopAndJoin(thread);
     }
 }

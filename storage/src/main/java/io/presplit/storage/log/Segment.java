@@ -356,26 +356,9 @@ final class Segment implements AutoCloseable {
      */
     void read(final long partitionId, final long keyLo, final long keyHi, final RecordVisitor visitor,
         final RecordFlyweight flyweight) {
-        final MemorySegment memory = this.memory;
         final long sealedTail = sealedTailOffset;
-        final long limit = sealedTail >= 0 ? sealedTail : lengthBytes;
-        long offset = FIRST_RECORD_OFFSET;
-        while (offset < limit) {
-            final int recordLength = (int) LENGTH_WORD.getAcquire(memory, offset + RECORD_LENGTH_OFFSET);
-            if (recordLength <= 0) {
-                if (recordLength < END_OF_SEGMENT) {
-                    offset -= recordLength;
-                    continue;
-                }
-                break;
-            }
-            flyweight.wrap(memory, offset, fieldCount);
-            final long key = flyweight.partitionKey();
-            if (key >= keyLo && key <= keyHi) {
-                visitor.onRecord(partitionId, flyweight);
-            }
-            offset += recordLength;
-        }
+        scanRange(partitionId, FIRST_RECORD_OFFSET, sealedTail >= 0 ? sealedTail : lengthBytes, keyLo, keyHi,
+            Long.MIN_VALUE, Long.MAX_VALUE, visitor, flyweight);
     }
 
     /**

@@ -1,8 +1,11 @@
-package io.presplit.storage.internal;
+package io.presplit.agent;
 
 import java.util.concurrent.locks.LockSupport;
 
-/** The store's background threads (group commit, segment preallocation): how they are stopped. Cold path. */
+/**
+ * How a background thread is stopped (the store's group commit, preallocation and compaction threads, the daemon's
+ * control loop): wake it, wait for it, keep the caller's interrupt. Cold path.
+ */
 public final class BackgroundThreads {
     private BackgroundThreads() {
     }
