@@ -5,6 +5,7 @@ import io.presplit.daemon.replay.PolicyComparison;
 import io.presplit.daemon.replay.ReplayReport;
 import io.presplit.daemon.replay.ReplayResult;
 import io.presplit.daemon.replay.ReplaySettings;
+import io.presplit.daemon.replay.TraceFile;
 import io.presplit.daemon.replay.TraceReader;
 import io.presplit.daemon.replay.WideTrace;
 import picocli.CommandLine.Command;
@@ -24,8 +25,9 @@ import java.util.concurrent.Callable;
         + "single-series files (timestamp,value; each file one key). Blank cells are missing data: a key's last "
         + "value carries over gaps inside its life; before its first and after its last sample it has no load.")
 final class ReplayCommand implements Callable<Integer> {
-    @Option(names = "--trace", required = true, arity = "1..*", description = "The trace file(s).")
-    List<Path> traces;
+    @Option(names = "--trace", required = true, arity = "1..*", description = "The trace file(s); FILE@SECONDS for "
+        + "a file without timestamps (a header of key names, one row per tick of SECONDS).")
+    List<String> traces;
 
     @Option(names = "--policies", split = ",", description = "Policies to compare (default: all): "
         + "static, reactive, predictive-snaive, predictive-ensemble, predictive-lstm, oracle.")
@@ -93,7 +95,7 @@ final class ReplayCommand implements Callable<Integer> {
         if (!"table".equals(format) && !"json".equals(format)) {
             throw new IllegalArgumentException("unknown format [format=" + format + ", known=table,json]");
         }
-        WideTrace trace = TraceReader.read(traces, tickSeconds);
+        WideTrace trace = TraceReader.read(traces.stream().map(TraceFile::parse).toList(), tickSeconds);
         if (zipfKeys > 0) {
             trace = TraceReader.zipfKeys(trace, zipfKeys, zipfExponent, zipfSeed);
         }

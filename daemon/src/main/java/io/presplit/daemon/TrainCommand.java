@@ -1,5 +1,6 @@
 package io.presplit.daemon;
 
+import io.presplit.daemon.replay.TraceFile;
 import io.presplit.daemon.replay.TraceReader;
 import io.presplit.daemon.replay.WideTrace;
 import io.presplit.forecast.RollingOrigin;
@@ -165,14 +166,10 @@ final class TrainCommand implements Callable<Integer> {
     /** Reads one {@code FILE[@SECONDS]} into {@code series}, one tick per series; returns the file's tick. */
     static long read(final String input, final List<double[]> series, final List<Long> seriesTicks)
         throws IOException {
-        final int at = input.lastIndexOf('@');
-        final boolean hasTick = at > 0 && at < input.length() - 1 && input.substring(at + 1).chars()
-            .allMatch(Character::isDigit);
-        final Path file = Path.of(hasTick ? input.substring(0, at) : input);
-        final long givenTick = hasTick ? Long.parseLong(input.substring(at + 1)) : 0;
-        if (hasTick && givenTick <= 0) {
-            throw new IllegalArgumentException("tick must be positive [input=" + input + "]");
-        }
+        final TraceFile spec = TraceFile.parse(input);
+        final Path file = spec.path();
+        final boolean hasTick = spec.isUntimed();
+        final long givenTick = spec.rowSeconds();
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("training file not found [file=" + file + "]");
         }
@@ -187,7 +184,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         final String firstHeaderCell = unquote(header.split(",", -1)[0]);
         if (firstHeaderCell.startsWith("timestamp")) {
-            final WideTrace trace = TraceReader.read(List.of(file), givenTick);
+            final WideTrace trace = TraceReader.read(List.of(TraceFile.timed(file)), givenTick);
             final long tick = trace.tickNs() / 1_000_000_000L;
             if (tick <= 0 || trace.tickNs() % 1_000_000_000L != 0) {
                 throw new IllegalArgumentException("trace tick is not a whole number of seconds [file=" + file

@@ -46,16 +46,62 @@ class ReplayCommandTest {
         assertThat(refusal("--thresholds", "0")).contains("a split threshold must be positive [threshold=0.0]");
     }
 
+    /**
+     * Guards {@code FILE@SECONDS}: a file without timestamps replays its rows as consecutive ticks, the same as the
+     * timed file with the same rows; a timed file given a spacing, or timed and untimed files together, are refused.
+     */
+    @Test
+    void shouldReplayAnUntimedFileAsConsecutiveTicksOfTheGivenSpacing() throws Exception {
+        final Path timed = trace();
+        final Path untimed = dir.resolve("untimed.csv");
+        Files.writeString(untimed, Files.readAllLines(timed).stream()
+            .map(line -> line.substring(line.indexOf(',') + 1)).reduce("", (a, b) -> a + b + "\n"));
+
+        final String fromTimed = jsonRows("--trace", timed.toString());
+        final String fromUntimed = jsonRows("--trace", untimed + "@3600");
+        assertThat(fromUntimed).isEqualTo(fromTimed).contains("\"policy\":\"reactive\"");
+
+        assertThat(refusalOf("--trace", timed + "@3600")).contains("FILE@SECONDS is for files without timestamps");
+        assertThat(refusalOf("--trace", timed.toString(), untimed + "@3600"))
+            .contains("must all have timestamps or all be FILE@SECONDS");
+        assertThat(refusalOf("--trace", untimed.toString())).contains("give its rows' spacing as FILE@SECONDS");
+    }
+
+    private String jsonRows(final String... options) {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final PrintStream stdout = System.out;
+        final String[] args = new String[options.length + 6];
+        args[0] = "replay";
+        System.arraycopy(options, 0, args, 1, options.length);
+        System.arraycopy(new String[] {"--policies", "reactive", "--no-compaction", "--format", "json"}, 0, args,
+            options.length + 1, 5);
+        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(PresplitCli.commandLine().execute(args)).isZero();
+        } finally {
+            System.setOut(stdout);
+        }
+        return String.join("\n", bytes.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("{"))
+            .toList());
+    }
+
     private String refusal(final String... options) throws Exception {
+        final String[] args = new String[options.length + 2];
+        args[0] = "--trace";
+        args[1] = trace().toString();
+        System.arraycopy(options, 0, args, 2, options.length);
+        return refusalOf(args);
+    }
+
+    /** What {@code replay --no-compaction} with exactly {@code options} writes on stderr when it refuses. */
+    private static String refusalOf(final String... options) {
         final StringWriter err = new StringWriter();
         final CommandLine cli = PresplitCli.commandLine();
         cli.setErr(new PrintWriter(err));
-        final String[] args = new String[options.length + 4];
+        final String[] args = new String[options.length + 2];
         args[0] = "replay";
-        args[1] = "--trace";
-        args[2] = trace().toString();
-        args[3] = "--no-compaction";
-        System.arraycopy(options, 0, args, 4, options.length);
+        args[1] = "--no-compaction";
+        System.arraycopy(options, 0, args, 2, options.length);
         assertThat(cli.execute(args)).isNotZero();
         return err.toString();
     }

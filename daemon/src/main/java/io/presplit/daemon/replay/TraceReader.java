@@ -29,7 +29,10 @@ import java.util.TreeMap;
  *   <li><b>single series</b>: header {@code timestamp,value}; the key is the file name without extension.
  *       Several files make several keys of one key space.</li>
  * </ul>
- * Timestamps: {@code yyyy-MM-dd HH:mm:ss} (UTC), ISO-8601 with an offset, or epoch seconds.
+ * Timestamps: {@code yyyy-MM-dd HH:mm:ss} (UTC), ISO-8601 with an offset, or epoch seconds. A file without a
+ * timestamp column is read as {@link TraceFile FILE@SECONDS}: its header names the keys (one column named
+ * {@code value} takes the file's name), and data row {@code i} is time {@code i × SECONDS} from 1970-01-01 UTC.
+ * The files of one trace are all timed or all untimed: untimed rows have no common clock with timed ones.
  * <p>
  * The grid: the tick is the most common spacing between consecutive distinct timestamps (or the caller's); a
  * sample falls in tick {@code floor((time - start) / tick)}, and several samples of a key in one tick average.
@@ -51,14 +54,19 @@ public final class TraceReader {
      * @param tickSeconds the tick, or 0 to infer it from the data.
      * @throws IllegalArgumentException naming the file and line of anything malformed.
      */
-    public static WideTrace read(final List<Path> files, final long tickSeconds) throws IOException {
+    public static WideTrace read(final List<TraceFile> files, final long tickSeconds) throws IOException {
+        final long untimed = files.stream().filter(TraceFile::isUntimed).count();
+        if (untimed > 0 && untimed < files.size()) {
+            throw new IllegalArgumentException("a trace's files must all have timestamps or all be FILE@SECONDS: "
+                + "untimed rows share no clock with timed ones [files=" + files + "]");
+        }
         final Samples samples = new Samples();
-        for (final Path file : files) {
-            if (!Files.isRegularFile(file)) {
-                throw new IllegalArgumentException("trace file not found [file=" + file + "]");
+        for (final TraceFile file : files) {
+            if (!Files.isRegularFile(file.path())) {
+                throw new IllegalArgumentException("trace file not found [file=" + file.path() + "]");
             }
-            try (InputStream in = Files.newInputStream(file)) {
-                read(in, file.toString(), stem(file), samples);
+            try (InputStream in = Files.newInputStream(file.path())) {
+                read(in, file.path().toString(), stem(file.path()), file.rowSeconds(), samples);
             }
         }
         return samples.toTrace(tickSeconds);
@@ -68,7 +76,7 @@ public final class TraceReader {
     public static WideTrace read(final InputStream in, final String source, final String singleSeriesKey,
         final long tickSeconds) throws IOException {
         final Samples samples = new Samples();
-        read(in, source, singleSeriesKey, samples);
+        read(in, source, singleSeriesKey, 0, samples);
         return samples.toTrace(tickSeconds);
     }
 
@@ -110,17 +118,29 @@ public final class TraceReader {
         return new WideTrace(keys, trace.startNs(), trace.tickNs(), loads);
     }
 
+    /** Reads one file's samples; {@code rowSeconds > 0}: an untimed file (see the class comment). */
     private static void read(final InputStream in, final String source, final String singleSeriesKey,
-        final Samples samples) throws IOException {
+        final long rowSeconds, final Samples samples) throws IOException {
         final BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         final String header = reader.readLine();
         if (header == null) {
             throw new IllegalArgumentException("empty trace file [source=" + source + "]");
         }
         final String[] columns = header.strip().split(",", -1);
-        if (columns.length < 2 || !columns[0].startsWith("timestamp")) {
-            throw new IllegalArgumentException("trace header must start with a timestamp column [source=" + source
-                + ", line=1, header=" + header + "]");
+        final boolean isTimed = columns[0].startsWith("timestamp");
+        if (rowSeconds > 0) {
+            if (isTimed) {
+                throw new IllegalArgumentException("FILE@SECONDS is for files without timestamps, and this one has a "
+                    + "timestamp column: drop @SECONDS (--tick-seconds sets the tick) [source=" + source
+                    + ", header=" + header + "]");
+            }
+            readUntimed(reader, source, singleSeriesKey, rowSeconds, columns, samples);
+            return;
+        }
+        if (columns.length < 2 || !isTimed) {
+            throw new IllegalArgumentException("trace header must start with a timestamp column; for a file without "
+                + "timestamps give its rows' spacing as FILE@SECONDS [source=" + source + ", line=1, header="
+                + header + "]");
         }
         final boolean isLong = columns.length == 3 && "key".equals(columns[1]) && "value".equals(columns[2]);
         final boolean isSingle = columns.length == 2 && "value".equals(columns[1]);
@@ -156,6 +176,40 @@ public final class TraceReader {
                         samples.add(wideKeys[k], timeNs, parseLoad(cells[k + 1], source, lineNumber, wideKeys[k]),
                             source, lineNumber);
                     }
+                }
+            }
+        }
+    }
+
+    /** An untimed wide file: every column a key, data row {@code i} at {@code i × rowSeconds}. */
+    private static void readUntimed(final BufferedReader reader, final String source, final String singleSeriesKey,
+        final long rowSeconds, final String[] columns, final Samples samples) throws IOException {
+        final String[] keys = columns.length == 1 && "value".equals(columns[0]) ? new String[] {singleSeriesKey}
+            : columns;
+        for (final String key : keys) {
+            if (key.isEmpty()) {
+                throw new IllegalArgumentException("empty key name in the header [source=" + source + ", line=1]");
+            }
+        }
+        String line;
+        int lineNumber = 1;
+        long row = 0;
+        while ((line = reader.readLine()) != null) {
+            lineNumber++;
+            if (line.isBlank()) {
+                continue;
+            }
+            final String[] cells = line.split(",", -1);
+            if (cells.length != keys.length) {
+                throw new IllegalArgumentException("wrong number of cells [source=" + source + ", line=" + lineNumber
+                    + ", expected=" + keys.length + ", actual=" + cells.length + "]");
+            }
+            final long timeNs = Math.multiplyExact(row++, Math.multiplyExact(rowSeconds, 1_000_000_000L));
+            samples.time(timeNs);
+            for (int k = 0; k < keys.length; k++) {
+                if (!cells[k].isEmpty()) {
+                    samples.add(keys[k], timeNs, parseLoad(cells[k], source, lineNumber, keys[k]), source,
+                        lineNumber);
                 }
             }
         }
