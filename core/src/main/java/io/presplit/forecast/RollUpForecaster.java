@@ -95,6 +95,7 @@ public final class RollUpForecaster implements Forecaster {
     private long rowPeaksCovered;
     private long horizonPeaksScored;
     private long horizonPeaksCovered;
+    private long factorUpdates;
     private final String name;
 
     /** What the 90 % quantile of a rolled-up step stands for (class comment). */
@@ -269,6 +270,14 @@ public final class RollUpForecaster implements Forecaster {
     /** Of {@link #horizonPeaksScored()}, those whose peak was at or under that bound. */
     public long horizonPeaksCovered() {
         return horizonPeaksCovered;
+    }
+
+    /**
+     * Steps the learnt factors took since construction (all slots; a restore or a split or merge counts too): what
+     * a keeper of {@link PeakFactorFile} compares to know whether there is anything new to write.
+     */
+    public long factorUpdates() {
+        return factorUpdates;
     }
 
     /** Forwards to both forecasters; the slot's factors start unlearnt. */
@@ -455,6 +464,7 @@ public final class RollUpForecaster implements Forecaster {
         }
         final double z = Math.log(Math.max(peak, Double.MIN_NORMAL) / issuedPerTick);
         final double logFactor = logPeakFactor[slot];
+        factorUpdates++;
         if (Double.isNaN(logFactor)) {
             logPeakFactor[slot] = z;
         } else {
@@ -473,6 +483,7 @@ public final class RollUpForecaster implements Forecaster {
         }
         final double logFactor = logHorizonFactor[slot];
         final boolean isExceeded = realised > issued;
+        factorUpdates++;
         if (bound == Bound.HORIZON_PEAK) {
             horizonPeaksScored++;
             horizonPeaksCovered += isExceeded ? 0 : 1;
@@ -482,6 +493,7 @@ public final class RollUpForecaster implements Forecaster {
     }
 
     private void forget(final int slot) {
+        factorUpdates++;
         levelIssuedAt[slot] = -1;
         peakSeenAt[slot] = NEVER;
         peakSeenFrom[slot] = NEVER;
