@@ -58,7 +58,8 @@ public final class Forecasters {
      * {@code tickSeason}) for the first {@code tickHorizon} steps and a row-level ensemble (the same members at
      * {@code levelSeason} rows, plus the gated weekly member when {@code isWeekly}) for the rest, each with its own
      * interval calibrator, joined by a {@link RollUpForecaster} (whose rolled-up steps' p90 bounds the row's peak
-     * tick, scaled so that the largest over the look-ahead covers its peak). The evaluation command builds the same forecaster.
+     * tick, scaled so that the largest over the look-ahead covers its peak). The evaluation command builds the same
+     * forecaster.
      *
      * @param slots       slot capacity.
      * @param maxHorizon  the longest horizon, in ticks.
