@@ -43,13 +43,13 @@ import java.util.Arrays;
  * quantile: the per-step coverage of rolled-up steps is above 0.9 by design.
  * <p>
  * <b>The largest bound over the look-ahead covers the look-ahead's peak 90 % of the time</b>
- * ({@link Bound#HORIZON_PEAK}, the default). Each row's bound covering its own row's peak 90 % of the time does not make the largest of the 24
- * row bounds of a day cover the day's peak 90 % of the time (NASA, 5-minute ticks: 78 %): the row that holds the
- * day's peak is more often one whose bound was exceeded, the "max of p90s is not the p90 of the max" gap. What the
- * engine asks, for a split over the whole horizon (its default look-ahead) and for every merge, is "will this
- * partition exceed capacity anywhere in the horizon", so a second factor {@code λ ≥ 1} per slot scales every
- * rolled-up step: {@code p90_h = max(p50_h, λ · κ · q90_c / r)}. At each row end the forecaster records
- * {@code U_k}, the largest rolled-up bound it issued ({@code λ κ max_c q90_c / r} over the rows {@code c} the
+ * ({@link Bound#HORIZON_PEAK}, the default). Each row's bound covering its own row's peak 90 % of the time does not
+ * make the largest of the 24 row bounds of a day cover the day's peak 90 % of the time (NASA, 5-minute ticks:
+ * 78 %): the row that holds the day's peak is more often one whose bound was exceeded, the "max of p90s is not the
+ * p90 of the max" gap. What the engine asks, for a split over the whole horizon (its default look-ahead) and for
+ * every merge, is "will this partition exceed capacity anywhere in the horizon", so a second factor {@code λ ≥ 1}
+ * per slot scales every rolled-up step: {@code p90_h = max(p50_h, λ · κ · q90_c / r)}. At each row end the
+ * forecaster records {@code U_k}, the largest rolled-up bound it issued ({@code λ κ max_c q90_c / r} over the rows {@code c} the
  * rolled-up steps fall in, with the factors then in force); when the look-ahead's last row completes it compares
  * {@code U_k} with the look-ahead's realised peak {@code M_k} (the largest of those rows' peak ticks) and steps
  * {@code log λ += (η_λ / C) (1[M_k > U_k] - 0.1)}, kept at or above 0, with {@code C} the look-ahead's rows and
