@@ -50,10 +50,10 @@ import java.util.Arrays;
  * every merge, is "will this partition exceed capacity anywhere in the horizon", so a second factor {@code λ ≥ 1}
  * per slot scales every rolled-up step: {@code p90_h = max(p50_h, λ · κ · q90_c / r)}. At each row end the
  * forecaster records {@code U_k}, the largest rolled-up bound it issued ({@code λ κ max_c q90_c / r} over the rows
- * {@code c} the rolled-up steps fall in, with the factors then in force); when the look-ahead's last row completes it compares
- * {@code U_k} with the look-ahead's realised peak {@code M_k} (the largest of those rows' peak ticks) and steps
- * {@code log λ += (η_λ / C) (1[M_k > U_k] - 0.1)}, kept at or above 0, with {@code C} the look-ahead's rows and
- * η_λ = {@value #HORIZON_ETA}. This is the pinball-loss quantile step on the event the engine acts on, judged
+ * {@code c} the rolled-up steps fall in, with the factors then in force); when the look-ahead's last row
+ * completes it compares {@code U_k} with the look-ahead's realised peak {@code M_k} (the largest of those rows' peak
+ * ticks) and steps {@code log λ += (η_λ / C) (1[M_k > U_k] - 0.1)}, kept at or above 0, with {@code C} the
+ * look-ahead's rows and η_λ = {@value #HORIZON_ETA}. This is the pinball-loss quantile step on the event the engine acts on, judged
  * against the bound actually issued, so its fixed point is 90 % coverage of the look-ahead's peak. Why this rule:
  * <ul>
  *   <li>A factor on the largest bound, not one per lead row: per-lead factors at 90 % each still leave the max gap,
