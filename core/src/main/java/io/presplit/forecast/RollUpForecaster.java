@@ -42,19 +42,19 @@ import java.util.Arrays;
  * Within the tick horizon the steps are the tick forecaster's own. The bound overstates a single tick's 90 %
  * quantile: the per-step coverage of rolled-up steps is above 0.9 by design.
  * <p>
- * <b>The largest bound over the look-ahead covers the look-ahead's peak 90 % of the time</b>
- * ({@link Bound#HORIZON_PEAK}, the default). Each row's bound covering its own row's peak 90 % of the time does not
- * make the largest of the 24 row bounds of a day cover the day's peak 90 % of the time (NASA, 5-minute ticks:
- * 78 %): the row that holds the day's peak is more often one whose bound was exceeded, the "max of p90s is not the
- * p90 of the max" gap. What the engine asks, for a split over the whole horizon (its default look-ahead) and for
- * every merge, is "will this partition exceed capacity anywhere in the horizon", so a second factor {@code λ ≥ 1}
- * per slot scales every rolled-up step: {@code p90_h = max(p50_h, λ · κ · q90_c / r)}. At each row end the
- * forecaster records {@code U_k}, the largest rolled-up bound it issued ({@code λ κ max_c q90_c / r} over the rows
- * {@code c} the rolled-up steps fall in, with the factors then in force); when the look-ahead's last row
- * completes it compares {@code U_k} with the look-ahead's realised peak {@code M_k} (the largest of those rows' peak
- * ticks) and steps {@code log λ += (η_λ / C) (1[M_k > U_k] - 0.1)}, kept at or above 0, with {@code C} the
- * look-ahead's rows and η_λ = {@value #HORIZON_ETA}. This is the pinball-loss quantile step on the event the engine acts on, judged
- * against the bound actually issued, so its fixed point is 90 % coverage of the look-ahead's peak. Why this rule:
+ * <b>The largest bound over the look-ahead covers the look-ahead's peak 90 % of the time</b> ({@link
+ * Bound#HORIZON_PEAK}, the default). Each row's bound covering its own row's peak 90 % of the time does not make the
+ * largest of the 24 row bounds of a day cover the day's peak 90 % of the time (NASA, 5-minute ticks: 78 %): the row
+ * that holds the day's peak is more often one whose bound was exceeded, the "max of p90s is not the p90 of the max"
+ * gap. What the engine asks, for a split over the whole horizon (its default look-ahead) and for every merge, is "will
+ * this partition exceed capacity anywhere in the horizon", so a second factor {@code λ ≥ 1} per slot scales every
+ * rolled-up step: {@code p90_h = max(p50_h, λ · κ · q90_c / r)}. At each row end the forecaster records {@code U_k},
+ * the largest rolled-up bound it issued ({@code λ κ max_c q90_c / r} over the rows {@code c} the rolled-up steps fall
+ * in, with the factors then in force); when the look-ahead's last row completes it compares {@code U_k} with the
+ * look-ahead's realised peak {@code M_k} (the largest of those rows' peak ticks) and steps {@code log λ += (η_λ / C)
+ * (1[M_k > U_k] - 0.1)}, kept at or above 0, with {@code C} the look-ahead's rows and η_λ = {@value #HORIZON_ETA}. This
+ * is the pinball-loss quantile step on the event the engine acts on, judged against the bound actually issued, so its
+ * fixed point is 90 % coverage of the look-ahead's peak. Why this rule:
  * <ul>
  *   <li>A factor on the largest bound, not one per lead row: per-lead factors at 90 % each still leave the max gap,
  *       and a nested family of prefix quantiles cannot be written into a table of per-step p90s without turning
