@@ -118,7 +118,7 @@ public final class RollUpForecaster implements Forecaster {
     private final double[] logHorizonFactor;
     /**
      * Per slot and issuing row end, ring of {@link #ringRows} entries at {@code slot * ringRows + (rowEnd / r) %
-     * ringRows}: {@code U}, the largest unscaled row bound over the look-ahead issued at that row end (NaN: none).
+     * ringRows}: {@code U}, the largest rolled-up bound issued at that row end, as issued (NaN: none).
      */
     private final float[] issuedHorizonBound;
     /** Per slot and completed row, ring as above at {@code (rowEnd / r - 1) % ringRows}: the row's peak tick. */
@@ -463,9 +463,9 @@ public final class RollUpForecaster implements Forecaster {
     }
 
     /**
-     * At a row end, after the level forecast: records per listed slot {@code U}, the largest unscaled row bound
-     * {@code κ · q90_c / r} over the rows {@code c} the rolled-up steps of this look-ahead fall in (NaN when the
-     * slot has no rows or no learnt {@code κ}: that look-ahead teaches nothing).
+     * At a row end, after the level forecast: records per listed slot {@code U}, the largest rolled-up bound as
+     * issued, {@code λ κ q90_c / r} (the p50 floor aside) over the rows {@code c} the rolled-up steps of this
+     * look-ahead fall in (NaN when the slot has no rows or no learnt {@code κ}: that look-ahead teaches nothing).
      */
     private void noteIssuedBounds(final int[] slots, final int count, final long rowEnd, final int perRow,
         final int first, final int horizon) {
@@ -481,8 +481,7 @@ public final class RollUpForecaster implements Forecaster {
                 for (int c = firstRow; c <= lastRow; c++) {
                     largest = Math.max(largest, levelTable.p90(slot, c));
                 }
-                // As issued: the table's rolled-up steps carry λ κ q90_c / r (the p50 floor aside).
-                largest *= Math.exp(logPeak + logHorizonFactor[slot]) / perRow;
+                largest *= boundFactor(slot) / perRow;
             }
             issuedHorizonBound[slot * ringRows + at] = (float) largest;
         }
@@ -521,13 +520,15 @@ public final class RollUpForecaster implements Forecaster {
         if (!(issued > 0) || !(realised >= 0) || Double.isInfinite(realised) || Double.isInfinite(issued)) {
             return;
         }
+        if (bound != Bound.HORIZON_PEAK) {
+            // The comparisons issue no λ: there is nothing to judge it by.
+            return;
+        }
         final double logFactor = logHorizonFactor[slot];
         final boolean isExceeded = realised > issued;
         factorUpdates++;
-        if (bound == Bound.HORIZON_PEAK) {
-            horizonPeaksScored++;
-            horizonPeaksCovered += isExceeded ? 0 : 1;
-        }
+        horizonPeaksScored++;
+        horizonPeaksCovered += isExceeded ? 0 : 1;
         logHorizonFactor[slot] = Math.max(0, logFactor + HORIZON_ETA / rows * ((isExceeded ? 1.0 : 0.0)
             - (1 - PEAK_QUANTILE)));
     }
