@@ -79,8 +79,9 @@ import java.util.Arrays;
  * {@link PeakFactorFile} writes and reads them, so that a restart keeps them; a split child inherits both, a merge
  * takes the larger of each.
  * <p>
- * Memory: per slot 64 bytes here (the row's running peak, the last tick seen, the tick from which the row was
- * seen, the tick since which every tick was seen, {@code log κ}, {@code log λ}, the level table's slot flags) plus
+ * Memory: per slot 60 bytes here (the row's running peak, the last tick seen, the tick from which the row was
+ * seen, the tick since which every tick was seen, {@code log κ}, {@code log λ}, the row end of the slot's level
+ * forecast, its entry in the level's slot list) plus
  * {@code 8 B} per row of the level table ({@code U_k} and the row peaks, float32 rings), plus both forecasters' and
  * their tables' ({@code 24 B} per step of each).
  * <p>
