@@ -24,12 +24,14 @@ import java.util.List;
  * {@code (p90 - mean) / scale}, averaged over series (a narrower interval at the same coverage is the better one);
  * and the coverage of the <em>peak</em> the adjustment engine acts on, the share of origins at which the largest
  * actual over steps {@code 1..h} is at or under the largest {@code p90} over those steps
- * ({@link ForecastTable#peakUpper(int, int)}). Cold path.
+ * ({@link ForecastTable#peakUpper(int, int)}), with its sharpness, the mean of that largest {@code p90} over the
+ * largest actual (origins whose largest actual is above 0): a coverage bought with an absurd bound shows there. Cold
+ * path.
  */
 public final class RollingOrigin {
     /** Scores at one step ahead. */
     public record StepScore(int step, double mase, double coverage90, double coverage50, long forecasts,
-        double width90, double peakCoverage90) {
+        double width90, double peakCoverage90, double peakBoundRatio) {
     }
 
     /** Learning rates of the evaluation's {@link IntervalCalibrator} unless told otherwise. */
@@ -158,6 +160,8 @@ public final class RollingOrigin {
         final double[][][] pendingPeak = new double[stepCount][horizon + 1][seriesCount];
         final double[][] width = new double[stepCount][seriesCount];
         final long[] peakHits = new long[stepCount];
+        final double[] peakRatioSum = new double[stepCount];
+        final long[] peakRatioCount = new long[stepCount];
         final double[][] absError = new double[stepCount][seriesCount];
         final long[][] counts = new long[stepCount][seriesCount];
         final long[] hits90 = new long[stepCount];
@@ -197,6 +201,10 @@ public final class RollingOrigin {
                             peak = Math.max(peak, data[u][s]);
                         }
                         peakHits[k] += peak <= pendingPeak[k][ring][s] ? 1 : 0;
+                        if (peak > 0) {
+                            peakRatioSum[k] += pendingPeak[k][ring][s] / peak;
+                            peakRatioCount[k]++;
+                        }
                     }
                 }
                 for (int s = 0; s < seriesCount && calibrator != null; s++) {
@@ -237,7 +245,8 @@ public final class RollingOrigin {
             final double coverage50 = total == 0 ? Double.NaN : (double) hits50[k] / total;
             final double peakCoverage90 = total == 0 ? Double.NaN : (double) peakHits[k] / total;
             scores[k] = new StepScore(steps[k], used == 0 ? Double.NaN : mase / used, coverage90, coverage50, total,
-                used == 0 ? Double.NaN : meanWidth / used, peakCoverage90);
+                used == 0 ? Double.NaN : meanWidth / used, peakCoverage90,
+                peakRatioCount[k] == 0 ? Double.NaN : peakRatioSum[k] / peakRatioCount[k]);
         }
         return scores;
     }

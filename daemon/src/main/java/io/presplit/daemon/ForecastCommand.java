@@ -128,8 +128,14 @@ final class ForecastCommand implements Callable<Integer> {
     boolean isDaemonRollUp;
 
     @Option(names = "--no-peak-bound", description = "With --daemon-roll-up: rolled-up steps carry the row mean's "
-        + "quantiles instead of a bound on the row's peak tick (the comparison).")
+        + "quantiles instead of a bound on the row's peak tick (the comparison; same as --bound ROW_MEAN).")
     boolean isWithoutPeakBound;
+
+    @Option(names = "--bound", defaultValue = "HORIZON_PEAK",
+        description = "With --roll-up: what a rolled-up step's p90 stands for: ROW_MEAN, ROW_PEAK (each row's peak "
+            + "tick) or HORIZON_PEAK (scaled so that the largest over the look-ahead covers its peak; default: "
+            + "${DEFAULT-VALUE}).")
+    RollUpForecaster.Bound bound;
 
     @Option(names = "--tick-retention", defaultValue = "0",
         description = "Rolling mode: ticks the history keeps at tick level (default: the whole trace).")
@@ -221,11 +227,11 @@ final class ForecastCommand implements Callable<Integer> {
         final double cpuSeconds = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
         final double seconds = (System.nanoTime() - start) / 1e9;
         try (Writer writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
-            writer.write("model,step,mase,coverage90,coverage50,forecasts,width90,peakCoverage90\n");
+            writer.write("model,step,mase,coverage90,coverage50,forecasts,width90,peakCoverage90,peakBoundRatio\n");
             for (final RollingOrigin.StepScore score : scores) {
-                final String row = String.format(Locale.ROOT, "%s,%d,%.4f,%.4f,%.4f,%d,%.4f,%.4f%n", name,
+                final String row = String.format(Locale.ROOT, "%s,%d,%.4f,%.4f,%.4f,%d,%.4f,%.4f,%.4f%n", name,
                     score.step(), score.mase(), score.coverage90(), score.coverage50(), score.forecasts(),
-                    score.width90(), score.peakCoverage90());
+                    score.width90(), score.peakCoverage90(), score.peakBoundRatio());
                 writer.write(row);
                 System.out.print("rolling [input=" + input.getFileName() + ", series=" + slots + ", ticks="
                     + data.length + "] " + row);
@@ -233,6 +239,14 @@ final class ForecastCommand implements Callable<Integer> {
         }
         System.out.printf(Locale.ROOT, "rolling [model=%s, seconds=%.1f, cpuSeconds=%.1f]%n", forecaster.name(),
             seconds, cpuSeconds);
+        if (forecaster instanceof RollUpForecaster rolled) {
+            // Whole rows and whole look-aheads issued at row ends, over the whole trace (warm-up included).
+            System.out.printf(Locale.ROOT, "roll-up peaks [bound=%s, rowPeakCoverage=%.4f, rows=%d, "
+                + "horizonPeakCoverage=%.4f, lookAheads=%d]%n", rolled.bound(),
+                (double) rolled.rowPeaksCovered() / Math.max(1, rolled.rowPeaksScored()), rolled.rowPeaksScored(),
+                (double) rolled.horizonPeaksCovered() / Math.max(1, rolled.horizonPeaksScored()),
+                rolled.horizonPeaksScored());
+        }
     }
 
     /**
@@ -250,12 +264,13 @@ final class ForecastCommand implements Callable<Integer> {
                 final Forecaster rows = new EnsembleForecaster(slots, levelHorizon, rollUpSeason, new OnlineModel[0],
                     new Forecaster[0], levelWindow, rollUpSeason, budget, 0.05, 2.0, null, true, false, 1);
                 yield new RollUpForecaster(slots, horizon, new SeasonalNaiveForecaster(tickSeason), tickHorizon, rows,
-                    1, levelHorizon);
+                    1, levelHorizon, bound);
             }
             case "ensemble" -> {
                 if (isDaemonRollUp) {
                     yield Forecasters.rollUpEnsemble(slots, horizon, tickSeason, tickWindow, tickHorizon, 1, rollUp,
-                        rollUpSeason, levelWindow, !isWithoutWeekly, budget, !isWithoutPeakBound);
+                        rollUpSeason, levelWindow, !isWithoutWeekly, budget,
+                        isWithoutPeakBound ? RollUpForecaster.Bound.ROW_MEAN : bound);
                 }
                 final Forecaster ticks = new EnsembleForecaster(slots, tickHorizon, tickSeason, new OnlineModel[] {
                     new OnlineModel.OnlineEts(tickSeason), new OnlineModel.OnlineArima(tickWindow, tickSeason)},
@@ -264,7 +279,7 @@ final class ForecastCommand implements Callable<Integer> {
                     new OnlineModel.OnlineEts(rollUpSeason), new OnlineModel.OnlineArima(levelWindow, rollUpSeason)},
                     new Forecaster[0], levelWindow, rollUpSeason, budget, 0.05, 2.0, null, !isOneStepWeighted,
                     !isWithoutWeekly, 1);
-                yield new RollUpForecaster(slots, horizon, ticks, tickHorizon, rows, 1, levelHorizon);
+                yield new RollUpForecaster(slots, horizon, ticks, tickHorizon, rows, 1, levelHorizon, bound);
             }
             default -> throw new IllegalArgumentException("--roll-up takes snaive or ensemble [model=" + model + "]");
         };

@@ -61,7 +61,10 @@ class ForecastCommandTest {
      * Guards the rolling evaluation of the daemon's long-horizon forecaster: with {@code --daemon-roll-up} it scores
      * the intervals the forecaster writes itself (no calibrator of the harness), one line per step; on a load that
      * bursts within rows, the peak over the whole horizon is covered more often with the rows' peak bound than
-     * with the row mean's intervals ({@code --no-peak-bound}), and the mean, hence MASE, is the same.
+     * with the row mean's intervals ({@code --no-peak-bound}), and the mean, hence MASE, is the same. The default
+     * bound (the look-ahead's peak, {@code HORIZON_PEAK}) is at or above each row's own ({@code --bound ROW_PEAK})
+     * at every step, so it covers the whole horizon's peak at least as often, with a larger bound over the peak
+     * ({@code peakBoundRatio}, the last column).
      */
     @Test
     void shouldScoreTheDaemonsRollUpWithAndWithoutThePeakBound() throws Exception {
@@ -73,9 +76,10 @@ class ForecastCommandTest {
             csv.append(100 + 30 * day + burst).append(',').append(50 + 10 * day + (t * 104_729 % 7)).append('\n');
         }
         Files.writeString(input, csv);
-        final double[][] peak = new double[2][];
-        final double[][] mase = new double[2][];
-        for (int run = 0; run < 2; run++) {
+        final double[][] peak = new double[3][];
+        final double[][] mase = new double[3][];
+        final double[][] ratio = new double[3][];
+        for (int run = 0; run < 3; run++) {
             final Path out = dir.resolve("rolling" + run + ".csv");
             final List<String> args = new java.util.ArrayList<>(List.of("forecast", "--rolling", "--input",
                 input.toString(), "--season", "96", "--horizon", "96", "--steps", "1,24,96", "--warmup", "384",
@@ -83,20 +87,26 @@ class ForecastCommandTest {
                 "--tick-horizon", "1", "--tick-season", "12", "--daemon-roll-up", "--out", out.toString()));
             if (run == 1) {
                 args.add("--no-peak-bound");
+            } else if (run == 2) {
+                args.addAll(List.of("--bound", "ROW_PEAK"));
             }
             assertThat(PresplitCli.commandLine().execute(args.toArray(String[]::new))).isZero();
             final List<String> rows = Files.readAllLines(out);
             assertThat(rows).hasSize(4);
             peak[run] = new double[3];
             mase[run] = new double[3];
+            ratio[run] = new double[3];
             for (int k = 0; k < 3; k++) {
                 final String[] cells = rows.get(k + 1).split(",");
                 mase[run][k] = Double.parseDouble(cells[2]);
                 peak[run][k] = Double.parseDouble(cells[7]);
+                ratio[run][k] = Double.parseDouble(cells[8]);
             }
         }
-        assertThat(mase[0]).containsExactly(mase[1]);
+        assertThat(mase[0]).containsExactly(mase[1]).containsExactly(mase[2]);
         assertThat(peak[0][2]).as("peak coverage over the whole horizon").isGreaterThan(peak[1][2] + 0.2);
+        assertThat(peak[0][2]).as("look-ahead bound against the rows' own").isGreaterThanOrEqualTo(peak[2][2]);
+        assertThat(ratio[0][2]).as("bound over peak").isGreaterThanOrEqualTo(ratio[2][2]).isGreaterThan(ratio[1][2]);
     }
 
     /** Guards the error contract: bad input exits with code 2 and a message naming the file and the line. */

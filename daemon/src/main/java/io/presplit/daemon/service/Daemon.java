@@ -25,8 +25,8 @@ import java.util.concurrent.TimeUnit;
  * The long-running service: the engine (store and control plane) on its data directory, the control loop on its
  * own thread, and the HTTP server. {@link #close()} is the graceful shutdown: readiness goes to 503, the listener
  * closes, writes in progress finish and are answered, the control loop stops after its tick (a split or merge in
- * flight is either done or left in the coordinator log, which the next start recovers), and the store closes,
- * forcing every segment to disk.
+ * flight is either done or left in the coordinator log, which the next start recovers), the roll-up forecaster's
+ * learnt peak factors are written ({@link PeakFactorKeeper}), and the store closes, forcing every segment to disk.
  */
 public final class Daemon implements AutoCloseable {
     /** Ticks of load history the status page and the admin API show per partition. */
@@ -40,16 +40,18 @@ public final class Daemon implements AutoCloseable {
     private final HttpServer server;
     private final String adminToken;
     private final boolean isTokenGenerated;
+    private final PeakFactorKeeper factors;
     private boolean isClosed;
 
     private Daemon(final Engine engine, final ControlLoop control, final AdminApi admin, final HttpServer server,
-        final String adminToken, final boolean isTokenGenerated) {
+        final String adminToken, final boolean isTokenGenerated, final PeakFactorKeeper factors) {
         this.engine = engine;
         this.control = control;
         this.admin = admin;
         this.server = server;
         this.adminToken = adminToken;
         this.isTokenGenerated = isTokenGenerated;
+        this.factors = factors;
     }
 
     /**
@@ -89,22 +91,30 @@ public final class Daemon implements AutoCloseable {
         Engine engine = null;
         ControlLoop control = null;
         AdminApi admin = null;
+        PeakFactorKeeper factors = null;
         try {
             engine = Engine.open(engineConfig, Forecasters.create(config),
                 ControlLoop.epochNanos(), storeOptions);
             engine.forecasts().horizon(settings.horizonTicks);
+            // The roll-up's learnt peak factors, which the load history cannot rebuild, survive the restart.
+            factors = PeakFactorKeeper.open(engine);
+            final PeakFactorKeeper keeper = factors;
             final AlertMonitor alerts = new AlertMonitor(engine, config.alerts.forecastDriftMase,
                 config.alerts.webhookUrl);
-            control = new ControlLoop(engine, HISTORY_TICKS_SHOWN, alerts::onTick);
+            control = new ControlLoop(engine, HISTORY_TICKS_SHOWN, () -> {
+                alerts.onTick();
+                keeper.onTick();
+            });
             admin = new AdminApi(control, config, alerts::writeMetrics);
             final HttpServer server = HttpServer.start(config, engine, control, token, admin);
             LOG.info("daemon started [dataDir={}, partitions={}, forecaster={}, tickMs={}, durability={}]",
                 config.dataDir, engine.partitions().liveCount(), engine.forecaster().name(), settings.tickMs,
                 storeOptions.durability());
-            return new Daemon(engine, control, admin, server, token, isTokenGenerated);
+            return new Daemon(engine, control, admin, server, token, isTokenGenerated, factors);
         } catch (final IOException | RuntimeException | Error e) {
             final AdminApi adminToClose = admin;
-            CloseHelper.closeAll(e::addSuppressed, adminToClose == null ? null : adminToClose::close, control, engine);
+            CloseHelper.closeAll(e::addSuppressed, adminToClose == null ? null : adminToClose::close, control, factors,
+                engine);
             throw e;
         }
     }
@@ -143,7 +153,8 @@ public final class Daemon implements AutoCloseable {
         isClosed = true;
         LOG.info("daemon stopping: draining HTTP, finishing the control tick, flushing the store");
         server.drain();
-        CloseHelper.closeAll(server, control, admin::close, engine);
+        // The control loop has stopped before the factors' last write: nothing learns while the file is written.
+        CloseHelper.closeAll(server, control, admin::close, factors, engine);
         LOG.info("daemon stopped");
     }
 

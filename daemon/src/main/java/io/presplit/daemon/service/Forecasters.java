@@ -50,7 +50,7 @@ public final class Forecasters {
             Math.min(7 * settings.seasonTicks, settings.historyTicks), config.tickHorizonTicks(), level,
             rows.ticksPerRow(), season, levelWindow,
             season > 1 && rows.rowsRetained() >= WeeklyCycle.MIN_WEEKS * WeeklyCycle.DAYS_PER_WEEK * season,
-            REFIT_BUDGET_NS, true);
+            REFIT_BUDGET_NS, RollUpForecaster.Bound.HORIZON_PEAK);
     }
 
     /**
@@ -58,7 +58,8 @@ public final class Forecasters {
      * {@code tickSeason}) for the first {@code tickHorizon} steps and a row-level ensemble (the same members at
      * {@code levelSeason} rows, plus the gated weekly member when {@code isWeekly}) for the rest, each with its own
      * interval calibrator, joined by a {@link RollUpForecaster} (whose rolled-up steps' p90 bounds the row's peak
-     * tick). The evaluation command builds the same forecaster.
+     * tick, scaled so that the largest over the look-ahead covers its peak). The evaluation command builds the same
+     * forecaster.
      *
      * @param slots       slot capacity.
      * @param maxHorizon  the longest horizon, in ticks.
@@ -71,11 +72,12 @@ public final class Forecasters {
      * @param levelWindow rows a row-level refit reads (at most the level's retention).
      * @param isWeekly    whether the row ensemble has the gated weekly member ({@code levelSeason} must be a day).
      * @param budgetNs    refit budget per tick of each ensemble.
-     * @param isPeakBound whether a rolled-up step's p90 bounds its row's peak tick ({@link RollUpForecaster}).
+     * @param bound       what a rolled-up step's p90 stands for ({@link RollUpForecaster.Bound}; the daemon's:
+     *                    {@code HORIZON_PEAK}).
      */
     public static Forecaster rollUpEnsemble(final int slots, final int maxHorizon, final int tickSeason,
         final int tickWindow, final int tickHorizon, final int level, final int perRow, final int levelSeason,
-        final int levelWindow, final boolean isWeekly, final long budgetNs, final boolean isPeakBound) {
+        final int levelWindow, final boolean isWeekly, final long budgetNs, final RollUpForecaster.Bound bound) {
         final int levelHorizon = (maxHorizon + perRow - 1) / perRow + 1;
         final Forecaster ticks = new EnsembleForecaster(slots, tickHorizon, tickSeason, new OnlineModel[] {
             new OnlineModel.OnlineEts(tickSeason), new OnlineModel.OnlineArima(tickWindow, tickSeason)},
@@ -85,7 +87,7 @@ public final class Forecasters {
             new OnlineModel.OnlineEts(levelSeason), new OnlineModel.OnlineArima(levelWindow, levelSeason)},
             new Forecaster[0], levelWindow, levelSeason, budgetNs, WEIGHT_LAMBDA, WEIGHT_POWER,
             new IntervalCalibrator(slots, levelHorizon, CALIBRATOR_ETA, CALIBRATOR_LAMBDA), true, isWeekly, level);
-        return new RollUpForecaster(slots, maxHorizon, ticks, tickHorizon, rows, level, levelHorizon, isPeakBound);
+        return new RollUpForecaster(slots, maxHorizon, ticks, tickHorizon, rows, level, levelHorizon, bound);
     }
 
     /**
