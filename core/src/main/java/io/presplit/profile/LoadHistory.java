@@ -19,7 +19,6 @@ import io.presplit.memory.NativeMemory;
 import io.presplit.memory.NativeRegion;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -82,6 +81,8 @@ public final class LoadHistory implements AutoCloseable {
     private static final ValueLayout.OfDouble DOUBLE_UNALIGNED = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ORDER);
     private static final int RESOURCE_COUNT = Resource.VALUES.length;
     private static final int DECAY_POWERS = 256;
+    /** Vectors per iteration of the window aggregations' main loop, reduced to a scalar within it. */
+    private static final int SPAN_UNROLL = 4;
 
     /** One roll-up level: ticks per row and rows kept. */
     public record Level(int ticksPerRow, int rowsRetained) {
@@ -620,12 +621,10 @@ public final class LoadHistory implements AutoCloseable {
         final int vectorCount = KeySpace.BUCKET_COUNT - KeySpace.BUCKET_COUNT % lanes;
         double total = 0;
         int b = 0;
-        if (vectorCount > 0) {
-            DoubleVector acc = DoubleVector.zero(SPECIES);
-            for (; b < vectorCount; b += lanes) {
-                acc = acc.add(DoubleVector.fromMemorySegment(SPECIES, memory, base + (long) b * Double.BYTES, ORDER));
-            }
-            total = acc.reduceLanes(VectorOperators.ADD);
+        // Reduced vector by vector: no loop-carried vector for C2 to box (see span).
+        for (; b < vectorCount; b += lanes) {
+            total += DoubleVector.fromMemorySegment(SPECIES, memory, base + (long) b * Double.BYTES, ORDER)
+                .reduceLanes(VectorOperators.ADD);
         }
         for (; b < KeySpace.BUCKET_COUNT; b++) {
             total += memory.get(DOUBLE, base + (long) b * Double.BYTES);
@@ -785,30 +784,45 @@ public final class LoadHistory implements AutoCloseable {
         return result;
     }
 
-    /** Sum or max of {@code count} doubles from byte offset {@code first}: Vector API main loop, scalar tail. */
+    /**
+     * Sum or max of {@code count} doubles from byte offset {@code first}: Vector API main loop, scalar tail.
+     * <p>
+     * No vector is carried from one iteration to the next: each block of {@link #SPAN_UNROLL} vectors is combined
+     * as a tree and reduced to a {@code double} inside its iteration, and only that scalar is loop-carried. A
+     * loop-carried vector is a vector loop phi, which C2 must be able to materialize as a heap object (at an
+     * on-stack-replacement entry, or at a merge with a path it did not intrinsify once the loop's profile is
+     * polluted); when it cannot prove the box dead it keeps it, and the profiler's fold was caught allocating 96 B
+     * per slot that way. A vector that lives only within one iteration has nothing to box. One reduction per
+     * {@code SPAN_UNROLL * lanes} doubles costs less than the memory read of those bytes.
+     */
     static double span(final MemorySegment memory, final long first, final int count, final boolean isMax) {
         // Two methods, not two branches of one: each compiles with its own loop and never deoptimizes for the
-        // other's, so the vectors stay unboxed (an allocation test saw 6 KB a call from a boxed loop, once).
+        // other's.
         return isMax ? spanMax(memory, first, count) : spanSum(memory, first, count);
     }
 
+    /** Maximum by {@code Math.max} rules (a NaN wins, -0.0 below 0.0) lane-wise, in the reduction and the tail. */
     private static double spanMax(final MemorySegment memory, final long first, final int count) {
         final int lanes = SPECIES.length();
-        final int vectorCount = count - count % lanes;
+        final int blockDoubles = lanes * SPAN_UNROLL;
+        final long vectorBytes = (long) lanes * Double.BYTES;
+        final int blockEnd = count - count % blockDoubles;
+        final int vectorEnd = count - count % lanes;
         double result = Double.NEGATIVE_INFINITY;
         int i = 0;
-        if (vectorCount > 0) {
-            // Compare-and-blend instead of lanewise max: Java's max orders NaN and -0.0 with extra compares and
-            // blends per vector; here a NaN never enters the maximum and is tracked in a mask instead.
-            DoubleVector acc = DoubleVector.broadcast(SPECIES, Double.NEGATIVE_INFINITY);
-            VectorMask<Double> isNan = SPECIES.maskAll(false);
-            for (; i < vectorCount; i += lanes) {
-                final DoubleVector values =
-                    DoubleVector.fromMemorySegment(SPECIES, memory, first + (long) i * Double.BYTES, ORDER);
-                isNan = isNan.or(values.test(VectorOperators.IS_NAN));
-                acc = acc.blend(values, values.compare(VectorOperators.GT, acc));
-            }
-            result = isNan.anyTrue() ? Double.NaN : acc.reduceLanes(VectorOperators.MAX);
+        for (; i < blockEnd; i += blockDoubles) {
+            final long at = first + (long) i * Double.BYTES;
+            final DoubleVector v0 = DoubleVector.fromMemorySegment(SPECIES, memory, at, ORDER);
+            final DoubleVector v1 = DoubleVector.fromMemorySegment(SPECIES, memory, at + vectorBytes, ORDER);
+            final DoubleVector v2 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 2 * vectorBytes, ORDER);
+            final DoubleVector v3 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 3 * vectorBytes, ORDER);
+            result = Math.max(result, v0.lanewise(VectorOperators.MAX, v1)
+                .lanewise(VectorOperators.MAX, v2.lanewise(VectorOperators.MAX, v3))
+                .reduceLanes(VectorOperators.MAX));
+        }
+        for (; i < vectorEnd; i += lanes) {
+            result = Math.max(result, DoubleVector.fromMemorySegment(SPECIES, memory, first + (long) i * Double.BYTES,
+                ORDER).reduceLanes(VectorOperators.MAX));
         }
         for (; i < count; i++) {
             result = Math.max(result, memory.get(DOUBLE, first + (long) i * Double.BYTES));
@@ -818,16 +832,23 @@ public final class LoadHistory implements AutoCloseable {
 
     private static double spanSum(final MemorySegment memory, final long first, final int count) {
         final int lanes = SPECIES.length();
-        final int vectorCount = count - count % lanes;
+        final int blockDoubles = lanes * SPAN_UNROLL;
+        final long vectorBytes = (long) lanes * Double.BYTES;
+        final int blockEnd = count - count % blockDoubles;
+        final int vectorEnd = count - count % lanes;
         double result = 0;
         int i = 0;
-        if (vectorCount > 0) {
-            DoubleVector acc = DoubleVector.zero(SPECIES);
-            for (; i < vectorCount; i += lanes) {
-                acc = acc.add(DoubleVector.fromMemorySegment(SPECIES, memory, first + (long) i * Double.BYTES,
-                    ORDER));
-            }
-            result = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < blockEnd; i += blockDoubles) {
+            final long at = first + (long) i * Double.BYTES;
+            final DoubleVector v0 = DoubleVector.fromMemorySegment(SPECIES, memory, at, ORDER);
+            final DoubleVector v1 = DoubleVector.fromMemorySegment(SPECIES, memory, at + vectorBytes, ORDER);
+            final DoubleVector v2 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 2 * vectorBytes, ORDER);
+            final DoubleVector v3 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 3 * vectorBytes, ORDER);
+            result += v0.add(v1).add(v2.add(v3)).reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < vectorEnd; i += lanes) {
+            result += DoubleVector.fromMemorySegment(SPECIES, memory, first + (long) i * Double.BYTES, ORDER)
+                .reduceLanes(VectorOperators.ADD);
         }
         for (; i < count; i++) {
             result += memory.get(DOUBLE, first + (long) i * Double.BYTES);
