@@ -36,8 +36,8 @@ import java.util.ArrayDeque;
  * {@link PartitionWriter}; one thread calls {@link #advanceTo} or {@link #dutyCycle}, which run the profiler and
  * control agents on that thread (Agrona's invoker mode). A tick's fold may span several profiler duty cycles
  * ({@link EngineConfig#foldWordsPerCycle()}); the control step runs once per completed tick, and changes to the
- * partitions wait for the end of a fold in progress ({@link #runBetweenTicks}). Replay drives the clock virtually; a daemon drives it from the wall
- * clock.
+ * partitions wait for the end of a fold in progress ({@link #runBetweenTicks}). Replay drives the clock virtually; a
+ * daemon drives it from the wall clock.
  */
 public final class Engine implements AutoCloseable {
     /** The counters file in the data directory, readable from outside the process. */
@@ -198,8 +198,8 @@ public final class Engine implements AutoCloseable {
      * Runs {@code task} now when no tick is being folded, else queues it to run right after the tick completes
      * (after that tick's control step), in submission order: work that changes the partitions or seeds the load
      * history of new ones (a split or merge ordered by an operator) then never lands in the middle of a spread fold,
-     * where a slot folded before the change and one folded after it would see different partitions. Control thread;
-     * cold path.
+     * where the children would be seeded from the parent's history without the tick being folded, whose load the
+     * retired parent would then take alone. Control thread; cold path.
      */
     public void runBetweenTicks(final Runnable task) {
         if (profiler.isFoldInProgress()) {
@@ -212,30 +212,6 @@ public final class Engine implements AutoCloseable {
     /** Tasks waiting for the tick being folded to complete ({@link #runBetweenTicks}); control thread. */
     public int queuedBetweenTicks() {
         return betweenTicks.size();
-    }
-
-    /** One profiler duty cycle, and the tick's control step when it completed a tick. */
-    private int runDutyCycle(final Runnable onTick) {
-        final ProfilerAgent profiler = this.profiler;
-        final long completedBefore = profiler.completedTickCount();
-        final int work = profiler.doWork();
-        if (profiler.completedTickCount() == completedBefore) {
-            // A cycle of a spread fold (work > 0) or nothing due: no forecast, no adjustment, no seeding.
-            return work > 0 ? 0 : NOTHING_TO_DO;
-        }
-        onTick.run();
-        if (shadow != null) {
-            shadow.onTick();
-        }
-        while (control.doWork() > 0) {
-            // run the control loop until it has nothing left to do for this tick
-        }
-        Runnable task;
-        while (!profiler.isFoldInProgress() && (task = betweenTicks.pollFirst()) != null) {
-            task.run();
-        }
-        publishCounters();
-        return 1;
     }
 
     /**
@@ -337,5 +313,29 @@ public final class Engine implements AutoCloseable {
     public void close() {
         stopShadow();
         CloseHelper.closeAll(forecaster, counters, coordinatorLog, store, decisions, history, recorder);
+    }
+
+    /** One profiler duty cycle, and the tick's control step when it completed a tick. */
+    private int runDutyCycle(final Runnable onTick) {
+        final ProfilerAgent profiler = this.profiler;
+        final long completedBefore = profiler.completedTickCount();
+        final int work = profiler.doWork();
+        if (profiler.completedTickCount() == completedBefore) {
+            // A cycle of a spread fold (work > 0) or nothing due: no forecast, no adjustment, no seeding.
+            return work > 0 ? 0 : NOTHING_TO_DO;
+        }
+        onTick.run();
+        if (shadow != null) {
+            shadow.onTick();
+        }
+        while (control.doWork() > 0) {
+            // run the control loop until it has nothing left to do for this tick
+        }
+        Runnable task;
+        while (!profiler.isFoldInProgress() && (task = betweenTicks.pollFirst()) != null) {
+            task.run();
+        }
+        publishCounters();
+        return 1;
     }
 }
