@@ -83,6 +83,8 @@ public final class LoadHistory implements AutoCloseable {
     private static final int DECAY_POWERS = 256;
     /** Vectors per iteration of the window aggregations' main loop, reduced to a scalar within it. */
     private static final int SPAN_UNROLL = 4;
+    /** Vectors per iteration of the window maximum's main loop (its reduction costs more than the sum's). */
+    private static final int SPAN_MAX_UNROLL = 8;
 
     /** One roll-up level: ticks per row and rows kept. */
     public record Level(int ticksPerRow, int rowsRetained) {
@@ -801,13 +803,19 @@ public final class LoadHistory implements AutoCloseable {
         return isMax ? spanMax(memory, first, count) : spanSum(memory, first, count);
     }
 
-    /** Maximum by {@code Math.max} rules (a NaN wins, -0.0 below 0.0) lane-wise, in the reduction and the tail. */
+    /**
+     * Maximum; NaN as soon as a block holds a NaN (the NaN rule). Blocks of {@link #SPAN_MAX_UNROLL} vectors, twice
+     * the sum's, because the per-block {@code reduceLanes(MAX)} (Java max rules, several blends per level) is the
+     * costly step here. A block is screened for NaN by one test of the sum of its vectors (a NaN, or +inf plus -inf,
+     * makes it NaN; the exact per-vector test runs only then), and reduced by compare-and-blend, which a NaN never
+     * enters; lanewise {@code MAX} instead took twice the time from cache (measured). -0.0 and 0.0 are equal here, as
+     * the rule allows.
+     */
     private static double spanMax(final MemorySegment memory, final long first, final int count) {
         final int lanes = SPECIES.length();
-        final int blockDoubles = lanes * SPAN_UNROLL;
+        final int blockDoubles = lanes * SPAN_MAX_UNROLL;
         final long vectorBytes = (long) lanes * Double.BYTES;
         final int blockEnd = count - count % blockDoubles;
-        final int vectorEnd = count - count % lanes;
         double result = Double.NEGATIVE_INFINITY;
         int i = 0;
         for (; i < blockEnd; i += blockDoubles) {
@@ -816,18 +824,42 @@ public final class LoadHistory implements AutoCloseable {
             final DoubleVector v1 = DoubleVector.fromMemorySegment(SPECIES, memory, at + vectorBytes, ORDER);
             final DoubleVector v2 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 2 * vectorBytes, ORDER);
             final DoubleVector v3 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 3 * vectorBytes, ORDER);
-            result = Math.max(result, v0.lanewise(VectorOperators.MAX, v1)
-                .lanewise(VectorOperators.MAX, v2.lanewise(VectorOperators.MAX, v3))
-                .reduceLanes(VectorOperators.MAX));
-        }
-        for (; i < vectorEnd; i += lanes) {
-            result = Math.max(result, DoubleVector.fromMemorySegment(SPECIES, memory, first + (long) i * Double.BYTES,
-                ORDER).reduceLanes(VectorOperators.MAX));
+            final DoubleVector v4 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 4 * vectorBytes, ORDER);
+            final DoubleVector v5 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 5 * vectorBytes, ORDER);
+            final DoubleVector v6 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 6 * vectorBytes, ORDER);
+            final DoubleVector v7 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 7 * vectorBytes, ORDER);
+            final DoubleVector screen = v0.add(v1).add(v2.add(v3)).add(v4.add(v5).add(v6.add(v7)));
+            if (screen.test(VectorOperators.IS_NAN).anyTrue() && hasNan(memory, at, blockDoubles)) {
+                return Double.NaN;
+            }
+            final DoubleVector m01 = greater(v0, v1);
+            final DoubleVector m23 = greater(v2, v3);
+            final DoubleVector m45 = greater(v4, v5);
+            final DoubleVector m67 = greater(v6, v7);
+            final double blockMax = greater(greater(m01, m23), greater(m45, m67)).reduceLanes(VectorOperators.MAX);
+            if (blockMax > result) {
+                result = blockMax;
+            }
         }
         for (; i < count; i++) {
             result = Math.max(result, memory.get(DOUBLE, first + (long) i * Double.BYTES));
         }
         return result;
+    }
+
+    /** Lane-wise the greater of {@code a} and {@code b} (either for equal lanes); for NaN-free vectors. */
+    private static DoubleVector greater(final DoubleVector a, final DoubleVector b) {
+        return a.blend(b, b.compare(VectorOperators.GT, a));
+    }
+
+    /** Whether any of {@code count} doubles from byte offset {@code first} is NaN (the rare path of the screen). */
+    private static boolean hasNan(final MemorySegment memory, final long first, final int count) {
+        for (int i = 0; i < count; i++) {
+            if (Double.isNaN(memory.get(DOUBLE, first + (long) i * Double.BYTES))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static double spanSum(final MemorySegment memory, final long first, final int count) {
