@@ -51,8 +51,8 @@ class LoadHistoryPollutedProfileTest {
                 }
             }
             // Pollute, first with windows shorter than a vector only, until C2 compiles the queries with their vector
-            // loops never taken; then with spans long enough for on-stack replacement to compile the loops in mid-run (an
-            // OSR entry takes a loop-carried vector from the interpreter's frame, that is, boxed).
+            // loops never taken; then with spans long enough for on-stack replacement to compile the loops in mid-run
+            // (an OSR entry takes a loop-carried vector from the interpreter's frame, that is, boxed).
             for (int round = 0; round < 20_000; round++) {
                 sink[0] += inMemory.windowSum(Resource.INGEST_POINTS, round & 1, 1 + round % 3);
                 sink[0] += mapped.windowMax(Resource.INGEST_POINTS, round & 1, 1 + round % 3);
@@ -66,7 +66,8 @@ class LoadHistoryPollutedProfileTest {
             for (int round = 0; round < 3_000; round++) {
                 for (final int length : SPAN_LENGTHS) {
                     final MemorySegment segment = heaps[round % heaps.length];
-                    sink[0] += Math.max(0, LoadHistory.span(segment, (round % 8) * Double.BYTES, length, (round & 1) == 0));
+                    final long first = (round % 8) * Double.BYTES;
+                    sink[0] += Math.max(0, LoadHistory.span(segment, first, length, (round & 1) == 0));
                     for (final LoadHistory history : histories) {
                         final int window = Math.max(1, Math.min(length, history.length(0)));
                         sink[0] += history.windowSum(Resource.INGEST_POINTS, round & 1, window);
@@ -83,7 +84,8 @@ class LoadHistoryPollutedProfileTest {
                     sink[0] += inMemory.windowMax(Resource.INGEST_POINTS, 1, window);
                     sink[0] += mapped.windowSum(Resource.INGEST_BYTES, 1, Math.min(window, 256));
                     sink[0] += mapped.windowMax(Resource.INGEST_BYTES, 0, Math.min(window, 256));
-                    sink[0] += LoadHistory.span(heap, 0, length, false) + Math.max(0, LoadHistory.span(longs, 0, length, true));
+                    sink[0] += LoadHistory.span(heap, 0, length, false);
+                    sink[0] += Math.max(0, LoadHistory.span(longs, 0, length, true));
                 }
             });
             assertThat(allocated).as("bytes allocated by 2,000 rounds of polluted window queries").isZero();
