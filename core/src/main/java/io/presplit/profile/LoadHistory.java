@@ -19,7 +19,6 @@ import io.presplit.memory.NativeMemory;
 import io.presplit.memory.NativeRegion;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -82,6 +81,10 @@ public final class LoadHistory implements AutoCloseable {
     private static final ValueLayout.OfDouble DOUBLE_UNALIGNED = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ORDER);
     private static final int RESOURCE_COUNT = Resource.VALUES.length;
     private static final int DECAY_POWERS = 256;
+    /** Vectors per iteration of the window aggregations' main loop, reduced to a scalar within it. */
+    private static final int SPAN_UNROLL = 4;
+    /** Vectors per iteration of the window maximum's main loop (its reduction costs more than the sum's). */
+    private static final int SPAN_MAX_UNROLL = 8;
 
     /** One roll-up level: ticks per row and rows kept. */
     public record Level(int ticksPerRow, int rowsRetained) {
@@ -620,12 +623,10 @@ public final class LoadHistory implements AutoCloseable {
         final int vectorCount = KeySpace.BUCKET_COUNT - KeySpace.BUCKET_COUNT % lanes;
         double total = 0;
         int b = 0;
-        if (vectorCount > 0) {
-            DoubleVector acc = DoubleVector.zero(SPECIES);
-            for (; b < vectorCount; b += lanes) {
-                acc = acc.add(DoubleVector.fromMemorySegment(SPECIES, memory, base + (long) b * Double.BYTES, ORDER));
-            }
-            total = acc.reduceLanes(VectorOperators.ADD);
+        // Reduced vector by vector: no loop-carried vector for C2 to box (see span).
+        for (; b < vectorCount; b += lanes) {
+            total += DoubleVector.fromMemorySegment(SPECIES, memory, base + (long) b * Double.BYTES, ORDER)
+                .reduceLanes(VectorOperators.ADD);
         }
         for (; b < KeySpace.BUCKET_COUNT; b++) {
             total += memory.get(DOUBLE, base + (long) b * Double.BYTES);
@@ -785,30 +786,60 @@ public final class LoadHistory implements AutoCloseable {
         return result;
     }
 
-    /** Sum or max of {@code count} doubles from byte offset {@code first}: Vector API main loop, scalar tail. */
+    /**
+     * Sum or max of {@code count} doubles from byte offset {@code first}: Vector API main loop, scalar tail.
+     * <p>
+     * No vector is carried from one iteration to the next: each block of {@link #SPAN_UNROLL} vectors is combined
+     * as a tree and reduced to a {@code double} inside its iteration, and only that scalar is loop-carried. A
+     * loop-carried vector is a vector loop phi, which C2 must be able to materialize as a heap object (at an
+     * on-stack-replacement entry, or at a merge with a path it did not intrinsify once the loop's profile is
+     * polluted); when it cannot prove the box dead it keeps it, and the profiler's fold was caught allocating 96 B
+     * per slot that way. A vector that lives only within one iteration has nothing to box. One reduction per
+     * {@code SPAN_UNROLL * lanes} doubles costs less than the memory read of those bytes.
+     */
     static double span(final MemorySegment memory, final long first, final int count, final boolean isMax) {
         // Two methods, not two branches of one: each compiles with its own loop and never deoptimizes for the
-        // other's, so the vectors stay unboxed (an allocation test saw 6 KB a call from a boxed loop, once).
+        // other's.
         return isMax ? spanMax(memory, first, count) : spanSum(memory, first, count);
     }
 
+    /**
+     * Maximum; NaN as soon as a block holds a NaN (the NaN rule). Blocks of {@link #SPAN_MAX_UNROLL} vectors, twice
+     * the sum's, because the per-block {@code reduceLanes(MAX)} (Java max rules, several blends per level) is the
+     * costly step here. A block is screened for NaN by one test of the sum of its vectors (a NaN, or +inf plus -inf,
+     * makes it NaN; the exact per-vector test runs only then), and reduced by compare-and-blend, which a NaN never
+     * enters; lanewise {@code MAX} instead took twice the time from cache (measured). -0.0 and 0.0 are equal here, as
+     * the rule allows.
+     */
     private static double spanMax(final MemorySegment memory, final long first, final int count) {
         final int lanes = SPECIES.length();
-        final int vectorCount = count - count % lanes;
+        final int blockDoubles = lanes * SPAN_MAX_UNROLL;
+        final long vectorBytes = (long) lanes * Double.BYTES;
+        final int blockEnd = count - count % blockDoubles;
         double result = Double.NEGATIVE_INFINITY;
         int i = 0;
-        if (vectorCount > 0) {
-            // Compare-and-blend instead of lanewise max: Java's max orders NaN and -0.0 with extra compares and
-            // blends per vector; here a NaN never enters the maximum and is tracked in a mask instead.
-            DoubleVector acc = DoubleVector.broadcast(SPECIES, Double.NEGATIVE_INFINITY);
-            VectorMask<Double> isNan = SPECIES.maskAll(false);
-            for (; i < vectorCount; i += lanes) {
-                final DoubleVector values =
-                    DoubleVector.fromMemorySegment(SPECIES, memory, first + (long) i * Double.BYTES, ORDER);
-                isNan = isNan.or(values.test(VectorOperators.IS_NAN));
-                acc = acc.blend(values, values.compare(VectorOperators.GT, acc));
+        for (; i < blockEnd; i += blockDoubles) {
+            final long at = first + (long) i * Double.BYTES;
+            final DoubleVector v0 = DoubleVector.fromMemorySegment(SPECIES, memory, at, ORDER);
+            final DoubleVector v1 = DoubleVector.fromMemorySegment(SPECIES, memory, at + vectorBytes, ORDER);
+            final DoubleVector v2 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 2 * vectorBytes, ORDER);
+            final DoubleVector v3 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 3 * vectorBytes, ORDER);
+            final DoubleVector v4 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 4 * vectorBytes, ORDER);
+            final DoubleVector v5 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 5 * vectorBytes, ORDER);
+            final DoubleVector v6 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 6 * vectorBytes, ORDER);
+            final DoubleVector v7 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 7 * vectorBytes, ORDER);
+            final DoubleVector screen = v0.add(v1).add(v2.add(v3)).add(v4.add(v5).add(v6.add(v7)));
+            if (screen.test(VectorOperators.IS_NAN).anyTrue() && hasNan(memory, at, blockDoubles)) {
+                return Double.NaN;
             }
-            result = isNan.anyTrue() ? Double.NaN : acc.reduceLanes(VectorOperators.MAX);
+            final DoubleVector m01 = greater(v0, v1);
+            final DoubleVector m23 = greater(v2, v3);
+            final DoubleVector m45 = greater(v4, v5);
+            final DoubleVector m67 = greater(v6, v7);
+            final double blockMax = greater(greater(m01, m23), greater(m45, m67)).reduceLanes(VectorOperators.MAX);
+            if (blockMax > result) {
+                result = blockMax;
+            }
         }
         for (; i < count; i++) {
             result = Math.max(result, memory.get(DOUBLE, first + (long) i * Double.BYTES));
@@ -816,18 +847,40 @@ public final class LoadHistory implements AutoCloseable {
         return result;
     }
 
+    /** Lane-wise the greater of {@code a} and {@code b} (either for equal lanes); for NaN-free vectors. */
+    private static DoubleVector greater(final DoubleVector a, final DoubleVector b) {
+        return a.blend(b, b.compare(VectorOperators.GT, a));
+    }
+
+    /** Whether any of {@code count} doubles from byte offset {@code first} is NaN (the rare path of the screen). */
+    private static boolean hasNan(final MemorySegment memory, final long first, final int count) {
+        for (int i = 0; i < count; i++) {
+            if (Double.isNaN(memory.get(DOUBLE, first + (long) i * Double.BYTES))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static double spanSum(final MemorySegment memory, final long first, final int count) {
         final int lanes = SPECIES.length();
-        final int vectorCount = count - count % lanes;
+        final int blockDoubles = lanes * SPAN_UNROLL;
+        final long vectorBytes = (long) lanes * Double.BYTES;
+        final int blockEnd = count - count % blockDoubles;
+        final int vectorEnd = count - count % lanes;
         double result = 0;
         int i = 0;
-        if (vectorCount > 0) {
-            DoubleVector acc = DoubleVector.zero(SPECIES);
-            for (; i < vectorCount; i += lanes) {
-                acc = acc.add(DoubleVector.fromMemorySegment(SPECIES, memory, first + (long) i * Double.BYTES,
-                    ORDER));
-            }
-            result = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < blockEnd; i += blockDoubles) {
+            final long at = first + (long) i * Double.BYTES;
+            final DoubleVector v0 = DoubleVector.fromMemorySegment(SPECIES, memory, at, ORDER);
+            final DoubleVector v1 = DoubleVector.fromMemorySegment(SPECIES, memory, at + vectorBytes, ORDER);
+            final DoubleVector v2 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 2 * vectorBytes, ORDER);
+            final DoubleVector v3 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 3 * vectorBytes, ORDER);
+            result += v0.add(v1).add(v2.add(v3)).reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < vectorEnd; i += lanes) {
+            result += DoubleVector.fromMemorySegment(SPECIES, memory, first + (long) i * Double.BYTES, ORDER)
+                .reduceLanes(VectorOperators.ADD);
         }
         for (; i < count; i++) {
             result += memory.get(DOUBLE, first + (long) i * Double.BYTES);

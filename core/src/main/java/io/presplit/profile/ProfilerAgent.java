@@ -111,6 +111,12 @@ public final class ProfilerAgent implements Agent {
     private int foldNextWord;
     private int foldTouched;
     private volatile int touchedSlotCount;
+    /**
+     * Ticks completed in the history by this agent, counted after {@link LoadHistory#completeTick()}: the signal a
+     * driver watches to run per-tick work once per tick whatever number of duty cycles the tick's fold took. Written
+     * by the agent thread only (a plain increment of a volatile); any thread may read.
+     */
+    private volatile long completedTickCount;
     private volatile long bucketOverflowCount;
     private volatile long publishedSampleCount;
     private volatile long droppedSampleCount;
@@ -271,6 +277,12 @@ public final class ProfilerAgent implements Agent {
         deadlineNs = clock.nanoTime() + tickNs;
     }
 
+    /**
+     * One duty cycle (see the class comment). Agent thread; allocation-free.
+     *
+     * @return positive when the cycle folded words of a tick or published samples, else 0; whether it completed a
+     *     tick is told by {@link #completedTickCount()}, not by this count.
+     */
     @Override
     public int doWork() {
         final long nowNs = clock.nanoTime();
@@ -343,6 +355,17 @@ public final class ProfilerAgent implements Agent {
             beginFold(slotCount);
         }
         foldWords(Integer.MAX_VALUE);
+    }
+
+    /**
+     * Ticks this agent has completed in the history since it was built: it grows by one in the duty cycle that folds
+     * a tick's last word (by {@link #doWork()} or {@link #fold(int)}), never in the cycles before it. A driver that
+     * runs per-tick work (forecasts, adjustments) compares it across {@link #doWork()} instead of reading
+     * {@code doWork() > 0}, which is also positive for the cycles of a spread fold that do not complete a tick and
+     * for publishing. Any thread may read; the agent writes.
+     */
+    public long completedTickCount() {
+        return completedTickCount;
     }
 
     /**
@@ -445,6 +468,7 @@ public final class ProfilerAgent implements Agent {
             touchedSlotCount = foldTouched;
             isFoldInProgress = false;
             history.completeTick();
+            completedTickCount++;
         }
         return endWord - firstWord;
     }

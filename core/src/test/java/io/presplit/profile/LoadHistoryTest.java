@@ -7,6 +7,7 @@ import io.presplit.AllocationMeter;
 import io.presplit.keyspace.KeySpace;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
 class LoadHistoryTest {
@@ -56,6 +57,35 @@ class LoadHistoryTest {
             assertThat(history.windowSum(Resource.INGEST_POINTS, 0, 40)).isNaN();
             assertThat(history.windowMax(Resource.INGEST_POINTS, 0, 40)).isNaN();
             assertThat(history.windowMax(Resource.INGEST_POINTS, 0, 20)).isEqualTo(39.0);
+        }
+    }
+
+    /**
+     * Guards the NaN rule inside the unrolled main loop: a NaN at any position of a span (any lane of any of the
+     * block's vectors, or the tail) makes its sum and max NaN, and without it the max equals the scalar one.
+     */
+    @Test
+    void shouldPropagateNanFromEveryPositionWhenSpansAreReducedBlockByBlock() {
+        final double[] values = new double[80];
+        final MemorySegment segment = MemorySegment.ofArray(values);
+        for (int length = 1; length <= values.length; length++) {
+            for (int i = 0; i < length; i++) {
+                values[i] = (i * 37) % 101;
+            }
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < length; i++) {
+                max = Math.max(max, values[i]);
+            }
+            assertThat(LoadHistory.span(segment, 0, length, true)).as("length %d", length).isEqualTo(max);
+            for (int nan = 0; nan < length; nan++) {
+                final double saved = values[nan];
+                values[nan] = Double.NaN;
+                assertThat(LoadHistory.span(segment, 0, length, false)).as("sum, length %d, NaN at %d", length, nan)
+                    .isNaN();
+                assertThat(LoadHistory.span(segment, 0, length, true)).as("max, length %d, NaN at %d", length, nan)
+                    .isNaN();
+                values[nan] = saved;
+            }
         }
     }
 

@@ -68,6 +68,8 @@ class ProfilerAgentSlicedFoldTest {
                     assertThat(slicing.doWork()).as("seed %d, tick %d, cycle %d", seed, tick, cycle).isPositive();
                     assertThat(slicing.isFoldInProgress()).isEqualTo(cycle < WORDS);
                     assertThat(sliced.tickCount()).isEqualTo(cycle < WORDS ? tick - 1 : tick);
+                    assertThat(slicing.completedTickCount()).as("the tick-completed signal, cycle %d", cycle)
+                        .isEqualTo(cycle < WORDS ? tick - 1 : tick);
                     ring.drain(handler, 10_000);
                     if (cycle < WORDS) {
                         assertThat(slicing.publishedSampleCount()).as("no sample before the tick completes")

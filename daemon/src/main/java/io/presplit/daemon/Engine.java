@@ -26,21 +26,26 @@ import org.agrona.concurrent.CachedNanoClock;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.ArrayDeque;
 
 /**
  * One node embedded in the caller's process: the partition store and the control plane (profiler, forecaster,
  * adjustment engine, coordinator), wired together and driven by the caller on a clock it controls.
  * <p>
  * Threading: any number of ingest threads (up to {@link EngineConfig#writerThreads()}) write through their own
- * {@link PartitionWriter}; one thread calls {@link #advanceTo(long)}, which runs the profiler and control agents
- * on that thread (Agrona's invoker mode). Replay drives the clock virtually; a daemon drives it from the wall
- * clock.
+ * {@link PartitionWriter}; one thread calls {@link #advanceTo} or {@link #dutyCycle}, which run the profiler and
+ * control agents on that thread (Agrona's invoker mode). A tick's fold may span several profiler duty cycles
+ * ({@link EngineConfig#foldWordsPerCycle()}); the control step runs once per completed tick, and changes to the
+ * partitions wait for the end of a fold in progress ({@link #runBetweenTicks}). Replay drives the clock virtually; a
+ * daemon drives it from the wall clock.
  */
 public final class Engine implements AutoCloseable {
     /** The counters file in the data directory, readable from outside the process. */
     public static final String COUNTERS_FILE = "counters.dat";
     /** The load history's file in the data directory (format: docs/spec/004-load-history.md). */
     public static final String HISTORY_FILE = "load-history.dat";
+    /** {@link #dutyCycle}'s answer when no tick is due and none is being folded. */
+    public static final int NOTHING_TO_DO = -1;
     private static final int DECISION_RING_BYTES = 64 * 1024;
     /** Per-tick decay of the key-bucket loads that choose split points: a half-life of about three ticks. */
     private static final double BUCKET_DECAY = 0.8;
@@ -61,6 +66,8 @@ public final class Engine implements AutoCloseable {
     private final EngineConfig config;
     private final MonitorCounters counters;
     private ShadowMode shadow;
+    /** Tasks waiting for the tick being folded to complete ({@link #runBetweenTicks}); control thread only. */
+    private final ArrayDeque<Runnable> betweenTicks = new ArrayDeque<>();
 
     private Engine(
         final EngineConfig config, final Forecaster forecaster, final long startNs, final LoadRecorder recorder,
@@ -82,7 +89,9 @@ public final class Engine implements AutoCloseable {
             () -> adjustment.policy().cooldownNs());
         coordinator.decisionDelayTicks(config.decisionDelayTicks());
         coordinator.thrashWindowTicks(config.thrashWindowTicks());
-        this.profiler = new ProfilerAgent(recorder, history, clock, config.tickNs(), partitions::highWaterSlot);
+        this.profiler = new ProfilerAgent(new ProfilerAgent.Context().recorder(recorder).history(history).clock(clock)
+            .tickNs(config.tickNs()).slotBound(partitions::highWaterSlot)
+            .foldWordsPerCycle(config.foldWordsPerCycle()));
         this.control = new ControlAgent(history, partitions, forecaster, forecasts, adjustment, config.capacity(),
             decisions, coordinator, clock, config.isAdjusting());
     }
@@ -142,27 +151,67 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Moves the clock to {@code nowNs} and runs every tick that became due: the profiler closes the tick, then
-     * {@code onTick} sees the measured load before any decision changes the partitions, then the control loop
-     * forecasts, adjusts and commits.
+     * Moves the clock to {@code nowNs} and runs every tick that became due, each to completion whatever number of
+     * profiler duty cycles its fold takes ({@link EngineConfig#foldWordsPerCycle()}), a tick whose fold an earlier
+     * {@link #dutyCycle} began included: the profiler completes the tick, then {@code onTick} sees the measured load
+     * before any decision changes the partitions, then the control loop forecasts, adjusts and commits, once per
+     * completed tick. Returns with no fold in progress. Control thread.
      *
      * @return the number of ticks closed.
      */
     public int advanceTo(final long nowNs, final Runnable onTick) {
         clock.update(nowNs);
         int ticks = 0;
-        while (profiler.doWork() > 0) {
-            ticks++;
-            onTick.run();
-            if (shadow != null) {
-                shadow.onTick();
-            }
-            while (control.doWork() > 0) {
-                // run the control loop until it has nothing left to do for this tick
-            }
-            publishCounters();
+        int closed;
+        while ((closed = runDutyCycle(onTick)) != NOTHING_TO_DO) {
+            ticks += closed;
         }
         return ticks;
+    }
+
+    /**
+     * Moves the clock to {@code nowNs} and runs one profiler duty cycle: it begins a tick when one is due and none
+     * is being folded, and folds at most {@link EngineConfig#foldWordsPerCycle()} words of 64 slots of it; when that
+     * completes the tick, {@code onTick}, the control loop and the tasks queued by {@link #runBetweenTicks} run as in
+     * {@link #advanceTo}. The pause is bounded by the fold limit (plus the control step of a completed tick), so a
+     * caller that shares its thread with other work calls this until it returns {@link #NOTHING_TO_DO}, doing its
+     * own work between calls. Control thread.
+     *
+     * @return 1 when the cycle completed a tick, 0 when it folded part of one (a fold is in progress),
+     *     {@link #NOTHING_TO_DO} when no tick is due or being folded.
+     */
+    public int dutyCycle(final long nowNs, final Runnable onTick) {
+        clock.update(nowNs);
+        return runDutyCycle(onTick);
+    }
+
+    /**
+     * Whether a tick's fold has begun and not completed (a {@link #dutyCycle} folded part of it). Lineage seeding
+     * (splits and merges through {@link #coordinator()}) must wait until it is {@code false}: use
+     * {@link #runBetweenTicks}. Control thread.
+     */
+    public boolean isFoldInProgress() {
+        return profiler.isFoldInProgress();
+    }
+
+    /**
+     * Runs {@code task} now when no tick is being folded, else queues it to run right after the tick completes
+     * (after that tick's control step), in submission order: work that changes the partitions or seeds the load
+     * history of new ones (a split or merge ordered by an operator) then never lands in the middle of a spread fold,
+     * where the children would be seeded from the parent's history without the tick being folded, whose load the
+     * retired parent would then take alone. Control thread; cold path.
+     */
+    public void runBetweenTicks(final Runnable task) {
+        if (profiler.isFoldInProgress()) {
+            betweenTicks.addLast(task);
+        } else {
+            task.run();
+        }
+    }
+
+    /** Tasks waiting for the tick being folded to complete ({@link #runBetweenTicks}); control thread. */
+    public int queuedBetweenTicks() {
+        return betweenTicks.size();
     }
 
     /**
@@ -264,5 +313,29 @@ public final class Engine implements AutoCloseable {
     public void close() {
         stopShadow();
         CloseHelper.closeAll(forecaster, counters, coordinatorLog, store, decisions, history, recorder);
+    }
+
+    /** One profiler duty cycle, and the tick's control step when it completed a tick. */
+    private int runDutyCycle(final Runnable onTick) {
+        final ProfilerAgent profiler = this.profiler;
+        final long completedBefore = profiler.completedTickCount();
+        final int work = profiler.doWork();
+        if (profiler.completedTickCount() == completedBefore) {
+            // A cycle of a spread fold (work > 0) or nothing due: no forecast, no adjustment, no seeding.
+            return work > 0 ? 0 : NOTHING_TO_DO;
+        }
+        onTick.run();
+        if (shadow != null) {
+            shadow.onTick();
+        }
+        while (control.doWork() > 0) {
+            // run the control loop until it has nothing left to do for this tick
+        }
+        Runnable task;
+        while (!profiler.isFoldInProgress() && (task = betweenTicks.pollFirst()) != null) {
+            task.run();
+        }
+        publishCounters();
+        return 1;
     }
 }

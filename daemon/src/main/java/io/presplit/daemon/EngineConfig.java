@@ -25,6 +25,10 @@ import java.util.List;
  * @param thrashWindowTicks  a split and a merge undoing each other within this many ticks count as thrash.
  * @param historyRollUps     the load history's roll-up levels above the tick level (for example a minute and an
  *                           hour, each with its own retention), finest first; empty for ticks only.
+ * @param foldWordsPerCycle  the most words of 64 load slots one profiler duty cycle folds
+ *                           ({@link io.presplit.profile.ProfilerAgent.Context#foldWordsPerCycle(int)}): a tick's fold
+ *                           is spread over duty cycles of at most this many words, which bounds the cycle, not the
+ *                           tick's total work. Default {@link #DEFAULT_FOLD_WORDS_PER_CYCLE}.
  */
 public record EngineConfig(
     Path dataDir,
@@ -38,11 +42,31 @@ public record EngineConfig(
     boolean isAdjusting,
     int decisionDelayTicks,
     int thrashWindowTicks,
-    List<LoadHistory.Level> historyRollUps) {
+    List<LoadHistory.Level> historyRollUps,
+    int foldWordsPerCycle) {
 
-    /** Copies the roll-ups; a {@code null} list means none. */
+    /** Load slots one profiler duty cycle folds at most by default: about 3 ms of fold with every slot loaded. */
+    public static final int DEFAULT_FOLD_SLOTS_PER_CYCLE = 65_536;
+    /** {@link #DEFAULT_FOLD_SLOTS_PER_CYCLE} in words of 64 slots: 1,024. */
+    public static final int DEFAULT_FOLD_WORDS_PER_CYCLE = DEFAULT_FOLD_SLOTS_PER_CYCLE / Long.SIZE;
+
+    /** Copies the roll-ups (a {@code null} list means none); checks the fold limit. */
     public EngineConfig {
         historyRollUps = historyRollUps == null ? List.of() : List.copyOf(historyRollUps);
+        if (foldWordsPerCycle < 1) {
+            throw new IllegalArgumentException("fold words per cycle must be positive [foldWordsPerCycle="
+                + foldWordsPerCycle + "]");
+        }
+    }
+
+    /** A configuration with the default fold limit per duty cycle. */
+    public EngineConfig(
+        final Path dataDir, final int slotCapacity, final int writerThreads, final int ticksRetained,
+        final long tickNs, final int horizonTicks, final CapacityPlan capacity, final AdjustmentPolicy policy,
+        final boolean isAdjusting, final int decisionDelayTicks, final int thrashWindowTicks,
+        final List<LoadHistory.Level> historyRollUps) {
+        this(dataDir, slotCapacity, writerThreads, ticksRetained, tickNs, horizonTicks, capacity, policy, isAdjusting,
+            decisionDelayTicks, thrashWindowTicks, historyRollUps, DEFAULT_FOLD_WORDS_PER_CYCLE);
     }
 
     /** A configuration whose load history keeps ticks only (no roll-up levels). */
@@ -51,13 +75,19 @@ public record EngineConfig(
         final long tickNs, final int horizonTicks, final CapacityPlan capacity, final AdjustmentPolicy policy,
         final boolean isAdjusting, final int decisionDelayTicks, final int thrashWindowTicks) {
         this(dataDir, slotCapacity, writerThreads, ticksRetained, tickNs, horizonTicks, capacity, policy, isAdjusting,
-            decisionDelayTicks, thrashWindowTicks, List.of());
+            decisionDelayTicks, thrashWindowTicks, List.of(), DEFAULT_FOLD_WORDS_PER_CYCLE);
     }
 
     /** This configuration with the given roll-up levels above the tick level. */
     public EngineConfig withHistoryRollUps(final List<LoadHistory.Level> rollUps) {
         return new EngineConfig(dataDir, slotCapacity, writerThreads, ticksRetained, tickNs, horizonTicks, capacity,
-            policy, isAdjusting, decisionDelayTicks, thrashWindowTicks, rollUps);
+            policy, isAdjusting, decisionDelayTicks, thrashWindowTicks, rollUps, foldWordsPerCycle);
+    }
+
+    /** This configuration with at most {@code words} words of 64 load slots folded per profiler duty cycle. */
+    public EngineConfig withFoldWordsPerCycle(final int words) {
+        return new EngineConfig(dataDir, slotCapacity, writerThreads, ticksRetained, tickNs, horizonTicks, capacity,
+            policy, isAdjusting, decisionDelayTicks, thrashWindowTicks, historyRollUps, words);
     }
 
     /** Every level of the load history, the tick level ({@code ticksRetained} rows) first. */

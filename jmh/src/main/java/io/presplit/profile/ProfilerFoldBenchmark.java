@@ -179,6 +179,25 @@ public class ProfilerFoldBenchmark {
     }
 
     /**
+     * One whole tick driven through duty cycles until {@link ProfilerAgent#completedTickCount()} moves, as the
+     * engine's {@code advanceTo} drives it: with the default {@code foldWordsPerCycle} one cycle, as {@link #fold};
+     * with {@code 1024}, the sixteen cycles of a million slots back to back, so that the spread fold's total per tick
+     * is measured beside {@link #dutyCycle}'s longest cycle. The loop is the unit measured (one tick), not a
+     * repetition.
+     */
+    @Benchmark
+    public int tickThroughDutyCycles() {
+        final ProfilerAgent profiler = this.profiler;
+        final long completed = profiler.completedTickCount();
+        int cycles = 0;
+        while (profiler.completedTickCount() == completed) {
+            profiler.doWork();
+            cycles++;
+        }
+        return cycles;
+    }
+
+    /**
      * Floor of the eager fold (every slot, every tick): the memory bandwidth of reading the claimed stripes once, as
      * {@code long}s summed with integer vector adds; nothing written, no history work. Independent of the touched
      * fraction.

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.presplit.daemon.EngineConfig;
 import io.presplit.profile.LoadHistory;
 import io.presplit.profile.LoadHistoryDescriptor;
 import io.presplit.storage.log.FieldSchema;
@@ -113,6 +114,13 @@ public final class DaemonConfig {
         public int decisionDelayTicks = 0;
         /** A split and a merge undoing each other within this many ticks count as thrash. */
         public int thrashWindowTicks = 360;
+        /**
+         * The most words of 64 load slots one profiler duty cycle folds: a tick's fold is spread over duty cycles of
+         * at most this many words, so that no cycle holds the control thread for long (about 3 ms for 65,536 loaded
+         * slots on a 2-vCPU VM); the tick's total work is the same. Default 1,024 words (65,536 slots): one cycle per
+         * tick up to that many slots.
+         */
+        public int profilerFoldWordsPerCycle = EngineConfig.DEFAULT_FOLD_WORDS_PER_CYCLE;
     }
 
     /** One roll-up level of the load history. */
@@ -223,6 +231,8 @@ public final class DaemonConfig {
         require(server.idleTimeoutMs >= 1, "server.idleTimeoutMs", server.idleTimeoutMs);
         require(server.maxQueryPoints >= 1, "server.maxQueryPoints", server.maxQueryPoints);
         require(engine.tickMs >= 1, "engine.tickMs", engine.tickMs);
+        require(engine.profilerFoldWordsPerCycle >= 1, "engine.profilerFoldWordsPerCycle",
+            engine.profilerFoldWordsPerCycle);
         require(forecasterName() != null, "engine.forecaster (naive, snaive, ensemble, lstm)", engine.forecaster);
         require(engine.seasonTicks >= 1, "engine.seasonTicks", engine.seasonTicks);
         require(engine.horizonTicks >= 1, "engine.horizonTicks", engine.horizonTicks);

@@ -13,9 +13,10 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
 /**
- * The engine's control thread ({@code presplit-control}): drives {@link Engine#advanceTo} from the wall clock, so
+ * The engine's control thread ({@code presplit-control}): drives {@link Engine#dutyCycle} from the wall clock, so
  * the profiler closes each tick and the control loop forecasts, adjusts and commits splits and merges; runs the
- * admin API's tasks between ticks; publishes an {@link EngineSnapshot} after every tick and every task.
+ * admin API's tasks between ticks (never while a tick's fold, spread over duty cycles, is in progress); publishes
+ * an {@link EngineSnapshot} after every tick and every task.
  * <p>
  * Thread contract: the engine's control-plane state (partition table, forecasts, adjustment policy, coordinator)
  * is touched only by this thread. Other threads {@link #submit} functions and read {@link #snapshot()}. Ingest and
@@ -111,20 +112,30 @@ public final class ControlLoop implements AutoCloseable {
         try {
             while (isRunning) {
                 Runnable task;
-                while ((task = tasks.poll()) != null) {
+                // Between ticks only: while a spread fold is in progress tasks stay queued, so that a split ordered
+                // by an operator never seeds lineage in the middle of a tick.
+                while (!engine.isFoldInProgress() && (task = tasks.poll()) != null) {
                     task.run(); // publishes its own counters and snapshot (submit)
                 }
-                final int ticks = engine.advanceTo(epochNanos(), () -> { });
+                // One duty cycle at a time: a tick's fold spread over several (engine.foldWordsPerCycle) never holds
+                // this thread longer than one of them, and the next cycle follows at once.
+                final int ticks = engine.dutyCycle(epochNanos(), () -> { });
                 if (ticks > 0) {
                     onTick.run();
                     snapshot = snapshots.build();
                 }
-                LockSupport.parkNanos(MAX_PARK_NS);
+                if (ticks == Engine.NOTHING_TO_DO) {
+                    LockSupport.parkNanos(MAX_PARK_NS);
+                }
             }
         } catch (final RuntimeException | Error e) {
             failure = e;
             LOG.error("control loop stopped [error={}]", e.toString(), e);
         } finally {
+            // Stopping: finish the tick being folded, then run the tasks still queued.
+            if (failure == null && engine.isFoldInProgress()) {
+                engine.advanceTo(epochNanos(), () -> { });
+            }
             Runnable task;
             while ((task = tasks.poll()) != null) {
                 task.run();

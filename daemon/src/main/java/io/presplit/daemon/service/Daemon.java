@@ -68,7 +68,8 @@ public final class Daemon implements AutoCloseable {
                 settings.cooldownTicks * tickNs, settings.maxPartitions, settings.minSplitImprovement,
                 settings.splitLookaheadTicks == 0 ? AdjustmentPolicy.WHOLE_HORIZON : settings.splitLookaheadTicks),
             true, settings.decisionDelayTicks, settings.thrashWindowTicks)
-            .withHistoryRollUps(config.historyRollUpLevels());
+            .withHistoryRollUps(config.historyRollUpLevels())
+            .withFoldWordsPerCycle(settings.profilerFoldWordsPerCycle);
     }
 
     /**

@@ -3,6 +3,8 @@ package io.presplit.daemon.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.presplit.daemon.EngineConfig;
+import io.presplit.daemon.service.Daemon;
 import io.presplit.profile.LoadHistory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -101,5 +103,20 @@ class DaemonConfigTest {
             """);
         assertThatThrownBy(() -> DaemonConfig.load(bad).validate()).isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("key=engine.historyRollUps[1].rowMs").hasMessageContaining("value=90000");
+    }
+
+    /**
+     * Guards the profiler's fold limit per duty cycle: by default 65,536 slots (1,024 words of 64), reaching the
+     * engine's configuration; a limit below one word is refused with its key named.
+     */
+    @Test
+    void shouldPassTheFoldLimitToTheEngineAndRefuseOneBelowAWord() throws Exception {
+        assertThat(Daemon.engineConfig(DaemonConfig.defaults().validate()).foldWordsPerCycle())
+            .isEqualTo(EngineConfig.DEFAULT_FOLD_WORDS_PER_CYCLE).isEqualTo(65_536 / 64);
+        final Path file = Files.writeString(dir.resolve("fold.yml"), "engine:\n  profilerFoldWordsPerCycle: 16\n");
+        assertThat(Daemon.engineConfig(DaemonConfig.load(file).validate()).foldWordsPerCycle()).isEqualTo(16);
+        final Path bad = Files.writeString(dir.resolve("bad-fold.yml"), "engine:\n  profilerFoldWordsPerCycle: 0\n");
+        assertThatThrownBy(() -> DaemonConfig.load(bad).validate()).isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("invalid configuration value [key=engine.profilerFoldWordsPerCycle, value=0]");
     }
 }
