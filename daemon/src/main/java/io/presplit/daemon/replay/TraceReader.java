@@ -128,31 +128,33 @@ public final class TraceReader {
         }
         final String[] columns = header.strip().split(",", -1);
         final boolean isTimed = columns[0].startsWith("timestamp");
-        if (rowSeconds > 0) {
-            if (isTimed) {
-                throw new IllegalArgumentException("FILE@SECONDS is for files without timestamps, and this one has a "
-                    + "timestamp column: drop @SECONDS (--tick-seconds sets the tick) [source=" + source
-                    + ", header=" + header + "]");
-            }
-            readUntimed(reader, source, singleSeriesKey, rowSeconds, columns, samples);
-            return;
+        final boolean isUntimed = rowSeconds > 0;
+        if (isUntimed && isTimed) {
+            throw new IllegalArgumentException("FILE@SECONDS is for files without timestamps, and this one has a "
+                + "timestamp column: drop @SECONDS (--tick-seconds sets the tick) [source=" + source + ", header="
+                + header + "]");
         }
-        if (columns.length < 2 || !isTimed) {
+        if (!isUntimed && (columns.length < 2 || !isTimed)) {
             throw new IllegalArgumentException("trace header must start with a timestamp column; for a file without "
                 + "timestamps give its rows' spacing as FILE@SECONDS [source=" + source + ", line=1, header="
                 + header + "]");
         }
-        final boolean isLong = columns.length == 3 && "key".equals(columns[1]) && "value".equals(columns[2]);
-        final boolean isSingle = columns.length == 2 && "value".equals(columns[1]);
-        final String[] wideKeys = isLong || isSingle ? new String[0] : java.util.Arrays.copyOfRange(columns, 1,
-            columns.length);
+        // An untimed file's columns are all loads; a timed file's first column is the time.
+        final int firstLoadColumn = isUntimed ? 0 : 1;
+        final boolean isLong = !isUntimed && columns.length == 3 && "key".equals(columns[1])
+            && "value".equals(columns[2]);
+        final boolean isSingle = columns.length == firstLoadColumn + 1 && "value".equals(columns[firstLoadColumn]);
+        final String[] wideKeys = isLong || isSingle ? new String[0] : java.util.Arrays.copyOfRange(columns,
+            firstLoadColumn, columns.length);
         for (final String key : wideKeys) {
             if (key.isEmpty()) {
                 throw new IllegalArgumentException("empty key name in the header [source=" + source + ", line=1]");
             }
         }
+        final long rowNs = Math.multiplyExact(rowSeconds, 1_000_000_000L);
         String line;
         int lineNumber = 1;
+        long row = 0;
         while ((line = reader.readLine()) != null) {
             lineNumber++;
             if (line.isBlank()) {
@@ -163,53 +165,20 @@ public final class TraceReader {
                 throw new IllegalArgumentException("wrong number of cells [source=" + source + ", line=" + lineNumber
                     + ", expected=" + columns.length + ", actual=" + cells.length + "]");
             }
-            final long timeNs = parseTime(cells[0], source, lineNumber);
+            final long timeNs = isUntimed ? Math.multiplyExact(row++, rowNs) : parseTime(cells[0], source, lineNumber);
             if (isLong) {
                 samples.add(cells[1], timeNs, parseLoad(cells[2], source, lineNumber, cells[1]), source, lineNumber);
             } else if (isSingle) {
-                samples.add(singleSeriesKey, timeNs, parseLoad(cells[1], source, lineNumber, singleSeriesKey), source,
-                    lineNumber);
+                samples.add(singleSeriesKey, timeNs, parseLoad(cells[firstLoadColumn], source, lineNumber,
+                    singleSeriesKey), source, lineNumber);
             } else {
                 samples.time(timeNs);
                 for (int k = 0; k < wideKeys.length; k++) {
-                    if (!cells[k + 1].isEmpty()) {
-                        samples.add(wideKeys[k], timeNs, parseLoad(cells[k + 1], source, lineNumber, wideKeys[k]),
-                            source, lineNumber);
+                    final String cell = cells[k + firstLoadColumn];
+                    if (!cell.isEmpty()) {
+                        samples.add(wideKeys[k], timeNs, parseLoad(cell, source, lineNumber, wideKeys[k]), source,
+                            lineNumber);
                     }
-                }
-            }
-        }
-    }
-
-    /** An untimed wide file: every column a key, data row {@code i} at {@code i × rowSeconds}. */
-    private static void readUntimed(final BufferedReader reader, final String source, final String singleSeriesKey,
-        final long rowSeconds, final String[] columns, final Samples samples) throws IOException {
-        final String[] keys = columns.length == 1 && "value".equals(columns[0]) ? new String[] {singleSeriesKey}
-            : columns;
-        for (final String key : keys) {
-            if (key.isEmpty()) {
-                throw new IllegalArgumentException("empty key name in the header [source=" + source + ", line=1]");
-            }
-        }
-        String line;
-        int lineNumber = 1;
-        long row = 0;
-        while ((line = reader.readLine()) != null) {
-            lineNumber++;
-            if (line.isBlank()) {
-                continue;
-            }
-            final String[] cells = line.split(",", -1);
-            if (cells.length != keys.length) {
-                throw new IllegalArgumentException("wrong number of cells [source=" + source + ", line=" + lineNumber
-                    + ", expected=" + keys.length + ", actual=" + cells.length + "]");
-            }
-            final long timeNs = Math.multiplyExact(row++, Math.multiplyExact(rowSeconds, 1_000_000_000L));
-            samples.time(timeNs);
-            for (int k = 0; k < keys.length; k++) {
-                if (!cells[k].isEmpty()) {
-                    samples.add(keys[k], timeNs, parseLoad(cells[k], source, lineNumber, keys[k]), source,
-                        lineNumber);
                 }
             }
         }
