@@ -46,7 +46,9 @@ public enum CounterId {
     /** Alerts fired: splits and merges undoing each other. */
     ALERT_THRASH(19, "alert: thrash"),
     /** Alerts fired: a forecasting model fell back (non-finite or insane path replaced, or no forecast). */
-    ALERT_MODEL_FALLBACK(20, "alert: model fallback");
+    ALERT_MODEL_FALLBACK(20, "alert: model fallback"),
+    /** Writes of the learnt peak factors' file that failed (kept in memory, retried at the next learnt row). */
+    PEAK_FACTOR_WRITE_FAILURES(21, "forecast: peak factor file write failures");
 
     private final int id;
     private final String label;

@@ -5,6 +5,8 @@ import io.presplit.daemon.Engine;
 import io.presplit.forecast.Forecaster;
 import io.presplit.forecast.PeakFactorFile;
 import io.presplit.forecast.RollUpForecaster;
+import io.presplit.monitor.CounterId;
+import org.agrona.concurrent.status.AtomicCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,8 +22,9 @@ import java.nio.file.Path;
  * milliseconds on the control thread once an hour; the file is replaced atomically.
  * <p>
  * Threading: {@link #onTick()} on the control thread (the forecaster's); {@link #close()} after the control loop
- * stopped. A failed write is logged and counted ({@link #writeFailures()}), and retried at the next learnt row: the
- * daemon goes on with the factors in memory.
+ * stopped. A failed write is logged and counted ({@link #writeFailures()}, the engine counter
+ * {@link CounterId#PEAK_FACTOR_WRITE_FAILURES}), and retried at the next learnt row: the daemon goes on with the
+ * factors in memory.
  */
 public final class PeakFactorKeeper implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PeakFactorKeeper.class);
@@ -29,12 +32,13 @@ public final class PeakFactorKeeper implements AutoCloseable {
     private final RollUpForecaster forecaster;
     private final Path file;
     private long writtenUpdates;
-    /** Control thread writes; any thread may read (a plain long read of a monotone count, for tests and logs). */
-    private volatile long writeFailures;
+    /** The engine's counter: the control thread increments it, any thread (and process) reads it. */
+    private final AtomicCounter writeFailures;
 
-    private PeakFactorKeeper(final RollUpForecaster forecaster, final Path file) {
+    private PeakFactorKeeper(final RollUpForecaster forecaster, final Path file, final AtomicCounter writeFailures) {
         this.forecaster = forecaster;
         this.file = file;
+        this.writeFailures = writeFailures;
         this.writtenUpdates = forecaster == null ? 0 : forecaster.factorUpdates();
     }
 
@@ -47,13 +51,14 @@ public final class PeakFactorKeeper implements AutoCloseable {
      */
     public static PeakFactorKeeper open(final Engine engine) {
         final Forecaster forecaster = engine.forecaster();
+        final AtomicCounter writeFailures = engine.counters().counter(CounterId.PEAK_FACTOR_WRITE_FAILURES);
         if (!(forecaster instanceof RollUpForecaster rollUp)) {
-            return new PeakFactorKeeper(null, null);
+            return new PeakFactorKeeper(null, null, writeFailures);
         }
         final Path file = engine.config().dataDir().resolve(PeakFactorFile.FILE_NAME);
         final boolean isRestored = PeakFactorFile.read(file, rollUp);
         LOG.info("peak factors {} [file={}]", isRestored ? "restored" : "start unlearnt (no file)", file);
-        return new PeakFactorKeeper(rollUp, file);
+        return new PeakFactorKeeper(rollUp, file, writeFailures);
     }
 
     /** Writes the factors if they learnt since the last write. Control thread, between ticks. */
@@ -65,7 +70,7 @@ public final class PeakFactorKeeper implements AutoCloseable {
 
     /** Write failures since start. */
     public long writeFailures() {
-        return writeFailures;
+        return writeFailures.get();
     }
 
     /** Writes the factors a last time. Safe to call twice. */
@@ -82,9 +87,9 @@ public final class PeakFactorKeeper implements AutoCloseable {
             PeakFactorFile.write(file, forecaster);
             writtenUpdates = updates;
         } catch (final PresplitException ex) {
-            writeFailures++;
+            final long failures = writeFailures.incrementOrdered() + 1;
             LOG.warn("peak factors not written, kept in memory and retried at the next row [file={}, failures={}]",
-                file, writeFailures, ex);
+                file, failures, ex);
         }
     }
 }

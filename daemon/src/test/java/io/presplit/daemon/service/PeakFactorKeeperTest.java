@@ -6,11 +6,13 @@ import io.presplit.daemon.Engine;
 import io.presplit.daemon.config.DaemonConfig;
 import io.presplit.forecast.PeakFactorFile;
 import io.presplit.forecast.RollUpForecaster;
+import io.presplit.monitor.CounterId;
 import io.presplit.storage.PartitionWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,18 +43,7 @@ class PeakFactorKeeperTest {
         final double horizonFactor;
         try (Engine engine = Engine.open(Daemon.engineConfig(config), Forecasters.create(config), START_NS);
             PeakFactorKeeper keeper = PeakFactorKeeper.open(engine)) {
-            final PartitionWriter writer = engine.openWriter();
-            for (long t = 0; t < 5 * HOUR; t++) {
-                final long tickStartNs = START_NS + t * MINUTE_NS;
-                // 20 points a tick per key, 200 in one minute of each hour: the row's peak is far above its mean.
-                final int points = t % HOUR == 17 ? 200 : 20;
-                for (final String key : KEYS) {
-                    for (int i = 0; i < points; i++) {
-                        writer.write(key, tickStartNs + i, i);
-                    }
-                }
-                engine.advanceTo(tickStartNs + MINUTE_NS, keeper::onTick);
-            }
+            runTicks(engine, engine.openWriter(), keeper, 0, 5 * HOUR);
             final RollUpForecaster forecaster = (RollUpForecaster) engine.forecaster();
             slot = engine.partitions().liveSlot(0);
             peakFactor = forecaster.peakFactor(slot);
@@ -66,6 +57,50 @@ class PeakFactorKeeperTest {
             assertThat(forecaster.peakFactor(slot)).isEqualTo(peakFactor);
             assertThat(forecaster.horizonFactor(slot)).isEqualTo(horizonFactor);
             assertThat(keeper.writeFailures()).isZero();
+        }
+    }
+
+    /**
+     * Guards the failure contract: when the factors' file cannot be written (here a directory stands where it goes),
+     * the daemon goes on with the factors in memory, counts the failure in the keeper and in the engine counter that
+     * {@code /metrics} and {@code counters.dat} publish, and writes the file at the next learnt row once it can.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldCountAFailedWriteAndWriteAtTheNextRow() throws Exception {
+        final DaemonConfig config = threeHoursAhead();
+        final Path file = dir.resolve(PeakFactorFile.FILE_NAME);
+        try (Engine engine = Engine.open(Daemon.engineConfig(config), Forecasters.create(config), START_NS);
+            PeakFactorKeeper keeper = PeakFactorKeeper.open(engine)) {
+            // After the start, which refuses a file it cannot read: from now on nothing can be written there.
+            Files.createDirectories(file.resolve("in-the-way"));
+            final PartitionWriter writer = engine.openWriter();
+            runTicks(engine, writer, keeper, 0, 5 * HOUR);
+            final long failures = keeper.writeFailures();
+            assertThat(failures).as("one failed write per learnt row").isPositive();
+            assertThat(engine.counters().counter(CounterId.PEAK_FACTOR_WRITE_FAILURES).get()).isEqualTo(failures);
+            assertThat(engine.advanceTo(START_NS + 5 * HOUR * MINUTE_NS, () -> { })).as("still running").isZero();
+
+            Files.delete(file.resolve("in-the-way"));
+            Files.delete(file);
+            runTicks(engine, writer, keeper, 5 * HOUR, 7 * HOUR);
+            assertThat(file).as("written at the next learnt row").isRegularFile();
+            assertThat(keeper.writeFailures()).isEqualTo(failures);
+        }
+    }
+
+    /** Ticks {@code [from, to)} of 20 points a key, 200 in minute 17 of each hour: a row's peak far above its mean. */
+    private static void runTicks(final Engine engine, final PartitionWriter writer, final PeakFactorKeeper keeper,
+        final long from, final long to) {
+        for (long t = from; t < to; t++) {
+            final long tickStartNs = START_NS + t * MINUTE_NS;
+            final int points = t % HOUR == 17 ? 200 : 20;
+            for (final String key : KEYS) {
+                for (int i = 0; i < points; i++) {
+                    writer.write(key, tickStartNs + i, i);
+                }
+            }
+            engine.advanceTo(tickStartNs + MINUTE_NS, keeper::onTick);
         }
     }
 
