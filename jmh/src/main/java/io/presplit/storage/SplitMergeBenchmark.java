@@ -35,7 +35,11 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 10, time = 1)
 @Fork(3)
 public class SplitMergeBenchmark {
-    static final long SEGMENT_BYTES = 1L << 20;
+    /**
+     * Segment length of this benchmark's and {@link WriteStallBenchmark}'s stores: 1 MiB by default, so that writes
+     * roll segments during splits; {@code -Dpresplit.bench.segmentBytes=67108864} gives the store's default.
+     */
+    static final long SEGMENT_BYTES = Long.getLong("presplit.bench.segmentBytes", 1L << 20);
 
     /** The store and the transaction counters, one store per iteration. */
     @State(Scope.Benchmark)
