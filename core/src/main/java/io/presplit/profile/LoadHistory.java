@@ -8,19 +8,23 @@ import static io.presplit.profile.LoadHistoryDescriptor.LEVEL_COUNT_OFFSET;
 import static io.presplit.profile.LoadHistoryDescriptor.MAGIC;
 import static io.presplit.profile.LoadHistoryDescriptor.MAGIC_OFFSET;
 import static io.presplit.profile.LoadHistoryDescriptor.MAX_LEVELS;
+import static io.presplit.profile.LoadHistoryDescriptor.REGION_ALIGNMENT;
 import static io.presplit.profile.LoadHistoryDescriptor.RESOURCE_COUNT_OFFSET;
 import static io.presplit.profile.LoadHistoryDescriptor.SLOT_CAPACITY_OFFSET;
 import static io.presplit.profile.LoadHistoryDescriptor.TICK_COUNT_OFFSET;
 import static io.presplit.profile.LoadHistoryDescriptor.VERSION;
 import static io.presplit.profile.LoadHistoryDescriptor.VERSION_OFFSET;
+import static io.presplit.profile.LoadHistoryDescriptor.WORD_ROW_LENGTH;
+import static io.presplit.profile.LoadHistoryDescriptor.WORD_SHIFT;
+import static io.presplit.profile.LoadHistoryDescriptor.WORD_SLOTS;
 
 import io.presplit.keyspace.KeySpace;
 import io.presplit.memory.NativeMemory;
 import io.presplit.memory.NativeRegion;
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.io.IOException;
@@ -69,13 +73,19 @@ public final class LoadHistory implements AutoCloseable {
     public static final String MEMORY_OWNER = "LoadHistory";
 
     private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
-    /** Int lanes matching {@link #SPECIES}'s double lanes, for int-to-double conversion. */
-    private static final VectorSpecies<Integer> INTS_PER_DOUBLE_LANE =
-        VectorSpecies.of(int.class, VectorShape.forBitSize(SPECIES.length() * Integer.SIZE));
+    /** One 64-byte line of a level-0 row: eight slots' values of one tick. */
+    private static final VectorSpecies<Double> LINE = DoubleVector.SPECIES_512;
+    private static final DoubleVector ZERO_LINE = DoubleVector.zero(LINE);
+    /** One slot's bucket loads: 16 floats, one line. */
+    private static final VectorSpecies<Float> BUCKET_LOADS = FloatVector.SPECIES_512;
+    /** The fold's 16 bucket deltas as ints. */
+    private static final VectorSpecies<Integer> BUCKET_DELTAS = IntVector.SPECIES_512;
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE.withOrder(ORDER);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG.withOrder(ORDER);
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT.withOrder(ORDER);
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT.withOrder(ORDER);
+    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
     private static final ValueLayout.OfLong LONG_UNALIGNED = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ORDER);
     private static final ValueLayout.OfInt INT_UNALIGNED = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ORDER);
     private static final ValueLayout.OfDouble DOUBLE_UNALIGNED = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ORDER);
@@ -85,6 +95,8 @@ public final class LoadHistory implements AutoCloseable {
     private static final int SPAN_UNROLL = 4;
     /** Vectors per iteration of the window maximum's main loop (its reduction costs more than the sum's). */
     private static final int SPAN_MAX_UNROLL = 8;
+    /** Level-0 rows (one line each) per iteration of a strided window aggregation. */
+    private static final int LANE_UNROLL = 4;
 
     /** One roll-up level: ticks per row and rows kept. */
     public record Level(int ticksPerRow, int rowsRetained) {
@@ -118,8 +130,18 @@ public final class LoadHistory implements AutoCloseable {
      * thread only): its level-0 ring position, and per level its row and that row's first tick.
      */
     private final long[] tickSeriesOffset = new long[RESOURCE_COUNT];
-    private final long tickRingBytes;
+    /** Level-0 words of 64 slots, and the bytes between one word's rows and the next word's (a whole ring). */
+    private final int wordCount;
+    private final long wordRingBytes;
     private int tickPosition;
+    /** Byte offset of the tick in progress's row within a word's ring, and of its line masks. */
+    private long tickRowOffset;
+    private long tickMasksOffset;
+    /**
+     * Words {@code [0, cleanedWordBound)} have had the stale lines of the tick in progress zeroed (writer thread):
+     * their rows may be written; a word at or above it is cleaned before its first row is written.
+     */
+    private int cleanedWordBound;
     private final long[] currentRow;
     private final long[] currentRowStartTick;
 
@@ -155,7 +177,8 @@ public final class LoadHistory implements AutoCloseable {
         for (int r = 0; r < RESOURCE_COUNT; r++) {
             tickSeriesOffset[r] = regions.seriesOffset[0][r];
         }
-        this.tickRingBytes = (long) ringRows[0] * Double.BYTES;
+        this.wordCount = LoadHistoryDescriptor.wordCount(slotCapacity);
+        this.wordRingBytes = (long) ringRows[0] * WORD_ROW_LENGTH;
         this.currentRow = new long[levelCount];
         this.currentRowStartTick = new long[levelCount];
         if (file == null) {
@@ -345,12 +368,9 @@ public final class LoadHistory implements AutoCloseable {
             memory.set(LONG, stateStart, tickCount + 1);
         }
         final long lastTouched = writeSeries(slot, points, bytes, queryCost);
-        final MemorySegment memory = this.memory;
-        final long bucketBase = regions.bucketsOffset + (long) slot * KeySpace.BUCKET_COUNT * Double.BYTES;
         final double decay = decayPower(tickCount - lastTouched);
         for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
-            final long offset = bucketBase + (long) b * Double.BYTES;
-            memory.set(DOUBLE, offset, memory.get(DOUBLE, offset) * decay + bucketPoints[b]);
+            setBucketLoad(slot, b, storedBucketLoad(slot, b) * decay + bucketPoints[b]);
         }
         setLastTouched(slot, tickCount);
     }
@@ -370,32 +390,22 @@ public final class LoadHistory implements AutoCloseable {
         final long state = stateOffset(slot);
         final long lastTouched = memory.get(LONG, state + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET);
         final long[] tickSeriesOffset = this.tickSeriesOffset;
-        // Level 0: one row per tick, written in place; rows skipped since the last touch are zeroed.
-        final long tickSlotBase = slot * tickRingBytes;
-        if (tick - lastTouched > 1) {
-            final int positions = ringRows[0];
-            final int skipped = (int) Math.min(tick - lastTouched - 1, positions);
-            if (skipped >= positions - 1) {
-                // Every other position is stale (a slot idle for the whole ring): zero the ring straight, the
-                // position of this tick included, which is written right after.
-                for (int r = 0; r < RESOURCE_COUNT; r++) {
-                    final long ring = tickSeriesOffset[r] + tickSlotBase;
-                    for (int p = 0; p < positions; p++) {
-                        memory.set(LONG, ring + (long) p * Double.BYTES, 0L);
-                    }
-                }
-            } else {
-                final int first = tickPosition - skipped < 0 ? tickPosition - skipped + positions
-                    : tickPosition - skipped;
-                for (int r = 0; r < RESOURCE_COUNT; r++) {
-                    zeroRing(tickSeriesOffset[r] + tickSlotBase, first, skipped, positions);
-                }
-            }
+        // Level 0: the word's stale lines of this position are zeroed before its first row is written (so that rows
+        // skipped since the last touch read as zero), then the row and its line's mask bit.
+        final int word = slot >>> WORD_SHIFT;
+        if (word >= cleanedWordBound) {
+            cleanWordsThrough(word + 1);
         }
-        final long at = tickSlotBase + (long) tickPosition * Double.BYTES;
+        final long at = word * wordRingBytes + tickRowOffset + (long) (slot & (WORD_SLOTS - 1)) * Double.BYTES;
         memory.set(DOUBLE, tickSeriesOffset[0] + at, points);
         memory.set(DOUBLE, tickSeriesOffset[1] + at, bytes);
         memory.set(DOUBLE, tickSeriesOffset[2] + at, queryCost);
+        final long maskAt = tickMasksOffset + word;
+        final int mask = memory.get(BYTE, maskAt);
+        final int bit = lineBit(slot);
+        if ((mask & bit) == 0) {
+            memory.set(BYTE, maskAt, (byte) (mask | bit));
+        }
         for (int l = 1; l < levelCount; l++) {
             final long open = state + LoadHistoryDescriptor.openRowOffset(l, 0, RESOURCE_COUNT);
             if (lastTouched < currentRowStartTick[l]) {
@@ -416,10 +426,64 @@ public final class LoadHistory implements AutoCloseable {
     /** Precomputes the ring position and roll-up rows of tick {@code tick}, the one now in progress. */
     private void beginTick(final long tick) {
         tickPosition = (int) (tick % ringRows[0]);
+        tickRowOffset = (long) tickPosition * WORD_ROW_LENGTH;
+        tickMasksOffset = regions.lineMasksOffset + (long) tickPosition * wordCount;
+        cleanedWordBound = 0;
         for (int l = 0; l < levelCount; l++) {
             currentRow[l] = tick / ticksPerRow[l];
             currentRowStartTick[l] = currentRow[l] * ticksPerRow[l];
         }
+    }
+
+    /**
+     * Zeroes, in words {@code [cleanedWordBound, endWord)}, the level-0 lines of the tick in progress's position that
+     * hold rows of an older tick (their mask bits), and clears those bits; raises the bound. Writer thread.
+     * Allocation-free; reads a mask byte per word (eight at a time while they are zero) and writes only lines that
+     * were written a ring ago.
+     */
+    private void cleanWordsThrough(final int endWord) {
+        final MemorySegment memory = this.memory;
+        final long masks = tickMasksOffset;
+        final long[] tickSeriesOffset = this.tickSeriesOffset;
+        int word = cleanedWordBound;
+        while (word < endWord) {
+            if (endWord - word >= Long.BYTES && memory.get(LONG_UNALIGNED, masks + word) == 0) {
+                word += Long.BYTES;
+                continue;
+            }
+            final int mask = memory.get(BYTE, masks + word) & 0xFF;
+            if (mask != 0) {
+                final long row = word * wordRingBytes + tickRowOffset;
+                for (int lines = mask; lines != 0; lines &= lines - 1) {
+                    final long line = row + (long) Integer.numberOfTrailingZeros(lines) * REGION_ALIGNMENT;
+                    for (int r = 0; r < RESOURCE_COUNT; r++) {
+                        ZERO_LINE.intoMemorySegment(memory, tickSeriesOffset[r] + line, ORDER);
+                    }
+                }
+                memory.set(BYTE, masks + word, (byte) 0);
+            }
+            word++;
+        }
+        if (endWord > cleanedWordBound) {
+            cleanedWordBound = endWord;
+        }
+    }
+
+    /** The bit of {@code slot}'s line in its word's level-0 line mask. */
+    private static int lineBit(final int slot) {
+        return 1 << ((slot & (WORD_SLOTS - 1)) >>> LoadHistoryDescriptor.LINE_SHIFT);
+    }
+
+    /** Byte offset, within a level-0 column, of {@code slot}'s row at ring position {@code position}. */
+    private long tickOffset(final int slot, final int position) {
+        return (slot >>> WORD_SHIFT) * wordRingBytes + (long) position * WORD_ROW_LENGTH
+            + (long) (slot & (WORD_SLOTS - 1)) * Double.BYTES;
+    }
+
+    /** Sets the mask bit of {@code slot}'s level-0 line at {@code position}: the line may now hold a nonzero row. */
+    private void markLine(final int slot, final int position) {
+        final long maskAt = regions.lineMasksOffset + (long) position * wordCount + (slot >>> WORD_SHIFT);
+        memory.set(BYTE, maskAt, (byte) (memory.get(BYTE, maskAt) | lineBit(slot)));
     }
 
     /**
@@ -464,19 +528,12 @@ public final class LoadHistory implements AutoCloseable {
      */
     long touchRow(final int slot) {
         final MemorySegment memory = this.memory;
-        final long ring = slot * tickRingBytes;
-        final long at = ring + (long) tickPosition * Double.BYTES;
-        final long ringEnd = ring + tickRingBytes - Double.BYTES;
+        final long at = tickOffset(slot, tickPosition);
         final long[] tickSeriesOffset = this.tickSeriesOffset;
-        final long buckets = regions.bucketsOffset + (long) slot * KeySpace.BUCKET_COUNT * Double.BYTES;
-        long touch = memory.get(LONG, stateOffset(slot)) + memory.get(LONG, buckets)
-            + memory.get(LONG, buckets + (KeySpace.BUCKET_COUNT - 1) * Double.BYTES);
+        long touch = memory.get(LONG, stateOffset(slot))
+            + memory.get(LONG, regions.bucketsOffset + (long) slot * LoadHistoryDescriptor.BUCKET_LOADS_LENGTH);
         for (int r = 0; r < RESOURCE_COUNT; r++) {
-            // The position written, and both ends of the slot's ring: the positions skipped since the slot's last
-            // touch are zeroed, which reaches the ring's other line when the slot has been idle.
-            final long column = tickSeriesOffset[r];
-            touch += memory.get(LONG, column + at) + memory.get(LONG, column + ring)
-                + memory.get(LONG, column + ringEnd);
+            touch += memory.get(LONG, tickSeriesOffset[r] + at);
         }
         return touch;
     }
@@ -489,21 +546,13 @@ public final class LoadHistory implements AutoCloseable {
         final int slot, final double points, final double bytes, final double queryCost, final int[] bucketDeltas) {
         final long lastTouched = writeSeries(slot, points, bytes, queryCost);
         final MemorySegment memory = this.memory;
-        final long bucketBase = regions.bucketsOffset + (long) slot * KeySpace.BUCKET_COUNT * Double.BYTES;
-        final double decay = decayPower(tickCount - lastTouched);
-        final int lanes = SPECIES.length();
-        int b = 0;
-        for (; b <= KeySpace.BUCKET_COUNT - lanes; b += lanes) {
-            final long offset = bucketBase + (long) b * Double.BYTES;
-            final DoubleVector added = (DoubleVector) IntVector.fromArray(INTS_PER_DOUBLE_LANE, bucketDeltas, b)
-                .convertShape(VectorOperators.I2D, SPECIES, 0);
-            DoubleVector.fromMemorySegment(SPECIES, memory, offset, ORDER).mul(decay).add(added)
-                .intoMemorySegment(memory, offset, ORDER);
-        }
-        for (; b < KeySpace.BUCKET_COUNT; b++) {
-            final long offset = bucketBase + (long) b * Double.BYTES;
-            memory.set(DOUBLE, offset, memory.get(DOUBLE, offset) * decay + bucketDeltas[b]);
-        }
+        final long bucketBase = regions.bucketsOffset + (long) slot * LoadHistoryDescriptor.BUCKET_LOADS_LENGTH;
+        // One line: 16 float loads, decayed and added to in float (see the class comment for the precision).
+        final float decay = (float) decayPower(tickCount - lastTouched);
+        final FloatVector added = (FloatVector) IntVector.fromArray(BUCKET_DELTAS, bucketDeltas, 0)
+            .convertShape(VectorOperators.I2F, BUCKET_LOADS, 0);
+        FloatVector.fromMemorySegment(BUCKET_LOADS, memory, bucketBase, ORDER).mul(decay).add(added)
+            .intoMemorySegment(memory, bucketBase, ORDER);
         setLastTouched(slot, tickCount);
     }
 
@@ -512,6 +561,8 @@ public final class LoadHistory implements AutoCloseable {
      * becomes readable with it. Writer thread only. Allocation-free, O(1): untouched slots need no work.
      */
     public void completeTick() {
+        // Words no row was written in this tick still hold a ring-old row at this position: zero it first.
+        cleanWordsThrough(wordCount);
         final long completed = tickCount + 1;
         memory.set(LONG, TICK_COUNT_OFFSET, completed);
         tickCount = completed;
@@ -618,29 +669,16 @@ public final class LoadHistory implements AutoCloseable {
      * Vectorized, allocation-free.
      */
     public void bucketDistribution(final int slot, final double[] out) {
-        final long base = regions.bucketsOffset + (long) slot * KeySpace.BUCKET_COUNT * Double.BYTES;
-        final int lanes = SPECIES.length();
-        final int vectorCount = KeySpace.BUCKET_COUNT - KeySpace.BUCKET_COUNT % lanes;
-        double total = 0;
-        int b = 0;
-        // Reduced vector by vector: no loop-carried vector for C2 to box (see span).
-        for (; b < vectorCount; b += lanes) {
-            total += DoubleVector.fromMemorySegment(SPECIES, memory, base + (long) b * Double.BYTES, ORDER)
-                .reduceLanes(VectorOperators.ADD);
-        }
-        for (; b < KeySpace.BUCKET_COUNT; b++) {
-            total += memory.get(DOUBLE, base + (long) b * Double.BYTES);
-        }
+        final long base = regions.bucketsOffset + (long) slot * LoadHistoryDescriptor.BUCKET_LOADS_LENGTH;
+        final FloatVector loads = FloatVector.fromMemorySegment(BUCKET_LOADS, memory, base, ORDER);
+        // Widened to doubles, eight buckets a half; summed in double.
+        final DoubleVector low = (DoubleVector) loads.convertShape(VectorOperators.F2D, LINE, 0);
+        final DoubleVector high = (DoubleVector) loads.convertShape(VectorOperators.F2D, LINE, 1);
+        final double total = low.add(high).reduceLanes(VectorOperators.ADD);
         // The decay since the last touch scales every bucket alike: it cancels in the shares unless it underflows.
         final double scale = total == 0 || bucketDecaySinceTouched(slot, tickCount - 1) == 0 ? 0 : 1 / total;
-        b = 0;
-        for (; b < vectorCount; b += lanes) {
-            DoubleVector.fromMemorySegment(SPECIES, memory, base + (long) b * Double.BYTES, ORDER).mul(scale)
-                .intoArray(out, b);
-        }
-        for (; b < KeySpace.BUCKET_COUNT; b++) {
-            out[b] = memory.get(DOUBLE, base + (long) b * Double.BYTES) * scale;
-        }
+        low.mul(scale).intoArray(out, 0);
+        high.mul(scale).intoArray(out, LINE.length());
     }
 
     /**
@@ -675,17 +713,25 @@ public final class LoadHistory implements AutoCloseable {
         }
         for (int l = 0; l < levelCount; l++) {
             final long newest = Math.floorDiv(lastTouched, ticksPerRow[l]);
+            // Level 0: the retained rows only; the position after them is the tick in progress's, cleaned by it.
+            final int rows = l == 0 ? rowsRetained[0] : ringRows[l];
             for (int r = 0; r < RESOURCE_COUNT; r++) {
-                for (int i = 0; i < ringRows[l] && newest - i >= 0; i++) {
+                for (int i = 0; i < rows && newest - i >= 0; i++) {
                     final long row = newest - i;
                     double value = logicalRow(l, r, left, row);
                     if (right >= 0) {
                         value += logicalRow(l, r, right, row);
                     }
                     // Above level 0 the newest row is the seeded slot's open row, kept in its state record.
-                    final long at = l > 0 && i == 0
-                        ? stateOffset(slot) + LoadHistoryDescriptor.openRowOffset(l, r, RESOURCE_COUNT)
-                        : regions.seriesOffset[l][r] + position(l, slot, row);
+                    final long at;
+                    if (l == 0) {
+                        final int position = (int) (row % ringRows[0]);
+                        at = regions.seriesOffset[0][r] + tickOffset(slot, position);
+                        markLine(slot, position);
+                    } else {
+                        at = i == 0 ? stateOffset(slot) + LoadHistoryDescriptor.openRowOffset(l, r, RESOURCE_COUNT)
+                            : regions.seriesOffset[l][r] + position(l, slot, row);
+                    }
                     memory.set(DOUBLE, at, value * share);
                 }
             }
@@ -709,7 +755,12 @@ public final class LoadHistory implements AutoCloseable {
      * thread; cold path.
      */
     public void clear(final int slot) {
-        for (int l = 0; l < levelCount; l++) {
+        for (int r = 0; r < RESOURCE_COUNT; r++) {
+            for (int p = 0; p < ringRows[0]; p++) {
+                memory.set(DOUBLE, regions.seriesOffset[0][r] + tickOffset(slot, p), 0.0);
+            }
+        }
+        for (int l = 1; l < levelCount; l++) {
             final long rowsBytes = (long) ringRows[l] * Double.BYTES;
             for (int r = 0; r < RESOURCE_COUNT; r++) {
                 memory.asSlice(regions.seriesOffset[l][r] + slot * rowsBytes, rowsBytes).fill((byte) 0);
@@ -753,6 +804,9 @@ public final class LoadHistory implements AutoCloseable {
     private double aggregate(
         final int level, final Resource resource, final int slot, final int window, final boolean isMax) {
         checkWindow(level, slot, window);
+        if (level == 0) {
+            return aggregateTicks(resource, slot, window, isMax);
+        }
         final int positions = ringRows[level];
         final long slotBase = regions.seriesOffset[level][resource.ordinal()]
             + (long) slot * positions * Double.BYTES;
@@ -782,6 +836,89 @@ public final class LoadHistory implements AutoCloseable {
         }
         if (isMax && counted < window) {
             result = Math.max(result, 0.0);
+        }
+        return result;
+    }
+
+    /**
+     * Sum or max of the last {@code window} level-0 rows of {@code slot}: every row is exact in place (version 3), so
+     * the window is read straight, one line per row (the slot's lane of its eight-slot line), wrapping once.
+     */
+    private double aggregateTicks(final Resource resource, final int slot, final int window, final boolean isMax) {
+        final int positions = ringRows[0];
+        final long lines = regions.seriesOffset[0][resource.ordinal()] + (slot >>> WORD_SHIFT) * wordRingBytes
+            + (long) ((slot & (WORD_SLOTS - 1)) >>> LoadHistoryDescriptor.LINE_SHIFT) * REGION_ALIGNMENT;
+        final int lane = slot & (LoadHistoryDescriptor.LINE_SLOTS - 1);
+        final long first = lastRow(0) - window + 1;
+        final int start = (int) (first % positions);
+        final int head = Math.min(window, positions - start);
+        double result = spanLane(memory, lines + (long) start * WORD_ROW_LENGTH, head, lane, isMax);
+        if (head < window) {
+            final double wrapped = spanLane(memory, lines, window - head, lane, isMax);
+            result = isMax ? Math.max(result, wrapped) : result + wrapped;
+        }
+        return result;
+    }
+
+    /**
+     * Sum or max of lane {@code lane} of {@code count} 64-byte lines, {@link LoadHistoryDescriptor#WORD_ROW_LENGTH}
+     * bytes apart from byte offset {@code firstLine}: a slot's consecutive level-0 rows. Vector API: each block of
+     * {@link #LANE_UNROLL} lines is combined lanewise as a tree (eight slots at once) and the slot's lane taken inside
+     * the iteration, so only a scalar is loop-carried (see {@link #span}); scalar tail. Lanes of other slots never
+     * reach the result, NaN included. NaN rule as {@link #span}.
+     */
+    static double spanLane(
+        final MemorySegment memory, final long firstLine, final int count, final int lane, final boolean isMax) {
+        return isMax ? spanLaneMax(memory, firstLine, count, lane) : spanLaneSum(memory, firstLine, count, lane);
+    }
+
+    private static double spanLaneSum(final MemorySegment memory, final long firstLine, final int count,
+        final int lane) {
+        final int blockEnd = count - count % LANE_UNROLL;
+        double result = 0;
+        int i = 0;
+        for (; i < blockEnd; i += LANE_UNROLL) {
+            final long at = firstLine + (long) i * WORD_ROW_LENGTH;
+            final DoubleVector v0 = DoubleVector.fromMemorySegment(LINE, memory, at, ORDER);
+            final DoubleVector v1 = DoubleVector.fromMemorySegment(LINE, memory, at + WORD_ROW_LENGTH, ORDER);
+            final DoubleVector v2 = DoubleVector.fromMemorySegment(LINE, memory, at + 2L * WORD_ROW_LENGTH, ORDER);
+            final DoubleVector v3 = DoubleVector.fromMemorySegment(LINE, memory, at + 3L * WORD_ROW_LENGTH, ORDER);
+            result += v0.add(v1).add(v2.add(v3)).lane(lane);
+        }
+        final long laneOffset = (long) lane * Double.BYTES;
+        for (; i < count; i++) {
+            result += memory.get(DOUBLE, firstLine + (long) i * WORD_ROW_LENGTH + laneOffset);
+        }
+        return result;
+    }
+
+    private static double spanLaneMax(final MemorySegment memory, final long firstLine, final int count,
+        final int lane) {
+        final int blockEnd = count - count % LANE_UNROLL;
+        final long laneOffset = (long) lane * Double.BYTES;
+        double result = Double.NEGATIVE_INFINITY;
+        int i = 0;
+        for (; i < blockEnd; i += LANE_UNROLL) {
+            final long at = firstLine + (long) i * WORD_ROW_LENGTH;
+            final DoubleVector v0 = DoubleVector.fromMemorySegment(LINE, memory, at, ORDER);
+            final DoubleVector v1 = DoubleVector.fromMemorySegment(LINE, memory, at + WORD_ROW_LENGTH, ORDER);
+            final DoubleVector v2 = DoubleVector.fromMemorySegment(LINE, memory, at + 2L * WORD_ROW_LENGTH, ORDER);
+            final DoubleVector v3 = DoubleVector.fromMemorySegment(LINE, memory, at + 3L * WORD_ROW_LENGTH, ORDER);
+            // The lane's sum is NaN when one of its four rows is (or +inf meets -inf): the exact test runs then.
+            if (Double.isNaN(v0.add(v1).add(v2.add(v3)).lane(lane))) {
+                for (int k = 0; k < LANE_UNROLL; k++) {
+                    if (Double.isNaN(memory.get(DOUBLE, at + (long) k * WORD_ROW_LENGTH + laneOffset))) {
+                        return Double.NaN;
+                    }
+                }
+            }
+            final double blockMax = greater(greater(v0, v1), greater(v2, v3)).lane(lane);
+            if (blockMax > result) {
+                result = blockMax;
+            }
+        }
+        for (; i < count; i++) {
+            result = Math.max(result, memory.get(DOUBLE, firstLine + (long) i * WORD_ROW_LENGTH + laneOffset));
         }
         return result;
     }
@@ -956,6 +1093,10 @@ public final class LoadHistory implements AutoCloseable {
 
     /** Row {@code row} of {@code level} as readers see it: zero after the slot's last touched row. */
     private double logicalRow(final int level, final int resource, final int slot, final long row) {
+        if (level == 0) {
+            // Exact in place: rows the slot skipped were zeroed by their ticks.
+            return memory.get(DOUBLE, regions.seriesOffset[0][resource] + tickOffset(slot, (int) (row % ringRows[0])));
+        }
         final long openRow = Math.floorDiv(lastTouchedTick(slot), ticksPerRow[level]);
         if (row > openRow) {
             return 0;
@@ -984,8 +1125,8 @@ public final class LoadHistory implements AutoCloseable {
     }
 
     private double storedBucketLoad(final int slot, final int bucket) {
-        return memory.get(DOUBLE, regions.bucketsOffset + ((long) slot * KeySpace.BUCKET_COUNT + bucket)
-            * Double.BYTES);
+        return memory.get(FLOAT, regions.bucketsOffset + ((long) slot * KeySpace.BUCKET_COUNT + bucket)
+            * Float.BYTES);
     }
 
     private void setStartTick(final int slot, final long startTickPlusOne) {
@@ -997,8 +1138,8 @@ public final class LoadHistory implements AutoCloseable {
     }
 
     private void setBucketLoad(final int slot, final int bucket, final double value) {
-        memory.set(DOUBLE, regions.bucketsOffset + ((long) slot * KeySpace.BUCKET_COUNT + bucket) * Double.BYTES,
-            value);
+        memory.set(FLOAT, regions.bucketsOffset + ((long) slot * KeySpace.BUCKET_COUNT + bucket) * Float.BYTES,
+            (float) value);
     }
 
     private void checkWindow(final int level, final int slot, final int window) {
@@ -1036,8 +1177,9 @@ public final class LoadHistory implements AutoCloseable {
         }
         final int version = header.getInt(VERSION_OFFSET);
         if (version != VERSION) {
-            // Version 1 wrote every slot's row every tick and has no per-slot start and last-touched ticks; its
-            // rows cannot be read as version 2 without them. Refuse it rather than guess.
+            // Version 1 wrote every slot's row every tick and has no per-slot start and last-touched ticks; version 2
+            // kept each slot's level-0 ring contiguous (rows after the last touch unwritten) and double bucket loads.
+            // Neither reads as version 3 without a conversion this build does not have: refuse rather than guess.
             throw new IllegalArgumentException("load history file has format version " + version + ", this build "
                 + "reads version " + VERSION + " only (docs/spec/004-load-history.md); move the file away to start a "
                 + "new history [file=" + file + ", version=" + version + ", expectedVersion=" + VERSION + "]");
@@ -1052,8 +1194,9 @@ public final class LoadHistory implements AutoCloseable {
                 + Long.toHexString(magic) + "]");
         }
         if (version != VERSION) {
-            throw new IllegalArgumentException("load history file has format version " + version
-                + " [file=" + file + ", expectedVersion=" + VERSION + "]");
+            throw new IllegalArgumentException("load history file has format version " + version + ", this build "
+                + "reads version " + VERSION + " only [file=" + file + ", version=" + version + ", expectedVersion="
+                + VERSION + "]");
         }
         boolean isSameShape = memory.get(INT, HEADER_LENGTH_OFFSET) == HEADER_LENGTH
             && memory.get(INT, SLOT_CAPACITY_OFFSET) == slotCapacity

@@ -21,6 +21,11 @@ import java.util.Random;
 class LoadHistoryStoreTest {
     private static final LoadHistory.Level[] LEVELS = {
         new LoadHistory.Level(1, 37), new LoadHistory.Level(5, 11), new LoadHistory.Level(15, 6)};
+    /**
+     * Relative tolerance of the float bucket loads (spec 004 v3) at the tests' decay of 0.5: each tick rounds twice
+     * (decay, add) at 2^-24 of the load, and older rounding decays, so the error stays below 2^-23 / (1 - decay).
+     */
+    private static final double BUCKET_LOAD_TOLERANCE = 0x1p-23 / (1 - 0.5);
 
     @TempDir
     Path directory;
@@ -86,7 +91,7 @@ class LoadHistoryStoreTest {
             assertThat(reopened.length(2)).isEqualTo(37);
             assertThat(reopened.value(Resource.INGEST_BYTES, 2, 0)).isEqualTo(92.0);
             assertThat(reopened.value(2, Resource.INGEST_POINTS, 2, 0)).isEqualTo(15.0 * (30 + 44) / 2);
-            assertThat(reopened.bucketLoad(2, 3)).isCloseTo(8.0, within(1e-9));
+            assertThat(reopened.bucketLoad(2, 3)).isCloseTo(8.0, within(8.0 * BUCKET_LOAD_TOLERANCE));
             for (int t = 47; t < 60; t++) {
                 reopened.writeRow(2, t, 2 * t, 3 * t, buckets);
                 reopened.completeTick();
@@ -171,6 +176,14 @@ class LoadHistoryStoreTest {
                         }
                     }
                 }
+                // Float bucket loads: the children's sum back to the parent's within the float tolerance.
+                double parentBuckets = 0;
+                double childBuckets = 0;
+                for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
+                    parentBuckets += lineage.bucketLoad(2, b);
+                    childBuckets += lineage.bucketLoad(slots, b) + lineage.bucketLoad(slots + 1, b);
+                }
+                assertThat(childBuckets).isCloseTo(parentBuckets, within(BUCKET_LOAD_TOLERANCE * (1 + parentBuckets)));
             }
         }
     }
@@ -207,7 +220,7 @@ class LoadHistoryStoreTest {
             }
             for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
                 assertThat(history.bucketLoad(slot, b)).as("slot %d bucket %d", slot, b)
-                    .isCloseTo(buckets[slot][b], within(1e-9 * (1 + buckets[slot][b])));
+                    .isCloseTo(buckets[slot][b], within(BUCKET_LOAD_TOLERANCE * (1 + buckets[slot][b])));
             }
         }
     }
@@ -233,6 +246,25 @@ class LoadHistoryStoreTest {
             .hasMessageContaining("format version 1").hasMessageContaining("move the file away");
         assertThatThrownBy(() -> LoadHistory.openExisting(file))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("format version 1");
+    }
+
+    /**
+     * Guards against reading a version-2 file (slot-major level 0, double bucket loads) as version 3: refused with
+     * an error naming both versions, whatever its length.
+     */
+    @Test
+    void shouldRefuseAVersionTwoFileNamingBothVersions() throws IOException {
+        final Path file = directory.resolve("history.psh");
+        LoadHistory.open(file, 3, 0.5, LEVELS).close();
+        final byte[] bytes = Files.readAllBytes(file);
+        bytes[LoadHistoryDescriptor.VERSION_OFFSET] = 2;
+        Files.write(file, bytes);
+        assertThatThrownBy(() -> LoadHistory.open(file, 3, 0.5, LEVELS))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("format version 2").hasMessageContaining("reads version 3");
+        assertThatThrownBy(() -> LoadHistory.openExisting(file))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("format version 2").hasMessageContaining("reads version 3");
     }
 
     /** Guards tools that open a history they did not create: the shape comes from the header. */
@@ -276,7 +308,7 @@ class LoadHistoryStoreTest {
         }
         final byte[] bytes = Files.readAllBytes(file);
         final String golden = "5053504c48495354" // "PSPLHIST"
-            + "02000000" + "00100000" // version 2, header length 4096
+            + "03000000" + "00100000" // version 3, header length 4096
             + "03000000" + "03000000" // 3 slots, 3 resources
             + "10000000" + "03000000" // 16 buckets, 3 levels
             + "000000000000e03f" // decay 0.5
@@ -306,13 +338,19 @@ class LoadHistoryStoreTest {
         assertThat(LoadHistoryDescriptor.slotStateLength(3, 3)).isEqualTo(64);
         assertThat(LoadHistoryDescriptor.slotStateLength(4, 3)).isEqualTo(128);
         assertThat(LoadHistoryDescriptor.openRowOffset(2, 1, 3)).isEqualTo(16 + 4 * 8);
-        assertThat(regions.seriesOffset[0][0] - regions.slotStatesOffset).isEqualTo(3 * 64);
-        // 37 retained rows + 1 in progress, 3 slots: 912 bytes, aligned up to 960.
-        assertThat(regions.seriesOffset[0][1] - regions.seriesOffset[0][0]).isEqualTo(960);
-        assertThat(regions.seriesOffset[1][0] - regions.seriesOffset[0][2]).isEqualTo(960);
+        assertThat(regions.lineMasksOffset - regions.slotStatesOffset).isEqualTo(3 * 64);
+        // Line masks: a byte per ring position (37 + 1) and word (one word of 64 slots): 38 bytes, aligned to 64.
+        assertThat(regions.seriesOffset[0][0] - regions.lineMasksOffset).isEqualTo(64);
+        // Level 0, tick-major in words: 1 word x 38 positions x 64 slots x 8 bytes, whatever the 3 slots in use.
+        assertThat(regions.seriesOffset[0][1] - regions.seriesOffset[0][0]).isEqualTo(38 * 512);
+        assertThat(regions.seriesOffset[1][0] - regions.seriesOffset[0][2]).isEqualTo(38 * 512);
+        // Level 1, slot-major: 3 slots x (11 + 1) positions x 8 bytes = 288, aligned up to 320.
         assertThat(regions.seriesOffset[1][1] - regions.seriesOffset[1][0]).isEqualTo(320);
         assertThat(regions.bucketsOffset - regions.seriesOffset[1][2]).isEqualTo(320);
-        assertThat(regions.totalLength - regions.bucketsOffset).isEqualTo(3 * 16 * 8);
+        // Bucket loads: 16 floats, one line per slot.
+        assertThat(regions.totalLength - regions.bucketsOffset).isEqualTo(3 * 16 * 4);
+        assertThat(LoadHistoryDescriptor.BUCKET_LOADS_LENGTH).isEqualTo(LoadHistoryDescriptor.REGION_ALIGNMENT);
+        assertThat(LoadHistoryDescriptor.wordCount(65)).isEqualTo(2);
     }
 
     /**

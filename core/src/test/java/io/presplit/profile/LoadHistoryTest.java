@@ -46,6 +46,64 @@ class LoadHistoryTest {
         }
     }
 
+    /**
+     * Guards level 0's exactness in place (spec 004 v3): slots that share eight-slot lines and 64-slot words take load
+     * in random ticks, written in random order within a tick, with idle gaps longer than the ring; every retained row
+     * and every window must equal the naive series (zero when idle), so that a ring-old row left in a line, or a line
+     * zeroed after a row was written into it, shows.
+     */
+    @Test
+    void shouldReadEveryTickExactlyWhenSparseSlotsShareLinesAndWords() {
+        final long seed = System.nanoTime();
+        System.out.println("LoadHistoryTest sparse-lines seed=" + seed);
+        final Random random = new Random(seed);
+        final int slots = 200;
+        final int retained = 8;
+        final int ticks = 120;
+        final double[][] written = new double[slots][ticks];
+        try (LoadHistory history = new LoadHistory(slots, retained, 0.9)) {
+            history.startSlots(0, slots);
+            final int[] order = new int[slots];
+            for (int t = 0; t < ticks; t++) {
+                int count = 0;
+                for (int slot = 0; slot < slots; slot++) {
+                    if (random.nextInt(8) == 0 || (t < 10 && slot % 3 == 0)) {
+                        order[count++] = slot;
+                    }
+                }
+                for (int i = count - 1; i > 0; i--) {
+                    final int j = random.nextInt(i + 1);
+                    final int swap = order[i];
+                    order[i] = order[j];
+                    order[j] = swap;
+                }
+                for (int i = 0; i < count; i++) {
+                    final int slot = order[i];
+                    written[slot][t] = 1 + random.nextInt(1000);
+                    history.writeRow(slot, written[slot][t], 0, 0, NO_BUCKETS);
+                }
+                history.completeTick();
+                final int slot = random.nextInt(slots);
+                final int length = history.length(slot);
+                assertThat(length).isEqualTo(Math.min(t + 1, retained));
+                for (int ago = 0; ago < length; ago++) {
+                    assertThat(history.value(Resource.INGEST_POINTS, slot, ago)).as("tick %d slot %d ago %d", t, slot,
+                        ago).isEqualTo(written[slot][t - ago]);
+                }
+                for (int window = 1; window <= length; window++) {
+                    double sum = 0;
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int i = t - window + 1; i <= t; i++) {
+                        sum += written[slot][i];
+                        max = Math.max(max, written[slot][i]);
+                    }
+                    assertThat(history.windowSum(Resource.INGEST_POINTS, slot, window)).isEqualTo(sum);
+                    assertThat(history.windowMax(Resource.INGEST_POINTS, slot, window)).isEqualTo(max);
+                }
+            }
+        }
+    }
+
     /** Guards the stated NaN rule: a NaN in the window propagates to sum and max. */
     @Test
     void shouldPropagateNanWhenTheWindowHoldsOne() {
@@ -85,6 +143,41 @@ class LoadHistoryTest {
                 assertThat(LoadHistory.span(segment, 0, length, true)).as("max, length %d, NaN at %d", length, nan)
                     .isNaN();
                 values[nan] = saved;
+            }
+        }
+    }
+
+    /**
+     * Guards the strided level-0 span (one line per row, the slot's lane): a NaN in the slot's lane at any row makes
+     * sum and max NaN; a NaN in another slot's lane of the same lines changes nothing.
+     */
+    @Test
+    void shouldPropagateOnlyTheOwnLanesNanWhenSpanningLines() {
+        final int rows = 23;
+        final int stride = LoadHistoryDescriptor.WORD_ROW_LENGTH / Double.BYTES;
+        final double[] values = new double[rows * stride];
+        final MemorySegment segment = MemorySegment.ofArray(values);
+        final int lane = 5;
+        for (int length = 1; length <= rows; length++) {
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (i * 37) % 101;
+            }
+            double sum = 0;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < length; i++) {
+                sum += values[i * stride + lane];
+                max = Math.max(max, values[i * stride + lane]);
+                values[i * stride + lane + 1] = Double.NaN;
+            }
+            assertThat(LoadHistory.spanLane(segment, 0, length, lane, false)).as("length %d", length)
+                .isCloseTo(sum, within(1e-9));
+            assertThat(LoadHistory.spanLane(segment, 0, length, lane, true)).as("length %d", length).isEqualTo(max);
+            for (int nan = 0; nan < length; nan++) {
+                final double saved = values[nan * stride + lane];
+                values[nan * stride + lane] = Double.NaN;
+                assertThat(LoadHistory.spanLane(segment, 0, length, lane, false)).isNaN();
+                assertThat(LoadHistory.spanLane(segment, 0, length, lane, true)).isNaN();
+                values[nan * stride + lane] = saved;
             }
         }
     }
