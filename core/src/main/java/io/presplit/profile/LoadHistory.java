@@ -14,9 +14,9 @@ import static io.presplit.profile.LoadHistoryDescriptor.SLOT_CAPACITY_OFFSET;
 import static io.presplit.profile.LoadHistoryDescriptor.TICK_COUNT_OFFSET;
 import static io.presplit.profile.LoadHistoryDescriptor.VERSION;
 import static io.presplit.profile.LoadHistoryDescriptor.VERSION_OFFSET;
-import static io.presplit.profile.LoadHistoryDescriptor.WORD_ROW_LENGTH;
-import static io.presplit.profile.LoadHistoryDescriptor.WORD_SHIFT;
-import static io.presplit.profile.LoadHistoryDescriptor.WORD_SLOTS;
+import static io.presplit.profile.LoadHistoryDescriptor.BLOCK_ROW_LENGTH;
+import static io.presplit.profile.LoadHistoryDescriptor.BLOCK_SHIFT;
+import static io.presplit.profile.LoadHistoryDescriptor.BLOCK_SLOTS;
 
 import io.presplit.keyspace.KeySpace;
 import io.presplit.memory.NativeMemory;
@@ -50,13 +50,23 @@ import java.util.Arrays;
  * accumulated in place while its ticks complete (in the ring position after the retained rows) and is complete
  * when the tick count reaches a multiple of {@code ticksPerRow(l)}.
  * <p>
- * Lazy rows: a tick costs work only for the slots that took load in it. A slot's rows after its last touched tick
- * read as zero without being written; the writer zeroes the ring positions it skipped when it next touches the
- * slot, bucket loads are decayed by {@code decay^(ticks since the last touch)} when touched or read, and a row's
- * length follows from the slot's first tick. Completing a tick, and rolling a level up, is O(1).
+ * Level 0 (format version 3) is kept tick-major inside blocks of 512 slots: a tick's rows of 512 neighbouring slots
+ * are one 4 KiB run, so a tick in which many slots take load writes whole lines in address order (3/8 of a line
+ * per slot for the three resources, where version 2 rewrote a line per slot and resource). It is exact in place:
+ * before the first row of a block is written in a tick, the block's lines at that ring position that still hold the
+ * rows of a ring ago (a mask bit per line says which) are zeroed, and completing a tick zeroes those of the blocks
+ * nothing was written in; rows of slots that took no load thus read as zero with no per-slot rule. Above level 0
+ * rows are lazy: a slot's rows after its last touched tick read as zero without being written, and the writer
+ * zeroes the ring positions it skipped when it next touches the slot. Bucket loads are 16 {@code float}s, one line
+ * per slot, decayed by {@code decay^(ticks since the last touch)} when touched or read; their relative error stays
+ * below {@code 2^-23 / (1 - decay)} (two roundings a tick, older ones decayed), which does not move the split points
+ * chosen from their shares. A row's length follows from the slot's first tick. Completing a tick is O(blocks), reading
+ * a mask word per block not yet cleaned and zeroing the lines a ring old; rolling a level up is O(1).
  * <p>
  * Window queries (sum, mean, max, quantile) and the per-bucket distribution read the latest rows of a level;
- * sum, max and the NaN scan of the quantile use the Vector API with a scalar tail. <b>NaN rule:</b> recorded load
+ * sum, max and the NaN scan of the quantile use the Vector API with a scalar tail. At level 0 a slot's window is
+ * strided (one line per row, the slot's lane of it): the sum and maximum combine four lines lanewise and take the
+ * slot's lane. <b>NaN rule:</b> recorded load
  * is a count and never NaN; a NaN that a caller seeds propagates: sum, mean, max and quantile of a window holding
  * a NaN are NaN, and a NaN bucket load makes the whole distribution NaN. The maximum treats -0.0 and 0.0 as equal
  * (either may be returned); loads are never negative.
@@ -78,14 +88,14 @@ public final class LoadHistory implements AutoCloseable {
     private static final DoubleVector ZERO_LINE = DoubleVector.zero(LINE);
     /** One slot's bucket loads: 16 floats, one line. */
     private static final VectorSpecies<Float> BUCKET_LOADS = FloatVector.SPECIES_512;
-    /** The fold's 16 bucket deltas as ints. */
-    private static final VectorSpecies<Integer> BUCKET_DELTAS = IntVector.SPECIES_512;
+    /** Eight of the fold's bucket deltas as ints, and the eight float loads they add to. */
+    private static final VectorSpecies<Integer> BUCKET_DELTAS = IntVector.SPECIES_256;
+    private static final VectorSpecies<Float> BUCKET_HALF = FloatVector.SPECIES_256;
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE.withOrder(ORDER);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG.withOrder(ORDER);
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT.withOrder(ORDER);
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT.withOrder(ORDER);
-    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
     private static final ValueLayout.OfLong LONG_UNALIGNED = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ORDER);
     private static final ValueLayout.OfInt INT_UNALIGNED = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ORDER);
     private static final ValueLayout.OfDouble DOUBLE_UNALIGNED = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ORDER);
@@ -130,18 +140,18 @@ public final class LoadHistory implements AutoCloseable {
      * thread only): its level-0 ring position, and per level its row and that row's first tick.
      */
     private final long[] tickSeriesOffset = new long[RESOURCE_COUNT];
-    /** Level-0 words of 64 slots, and the bytes between one word's rows and the next word's (a whole ring). */
-    private final int wordCount;
-    private final long wordRingBytes;
+    /** Level-0 blocks of 512 slots, and the bytes between one block's rows and the next block's (a whole ring). */
+    private final int blockCount;
+    private final long blockRingBytes;
     private int tickPosition;
-    /** Byte offset of the tick in progress's row within a word's ring, and of its line masks. */
+    /** Byte offset of the tick in progress's row within a block's ring, and of its line masks. */
     private long tickRowOffset;
     private long tickMasksOffset;
     /**
-     * Words {@code [0, cleanedWordBound)} have had the stale lines of the tick in progress zeroed (writer thread):
-     * their rows may be written; a word at or above it is cleaned before its first row is written.
+     * Blocks {@code [0, cleanedBlockBound)} have had the stale lines of the tick in progress zeroed (writer thread):
+     * their rows may be written; a block at or above it is cleaned before its first row is written.
      */
-    private int cleanedWordBound;
+    private int cleanedBlockBound;
     private final long[] currentRow;
     private final long[] currentRowStartTick;
 
@@ -177,8 +187,8 @@ public final class LoadHistory implements AutoCloseable {
         for (int r = 0; r < RESOURCE_COUNT; r++) {
             tickSeriesOffset[r] = regions.seriesOffset[0][r];
         }
-        this.wordCount = LoadHistoryDescriptor.wordCount(slotCapacity);
-        this.wordRingBytes = (long) ringRows[0] * WORD_ROW_LENGTH;
+        this.blockCount = LoadHistoryDescriptor.blockCount(slotCapacity);
+        this.blockRingBytes = (long) ringRows[0] * BLOCK_ROW_LENGTH;
         this.currentRow = new long[levelCount];
         this.currentRowStartTick = new long[levelCount];
         if (file == null) {
@@ -390,21 +400,21 @@ public final class LoadHistory implements AutoCloseable {
         final long state = stateOffset(slot);
         final long lastTouched = memory.get(LONG, state + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET);
         final long[] tickSeriesOffset = this.tickSeriesOffset;
-        // Level 0: the word's stale lines of this position are zeroed before its first row is written (so that rows
+        // Level 0: the block's stale lines of this position are zeroed before its first row is written (so that rows
         // skipped since the last touch read as zero), then the row and its line's mask bit.
-        final int word = slot >>> WORD_SHIFT;
-        if (word >= cleanedWordBound) {
-            cleanWordsThrough(word + 1);
+        final int block = slot >>> BLOCK_SHIFT;
+        if (block >= cleanedBlockBound) {
+            cleanBlocksThrough(block + 1);
         }
-        final long at = word * wordRingBytes + tickRowOffset + (long) (slot & (WORD_SLOTS - 1)) * Double.BYTES;
+        final long at = block * blockRingBytes + tickRowOffset + (long) (slot & (BLOCK_SLOTS - 1)) * Double.BYTES;
         memory.set(DOUBLE, tickSeriesOffset[0] + at, points);
         memory.set(DOUBLE, tickSeriesOffset[1] + at, bytes);
         memory.set(DOUBLE, tickSeriesOffset[2] + at, queryCost);
-        final long maskAt = tickMasksOffset + word;
-        final int mask = memory.get(BYTE, maskAt);
-        final int bit = lineBit(slot);
+        final long maskAt = tickMasksOffset + (long) block * Long.BYTES;
+        final long mask = memory.get(LONG, maskAt);
+        final long bit = lineBit(slot);
         if ((mask & bit) == 0) {
-            memory.set(BYTE, maskAt, (byte) (mask | bit));
+            memory.set(LONG, maskAt, mask | bit);
         }
         for (int l = 1; l < levelCount; l++) {
             final long open = state + LoadHistoryDescriptor.openRowOffset(l, 0, RESOURCE_COUNT);
@@ -426,9 +436,9 @@ public final class LoadHistory implements AutoCloseable {
     /** Precomputes the ring position and roll-up rows of tick {@code tick}, the one now in progress. */
     private void beginTick(final long tick) {
         tickPosition = (int) (tick % ringRows[0]);
-        tickRowOffset = (long) tickPosition * WORD_ROW_LENGTH;
-        tickMasksOffset = regions.lineMasksOffset + (long) tickPosition * wordCount;
-        cleanedWordBound = 0;
+        tickRowOffset = (long) tickPosition * BLOCK_ROW_LENGTH;
+        tickMasksOffset = regions.lineMasksOffset + (long) tickPosition * blockCount * Long.BYTES;
+        cleanedBlockBound = 0;
         for (int l = 0; l < levelCount; l++) {
             currentRow[l] = tick / ticksPerRow[l];
             currentRowStartTick[l] = currentRow[l] * ticksPerRow[l];
@@ -436,54 +446,48 @@ public final class LoadHistory implements AutoCloseable {
     }
 
     /**
-     * Zeroes, in words {@code [cleanedWordBound, endWord)}, the level-0 lines of the tick in progress's position that
-     * hold rows of an older tick (their mask bits), and clears those bits; raises the bound. Writer thread.
-     * Allocation-free; reads a mask byte per word (eight at a time while they are zero) and writes only lines that
-     * were written a ring ago.
+     * Zeroes, in blocks {@code [cleanedBlockBound, endBlock)}, the level-0 lines of the tick in progress's position
+     * that hold rows of an older tick (their mask bits), and clears those bits; raises the bound. Writer thread.
+     * Allocation-free; reads a mask word per block and writes only lines that were written a ring ago.
      */
-    private void cleanWordsThrough(final int endWord) {
+    private void cleanBlocksThrough(final int endBlock) {
         final MemorySegment memory = this.memory;
         final long masks = tickMasksOffset;
         final long[] tickSeriesOffset = this.tickSeriesOffset;
-        int word = cleanedWordBound;
-        while (word < endWord) {
-            if (endWord - word >= Long.BYTES && memory.get(LONG_UNALIGNED, masks + word) == 0) {
-                word += Long.BYTES;
-                continue;
-            }
-            final int mask = memory.get(BYTE, masks + word) & 0xFF;
+        for (int block = cleanedBlockBound; block < endBlock; block++) {
+            final long maskAt = masks + (long) block * Long.BYTES;
+            final long mask = memory.get(LONG, maskAt);
             if (mask != 0) {
-                final long row = word * wordRingBytes + tickRowOffset;
-                for (int lines = mask; lines != 0; lines &= lines - 1) {
-                    final long line = row + (long) Integer.numberOfTrailingZeros(lines) * REGION_ALIGNMENT;
+                final long row = block * blockRingBytes + tickRowOffset;
+                for (long lines = mask; lines != 0; lines &= lines - 1) {
+                    final long line = row + (long) Long.numberOfTrailingZeros(lines) * REGION_ALIGNMENT;
                     for (int r = 0; r < RESOURCE_COUNT; r++) {
                         ZERO_LINE.intoMemorySegment(memory, tickSeriesOffset[r] + line, ORDER);
                     }
                 }
-                memory.set(BYTE, masks + word, (byte) 0);
+                memory.set(LONG, maskAt, 0L);
             }
-            word++;
         }
-        if (endWord > cleanedWordBound) {
-            cleanedWordBound = endWord;
+        if (endBlock > cleanedBlockBound) {
+            cleanedBlockBound = endBlock;
         }
     }
 
-    /** The bit of {@code slot}'s line in its word's level-0 line mask. */
-    private static int lineBit(final int slot) {
-        return 1 << ((slot & (WORD_SLOTS - 1)) >>> LoadHistoryDescriptor.LINE_SHIFT);
+    /** The bit of {@code slot}'s line in its block's level-0 line mask. */
+    private static long lineBit(final int slot) {
+        return 1L << ((slot & (BLOCK_SLOTS - 1)) >>> LoadHistoryDescriptor.LINE_SHIFT);
     }
 
     /** Byte offset, within a level-0 column, of {@code slot}'s row at ring position {@code position}. */
     private long tickOffset(final int slot, final int position) {
-        return (slot >>> WORD_SHIFT) * wordRingBytes + (long) position * WORD_ROW_LENGTH
-            + (long) (slot & (WORD_SLOTS - 1)) * Double.BYTES;
+        return (slot >>> BLOCK_SHIFT) * blockRingBytes + (long) position * BLOCK_ROW_LENGTH
+            + (long) (slot & (BLOCK_SLOTS - 1)) * Double.BYTES;
     }
 
     /** Sets the mask bit of {@code slot}'s level-0 line at {@code position}: the line may now hold a nonzero row. */
     private void markLine(final int slot, final int position) {
-        final long maskAt = regions.lineMasksOffset + (long) position * wordCount + (slot >>> WORD_SHIFT);
-        memory.set(BYTE, maskAt, (byte) (memory.get(BYTE, maskAt) | lineBit(slot)));
+        final long maskAt = regions.lineMasksOffset + ((long) position * blockCount + (slot >>> BLOCK_SHIFT)) * Long.BYTES;
+        memory.set(LONG, maskAt, memory.get(LONG, maskAt) | lineBit(slot));
     }
 
     /**
@@ -547,12 +551,18 @@ public final class LoadHistory implements AutoCloseable {
         final long lastTouched = writeSeries(slot, points, bytes, queryCost);
         final MemorySegment memory = this.memory;
         final long bucketBase = regions.bucketsOffset + (long) slot * LoadHistoryDescriptor.BUCKET_LOADS_LENGTH;
-        // One line: 16 float loads, decayed and added to in float (see the class comment for the precision).
+        // One line: 16 float loads, decayed and added to in float (see the class comment for the precision). In two
+        // halves of eight, because the fold stored the deltas as two halves: one 512-bit load of two 256-bit stores
+        // cannot be forwarded from the store buffer and waits for them to retire.
         final float decay = (float) decayPower(tickCount - lastTouched);
-        final FloatVector added = (FloatVector) IntVector.fromArray(BUCKET_DELTAS, bucketDeltas, 0)
-            .convertShape(VectorOperators.I2F, BUCKET_LOADS, 0);
-        FloatVector.fromMemorySegment(BUCKET_LOADS, memory, bucketBase, ORDER).mul(decay).add(added)
-            .intoMemorySegment(memory, bucketBase, ORDER);
+        final int half = BUCKET_DELTAS.length();
+        for (int b = 0; b < KeySpace.BUCKET_COUNT; b += half) {
+            final long offset = bucketBase + (long) b * Float.BYTES;
+            final FloatVector added = (FloatVector) IntVector.fromArray(BUCKET_DELTAS, bucketDeltas, b)
+                .convertShape(VectorOperators.I2F, BUCKET_HALF, 0);
+            FloatVector.fromMemorySegment(BUCKET_HALF, memory, offset, ORDER).mul(decay).add(added)
+                .intoMemorySegment(memory, offset, ORDER);
+        }
         setLastTouched(slot, tickCount);
     }
 
@@ -561,8 +571,8 @@ public final class LoadHistory implements AutoCloseable {
      * becomes readable with it. Writer thread only. Allocation-free, O(1): untouched slots need no work.
      */
     public void completeTick() {
-        // Words no row was written in this tick still hold a ring-old row at this position: zero it first.
-        cleanWordsThrough(wordCount);
+        // Blocks no row was written in this tick may still hold ring-old rows at this position: zero them first.
+        cleanBlocksThrough(blockCount);
         final long completed = tickCount + 1;
         memory.set(LONG, TICK_COUNT_OFFSET, completed);
         tickCount = completed;
@@ -846,13 +856,13 @@ public final class LoadHistory implements AutoCloseable {
      */
     private double aggregateTicks(final Resource resource, final int slot, final int window, final boolean isMax) {
         final int positions = ringRows[0];
-        final long lines = regions.seriesOffset[0][resource.ordinal()] + (slot >>> WORD_SHIFT) * wordRingBytes
-            + (long) ((slot & (WORD_SLOTS - 1)) >>> LoadHistoryDescriptor.LINE_SHIFT) * REGION_ALIGNMENT;
+        final long lines = regions.seriesOffset[0][resource.ordinal()] + (slot >>> BLOCK_SHIFT) * blockRingBytes
+            + (long) ((slot & (BLOCK_SLOTS - 1)) >>> LoadHistoryDescriptor.LINE_SHIFT) * REGION_ALIGNMENT;
         final int lane = slot & (LoadHistoryDescriptor.LINE_SLOTS - 1);
         final long first = lastRow(0) - window + 1;
         final int start = (int) (first % positions);
         final int head = Math.min(window, positions - start);
-        double result = spanLane(memory, lines + (long) start * WORD_ROW_LENGTH, head, lane, isMax);
+        double result = spanLane(memory, lines + (long) start * BLOCK_ROW_LENGTH, head, lane, isMax);
         if (head < window) {
             final double wrapped = spanLane(memory, lines, window - head, lane, isMax);
             result = isMax ? Math.max(result, wrapped) : result + wrapped;
@@ -861,7 +871,7 @@ public final class LoadHistory implements AutoCloseable {
     }
 
     /**
-     * Sum or max of lane {@code lane} of {@code count} 64-byte lines, {@link LoadHistoryDescriptor#WORD_ROW_LENGTH}
+     * Sum or max of lane {@code lane} of {@code count} 64-byte lines, {@link LoadHistoryDescriptor#BLOCK_ROW_LENGTH}
      * bytes apart from byte offset {@code firstLine}: a slot's consecutive level-0 rows. Vector API: each block of
      * {@link #LANE_UNROLL} lines is combined lanewise as a tree (eight slots at once) and the slot's lane taken inside
      * the iteration, so only a scalar is loop-carried (see {@link #span}); scalar tail. Lanes of other slots never
@@ -878,16 +888,16 @@ public final class LoadHistory implements AutoCloseable {
         double result = 0;
         int i = 0;
         for (; i < blockEnd; i += LANE_UNROLL) {
-            final long at = firstLine + (long) i * WORD_ROW_LENGTH;
+            final long at = firstLine + (long) i * BLOCK_ROW_LENGTH;
             final DoubleVector v0 = DoubleVector.fromMemorySegment(LINE, memory, at, ORDER);
-            final DoubleVector v1 = DoubleVector.fromMemorySegment(LINE, memory, at + WORD_ROW_LENGTH, ORDER);
-            final DoubleVector v2 = DoubleVector.fromMemorySegment(LINE, memory, at + 2L * WORD_ROW_LENGTH, ORDER);
-            final DoubleVector v3 = DoubleVector.fromMemorySegment(LINE, memory, at + 3L * WORD_ROW_LENGTH, ORDER);
+            final DoubleVector v1 = DoubleVector.fromMemorySegment(LINE, memory, at + BLOCK_ROW_LENGTH, ORDER);
+            final DoubleVector v2 = DoubleVector.fromMemorySegment(LINE, memory, at + 2L * BLOCK_ROW_LENGTH, ORDER);
+            final DoubleVector v3 = DoubleVector.fromMemorySegment(LINE, memory, at + 3L * BLOCK_ROW_LENGTH, ORDER);
             result += v0.add(v1).add(v2.add(v3)).lane(lane);
         }
         final long laneOffset = (long) lane * Double.BYTES;
         for (; i < count; i++) {
-            result += memory.get(DOUBLE, firstLine + (long) i * WORD_ROW_LENGTH + laneOffset);
+            result += memory.get(DOUBLE, firstLine + (long) i * BLOCK_ROW_LENGTH + laneOffset);
         }
         return result;
     }
@@ -899,15 +909,15 @@ public final class LoadHistory implements AutoCloseable {
         double result = Double.NEGATIVE_INFINITY;
         int i = 0;
         for (; i < blockEnd; i += LANE_UNROLL) {
-            final long at = firstLine + (long) i * WORD_ROW_LENGTH;
+            final long at = firstLine + (long) i * BLOCK_ROW_LENGTH;
             final DoubleVector v0 = DoubleVector.fromMemorySegment(LINE, memory, at, ORDER);
-            final DoubleVector v1 = DoubleVector.fromMemorySegment(LINE, memory, at + WORD_ROW_LENGTH, ORDER);
-            final DoubleVector v2 = DoubleVector.fromMemorySegment(LINE, memory, at + 2L * WORD_ROW_LENGTH, ORDER);
-            final DoubleVector v3 = DoubleVector.fromMemorySegment(LINE, memory, at + 3L * WORD_ROW_LENGTH, ORDER);
+            final DoubleVector v1 = DoubleVector.fromMemorySegment(LINE, memory, at + BLOCK_ROW_LENGTH, ORDER);
+            final DoubleVector v2 = DoubleVector.fromMemorySegment(LINE, memory, at + 2L * BLOCK_ROW_LENGTH, ORDER);
+            final DoubleVector v3 = DoubleVector.fromMemorySegment(LINE, memory, at + 3L * BLOCK_ROW_LENGTH, ORDER);
             // The lane's sum is NaN when one of its four rows is (or +inf meets -inf): the exact test runs then.
             if (Double.isNaN(v0.add(v1).add(v2.add(v3)).lane(lane))) {
                 for (int k = 0; k < LANE_UNROLL; k++) {
-                    if (Double.isNaN(memory.get(DOUBLE, at + (long) k * WORD_ROW_LENGTH + laneOffset))) {
+                    if (Double.isNaN(memory.get(DOUBLE, at + (long) k * BLOCK_ROW_LENGTH + laneOffset))) {
                         return Double.NaN;
                     }
                 }
@@ -918,7 +928,7 @@ public final class LoadHistory implements AutoCloseable {
             }
         }
         for (; i < count; i++) {
-            result = Math.max(result, memory.get(DOUBLE, firstLine + (long) i * WORD_ROW_LENGTH + laneOffset));
+            result = Math.max(result, memory.get(DOUBLE, firstLine + (long) i * BLOCK_ROW_LENGTH + laneOffset));
         }
         return result;
     }

@@ -339,18 +339,20 @@ class LoadHistoryStoreTest {
         assertThat(LoadHistoryDescriptor.slotStateLength(4, 3)).isEqualTo(128);
         assertThat(LoadHistoryDescriptor.openRowOffset(2, 1, 3)).isEqualTo(16 + 4 * 8);
         assertThat(regions.lineMasksOffset - regions.slotStatesOffset).isEqualTo(3 * 64);
-        // Line masks: a byte per ring position (37 + 1) and word (one word of 64 slots): 38 bytes, aligned to 64.
-        assertThat(regions.seriesOffset[0][0] - regions.lineMasksOffset).isEqualTo(64);
-        // Level 0, tick-major in words: 1 word x 38 positions x 64 slots x 8 bytes, whatever the 3 slots in use.
-        assertThat(regions.seriesOffset[0][1] - regions.seriesOffset[0][0]).isEqualTo(38 * 512);
-        assertThat(regions.seriesOffset[1][0] - regions.seriesOffset[0][2]).isEqualTo(38 * 512);
+        // Line masks: an int64 per ring position (37 + 1) and block (one of 512 slots): 304 bytes, aligned to 320.
+        assertThat(regions.seriesOffset[0][0] - regions.lineMasksOffset).isEqualTo(320);
+        // Level 0, tick-major in blocks: 1 block x 38 positions x 512 slots x 8 bytes, whatever the 3 slots in use.
+        assertThat(regions.seriesOffset[0][1] - regions.seriesOffset[0][0]).isEqualTo(38 * 4096);
+        assertThat(regions.seriesOffset[1][0] - regions.seriesOffset[0][2]).isEqualTo(38 * 4096);
         // Level 1, slot-major: 3 slots x (11 + 1) positions x 8 bytes = 288, aligned up to 320.
         assertThat(regions.seriesOffset[1][1] - regions.seriesOffset[1][0]).isEqualTo(320);
         assertThat(regions.bucketsOffset - regions.seriesOffset[1][2]).isEqualTo(320);
         // Bucket loads: 16 floats, one line per slot.
         assertThat(regions.totalLength - regions.bucketsOffset).isEqualTo(3 * 16 * 4);
         assertThat(LoadHistoryDescriptor.BUCKET_LOADS_LENGTH).isEqualTo(LoadHistoryDescriptor.REGION_ALIGNMENT);
-        assertThat(LoadHistoryDescriptor.wordCount(65)).isEqualTo(2);
+        assertThat(LoadHistoryDescriptor.blockCount(513)).isEqualTo(2);
+        assertThat(LoadHistoryDescriptor.BLOCK_ROW_LENGTH / LoadHistoryDescriptor.REGION_ALIGNMENT)
+            .isEqualTo(Long.SIZE);
     }
 
     /**

@@ -47,7 +47,7 @@ class LoadHistoryTest {
     }
 
     /**
-     * Guards level 0's exactness in place (spec 004 v3): slots that share eight-slot lines and 64-slot words take load
+     * Guards level 0's exactness in place (spec 004 v3): slots that share eight-slot lines and 512-slot blocks (three, the last partial) take load
      * in random ticks, written in random order within a tick, with idle gaps longer than the ring; every retained row
      * and every window must equal the naive series (zero when idle), so that a ring-old row left in a line, or a line
      * zeroed after a row was written into it, shows.
@@ -57,7 +57,7 @@ class LoadHistoryTest {
         final long seed = System.nanoTime();
         System.out.println("LoadHistoryTest sparse-lines seed=" + seed);
         final Random random = new Random(seed);
-        final int slots = 200;
+        final int slots = 1_100;
         final int retained = 8;
         final int ticks = 120;
         final double[][] written = new double[slots][ticks];
@@ -154,7 +154,7 @@ class LoadHistoryTest {
     @Test
     void shouldPropagateOnlyTheOwnLanesNanWhenSpanningLines() {
         final int rows = 23;
-        final int stride = LoadHistoryDescriptor.WORD_ROW_LENGTH / Double.BYTES;
+        final int stride = LoadHistoryDescriptor.BLOCK_ROW_LENGTH / Double.BYTES;
         final double[] values = new double[rows * stride];
         final MemorySegment segment = MemorySegment.ofArray(values);
         final int lane = 5;

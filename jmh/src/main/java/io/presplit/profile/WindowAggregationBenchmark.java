@@ -57,6 +57,14 @@ public class WindowAggregationBenchmark {
     @Param({"512"})
     int window;
 
+    /**
+     * Slots between one operation's slot and the next: 1 visits them in order; 9 (odd, so every slot is visited)
+     * makes consecutive operations read different lines even where one line holds several slots' rows (level 0
+     * of history format 3 keeps eight slots' rows of a tick in one line, and in order they would share it).
+     */
+    @Param({"1"})
+    int slotStep;
+
     LoadHistory history;
     Arena arena;
     MemorySegment column;
@@ -128,7 +136,7 @@ public class WindowAggregationBenchmark {
     }
 
     private int nextSlot() {
-        final int next = slot + 1 == slots ? 0 : slot + 1;
+        final int next = slot + slotStep >= slots ? slot + slotStep - slots : slot + slotStep;
         slot = next;
         return next;
     }
