@@ -873,7 +873,7 @@ public final class LoadHistory implements AutoCloseable {
     /**
      * Sum or max of lane {@code lane} of {@code count} 64-byte lines, {@link LoadHistoryDescriptor#BLOCK_ROW_STRIDE}
      * bytes apart from byte offset {@code firstLine}: a slot's consecutive level-0 rows. Scalar, four rows an
-     * iteration with four independent sums (or one maximum chain): each row is one double of its own line, so a vector
+     * iteration with four independent sums (or maxima): each row is one double of its own line, so a vector
      * load would read seven other slots' values to use one (the Vector API has no strided load from a segment; a
      * lanewise form that took the slot's lane per block of four lines, tried first, was slower from cache). Only
      * scalars are loop-carried. NaN rule as {@link #span}: {@code Math.max} and the sum propagate a NaN.
@@ -906,8 +906,21 @@ public final class LoadHistory implements AutoCloseable {
     }
 
     private static double spanLaneMax(final MemorySegment memory, final long first, final int count) {
-        double result = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < count; i++) {
+        final int blockEnd = count - count % LANE_UNROLL;
+        double m0 = Double.NEGATIVE_INFINITY;
+        double m1 = Double.NEGATIVE_INFINITY;
+        double m2 = Double.NEGATIVE_INFINITY;
+        double m3 = Double.NEGATIVE_INFINITY;
+        int i = 0;
+        for (; i < blockEnd; i += LANE_UNROLL) {
+            final long at = first + (long) i * BLOCK_ROW_STRIDE;
+            m0 = Math.max(m0, memory.get(DOUBLE, at));
+            m1 = Math.max(m1, memory.get(DOUBLE, at + BLOCK_ROW_STRIDE));
+            m2 = Math.max(m2, memory.get(DOUBLE, at + 2L * BLOCK_ROW_STRIDE));
+            m3 = Math.max(m3, memory.get(DOUBLE, at + 3L * BLOCK_ROW_STRIDE));
+        }
+        double result = Math.max(Math.max(m0, m1), Math.max(m2, m3));
+        for (; i < count; i++) {
             result = Math.max(result, memory.get(DOUBLE, first + (long) i * BLOCK_ROW_STRIDE));
         }
         return result;

@@ -40,9 +40,10 @@ import io.presplit.keyspace.KeySpace;
  *                                                         at p (slots 512 b + 8 i .. + 7) may hold a nonzero value;
  *                                                         a clear bit promises the line's 8 doubles are zero
  *   for each resource r:
- *     series[0][r]      float64 [blockCount][ringRows(0)][512] level 0, tick-major inside a block of 512 slots: the
- *                                row of tick k for slots 512 b .. 512 b + 511 is one 4096-byte run (64 lines) at
- *                                position k mod ringRows(0), so that a tick's rows are written as whole lines
+ *     series[0][r]      float64 [blockCount][ringRows(0)][512 + 8] level 0, tick-major inside a block of 512 slots:
+ *                                the row of tick k for slots 512 b .. 512 b + 511 is one 4096-byte run (64 lines) at
+ *                                position k mod ringRows(0), so that a tick's rows are written as whole lines, then
+ *                                one pad line, never written (BLOCK_ROW_STRIDE = 4160 bytes from row to row)
  *   for each level l &gt; 0, for each resource r:
  *     series[l][r]      float64 [slotCapacity][ringRows(l)]   row k of level l at position k mod ringRows(l)
  *   buckets             float32 [slotCapacity][bucketCount]   ingest points per key bucket, decayed up to the slot's
