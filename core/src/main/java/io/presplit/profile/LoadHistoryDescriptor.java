@@ -152,7 +152,7 @@ public final class LoadHistoryDescriptor {
     /**
      * Bytes from one level-0 row of a block to the next: the row and one pad line, never written. Without the pad
      * a slot's consecutive rows would sit 4 KiB apart, all in one set of the L1 (and few of the L2), and a window
-     * query would miss on every row even when the window fits in cache.
+     * of more rows than the L1 has ways would miss on them even when it fits in cache (not measured alone).
      */
     public static final int BLOCK_ROW_STRIDE = BLOCK_ROW_LENGTH + REGION_ALIGNMENT;
     /** Bytes of one slot's bucket loads: 16 floats, one line. */
