@@ -486,7 +486,8 @@ public final class LoadHistory implements AutoCloseable {
 
     /** Sets the mask bit of {@code slot}'s level-0 line at {@code position}: the line may now hold a nonzero row. */
     private void markLine(final int slot, final int position) {
-        final long maskAt = regions.lineMasksOffset + ((long) position * blockCount + (slot >>> BLOCK_SHIFT)) * Long.BYTES;
+        final long maskAt = regions.lineMasksOffset
+            + ((long) position * blockCount + (slot >>> BLOCK_SHIFT)) * Long.BYTES;
         memory.set(LONG, maskAt, memory.get(LONG, maskAt) | lineBit(slot));
     }
 
