@@ -49,9 +49,8 @@ class LoadHistoryTest {
     /**
      * Guards level 0's exactness in place (spec 004 v3): slots that share eight-slot lines and 512-slot blocks
      * (three, the last partial) take load in random ticks, written in random order within a tick, with idle gaps
-     * longer than the ring; every retained row
-     * and every window must equal the naive series (zero when idle), so that a ring-old row left in a line, or a line
-     * zeroed after a row was written into it, shows.
+     * longer than the ring; every retained row and every window must equal the naive series (zero when idle), so
+     * that a ring-old row left in a line, or a line zeroed after a row was written into it, shows.
      */
     @Test
     void shouldReadEveryTickExactlyWhenSparseSlotsShareLinesAndWords() {
