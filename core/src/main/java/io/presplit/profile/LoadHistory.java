@@ -527,9 +527,9 @@ public final class LoadHistory implements AutoCloseable {
 
     /**
      * Reads one word of every cache line that writing {@code slot}'s row of the tick in progress touches in the
-     * common case (slot state, level-0 positions and their ring's ends, bucket loads) and returns their bits summed,
-     * so that a caller can start the misses of several slots before writing any. Writer thread. Allocation-free; no
-     * effect on the history.
+     * common case (slot state, the line of each level-0 column at the tick's position, the bucket-load line) and
+     * returns their bits summed, so that a caller can start the misses of several slots before writing any. Writer
+     * thread. Allocation-free; no effect on the history.
      */
     long touchRow(final int slot) {
         final MemorySegment memory = this.memory;

@@ -77,10 +77,10 @@ public class ProfilerFoldBenchmark {
     int foldWordsPerCycle;
 
     /**
-     * Lines per slot {@link #lineTrafficFloor} reads, changes and writes back besides the stripes' records: 6 for the
-     * current history (the profiler's totals record, three level-0 column positions, two lines of bucket loads);
-     * fewer for narrower layouts (for example 2: the totals and one line holding a slot's level-0 row and float bucket
-     * loads), so that a layout's floor is measured before it is built.
+     * Lines per slot {@link #lineTrafficFloor} reads, changes and writes back besides the stripes' records: 6 for
+     * history format 2 (the profiler's totals record, three level-0 column positions, two lines of bucket loads); 2 for
+     * format 3 (the totals record and the line of float bucket loads; its level-0 writes, 3/8 of a line per slot, and
+     * the slot state are left out), so that a layout's floor is measured beside the fold.
      */
     @Param({"6"})
     int rewrittenLinesPerSlot;
@@ -218,8 +218,8 @@ public class ProfilerFoldBenchmark {
      * Floor of a fold in which every slot took load, for this layout: the cache lines such a fold must move, streamed
      * at memory bandwidth with nothing else done. Per slot, in slot order: one 64-byte line read from each writer
      * stripe, and {@code rewrittenLinesPerSlot} lines read, changed and written back in a scratch region laid out like
-     * the lines the fold rewrites (by default the profiler's totals record, three level-0 column positions, two lines
-     * of bucket loads; the slot state, a quarter line, left out). Run it with {@code touchedFraction=1}; the other
+     * the lines the fold rewrites (by default 6, history format 2's; 2 for format 3's; the slot state, a quarter
+     * line, and format 3's level-0 writes left out). Run it with {@code touchedFraction=1}; the other
      * fractions repeat the same figure.
      */
     @Benchmark
