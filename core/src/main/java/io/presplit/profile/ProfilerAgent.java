@@ -31,15 +31,15 @@ import java.util.function.IntSupplier;
  * slot takes fewer than 2<sup>21</sup> points in a tick, and ticks that break this are counted
  * ({@link #bucketOverflowCount()}), never silent.
  * <p>
- * Only slots recorded since the previous tick are folded: the recorder flags them in per-stripe dirty flags
- * (ingest and query, a byte per slot), which the fold takes 64 slots at a time; the history gives the others zero
- * rows without writing them, except at level 0 the lines that held rows a ring ago, which it zeroes (see
- * {@link LoadHistory}). A tick therefore costs in proportion to the slots that took load (now or a ring ago), plus
- * two vector reads per 64 slots and stripe and a mask word per 512 slots. Two ways through a word: when few of its slots are
- * dirty they are gathered into batches whose cache lines are read once up front, so that their misses overlap; when
- * many are (at least {@link #DENSE_WORD_SLOTS} of 64), the word's slots are folded straight in address order, where
- * the hardware prefetchers see sequential streams and an up-front pass would only cost instructions (measured at a
- * tenth of the slots, where a word has about 6: streaming every word took 39 ms against 26 ms batched, minima).
+ * Only slots recorded since the previous tick are folded: the recorder flags them in per-stripe dirty flags (ingest and
+ * query, a byte per slot), which the fold takes 64 slots at a time; the history gives the others zero rows without
+ * writing them, except at level 0 the lines that held rows a ring ago, which it zeroes (see {@link LoadHistory}). A
+ * tick therefore costs in proportion to the slots that took load (now or a ring ago), plus two vector reads per 64
+ * slots and stripe and a mask word per 512 slots. Two ways through a word: when few of its slots are dirty they are
+ * gathered into batches whose cache lines are read once up front, so that their misses overlap; when many are (at least
+ * {@link #DENSE_WORD_SLOTS} of 64), the word's slots are folded straight in address order, where the hardware
+ * prefetchers see sequential streams and an up-front pass would only cost instructions (measured at a tenth of the
+ * slots, where a word has about 6: streaming every word took 39 ms against 26 ms batched, minima).
  * <p>
  * Duty cycle: reads the clock once; when the tick deadline has passed (and no fold is in progress), begins folding
  * the dirty slots of {@code [0, slotBound)}; folds up to {@link Context#foldWordsPerCycle(int)} words of 64 slots of
