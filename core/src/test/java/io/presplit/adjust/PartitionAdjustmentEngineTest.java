@@ -70,11 +70,7 @@ class PartitionAdjustmentEngineTest {
                 }
             });
         table.add(7, KeySpace.MIN_KEY, KeySpace.MAX_KEY, 0, 0);
-        final long[] buckets = new long[KeySpace.BUCKET_COUNT];
-        buckets[0] = 450;
-        buckets[15] = 450;
-        tick(0, 900, buckets);
-        predict(0, 900, 900, 900, 900);
+        loadBothEndsOnly(0);
 
         assertThat(knowing.step(1000, forecasts, history, CAPACITY, sink)).isEqualTo(1);
 
@@ -114,11 +110,7 @@ class PartitionAdjustmentEngineTest {
                 throw new IllegalStateException("segment unreadable");
             });
         table.add(0, KeySpace.MIN_KEY, KeySpace.MAX_KEY, 0, 0);
-        final long[] buckets = new long[KeySpace.BUCKET_COUNT];
-        buckets[0] = 450;
-        buckets[15] = 450;
-        tick(0, 900, buckets);
-        predict(0, 900, 900, 900, 900);
+        loadBothEndsOnly(0);
 
         assertThat(knowing.step(1000, forecasts, history, CAPACITY, sink)).isEqualTo(1);
 
@@ -306,6 +298,15 @@ class PartitionAdjustmentEngineTest {
     private void tick(final int slot, final double points, final long[] buckets) {
         history.writeRow(slot, points, 0, 0, buckets);
         history.completeTick();
+    }
+
+    /** Load in the first and last key buckets only, predicted over the split level: every boundary ties. */
+    private void loadBothEndsOnly(final int slot) {
+        final long[] buckets = new long[KeySpace.BUCKET_COUNT];
+        buckets[0] = 450;
+        buckets[KeySpace.BUCKET_COUNT - 1] = 450;
+        tick(slot, 900, buckets);
+        predict(slot, 900, 900, 900, 900);
     }
 
     private void predict(final int slot, final double... steps) {
