@@ -20,7 +20,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -51,7 +54,9 @@ import java.util.concurrent.TimeUnit;
  * loop's time where a write takes about half: the spans' maxima understate the floor, the empty span's more. So
  * each iteration also prints {@code gapMax}, the largest time from one call's start to the next, which covers all
  * of the writing thread's time in either mode: the empty span's {@code gapMax} is the floor as a write would see
- * it, to read a write's {@code max} against.
+ * it, to read a write's {@code max} against. {@code writerPreemptions} counts the times the guest's scheduler took
+ * the pinned writer's CPU during the iteration (its involuntary context switches, from {@code /proc}): a gap with
+ * such a switch is the guest's doing (a kernel worker on the writer's CPU), one without is the host's or a fault.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -99,6 +104,13 @@ public class WriteStallBenchmark {
         long maxGapNs;
         long gapsOverOneMs;
         long totalMaxGapNs;
+        /**
+         * The writing thread's {@code /proc} status file (Linux; null elsewhere), set on the writer thread, and its
+         * involuntary context switches when the measured writes start: the guest scheduler preempting the pinned
+         * writer (a per-CPU kernel worker, say), which a gap cannot tell from the host stopping the vCPU.
+         */
+        Path writerStatus;
+        long writerPreemptionsAtStart;
         /** JVM uptime when the measured writes start: to find their GC and safepoint pauses in an {@code -Xlog}. */
         long iterationStartMs;
         final boolean isAttributing = StallAttribution.isEnabled();
@@ -130,11 +142,12 @@ public class WriteStallBenchmark {
             total.add(interval);
             final long endMs = ManagementFactory.getRuntimeMXBean().getUptime();
             System.out.printf("%nwrite-stall iteration %d durability=%s work=%s writes=%d p50=%dns p99=%dns "
-                    + "p99.9=%dns max=%dns gapMax=%dns gapsOver1ms=%d rollsWithSpare=%d rollsWithoutSpare=%d "
-                + "uptimeMs=%d-%d%n", iteration++,
+                    + "p99.9=%dns max=%dns gapMax=%dns gapsOver1ms=%d writerPreemptions=%d rollsWithSpare=%d "
+                + "rollsWithoutSpare=%d uptimeMs=%d-%d%n", iteration++,
                 durability, writerWork, interval.getTotalCount(), interval.getValueAtPercentile(50),
                 interval.getValueAtPercentile(99), interval.getValueAtPercentile(99.9), interval.getMaxValue(),
-                maxGapNs, gapsOverOneMs, store.rollsWithSpare(), store.rollsWithoutSpare(), iterationStartMs, endMs);
+                maxGapNs, gapsOverOneMs, preemptions(writerStatus) - writerPreemptionsAtStart, store.rollsWithSpare(),
+                store.rollsWithoutSpare(), iterationStartMs, endMs);
             totalMaxGapNs = Math.max(totalMaxGapNs, maxGapNs);
             if (isAttributing) {
                 System.out.printf("write-stall iteration %d %s%n", iteration - 1, stalls.summary());
@@ -178,7 +191,36 @@ public class WriteStallBenchmark {
             shared.previousStartNs = 0;
             shared.maxGapNs = 0;
             shared.gapsOverOneMs = 0;
+            shared.writerStatus = threadStatusFile();
+            shared.writerPreemptionsAtStart = preemptions(shared.writerStatus);
             shared.iterationStartMs = ManagementFactory.getRuntimeMXBean().getUptime();
+        }
+    }
+
+    /** The calling thread's {@code /proc} status file, or null where there is none. Cold (iteration setup). */
+    static Path threadStatusFile() {
+        final Path self = Path.of("/proc/thread-self");
+        try {
+            return Files.exists(self) ? self.toRealPath().resolve("status") : null;
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot resolve " + self, e);
+        }
+    }
+
+    /** {@code nonvoluntary_ctxt_switches} of a thread's status file, or -1 without one. Cold (iteration bounds). */
+    static long preemptions(final Path status) {
+        if (status == null) {
+            return -1;
+        }
+        try {
+            for (final String line : Files.readAllLines(status)) {
+                if (line.startsWith("nonvoluntary_ctxt_switches:")) {
+                    return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                }
+            }
+            return -1;
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot read " + status, e);
         }
     }
 
