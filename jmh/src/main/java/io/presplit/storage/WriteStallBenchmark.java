@@ -26,6 +26,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Write stall during splits and merges: one thread writes while another splits the live partition and merges
@@ -76,6 +77,14 @@ public class WriteStallBenchmark {
     public static class Shared {
         @Param({"ASYNC", "GROUP"})
         Durability durability;
+
+        /**
+         * Pause of the splitting thread after each split and merge, in ms: 0 splits flat out (the stress case, a
+         * split and a merge every few ms, CPU 0 never idle); a pause paces them as a deployment would see them
+         * (rarer still), so that what a split costs the writer is not buried under the other CPU never resting.
+         */
+        @Param({"0"})
+        int splitPauseMs;
 
         /** {@code write}: time each write; {@code nothing}: time an empty span (the platform's baseline). */
         @Param({"write", "nothing"})
@@ -277,6 +286,10 @@ public class WriteStallBenchmark {
     @Group("stall")
     @GroupThreads(1)
     public long splitThenMerge(final Shared shared) {
-        return shared.splitter.splitThenMerge();
+        final long done = shared.splitter.splitThenMerge();
+        if (shared.splitPauseMs > 0) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(shared.splitPauseMs));
+        }
+        return done;
     }
 }
