@@ -145,7 +145,7 @@ public final class ForecastTable {
         return schedule;
     }
 
-    /** Whether every step is one tick (step {@code k} the tick {@code k + 1} ahead), as tick-level forecasters write. */
+    /** Whether every step is one tick (step {@code k} the tick {@code k + 1} ahead), as tick-level models write. */
     public boolean isTickSteps() {
         return !schedule.hasRows();
     }

@@ -9,8 +9,9 @@ import io.presplit.profile.Resource;
  * Contract: called on the control thread once per tick; writes steps 0 to {@code table.steps() - 1} of every listed
  * slot (for a table of tick steps, {@code table.horizon()} steps). A forecaster whose {@link #schedule} has row steps
  * first {@link ForecastTable#align aligns} the table to the history's tick count; a tick-level forecaster refuses a
- * table with row steps ({@link ForecastTable#requireTickSteps}). A slot with too little history for the model still gets a forecast (each model documents its fallback);
- * the model never leaves stale values behind. Implementations that do not allocate say so.
+ * table with row steps ({@link ForecastTable#requireTickSteps}). A slot with too little history for the model still
+ * gets a forecast (each model documents its fallback); the model never leaves stale values behind. Implementations
+ * that do not allocate say so.
  */
 public interface Forecaster extends AutoCloseable {
     /** Short name, used in reports and on the command line. */

@@ -25,6 +25,13 @@ import java.util.Arrays;
  * that row's end) and gets that row's forecast divided by {@code r}: the mean tick load of the row, and its median
  * likewise. A slot whose level has no complete row yet extends its last tick-level step.
  * <p>
+ * <b>Steps.</b> Its {@link #schedule} is the tick steps, then one step per row of the level ({@link StepSchedule}):
+ * the table the engine builds for it holds {@code tickHorizon} + about {@code horizon / r} steps per slot, not one
+ * per tick (a day ahead at 10-second ticks on hourly rows: 115 steps, not 8,640). It writes any table, though: each
+ * step gets the mean and median of the per-tick forecasts above averaged over the step's ticks and their largest
+ * p90, so a row step carries exactly what each tick of its row carried in a table of tick steps, and a table of
+ * tick steps is written as before.
+ * <p>
  * <b>The 90 % quantile of a rolled-up step bounds the row's peak tick</b>, not that tick alone. The adjustment
  * engine acts on the largest p90 over its look-ahead; a row's mean tick is smooth while the largest of its
  * {@code r} ticks is far above it (on NASA's minute ticks the row mean's p90 covered the peak of a day ahead only

@@ -97,7 +97,7 @@ class LongHorizonForecastTest {
             // the engine's table has the forecaster's steps: 15 minutes of ticks, then one step per hour row (24,
             // or 25 when the day ahead starts inside a row), covering the day tick by tick
             assertThat(table.isTickSteps()).isFalse();
-            assertThat(table.stepCapacity()).isEqualTo(15 + 24 + 1);
+            assertThat(table.stepCapacity()).isEqualTo(15 + 24 + 1).isEqualTo(config.forecastTableSteps());
             int covered = 0;
             for (int k = 0; k < table.steps(); k++) {
                 assertThat(table.firstTick(k)).isEqualTo(covered + 1);
