@@ -12,11 +12,14 @@ import io.presplit.profile.Resource;
  * <p>
  * Predictions are the forecast's 90 % quantile ({@link ForecastTable#peakUpper}), not only its mean, so that an
  * ordinary bad tick does not catch a partition out; a forecaster without intervals gives its point forecast.
+ * Look-aheads are in ticks: where the table's long steps are roll-up rows ({@link io.presplit.forecast.StepSchedule}),
+ * each row step's p90 bounds its largest tick, and a look-ahead ending inside a row reads that whole row's bound
+ * (conservative: it may see a peak up to a row past its end, never misses one inside it).
  * <p>
  * The rule, per live partition in key order:
  * <ul>
  *   <li>split when the predicted peak over the split look-ahead (the leading
- *       {@link AdjustmentPolicy#splitLookaheadTicks} steps of the horizon) exceeds
+ *       {@link AdjustmentPolicy#splitLookaheadTicks} ticks of the horizon, through the steps covering them) exceeds
  *       {@code capacity * splitThreshold}, unless it is cooling down (a split child is not, for a further split:
  *       that continues its parent's split instead of undoing it), the partition limit is reached, or its
  *       load sits on one key bucket (a hot key). The split point is the key-bucket boundary that minimises the
@@ -26,7 +29,8 @@ import io.presplit.profile.Resource;
  *       equal load, instead of one split per cooldown;</li>
  *   <li>merge a partition with its upper neighbour when neither is cooling down, both are predicted and were
  *       measured over the recent window below {@code capacity * mergeThreshold}, and their summed prediction
- *       stays below {@code capacity * splitThreshold} over the whole horizon: split early, merge late.</li>
+ *       stays below {@code capacity * splitThreshold} over the whole horizon (every step covering it, row steps
+ *       summed bound by bound): split early, merge late.</li>
  * </ul>
  * Every partition held back from a split records why ({@link HoldReason}), per slot and in counters.
  * <p>

@@ -86,7 +86,10 @@ public final class Engine implements AutoCloseable {
         this.store = store;
         this.coordinatorLog = coordinatorLog;
         this.partitions = new PartitionTable(config.slotCapacity());
-        this.forecasts = new ForecastTable(config.slotCapacity(), config.horizonTicks());
+        // The forecaster says which ticks each step holds: one per tick, or (RollUpForecaster) tick steps then one
+        // per roll-up row, so that a day ahead at fine ticks costs O(tick steps + rows) per partition.
+        this.forecasts = new ForecastTable(config.slotCapacity(),
+            forecaster.schedule(history, config.horizonTicks()), config.horizonTicks());
         this.adjustment = new PartitionAdjustmentEngine(partitions, config.policy(), this::largerChildBytes);
         this.coordinator = new SplitMergeCoordinator(coordinatorLog, store, partitions, history, clock,
             () -> adjustment.policy().cooldownNs());
