@@ -12,20 +12,25 @@ import io.presplit.profile.Resource;
  * <p>
  * Predictions are the forecast's 90 % quantile ({@link ForecastTable#peakUpper}), not only its mean, so that an
  * ordinary bad tick does not catch a partition out; a forecaster without intervals gives its point forecast.
+ * Look-aheads are in ticks: where the table's long steps are roll-up rows ({@link io.presplit.forecast.StepSchedule}),
+ * each row step's p90 bounds its largest tick, and a look-ahead ending inside a row reads that whole row's bound
+ * (conservative: it may see a peak up to a row past its end, never misses one inside it).
  * <p>
  * The rule, per live partition in key order:
  * <ul>
  *   <li>split when the predicted peak over the split look-ahead (the leading
- *       {@link AdjustmentPolicy#splitLookaheadTicks} steps of the horizon) exceeds
+ *       {@link AdjustmentPolicy#splitLookaheadTicks} ticks of the horizon, through the steps covering them) exceeds
  *       {@code capacity * splitThreshold}, unless it is cooling down (a split child is not, for a further split:
  *       that continues its parent's split instead of undoing it), the partition limit is reached, or its
  *       load sits on one key bucket (a hot key). The split point is the key-bucket boundary that minimises the
- *       larger child's load (from the decayed per-bucket load). When the peak needs more than two pieces to fit
+ *       larger child's load (from the decayed per-bucket load), ties broken by what compaction must then copy
+ *       ({@link CompactionCost}). When the peak needs more than two pieces to fit
  *       under the split level, one decision cuts the partition into up to {@link #MAX_PIECES} pieces of about
  *       equal load, instead of one split per cooldown;</li>
  *   <li>merge a partition with its upper neighbour when neither is cooling down, both are predicted and were
  *       measured over the recent window below {@code capacity * mergeThreshold}, and their summed prediction
- *       stays below {@code capacity * splitThreshold} over the whole horizon: split early, merge late.</li>
+ *       stays below {@code capacity * splitThreshold} over the whole horizon (every step covering it, row steps
+ *       summed bound by bound): split early, merge late.</li>
  * </ul>
  * Every partition held back from a split records why ({@link HoldReason}), per slot and in counters.
  * <p>
@@ -41,17 +46,35 @@ public final class PartitionAdjustmentEngine {
     private final PartitionTable partitions;
     private final long[] holdCounts = new long[HoldReason.VALUES.length];
     private final long[] splitKeys = new long[MAX_PIECES - 1];
+    private final CompactionCost compactionCost;
+    /** Scratch of {@link #chooseSplitKey}: the keys of the boundaries tied for the best split, and their costs. */
+    private final long[] tiedKeys = new long[KeySpace.BUCKET_COUNT];
+    private final long[] tiedBytes = new long[KeySpace.BUCKET_COUNT];
     private volatile AdjustmentPolicy policy;
     private long splitsDecided;
     private long mergesDecided;
+    private long splitCostFailures;
 
     /**
+     * An engine without knowledge of the data: ties between split points go to the boundary nearest the low end.
+     *
      * @param partitions the live partitions.
      * @param policy     the initial thresholds and limits.
      */
     public PartitionAdjustmentEngine(final PartitionTable partitions, final AdjustmentPolicy policy) {
+        this(partitions, policy, CompactionCost.NONE);
+    }
+
+    /**
+     * @param partitions     the live partitions.
+     * @param policy         the initial thresholds and limits.
+     * @param compactionCost what compaction would move after a split: breaks ties between split points.
+     */
+    public PartitionAdjustmentEngine(
+        final PartitionTable partitions, final AdjustmentPolicy policy, final CompactionCost compactionCost) {
         this.partitions = partitions;
         this.policy = policy;
+        this.compactionCost = compactionCost;
     }
 
     /** Replaces the thresholds and limits from the next step on. Any thread. */
@@ -156,6 +179,11 @@ public final class PartitionAdjustmentEngine {
         return mergesDecided;
     }
 
+    /** Split-cost queries that failed ({@link CompactionCost} threw); their ties went to the lowest boundary. */
+    public long splitCostFailures() {
+        return splitCostFailures;
+    }
+
     /** Times a partition over the split threshold was held back for {@code reason} (NONE counts splits sent). */
     public long holdCount(final HoldReason reason) {
         return holdCounts[reason.ordinal()];
@@ -212,7 +240,10 @@ public final class PartitionAdjustmentEngine {
     /**
      * The key-bucket boundary that minimises the larger child's load, or {@link #NO_SPLIT_KEY} when even the best
      * boundary leaves more than {@code maxLargerShare} of the load in one child (a hot key, which a split cannot
-     * relieve), or when the range is too narrow to split. Allocation-free.
+     * relieve), or when the range is too narrow to split. Among boundaries that leave exactly the same larger load
+     * (buckets without recent load between them), the one whose larger child compaction must copy least
+     * ({@link CompactionCost}), then the one nearest the low end, which is stable across steps. Allocation-free
+     * itself; the cost is asked once, only when there is such a tie.
      */
     public long chooseSplitKey(final LoadHistory history, final int slot, final double maxLargerShare) {
         final long lo = partitions.keyLo(slot);
@@ -222,23 +253,46 @@ public final class PartitionAdjustmentEngine {
         for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
             total += history.bucketLoad(slot, b);
         }
-        int bestBoundary = KeySpace.BUCKET_COUNT / 2;
         double bestLarger = Double.POSITIVE_INFINITY;
+        int tied = 0;
         double below = 0;
         for (int boundary = 1; boundary < KeySpace.BUCKET_COUNT; boundary++) {
             below += history.bucketLoad(slot, boundary - 1);
             final double larger = Math.max(below, total - below);
-            // Strictly smaller only: on ties keep the boundary nearest the low end, which is stable across steps.
+            final long key = KeySpace.bucketStart(lo, width, boundary);
+            if (key <= lo || key > hi) {
+                continue;
+            }
             if (larger < bestLarger) {
                 bestLarger = larger;
-                bestBoundary = boundary;
+                tied = 0;
+            }
+            if (larger == bestLarger) {
+                tiedKeys[tied++] = key;
             }
         }
-        if (total > 0 && bestLarger > maxLargerShare * total) {
+        if (tied == 0 || total > 0 && bestLarger > maxLargerShare * total) {
             return NO_SPLIT_KEY;
         }
-        final long splitKey = KeySpace.bucketStart(lo, width, bestBoundary);
-        return splitKey > lo && splitKey <= hi ? splitKey : NO_SPLIT_KEY;
+        return tied == 1 ? tiedKeys[0] : leastCopied(slot, tied);
+    }
+
+    /** Of the {@code tied} candidates in {@link #tiedKeys}, the one whose larger child copies least, lowest first. */
+    private long leastCopied(final int slot, final int tied) {
+        try {
+            compactionCost.largerChildBytes(partitions.partitionId(slot), tiedKeys, tied, tiedBytes);
+        } catch (final RuntimeException e) {
+            // The split itself does not depend on the cost: keep the lowest boundary, and let the count show it.
+            splitCostFailures++;
+            return tiedKeys[0];
+        }
+        int best = 0;
+        for (int i = 1; i < tied; i++) {
+            if (tiedBytes[i] < tiedBytes[best]) {
+                best = i;
+            }
+        }
+        return tiedKeys[best];
     }
 
     /**

@@ -132,7 +132,8 @@ public final class Arima {
         this.w = new double[maxLength];
         this.e = new double[maxLength];
         this.z = new double[maxLength];
-        this.scratch = new double[maxLength];
+        // Longer than any lag (maxSpan), so that forecast() can run it as a ring past the fit window.
+        this.scratch = new double[Math.max(maxLength, maxSpan(maxSeason))];
         this.optimizers = new NelderMead[MAX_ORDER + 2];
         for (int k = 1; k <= MAX_ORDER + 1; k++) {
             optimizers[k] = new NelderMead(k);
@@ -282,12 +283,14 @@ public final class Arima {
 
     /** Writes the point forecasts of steps 1..horizon into {@code out[offset..offset+horizon)}. Allocation-free. */
     public void forecast(final int horizon, final double[] out, final int offset) {
-        // run the recursions forward on scratch copies of the tails: future errors are zero
+        // run the recursions forward on scratch copies of the tails: future errors are zero. The scratch is a ring
+        // longer than any lag, so a horizon longer than the fit window works too.
+        final int n = scratch.length;
         for (int h = 0; h < horizon; h++) {
             double wf = mu;
             for (int i = 0; i < arCount; i++) {
                 final int k = arLag[i];
-                wf += arCoef[i] * (k <= h ? scratch[h - k] - mu : wTail[ring(pos - (k - h))] - mu);
+                wf += arCoef[i] * (k <= h ? scratch[(h - k) % n] - mu : wTail[ring(pos - (k - h))] - mu);
             }
             for (int i = 0; i < maCount; i++) {
                 final int k = maLag[i];
@@ -295,7 +298,7 @@ public final class Arima {
                     wf += maCoef[i] * eTail[ring(pos - (k - h))];
                 }
             }
-            scratch[h] = wf;
+            scratch[h % n] = wf;
             double yf = wf;
             for (int i = 1; i < deltaLength; i++) {
                 yf -= delta[i] * (i <= h ? out[offset + h - i] : yTail[ring(pos - (i - h))]);

@@ -304,6 +304,7 @@ public final class EnsembleForecaster implements Forecaster {
         final LoadHistory history, final Resource resource, final int[] slots, final int count,
         final ForecastTable table) {
         final long startNs = System.nanoTime();
+        table.requireTickSteps(name());
         final long tick = history.tickCount() / history.ticksPerRow(level);
         final int horizon = Math.min(table.horizon(), maxHorizon);
         final int k = memberCount;

@@ -6,13 +6,25 @@ import io.presplit.profile.Resource;
 /**
  * A model that predicts the load of many partitions at once from their history.
  * <p>
- * Contract: called on the control thread once per tick; writes steps 0 to {@code table.horizon() - 1} of every listed
- * slot. A slot with too little history for the model still gets a forecast (each model documents its fallback);
- * the model never leaves stale values behind. Implementations that do not allocate say so.
+ * Contract: called on the control thread once per tick; writes steps 0 to {@code table.steps() - 1} of every listed
+ * slot (for a table of tick steps, {@code table.horizon()} steps). A forecaster whose {@link #schedule} has row steps
+ * first {@link ForecastTable#align aligns} the table to the history's tick count; a tick-level forecaster refuses a
+ * table with row steps ({@link ForecastTable#requireTickSteps}). A slot with too little history for the model still
+ * gets a forecast (each model documents its fallback); the model never leaves stale values behind. Implementations
+ * that do not allocate say so.
  */
 public interface Forecaster extends AutoCloseable {
     /** Short name, used in reports and on the command line. */
     String name();
+
+    /**
+     * The steps this forecaster writes for a horizon of {@code horizonTicks} ticks over {@code history}: the table
+     * to build for it ({@code new ForecastTable(slots, schedule(history, h), h)}). Default: one step per tick.
+     * Cold path.
+     */
+    default StepSchedule schedule(final LoadHistory history, final int horizonTicks) {
+        return StepSchedule.ticks(horizonTicks);
+    }
 
     /**
      * Forecasts {@code resource} for {@code slots[0..count)} over the table's horizon.

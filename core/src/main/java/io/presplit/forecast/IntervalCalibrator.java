@@ -216,6 +216,7 @@ public final class IntervalCalibrator {
      * Allocation-free.
      */
     public void calibrate(final int slot, final long tickCount, final ForecastTable table) {
+        table.requireTickSteps("interval calibrator");
         final int k = tracked.length;
         final long ringBase = (long) slot * ringsPerSlot;
         final long last = lastIssue[slot];

@@ -25,6 +25,13 @@ import java.util.Arrays;
  * that row's end) and gets that row's forecast divided by {@code r}: the mean tick load of the row, and its median
  * likewise. A slot whose level has no complete row yet extends its last tick-level step.
  * <p>
+ * <b>Steps.</b> Its {@link #schedule} is the tick steps, then one step per row of the level ({@link StepSchedule}):
+ * the table the engine builds for it holds {@code tickHorizon} + about {@code horizon / r} steps per slot, not one
+ * per tick (a day ahead at 10-second ticks on hourly rows: 115 steps, not 8,640). It writes any table, though: each
+ * step gets the mean and median of the per-tick forecasts above averaged over the step's ticks and their largest
+ * p90, so a row step carries exactly what each tick of its row carried in a table of tick steps, and a table of
+ * tick steps is written as before.
+ * <p>
  * <b>The 90 % quantile of a rolled-up step bounds the row's peak tick</b>, not that tick alone. The adjustment
  * engine acts on the largest p90 over its look-ahead; a row's mean tick is smooth while the largest of its
  * {@code r} ticks is far above it (on NASA's minute ticks the row mean's p90 covered the peak of a day ahead only
@@ -254,27 +261,90 @@ public final class RollUpForecaster implements Forecaster {
             }
             noteIssuedBounds(slots, count, rowEnd, perRow, first, horizon);
         }
+        table.align(tick);
         final double share = 1.0 / perRow;
+        final int steps = table.steps();
         for (int i = 0; i < count; i++) {
             final int slot = slots[i];
-            for (int h = 0; h < first; h++) {
-                table.mean(slot, h, tickTable.mean(slot, h));
-                table.quantiles(slot, h, tickTable.p50(slot, h), tickTable.p90(slot, h));
-            }
             final boolean hasRows = levelIssuedAt[slot] == rowEnd;
             final double peakShare = boundFactor(slot) * share;
-            for (int h = first; h < horizon; h++) {
-                if (hasRows) {
-                    final int row = (int) ((tick - rowEnd + h) / perRow);
-                    final double p50 = levelTable.p50(slot, row) * share;
-                    table.mean(slot, h, levelTable.mean(slot, row) * share);
-                    table.quantiles(slot, h, p50, Math.max(p50, levelTable.p90(slot, row) * peakShare));
-                } else {
-                    table.mean(slot, h, tickTable.mean(slot, first - 1));
-                    table.quantiles(slot, h, tickTable.p50(slot, first - 1), tickTable.p90(slot, first - 1));
-                }
+            for (int k = 0; k < steps; k++) {
+                writeStep(table, slot, k, tick, rowEnd, perRow, first, hasRows, share, peakShare);
             }
         }
+    }
+
+    /**
+     * The steps this forecaster writes: the tick forecaster's steps one tick each, then one step per row of the
+     * level ({@link StepSchedule}), so that the output table holds O(tick steps + rows) values per slot whatever
+     * the tick. Each row step's p90 is the row's peak bound (class comment), a bound for its largest tick.
+     *
+     * @throws IllegalArgumentException when the history has no level {@code level}.
+     */
+    @Override
+    public StepSchedule schedule(final LoadHistory history, final int horizonTicks) {
+        if (level >= history.levelCount()) {
+            throw new IllegalArgumentException("history has no such roll-up level [level=" + level + ", levels="
+                + history.levelCount() + "]");
+        }
+        final StepSchedule ticks = StepSchedule.ticks(Math.min(tickHorizon, horizonTicks));
+        return tickHorizon >= horizonTicks ? ticks : ticks.thenRows(history.ticksPerRow(level), horizonTicks);
+    }
+
+    /**
+     * Writes step {@code k} of {@code slot}: over the step's ticks {@code h} (0-based ahead), the per-tick forecast
+     * is the tick table's step {@code h} below {@code first}, else row {@code c = (tick - rowEnd + h) / perRow}'s
+     * forecast per tick (or, before the slot has rows, the last tick step's); the step gets the mean and median
+     * averaged over its ticks and the largest p90. Walks the step by pieces (a tick, or the part of a row), so a row
+     * step costs O(1) whatever its ticks. For a one-tick step this is exactly that tick's forecast.
+     */
+    private void writeStep(final ForecastTable table, final int slot, final int k, final long tick, final long rowEnd,
+        final int perRow, final int first, final boolean hasRows, final double share, final double peakShare) {
+        int h = table.firstTick(k) - 1;
+        final int end = h + table.spanTicks(k);
+        double meanSum = 0;
+        double p50Sum = 0;
+        double p90Max = Double.NEGATIVE_INFINITY;
+        double pieceMean = 0;
+        double pieceP50 = 0;
+        int pieces = 0;
+        while (h < end) {
+            final int pieceEnd;
+            final double mean;
+            final double p50;
+            final double p90;
+            if (h < first) {
+                pieceEnd = h + 1;
+                mean = tickTable.mean(slot, h);
+                p50 = tickTable.p50(slot, h);
+                p90 = tickTable.p90(slot, h);
+            } else if (hasRows) {
+                final int row = (int) ((tick - rowEnd + h) / perRow);
+                pieceEnd = (int) Math.min(end, rowEnd - tick + (long) (row + 1) * perRow);
+                p50 = levelTable.p50(slot, row) * share;
+                mean = levelTable.mean(slot, row) * share;
+                p90 = Math.max(p50, levelTable.p90(slot, row) * peakShare);
+            } else {
+                pieceEnd = end;
+                mean = tickTable.mean(slot, first - 1);
+                p50 = tickTable.p50(slot, first - 1);
+                p90 = tickTable.p90(slot, first - 1);
+            }
+            final int ticks = pieceEnd - h;
+            pieceMean = mean;
+            pieceP50 = p50;
+            pieces++;
+            meanSum += mean * ticks;
+            p50Sum += p50 * ticks;
+            // Math.max propagates NaN, as the table's peak does: a broken forecast must show.
+            p90Max = Math.max(p90Max, p90);
+            h = pieceEnd;
+        }
+        // A step of one piece (a tick, or a part of one row) gets that piece's values bit for bit, as every tick
+        // of it had in a table of tick steps; only a step across pieces averages.
+        final int span = table.spanTicks(k);
+        table.mean(slot, k, pieces == 1 ? pieceMean : meanSum / span);
+        table.quantiles(slot, k, pieces == 1 ? pieceP50 : p50Sum / span, p90Max);
     }
 
     /** The slot's learnt peak factor {@code κ} (class comment), or NaN before its first learnt row. */

@@ -25,8 +25,11 @@ import java.util.List;
  * and the coverage of the <em>peak</em> the adjustment engine acts on, the share of origins at which the largest
  * actual over steps {@code 1..h} is at or under the largest {@code p90} over those steps
  * ({@link ForecastTable#peakUpper(int, int)}), with its sharpness, the mean of that largest {@code p90} over the
- * largest actual (origins whose largest actual is above 0): a coverage bought with an absurd bound shows there. Cold
- * path.
+ * largest actual (origins whose largest actual is above 0): a coverage bought with an absurd bound shows there.
+ * Without the harness's calibrator the table has the forecaster's own steps ({@link Forecaster#schedule}): step
+ * {@code h} is scored with the step holding tick {@code h} (for a row step, its mean per tick and its bound on the
+ * row's largest tick, the values every tick of the row had when the table kept one step per tick), and the peak
+ * with the steps covering ticks {@code 1..h}. Cold path.
  */
 public final class RollingOrigin {
     /** Scores at one step ahead. */
@@ -166,7 +169,6 @@ public final class RollingOrigin {
         final long[][] counts = new long[stepCount][seriesCount];
         final long[] hits90 = new long[stepCount];
         final long[] hits50 = new long[stepCount];
-        final ForecastTable table = new ForecastTable(seriesCount, horizon);
         final IntervalCalibrator calibrator = isCalibrating
             ? new IntervalCalibrator(seriesCount, horizon, calibratorEta, calibratorLambda) : null;
         final LoadHistory.Level tickLevel = new LoadHistory.Level(1, tickRetention > 0 ? tickRetention
@@ -175,6 +177,11 @@ public final class RollingOrigin {
             ? LoadHistory.inMemory(seriesCount, 0.9, tickLevel,
                 new LoadHistory.Level(rollUpTicksPerRow, ticks / rollUpTicksPerRow + 1))
             : LoadHistory.inMemory(seriesCount, 0.9, tickLevel)) {
+            // Uncalibrated, the forecaster's own steps (a RollUpForecaster's rows are one step each), read tick by
+            // tick below through the step holding each tick: the scores are those of the table the engine reads.
+            // The harness's calibrator calibrates tick by tick, so it gets a table of tick steps.
+            final ForecastTable table = isCalibrating ? new ForecastTable(seriesCount, horizon)
+                : new ForecastTable(seriesCount, forecaster.schedule(history, horizon), horizon);
             for (int t = 0; t < ticks; t++) {
                 for (int s = 0; s < seriesCount; s++) {
                     history.writeRow(s, data[t][s], 0, 0, noBuckets);
@@ -218,10 +225,11 @@ public final class RollingOrigin {
                 for (int k = 0; k < stepCount; k++) {
                     final int target = t + steps[k];
                     final int ring = target % (horizon + 1);
+                    final int step = table.stepAt(steps[k]);
                     for (int s = 0; s < seriesCount; s++) {
-                        pendingMean[k][ring][s] = table.mean(s, steps[k] - 1);
-                        pendingP90[k][ring][s] = table.p90(s, steps[k] - 1);
-                        pendingP50[k][ring][s] = table.p50(s, steps[k] - 1);
+                        pendingMean[k][ring][s] = table.mean(s, step);
+                        pendingP90[k][ring][s] = table.p90(s, step);
+                        pendingP50[k][ring][s] = table.p50(s, step);
                         pendingPeak[k][ring][s] = table.peakUpper(s, steps[k]);
                     }
                 }

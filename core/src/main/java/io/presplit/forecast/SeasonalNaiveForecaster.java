@@ -32,6 +32,7 @@ public final class SeasonalNaiveForecaster implements Forecaster {
     public void forecast(
         final LoadHistory history, final Resource resource, final int[] slots, final int count,
         final ForecastTable table) {
+        table.requireTickSteps(name);
         final int horizon = table.horizon();
         final int m = seasonTicks;
         for (int i = 0; i < count; i++) {

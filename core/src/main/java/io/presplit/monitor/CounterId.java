@@ -48,7 +48,9 @@ public enum CounterId {
     /** Alerts fired: a forecasting model fell back (non-finite or insane path replaced, or no forecast). */
     ALERT_MODEL_FALLBACK(20, "alert: model fallback"),
     /** Writes of the learnt peak factors' file that failed (kept in memory, retried at the next learnt row). */
-    PEAK_FACTOR_WRITE_FAILURES(21, "forecast: peak factor file write failures");
+    PEAK_FACTOR_WRITE_FAILURES(21, "forecast: peak factor file write failures"),
+    /** Queries of what a split would make compaction copy that failed; the tied split took the lowest boundary. */
+    SPLIT_COST_FAILURES(22, "adjust: split cost queries failed");
 
     private final int id;
     private final String label;

@@ -102,7 +102,8 @@ public final class ShadowMode implements AutoCloseable {
         coordinator.decisionDelayTicks(decisionDelayTicks);
         coordinator.thrashWindowTicks(thrashWindowTicks);
         this.control = new ControlAgent(shadowHistory, shadow, forecaster,
-            new ForecastTable(active.slotCapacity(), horizonTicks), engine, capacity, decisions, coordinator, clock,
+            new ForecastTable(active.slotCapacity(), forecaster.schedule(shadowHistory, horizonTicks), horizonTicks),
+            engine, capacity, decisions, coordinator, clock,
             true);
     }
 

@@ -52,6 +52,74 @@ class PartitionAdjustmentEngineTest {
     }
 
     /**
+     * Guards the tie-break the issue asks for: where several boundaries leave the same larger child (no recent load
+     * between two loaded buckets), the split goes where compaction must copy least into the larger child.
+     */
+    @Test
+    void shouldBreakATieBetweenSplitPointsByWhatCompactionMustCopy() {
+        final long width = KeySpace.bucketWidth(KeySpace.MIN_KEY, KeySpace.MAX_KEY);
+        final long cheapest = KeySpace.bucketStart(0, width, 9);
+        final List<String> asked = new ArrayList<>();
+        final PartitionAdjustmentEngine knowing = new PartitionAdjustmentEngine(table, POLICY,
+            (partitionId, keys, count, bytesOut) -> {
+                asked.add("partition " + partitionId + ", " + count + " candidates");
+                for (int i = 0; i < count; i++) {
+                    // Data written long ago sits mostly in the middle of the range: the further from bucket 9's
+                    // start, the more the larger child copies.
+                    bytesOut[i] = 1_000 + Math.abs(keys[i] / width - cheapest / width);
+                }
+            });
+        table.add(7, KeySpace.MIN_KEY, KeySpace.MAX_KEY, 0, 0);
+        loadBothEndsOnly(0);
+
+        assertThat(knowing.step(1000, forecasts, history, CAPACITY, sink)).isEqualTo(1);
+
+        // Every boundary from 1 to 15 leaves 450 on each side: fifteen candidates, asked about once.
+        assertThat(asked).containsExactly("partition 7, 15 candidates");
+        assertThat(sink.decisions).containsExactly("split 0 at " + cheapest);
+        assertThat(knowing.splitCostFailures()).isZero();
+    }
+
+    /** Guards the cost of the tie-break: a single best split point never asks the store. */
+    @Test
+    void shouldNotAskWhatCompactionCopiesWhenOneSplitPointIsBest() {
+        final PartitionAdjustmentEngine knowing = new PartitionAdjustmentEngine(table, POLICY,
+            (partitionId, keys, count, bytesOut) -> {
+                throw new AssertionError("asked without a tie");
+            });
+        table.add(0, KeySpace.MIN_KEY, KeySpace.MAX_KEY, 0, 0);
+        final long[] buckets = new long[KeySpace.BUCKET_COUNT];
+        for (int b = 0; b < buckets.length; b++) {
+            buckets[b] = 10 + b;
+        }
+        tick(0, 900, buckets);
+        predict(0, 900, 900, 900, 900);
+
+        assertThat(knowing.step(1000, forecasts, history, CAPACITY, sink)).isEqualTo(1);
+
+        // Loads 10..25 (total 280): below boundary 9 lie 126, above it 154; boundary 10 leaves 145 | 135.
+        final long width = KeySpace.bucketWidth(KeySpace.MIN_KEY, KeySpace.MAX_KEY);
+        assertThat(sink.decisions).containsExactly("split 0 at " + KeySpace.bucketStart(0, width, 10));
+    }
+
+    /** Guards failures: a store that cannot say what a split would copy does not stop the split, and is counted. */
+    @Test
+    void shouldSplitAtTheLowestTiedBoundaryAndCountWhenTheCostCannotBeHad() {
+        final PartitionAdjustmentEngine knowing = new PartitionAdjustmentEngine(table, POLICY,
+            (partitionId, keys, count, bytesOut) -> {
+                throw new IllegalStateException("segment unreadable");
+            });
+        table.add(0, KeySpace.MIN_KEY, KeySpace.MAX_KEY, 0, 0);
+        loadBothEndsOnly(0);
+
+        assertThat(knowing.step(1000, forecasts, history, CAPACITY, sink)).isEqualTo(1);
+
+        final long width = KeySpace.bucketWidth(KeySpace.MIN_KEY, KeySpace.MAX_KEY);
+        assertThat(sink.decisions).containsExactly("split 0 at " + KeySpace.bucketStart(0, width, 1));
+        assertThat(knowing.splitCostFailures()).isEqualTo(1);
+    }
+
+    /**
      * Guards surges: a peak that needs three partitions gets three at once, cut at equal-load boundaries, rather
      * than one split per cooldown while the load saturates the rest.
      */
@@ -230,6 +298,15 @@ class PartitionAdjustmentEngineTest {
     private void tick(final int slot, final double points, final long[] buckets) {
         history.writeRow(slot, points, 0, 0, buckets);
         history.completeTick();
+    }
+
+    /** Load in the first and last key buckets only, predicted over the split level: every boundary ties. */
+    private void loadBothEndsOnly(final int slot) {
+        final long[] buckets = new long[KeySpace.BUCKET_COUNT];
+        buckets[0] = 450;
+        buckets[KeySpace.BUCKET_COUNT - 1] = 450;
+        tick(slot, 900, buckets);
+        predict(slot, 900, 900, 900, 900);
     }
 
     private void predict(final int slot, final double... steps) {

@@ -26,6 +26,30 @@ class ArimaTest {
         assertThat(arima.sigma2()).isCloseTo(1.0, within(0.1));
     }
 
+    /**
+     * Guards a horizon longer than the fit window (a day-ahead daemon at 10-second ticks forecasts 90 tick steps
+     * from a 42-tick window; the forecast's scratch once had the window's length and threw past it): an AR(2)
+     * fitted on 42 values forecasts 120 steps that follow the AR recursion from the last two values, computed here
+     * independently.
+     */
+    @Test
+    void shouldForecastPastTheFitWindowWhenTheHorizonIsLonger() {
+        final double[] y = simulate(42, new double[] {0.6, -0.3}, new double[0], 0, 0, 0, 10.0);
+        final Arima arima = new Arima(y.length, 1);
+        assertThat(arima.fitOrders(y, y.length, 1, 2, 0, 0, 0, 0, 0, true)).isTrue();
+        final double[] out = new double[120];
+        arima.forecast(out.length, out, 0);
+        double previous = y[y.length - 1];
+        double beforeIt = y[y.length - 2];
+        for (int h = 0; h < out.length; h++) {
+            final double expected = arima.mu() + arima.coefficient(0) * (previous - arima.mu())
+                + arima.coefficient(1) * (beforeIt - arima.mu());
+            assertThat(out[h]).as("step %d", h + 1).isCloseTo(expected, within(1e-9));
+            beforeIt = previous;
+            previous = expected;
+        }
+    }
+
     /** Guards the MA recursion: theta = 0.5 from 3,000 draws of an MA(1), within 0.06 (SE 0.016). */
     @Test
     void shouldRecoverMaCoefficientWhenFittedToASimulatedMa1() {

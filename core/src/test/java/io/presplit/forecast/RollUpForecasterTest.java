@@ -236,13 +236,51 @@ class RollUpForecasterTest {
         }
     }
 
+    /**
+     * Guards the row steps against the tick steps they replace: two instances of the same forecaster, fed the same
+     * bursty load (a burst at a random tick of each row, so that the learnt factors move), write one into a table of
+     * tick steps and one into a table of its own schedule (two tick steps, then one step per row: 9 steps instead
+     * of 29). At every tick, each tick ahead must read the same mean, median and p90 through the step that holds it,
+     * and every look-ahead the same peak bound, so that the engine decides the same from far fewer values.
+     */
+    @Test
+    void shouldServeTheSameForecastsFromRowStepsAsFromTickSteps() {
+        final int horizon = DAY + 5;
+        final double[] load = burstyRows(new SplittableRandom(5), 8 * ROWS_PER_DAY, PER_ROW);
+        try (LoadHistory history = LoadHistory.inMemory(2, 0.9, new LoadHistory.Level(1, 8),
+            new LoadHistory.Level(PER_ROW, 4 * ROWS_PER_DAY))) {
+            final RollUpForecaster perTick = rowSnaive(2, horizon);
+            final RollUpForecaster perStep = rowSnaive(2, horizon);
+            final ForecastTable ticks = new ForecastTable(2, horizon);
+            final ForecastTable steps = new ForecastTable(2, perStep.schedule(history, horizon), horizon);
+            assertThat(steps.stepCapacity()).isEqualTo(2 + (horizon - 2 + PER_ROW - 1) / PER_ROW + 1);
+            for (int t = 0; t < load.length; t++) {
+                history.writeRow(0, load[t], 0, 0, NO_BUCKETS);
+                history.completeTick();
+                perTick.forecast(history, Resource.INGEST_POINTS, new int[] {0}, 1, ticks);
+                perStep.forecast(history, Resource.INGEST_POINTS, new int[] {0}, 1, steps);
+                for (int h = 1; h <= horizon; h++) {
+                    final int k = steps.stepAt(h);
+                    assertThat(new double[] {steps.mean(0, k), steps.p50(0, k), steps.p90(0, k),
+                        steps.peakUpper(0, h)}).as("tick %d, %d ahead", t, h).containsExactly(ticks.mean(0, h - 1),
+                        ticks.p50(0, h - 1), ticks.p90(0, h - 1), ticks.peakUpper(0, h));
+                }
+                assertThat(steps.peakUpper(0)).isEqualTo(ticks.peakUpper(0));
+            }
+            assertThat(perStep.horizonFactor(0)).isEqualTo(perTick.horizonFactor(0));
+            assertThat(perStep.peakFactor(0)).isEqualTo(perTick.peakFactor(0)).isGreaterThan(1);
+        }
+    }
+
     /** Guards the allocation promise: ticks and row completions of the roll-up path allocate nothing. */
     @Test
     void shouldNotAllocateWhenTickingInSteadyState() {
         try (LoadHistory history = LoadHistory.inMemory(4, 0.9, new LoadHistory.Level(1, 8),
             new LoadHistory.Level(PER_ROW, 4 * ROWS_PER_DAY))) {
             final RollUpForecaster forecaster = rowSnaive(4, 20);
-            final ForecastTable table = new ForecastTable(4, 20);
+            // the table the engine builds for it: tick steps, then one step per row (aligned every tick)
+            final ForecastTable table = new ForecastTable(4, forecaster.schedule(history, 20), 20);
+            assertThat(table.isTickSteps()).isFalse();
             final int[] slots = {0, 1, 2, 3};
             final long[] tick = {0};
             final long allocated = AllocationMeter.allocatedBytes(100, () -> {

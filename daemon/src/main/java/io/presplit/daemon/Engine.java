@@ -20,6 +20,7 @@ import io.presplit.shadow.ShadowReport;
 import io.presplit.storage.Durability;
 import io.presplit.storage.PartitionStore;
 import io.presplit.storage.PartitionWriter;
+import io.presplit.storage.SplitCost;
 import io.presplit.storage.StoreOptions;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.CachedNanoClock;
@@ -27,6 +28,8 @@ import org.agrona.concurrent.CachedNanoClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * One node embedded in the caller's process: the partition store and the control plane (profiler, forecaster,
@@ -83,8 +86,11 @@ public final class Engine implements AutoCloseable {
         this.store = store;
         this.coordinatorLog = coordinatorLog;
         this.partitions = new PartitionTable(config.slotCapacity());
-        this.forecasts = new ForecastTable(config.slotCapacity(), config.horizonTicks());
-        this.adjustment = new PartitionAdjustmentEngine(partitions, config.policy());
+        // The forecaster says which ticks each step holds: one per tick, or (RollUpForecaster) tick steps then one
+        // per roll-up row, so that a day ahead at fine ticks costs O(tick steps + rows) per partition.
+        this.forecasts = new ForecastTable(config.slotCapacity(),
+            forecaster.schedule(history, config.horizonTicks()), config.horizonTicks());
+        this.adjustment = new PartitionAdjustmentEngine(partitions, config.policy(), this::largerChildBytes);
         this.coordinator = new SplitMergeCoordinator(coordinatorLog, store, partitions, history, clock,
             () -> adjustment.policy().cooldownNs());
         coordinator.decisionDelayTicks(config.decisionDelayTicks());
@@ -94,6 +100,19 @@ public final class Engine implements AutoCloseable {
             .foldWordsPerCycle(config.foldWordsPerCycle()));
         this.control = new ControlAgent(history, partitions, forecaster, forecasts, adjustment, config.capacity(),
             decisions, coordinator, clock, config.isAdjusting());
+    }
+
+    /**
+     * The adjustment engine's {@code CompactionCost}: what the store's compaction would copy into the larger child
+     * for each tied split point. Control thread; cold (asked only at a split decision with tied points), so the
+     * store's allocating {@link PartitionStore#splitCost} serves, one call for all candidates.
+     */
+    private void largerChildBytes(final long partitionId, final long[] splitKeys, final int count,
+        final long[] bytesOut) {
+        final List<SplitCost> costs = store.splitCost(partitionId, Arrays.copyOf(splitKeys, count));
+        for (int i = 0; i < count; i++) {
+            bytesOut[i] = costs.get(i).largerChildBytes();
+        }
     }
 
     /**
@@ -297,6 +316,7 @@ public final class Engine implements AutoCloseable {
         c.set(CounterId.HOLD_HOT_KEY, adjustment.holdCount(HoldReason.HOT_KEY));
         c.set(CounterId.HOLD_PARTITION_LIMIT, adjustment.holdCount(HoldReason.PARTITION_LIMIT));
         c.set(CounterId.HOLD_BACKLOG, adjustment.holdCount(HoldReason.BACKLOG));
+        c.set(CounterId.SPLIT_COST_FAILURES, adjustment.splitCostFailures());
         c.set(CounterId.SPLITS_COMMITTED, coordinator.splitsCommitted());
         c.set(CounterId.MERGES_COMMITTED, coordinator.mergesCommitted());
         c.set(CounterId.TXN_ABORTS, coordinator.aborts());

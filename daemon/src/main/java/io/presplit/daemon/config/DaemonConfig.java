@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.presplit.daemon.EngineConfig;
+import io.presplit.forecast.ForecastTableDescriptor;
+import io.presplit.forecast.StepSchedule;
 import io.presplit.profile.LoadHistory;
 import io.presplit.profile.LoadHistoryDescriptor;
 import io.presplit.storage.log.FieldSchema;
@@ -77,6 +79,12 @@ public final class DaemonConfig {
         public int maxHorizonTicks = 24;
         /** Ticks of load history kept per partition (memory-mapped in the data directory). */
         public int historyTicks = 2_160;
+        /**
+         * The most memory the forecast table may take ({@link DaemonConfig#forecastTableBytes()}): a horizon, tick and
+         * slot capacity whose table is larger are refused at start with the sizes named, instead of failing to
+         * allocate (or swapping) later. Default: 4 GiB.
+         */
+        public long forecastTableMaxBytes = 4L << 30;
         /**
          * The {@code ensemble} forecaster serves a longest horizon ({@code maxHorizonTicks} times {@code tickMs})
          * beyond this from the roll-ups ({@link DaemonConfig#isRollUpHorizon()}): the tick level keeps the first
@@ -261,6 +269,18 @@ public final class DaemonConfig {
                 "engine.historyTicks (> horizonTicks and maxHorizonTicks)", engine.historyTicks);
         }
         require(engine.slotCapacity >= 2, "engine.slotCapacity", engine.slotCapacity);
+        require(engine.forecastTableMaxBytes >= 1, "engine.forecastTableMaxBytes", engine.forecastTableMaxBytes);
+        final long tableBytes = forecastTableBytes();
+        if (tableBytes > engine.forecastTableMaxBytes) {
+            final int steps = forecastTableSteps();
+            throw new IllegalArgumentException("forecast table does not fit engine.forecastTableMaxBytes [tableBytes="
+                + tableBytes + ", forecastTableMaxBytes=" + engine.forecastTableMaxBytes + ", slotCapacity="
+                + engine.slotCapacity + ", steps=" + steps + ", bytesPerSlot="
+                + ForecastTableDescriptor.rowLength(steps) + ", horizonTicks=" + maxHorizon() + ", tickMs="
+                + engine.tickMs + ", forecaster=" + engine.forecaster + ", rowSteps=" + isRollUpHorizon()
+                + "]: shorten the horizon, lengthen the tick, lower engine.slotCapacity, or use the ensemble with a "
+                + "roll-up (one step per row beyond the tick steps)");
+        }
         require(engine.capacityPointsPerSecond > 0, "engine.capacityPointsPerSecond", engine.capacityPointsPerSecond);
         require(engine.splitThreshold > 0, "engine.splitThreshold", engine.splitThreshold);
         require(engine.mergeThreshold >= 0 && engine.mergeThreshold < engine.splitThreshold,
@@ -318,6 +338,25 @@ public final class DaemonConfig {
     public boolean isRollUpHorizon() {
         return "ensemble".equals(forecasterName())
             && (double) maxHorizon() * engine.tickMs > engine.rollUpHorizonMs && rollUpLevel() > 0;
+    }
+
+    /**
+     * The steps of the engine's forecast table ({@link io.presplit.forecast.StepSchedule}, the same as
+     * {@code Forecaster.schedule} gives): with a roll-up horizon ({@link #isRollUpHorizon()}), the tick steps
+     * ({@link #tickHorizonTicks()}) then one step per row of {@link #rollUpLevel()}; otherwise one per tick.
+     */
+    public int forecastTableSteps() {
+        final int horizon = maxHorizon();
+        if (!isRollUpHorizon() || tickHorizonTicks() >= horizon) {
+            return horizon;
+        }
+        return StepSchedule.ticks(tickHorizonTicks())
+            .thenRows(historyRollUpLevels().get(rollUpLevel() - 1).ticksPerRow(), horizon).stepCapacity();
+    }
+
+    /** The forecast table's bytes: slot capacity times one slot's row ({@link ForecastTableDescriptor}). */
+    public long forecastTableBytes() {
+        return engine.slotCapacity * ForecastTableDescriptor.rowLength(forecastTableSteps());
     }
 
     /** The longest horizon the engine forecasts, in ticks. */

@@ -14,6 +14,11 @@ import java.util.Arrays;
  * keys in the partition's range. It is the replay's lower bound, not a model: the same engine fed perfect
  * forecasts. Beyond the trace's end it repeats the last tick.
  * <p>
+ * It sees the true future tick by tick and writes whatever steps the table has: a one-tick step gets that tick's
+ * load (mean, p50 and p90 alike), a step of several ticks ({@link io.presplit.forecast.StepSchedule}) their mean
+ * load per tick as mean and median and their largest as p90, the step's contract. The replay's tables have tick
+ * steps, so its numbers are those of one step per tick.
+ * <p>
  * It needs the partition table to know the ranges: {@link #bind} it once the engine is open.
  */
 public final class OracleForecaster implements Forecaster {
@@ -64,17 +69,33 @@ public final class OracleForecaster implements Forecaster {
         }
         final long nextTick = history.tickCount();
         final double[][] loads = trace.loads();
+        table.align(nextTick);
+        final int steps = table.steps();
         for (int i = 0; i < count; i++) {
             final int slot = slots[i];
             final int first = lowerBound(partitions.keyLo(slot));
             final int end = upperBound(partitions.keyHi(slot));
-            for (int h = 0; h < table.horizon(); h++) {
-                final int tick = (int) Math.min(nextTick + h, loads.length - 1);
-                double sum = 0;
-                for (int k = first; k < end; k++) {
-                    sum += loads[tick][columns[k]];
+            for (int step = 0; step < steps; step++) {
+                final int span = table.spanTicks(step);
+                final int from = table.firstTick(step) - 1;
+                double total = 0;
+                double largest = Double.NEGATIVE_INFINITY;
+                for (int h = from; h < from + span; h++) {
+                    final int tick = (int) Math.min(nextTick + h, loads.length - 1);
+                    double sum = 0;
+                    for (int k = first; k < end; k++) {
+                        sum += loads[tick][columns[k]];
+                    }
+                    total += sum;
+                    largest = Math.max(largest, sum);
                 }
-                table.mean(slot, h, sum * pointsPerUnit);
+                if (span == 1) {
+                    table.mean(slot, step, total * pointsPerUnit);
+                } else {
+                    final double mean = total / span * pointsPerUnit;
+                    table.mean(slot, step, mean);
+                    table.quantiles(slot, step, mean, largest * pointsPerUnit);
+                }
             }
         }
     }

@@ -9,6 +9,7 @@ import io.presplit.profile.Resource;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -48,9 +49,13 @@ final class SnapshotBuilder {
             for (int ago = 0; ago < length; ago++) {
                 recent[length - 1 - ago] = history.value(Resource.INGEST_POINTS, slot, ago);
             }
+            // One value per tick ahead, as the views draw it: a row step's bound (its largest tick's) for each of
+            // its ticks, as before the table had row steps.
             final double[] forecast = new double[horizon];
-            for (int step = 0; step < horizon; step++) {
-                forecast[step] = forecasts.p90(slot, step);
+            for (int step = 0; step < forecasts.steps(); step++) {
+                final int from = forecasts.firstTick(step) - 1;
+                Arrays.fill(forecast, from, Math.min(horizon, from + forecasts.spanTicks(step)),
+                    forecasts.p90(slot, step));
             }
             final HoldReason hold = table.holdReason(slot);
             partitions.add(new EngineSnapshot.PartitionState(table.partitionId(slot), slot, table.keyLo(slot),

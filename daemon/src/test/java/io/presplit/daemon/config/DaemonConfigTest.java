@@ -106,6 +106,38 @@ class DaemonConfigTest {
     }
 
     /**
+     * Guards the forecast table's memory: a day ahead at 10-second ticks for a million slots is 8,640 steps of
+     * 207,360 bytes a slot (207 GB) for a tick-level forecaster, refused with the sizes named; the ensemble over the
+     * default roll-ups holds 90 tick steps and one step per hour row (2,816 bytes a slot, 2.8 GB) and is accepted.
+     */
+    @Test
+    void shouldRefuseAForecastTableThatDoesNotFitTheConfiguredMemory() throws Exception {
+        final Path file = Files.writeString(dir.resolve("day-ahead.yml"), """
+            engine:
+              tickMs: 10000
+              forecaster: lstm
+              horizonTicks: 8640
+              maxHorizonTicks: 8640
+              historyTicks: 8641
+              slotCapacity: 1000000
+              maxPartitions: 500000
+            """);
+        assertThatThrownBy(() -> DaemonConfig.load(file).validate()).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("forecast table does not fit engine.forecastTableMaxBytes")
+            .hasMessageContaining("tableBytes=207360000000").hasMessageContaining("steps=8640")
+            .hasMessageContaining("bytesPerSlot=207360").hasMessageContaining("forecastTableMaxBytes=4294967296");
+        final DaemonConfig rows = DaemonConfig.load(file);
+        rows.engine.forecaster = "ensemble";
+        rows.validate();
+        assertThat(rows.isRollUpHorizon()).isTrue();
+        assertThat(rows.forecastTableSteps()).isEqualTo(90 + 24 + 1);
+        assertThat(rows.forecastTableBytes()).isEqualTo(2_816_000_000L);
+        rows.engine.forecastTableMaxBytes = 2_000_000_000L;
+        assertThatThrownBy(rows::validate).hasMessageContaining("tableBytes=2816000000")
+            .hasMessageContaining("rowSteps=true");
+    }
+
+    /**
      * Guards the profiler's fold limit per duty cycle: by default 65,536 slots (1,024 words of 64), reaching the
      * engine's configuration; a limit below one word is refused with its key named.
      */

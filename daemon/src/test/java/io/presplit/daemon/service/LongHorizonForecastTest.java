@@ -63,10 +63,10 @@ class LongHorizonForecastTest {
 
     /**
      * Guards the wiring end to end: the engine of a daemon configured for a day ahead on 1-minute ticks, fed three
-     * days of a daily cycle, fills the whole 1,440-step table with finite forecasts that follow the cycle a day
-     * ahead (a tick-level forecaster with 4 hours of ticks could only extend its last steps: a flat line), with
-     * p90 at or above p50 at every step; and its tick, forecast from the rows included, allocates nothing in steady
-     * state.
+     * days of a daily cycle, fills the whole day (15 tick steps, then one step per hour row: 40 steps at most, not
+     * 1,440) with finite forecasts that follow the cycle a day ahead (a tick-level forecaster with 4 hours of ticks
+     * could only extend its last steps: a flat line), with p90 at or above p50 at every step; and its tick, forecast
+     * from the rows included, allocates nothing in steady state.
      */
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -94,12 +94,22 @@ class LongHorizonForecastTest {
             }
             assertThat(engine.forecaster()).isInstanceOf(RollUpForecaster.class);
             final ForecastTable table = engine.forecasts();
+            // the engine's table has the forecaster's steps: 15 minutes of ticks, then one step per hour row (24,
+            // or 25 when the day ahead starts inside a row), covering the day tick by tick
+            assertThat(table.isTickSteps()).isFalse();
+            assertThat(table.stepCapacity()).isEqualTo(15 + 24 + 1).isEqualTo(config.forecastTableSteps());
+            int covered = 0;
+            for (int k = 0; k < table.steps(); k++) {
+                assertThat(table.firstTick(k)).isEqualTo(covered + 1);
+                covered += table.spanTicks(k);
+            }
+            assertThat(covered).isEqualTo(DAY);
             assertThat(engine.partitions().liveCount()).isPositive();
             for (int i = 0; i < engine.partitions().liveCount(); i++) {
                 final int slot = engine.partitions().liveSlot(i);
                 double low = Double.POSITIVE_INFINITY;
                 double high = Double.NEGATIVE_INFINITY;
-                for (int h = 0; h < DAY; h++) {
+                for (int h = 0; h < table.steps(); h++) {
                     assertThat(table.mean(slot, h)).as("slot %d step %d", slot, h).isFinite();
                     assertThat(table.p90(slot, h)).as("slot %d step %d", slot, h).isFinite()
                         .isGreaterThanOrEqualTo(table.p50(slot, h));
@@ -108,6 +118,13 @@ class LongHorizonForecastTest {
                 }
                 // the load's daily swing is 2 x 30 points a tick per key: the rows' forecast must carry most of it
                 assertThat(high - low).as("slot %d daily swing", slot).isGreaterThan(30);
+            }
+            // the admin view still shows one value per tick ahead: each row step's bound over its ticks
+            final EngineSnapshot snapshot = new SnapshotBuilder(engine, 10).build();
+            final EngineSnapshot.PartitionState shown = snapshot.partitions().get(0);
+            assertThat(shown.forecast()).hasSize(DAY);
+            for (int h = 1; h <= DAY; h++) {
+                assertThat(shown.forecast()[h - 1]).isEqualTo(table.p90(shown.slot(), table.stepAt(h)));
             }
             final long allocated = AllocationMeter.allocatedBytes(60, oneTick);
             assertThat(allocated).as("bytes per 60 ticks in steady state").isZero();

@@ -88,6 +88,8 @@ public final class FallbackForecaster implements Forecaster {
         if (isClosed) {
             throw new IllegalStateException("forecaster is closed [name=" + name + "]");
         }
+        // A table of the wrong shape is the caller's misuse, not a model failure to count and fall back from.
+        table.requireTickSteps(name);
         final Forecaster m = model;
         if (m != null) {
             try {

@@ -250,6 +250,7 @@ public final class LstmForecaster implements Forecaster {
         if (isClosed) {
             throw new IllegalStateException("forecaster is closed [source=" + model.source() + "]");
         }
+        table.requireTickSteps(name());
         final int w = windowTicks;
         final int horizon = table.horizon();
         final double[] x = window;

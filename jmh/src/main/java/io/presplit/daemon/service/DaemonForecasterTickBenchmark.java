@@ -2,6 +2,7 @@ package io.presplit.daemon.service;
 
 import io.presplit.daemon.config.DaemonConfig;
 import io.presplit.forecast.ForecastTable;
+import io.presplit.forecast.ForecastTableDescriptor;
 import io.presplit.forecast.Forecaster;
 import io.presplit.forecast.SeasonalNaiveForecaster;
 import io.presplit.keyspace.KeySpace;
@@ -21,7 +22,13 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -37,9 +44,21 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code rollUp}: a day ahead on 10-minute ticks (144 steps): the roll-up path, a tick-level ensemble (season
  *       6, 48 ticks of history) for the first step and an hourly-row ensemble (season 24, 48 rows kept) for the rest,
  *       with the rows' peak bound; the rows are forecast at each row's end, every 6th tick.</li>
+ *   <li>{@code day10s}: a day ahead on 10-second ticks (8,640 ticks): a tick-level ensemble (season 6 ticks, 96
+ *       ticks of history) for the first quarter hour (90 ticks) and the hourly-row ensemble for the rest, minute
+ *       rows kept for an hour, hour rows for 48 hours; the table holds 90 tick steps and 25 row steps
+ *       ({@link io.presplit.forecast.StepSchedule}; before it, 8,640 steps: 207 KB a partition). A row ends every
+ *       360th tick, so the measured ticks are the ticks between row ends.</li>
+ *   <li>{@code day1s}: the same a day ahead on 1-second ticks (86,400 ticks): 900 tick steps (a quarter hour),
+ *       960 ticks of history, 25 row steps.</li>
  * </ul>
  * Every partition starts from the fitted models of partition 0 (handed on as to a split child, share 1), so the tick
- * measures the fitted steady state. Baseline: the same rows, then seasonal naive. Run with {@code -prof gc}.
+ * measures the fitted steady state. Baseline: the same rows, then seasonal naive (a tick-level forecaster: over a
+ * table of tick steps of the tick level's horizon when the daemon's table has row steps). Run with
+ * {@code -prof gc}. The setup prints the memory it took ({@code memory [...]}): the process's resident set, the heap
+ * in use after a GC, and the forecast table's bytes per partition. The {@code day*} configurations write two days of
+ * history into partition 0 only and seed every other partition from it (as a split child's), so that the setup of
+ * a million partitions at fine ticks takes seconds, not hours.
  */
 @State(Scope.Benchmark)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx8g"})
@@ -53,13 +72,14 @@ public class DaemonForecasterTickBenchmark {
     @Param({"10000", "1000000"})
     int slots;
 
-    @Param({"ensemble", "rollUp"})
+    @Param({"ensemble", "rollUp", "day10s", "day1s"})
     String config;
 
     private LoadHistory history;
     private Forecaster forecaster;
     private SeasonalNaiveForecaster snaive;
     private ForecastTable table;
+    private ForecastTable snaiveTable;
     private int[] slotList;
     private int ticksPerDay;
     private long tick;
@@ -81,16 +101,21 @@ public class DaemonForecasterTickBenchmark {
         }
         // two days of history, ending at a row's end
         final SplittableRandom rng = new SplittableRandom(20_261_124L);
+        final boolean isSeeded = config.startsWith("day");
         for (int t = 0; t < 2 * ticksPerDay; t++) {
             final double load = load(t);
-            for (int s = 0; s < slots; s++) {
+            for (int s = 0; s < (isSeeded ? 1 : slots); s++) {
                 history.writeRow(s, load + 10 * rng.nextDouble(), 0, 0, NO_BUCKETS);
             }
             history.completeTick();
         }
+        for (int s = 1; isSeeded && s < slots; s++) {
+            history.seedFromParent(s, 0, 1.0);
+        }
         tick = 2L * ticksPerDay;
-        table = new ForecastTable(slots, daemon.maxHorizon());
         forecaster = Forecasters.create(daemon);
+        table = new ForecastTable(slots, forecaster.schedule(history, daemon.maxHorizon()), daemon.maxHorizon());
+        snaiveTable = table.isTickSteps() ? table : new ForecastTable(slots, daemon.tickHorizonTicks());
         // fit partition 0 (each call refits what its budget allows), then hand its models to every partition
         for (int i = 0; i < 20; i++) {
             forecaster.forecast(history, Resource.INGEST_POINTS, slotList, 1, table);
@@ -99,6 +124,26 @@ public class DaemonForecasterTickBenchmark {
             forecaster.onSplitChild(0, s, 1.0);
         }
         snaive = new SeasonalNaiveForecaster(daemon.engine.seasonTicks);
+        printMemory();
+    }
+
+    private void printMemory() {
+        System.gc();
+        final long heapBytes = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long rssBytes = -1;
+        try {
+            for (final String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    rssBytes = 1024 * Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        System.out.printf(Locale.ROOT, "%nmemory [config=%s, slots=%d, rssBytes=%d, heapUsedBytes=%d, "
+            + "rssPerSlot=%d, heapPerSlot=%d, tableSteps=%d, tableBytesPerSlot=%d]%n", config, slots, rssBytes,
+            heapBytes, rssBytes / slots, heapBytes / slots, table.stepCapacity(),
+            ForecastTableDescriptor.rowLength(table.stepCapacity()));
     }
 
     @TearDown(Level.Trial)
@@ -119,8 +164,8 @@ public class DaemonForecasterTickBenchmark {
     @Benchmark
     public double snaiveTick() {
         writeTick();
-        snaive.forecast(history, Resource.INGEST_POINTS, slotList, slots, table);
-        return table.peakUpper(0);
+        snaive.forecast(history, Resource.INGEST_POINTS, slotList, slots, snaiveTable);
+        return snaiveTable.peakUpper(0);
     }
 
     private DaemonConfig daemonConfig() {
@@ -145,10 +190,20 @@ public class DaemonForecasterTickBenchmark {
                 daemon.engine.historyTicks = 48;
                 daemon.engine.historyRollUps = List.of(new DaemonConfig.HistoryRollUp(3_600_000, 48));
             }
+            case "day10s", "day1s" -> {
+                final int tickMs = "day10s".equals(config) ? 10_000 : 1_000;
+                daemon.engine.tickMs = tickMs;
+                daemon.engine.seasonTicks = 60_000 / tickMs;
+                daemon.engine.horizonTicks = 86_400_000 / tickMs;
+                daemon.engine.maxHorizonTicks = daemon.engine.horizonTicks;
+                daemon.engine.historyTicks = 960_000 / tickMs;
+                daemon.engine.historyRollUps = List.of(new DaemonConfig.HistoryRollUp(60_000, 60),
+                    new DaemonConfig.HistoryRollUp(3_600_000, 48));
+            }
             default -> throw new IllegalArgumentException("unknown config [config=" + config + "]");
         }
         daemon.validate();
-        if (daemon.isRollUpHorizon() != "rollUp".equals(config)) {
+        if (daemon.isRollUpHorizon() == "ensemble".equals(config)) {
             throw new IllegalStateException("the daemon's rule did not pick the expected path [config=" + config
                 + "]");
         }

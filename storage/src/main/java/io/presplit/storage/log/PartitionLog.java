@@ -857,6 +857,13 @@ public final class PartitionLog implements AutoCloseable {
             if (unused != null) {
                 try {
                     unused.close();
+                    if (isSealed && failure == null) {
+                        // A sealed partition never uses its spare: delete it once the seal is on disk, as
+                        // persistSeal does, rather than leave an empty OPEN file after the SEALED one for the next
+                        // open to delete (deleteLeftoverSpares).
+                        deleteFile(unused.path());
+                        FileOps.forceDirectory(directory);
+                    }
                 } catch (final RuntimeException e) {
                     if (failure == null) {
                         failure = e;

@@ -303,6 +303,29 @@ final class PartitionLogTest {
     }
 
     /**
+     * Guards against orphan files: a partition sealed in memory while a spare segment was ready, and closed before
+     * the background thread persisted the seal, leaves no file after its sealed segment (the race a concurrent split
+     * test once caught: the store closed right after a commit).
+     */
+    @Test
+    void shouldDeleteTheUnusedSpareOfASealedPartitionWhenClosed() throws IOException {
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, SMALL_SEGMENT_BYTES, true)) {
+            appendPoints(log, 3);
+            assertThat(log.createSpare()).isTrue();
+            assertThat(Files.exists(directory().resolve(SegmentDescriptor.segmentFileName(1)))).isTrue();
+            log.sealInMemory(42);
+        }
+
+        try (var files = Files.list(directory())) {
+            assertThat(files.map(path -> path.getFileName().toString()))
+                .containsExactly(SegmentDescriptor.segmentFileName(0));
+        }
+        final Path segment = directory().resolve(SegmentDescriptor.segmentFileName(0));
+        assertThat(SegmentFiles.readLong(segment, SegmentDescriptor.SEAL_STATE_OFFSET))
+            .isEqualTo(SegmentDescriptor.STATE_SEALED);
+    }
+
+    /**
      * Guards close against a seal whose forces had not run yet (the background thread stops before the logs
      * close): the reopened log must be sealed by the same transaction with every record, not OPEN.
      */

@@ -171,6 +171,7 @@ public final class ProphetForecaster implements Forecaster {
         if (isClosed) {
             throw new IllegalStateException("forecaster is closed [name=prophet]");
         }
+        table.requireTickSteps("prophet");
         final long tick = history.tickCount();
         final int horizon = Math.min(table.horizon(), maxHorizon);
 
