@@ -332,7 +332,7 @@ public final class LoadHistory implements AutoCloseable {
 
     /** Valid rows of {@code level} for {@code slot}, at most {@link #rowsRetained(int)}. */
     public int length(final int level, final int slot) {
-        final long start = memory.get(LONG, stateOffset(slot) + LoadHistoryDescriptor.START_TICK_OFFSET) - 1;
+        final long start = memory.get(LONG, startOffset(slot)) - 1;
         if (start < 0) {
             return 0;
         }
@@ -341,10 +341,12 @@ public final class LoadHistory implements AutoCloseable {
     }
 
     /**
-     * The last tick whose load was written for {@code slot} (rows after it read as zero), or a tick before the
-     * slot's history when none was. Any thread; written by the writer after the tick's rows.
+     * The last tick whose load was written for {@code slot} (roll-up rows after its row read as zero), or a tick
+     * before the slot's history when none was. Kept only when the history has roll-up levels: level 0 needs no
+     * per-slot rule, and a history of ticks alone saves the fold the state record's line. Any thread; written by the
+     * writer after the tick's rows.
      */
-    public long lastTouchedTick(final int slot) {
+    long lastTouchedTick(final int slot) {
         return memory.get(LONG, stateOffset(slot) + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET);
     }
 
@@ -357,7 +359,7 @@ public final class LoadHistory implements AutoCloseable {
         final MemorySegment memory = this.memory;
         final long started = tickCount + 1;
         for (int slot = fromSlot; slot < toSlot; slot++) {
-            final long offset = stateOffset(slot) + LoadHistoryDescriptor.START_TICK_OFFSET;
+            final long offset = startOffset(slot);
             if (memory.get(LONG, offset) == 0) {
                 memory.set(LONG, offset, started);
             }
@@ -373,32 +375,27 @@ public final class LoadHistory implements AutoCloseable {
      */
     public void writeRow(
         final int slot, final double points, final double bytes, final double queryCost, final long[] bucketPoints) {
-        final long stateStart = stateOffset(slot) + LoadHistoryDescriptor.START_TICK_OFFSET;
-        if (memory.get(LONG, stateStart) == 0) {
-            memory.set(LONG, stateStart, tickCount + 1);
+        final long start = startOffset(slot);
+        if (memory.get(LONG, start) == 0) {
+            memory.set(LONG, start, tickCount + 1);
         }
-        final long lastTouched = writeSeries(slot, points, bytes, queryCost);
-        final double decay = decayPower(tickCount - lastTouched);
+        writeSeries(slot, points, bytes, queryCost);
+        final double decay = decayPower(tickCount - bucketsAsOf(slot));
         for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
             setBucketLoad(slot, b, storedBucketLoad(slot, b) * decay + bucketPoints[b]);
         }
-        setLastTouched(slot, tickCount);
+        setBucketsAsOf(slot, tickCount);
     }
 
     /**
      * Writes the level-0 row of the tick in progress and adds it to each level's open roll-up row: when the tick
      * starts a later row of a level than the slot's open one, the open row is flushed to its ring position first and
-     * the positions of the rows skipped since are zeroed. The caller updates the bucket loads and then the last
-     * touched tick. Touches the slot state record, one position per level-0 column, and the roll-up columns only
-     * when a row is flushed.
-     *
-     * @return the slot's previous last touched tick.
+     * the positions of the rows skipped since are zeroed; the slot's last touched tick becomes the tick in progress.
+     * Touches one position per level-0 column, and, when the history has roll-up levels, the slot state record (and
+     * the roll-up columns when a row is flushed).
      */
-    private long writeSeries(final int slot, final double points, final double bytes, final double queryCost) {
+    private void writeSeries(final int slot, final double points, final double bytes, final double queryCost) {
         final MemorySegment memory = this.memory;
-        final long tick = tickCount;
-        final long state = stateOffset(slot);
-        final long lastTouched = memory.get(LONG, state + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET);
         final long[] tickSeriesOffset = this.tickSeriesOffset;
         // Level 0: the block's stale lines of this position are zeroed before its first row is written (so that rows
         // skipped since the last touch read as zero), then the row and its line's mask bit.
@@ -416,6 +413,12 @@ public final class LoadHistory implements AutoCloseable {
         if ((mask & bit) == 0) {
             memory.set(LONG, maskAt, mask | bit);
         }
+        if (levelCount == 1) {
+            // Level 0 needs no state: the slot state record is not touched (its last touched tick serves roll-ups).
+            return;
+        }
+        final long state = stateOffset(slot);
+        final long lastTouched = memory.get(LONG, state + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET);
         for (int l = 1; l < levelCount; l++) {
             final long open = state + LoadHistoryDescriptor.openRowOffset(l, 0, RESOURCE_COUNT);
             if (lastTouched < currentRowStartTick[l]) {
@@ -430,7 +433,7 @@ public final class LoadHistory implements AutoCloseable {
                 memory.set(DOUBLE, open + 2 * Double.BYTES, memory.get(DOUBLE, open + 2 * Double.BYTES) + queryCost);
             }
         }
-        return lastTouched;
+        memory.set(LONG, state + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET, tickCount);
     }
 
     /** Precomputes the ring position and roll-up rows of tick {@code tick}, the one now in progress. */
@@ -526,36 +529,55 @@ public final class LoadHistory implements AutoCloseable {
     }
 
     /**
-     * Reads one word of every cache line that writing {@code slot}'s row of the tick in progress touches in the
-     * common case (slot state, the line of each level-0 column at the tick's position, the bucket-load line) and
-     * returns their bits summed, so that a caller can start the misses of several slots before writing any. Writer
-     * thread. Allocation-free; no effect on the history.
+     * Reads one word of every cache line that writing {@code slot}'s row of the tick in progress touches (the line of
+     * each level-0 column at the tick's position; the slot state when the history has roll-ups) and, when
+     * {@code isBucketFold}, the lines adding bucket counts touches (slot state, bucket loads); returns their bits
+     * summed, so that a caller can start the misses of several slots before writing any. Writer thread.
+     * Allocation-free; no effect on the history.
      */
-    long touchRow(final int slot) {
+    long touchRow(final int slot, final boolean isTickRow, final boolean isBucketFold) {
         final MemorySegment memory = this.memory;
-        final long at = tickOffset(slot, tickPosition);
-        final long[] tickSeriesOffset = this.tickSeriesOffset;
-        long touch = memory.get(LONG, stateOffset(slot))
-            + memory.get(LONG, regions.bucketsOffset + (long) slot * LoadHistoryDescriptor.BUCKET_LOADS_LENGTH);
-        for (int r = 0; r < RESOURCE_COUNT; r++) {
-            touch += memory.get(LONG, tickSeriesOffset[r] + at);
+        long touch = 0;
+        if (isTickRow) {
+            final long at = tickOffset(slot, tickPosition);
+            final long[] tickSeriesOffset = this.tickSeriesOffset;
+            for (int r = 0; r < RESOURCE_COUNT; r++) {
+                touch += memory.get(LONG, tickSeriesOffset[r] + at);
+            }
+        }
+        if (levelCount > 1 && isTickRow || isBucketFold) {
+            touch += memory.get(LONG, stateOffset(slot));
+        }
+        if (isBucketFold) {
+            touch += memory.get(LONG, regions.bucketsOffset + (long) slot * LoadHistoryDescriptor.BUCKET_LOADS_LENGTH);
         }
         return touch;
     }
 
     /**
-     * {@link #writeRow} for the profiler's fold: bucket points as this tick's differences of the recorder's
-     * 21-bit counters, non-negative. Writer thread only. Allocation-free.
+     * {@link #writeRow}'s rows for the profiler's fold, without bucket counts (see {@link #addBucketCounts}). Writer
+     * thread only. Allocation-free.
      */
-    void writeRowDeltas(
-        final int slot, final double points, final double bytes, final double queryCost, final int[] bucketDeltas) {
-        final long lastTouched = writeSeries(slot, points, bytes, queryCost);
+    void writeTickRow(final int slot, final double points, final double bytes, final double queryCost) {
+        writeSeries(slot, points, bytes, queryCost);
+    }
+
+    /**
+     * Adds ingest points per key bucket to {@code slot}'s bucket loads, after decaying them from their as-of tick to
+     * the tick in progress, which becomes their as-of tick: the profiler's fold calls it with the differences of the
+     * recorder's 21-bit counters since it last added them (every tick, or every few ticks, see
+     * {@link ProfilerAgent.Context#bucketFoldTicks(int)}), non-negative. Writer thread only. Allocation-free; touches
+     * the slot state and bucket-load lines.
+     */
+    void addBucketCounts(final int slot, final int[] bucketDeltas) {
         final MemorySegment memory = this.memory;
+        final long state = stateOffset(slot);
+        final long asOf = memory.get(LONG, state + LoadHistoryDescriptor.BUCKETS_AS_OF_OFFSET);
         final long bucketBase = regions.bucketsOffset + (long) slot * LoadHistoryDescriptor.BUCKET_LOADS_LENGTH;
         // One line: 16 float loads, decayed and added to in float (see the class comment for the precision). In two
         // halves of eight, because the fold stored the deltas as two halves: one 512-bit load of two 256-bit stores
         // cannot be forwarded from the store buffer and waits for them to retire.
-        final float decay = (float) decayPower(tickCount - lastTouched);
+        final float decay = (float) decayPower(tickCount - asOf);
         final int half = BUCKET_DELTAS.length();
         for (int b = 0; b < KeySpace.BUCKET_COUNT; b += half) {
             final long offset = bucketBase + (long) b * Float.BYTES;
@@ -564,7 +586,7 @@ public final class LoadHistory implements AutoCloseable {
             FloatVector.fromMemorySegment(BUCKET_HALF, memory, offset, ORDER).mul(decay).add(added)
                 .intoMemorySegment(memory, offset, ORDER);
         }
-        setLastTouched(slot, tickCount);
+        memory.set(LONG, state + LoadHistoryDescriptor.BUCKETS_AS_OF_OFFSET, tickCount);
     }
 
     /**
@@ -671,7 +693,7 @@ public final class LoadHistory implements AutoCloseable {
 
     /** Decayed ingest points of {@code slot} in key bucket {@code bucket}. */
     public double bucketLoad(final int slot, final int bucket) {
-        return storedBucketLoad(slot, bucket) * bucketDecaySinceTouched(slot, tickCount - 1);
+        return storedBucketLoad(slot, bucket) * bucketDecaySince(slot, tickCount - 1);
     }
 
     /**
@@ -687,7 +709,7 @@ public final class LoadHistory implements AutoCloseable {
         final DoubleVector high = (DoubleVector) loads.convertShape(VectorOperators.F2D, LINE, 1);
         final double total = low.add(high).reduceLanes(VectorOperators.ADD);
         // The decay since the last touch scales every bucket alike: it cancels in the shares unless it underflows.
-        final double scale = total == 0 || bucketDecaySinceTouched(slot, tickCount - 1) == 0 ? 0 : 1 / total;
+        final double scale = total == 0 || bucketDecaySince(slot, tickCount - 1) == 0 ? 0 : 1 / total;
         low.mul(scale).intoArray(out, 0);
         high.mul(scale).intoArray(out, LINE.length());
     }
@@ -710,9 +732,8 @@ public final class LoadHistory implements AutoCloseable {
 
     private void seed(final int slot, final int left, final int right, final double share) {
         clear(slot);
-        final long leftStart = memory.get(LONG, stateOffset(left) + LoadHistoryDescriptor.START_TICK_OFFSET);
-        final long rightStart = right < 0 ? leftStart
-            : memory.get(LONG, stateOffset(right) + LoadHistoryDescriptor.START_TICK_OFFSET);
+        final long leftStart = memory.get(LONG, startOffset(left));
+        final long rightStart = right < 0 ? leftStart : memory.get(LONG, startOffset(right));
         // The seeded slot has the rows both parents have: it starts with the later of them; when either has none, at
         // the tick in progress (as clear left it), so that the rows written from now on count.
         if (leftStart != 0 && rightStart != 0) {
@@ -749,15 +770,16 @@ public final class LoadHistory implements AutoCloseable {
         }
         double total = 0;
         for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
-            total += storedBucketLoad(left, b) * bucketDecaySinceTouched(left, lastTouched);
+            total += storedBucketLoad(left, b) * bucketDecaySince(left, lastTouched);
             if (right >= 0) {
-                total += storedBucketLoad(right, b) * bucketDecaySinceTouched(right, lastTouched);
+                total += storedBucketLoad(right, b) * bucketDecaySince(right, lastTouched);
             }
         }
         final double perBucket = total * share / KeySpace.BUCKET_COUNT;
         for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
             setBucketLoad(slot, b, perBucket);
         }
+        setBucketsAsOf(slot, lastTouched);
         setLastTouched(slot, lastTouched);
     }
 
@@ -782,6 +804,7 @@ public final class LoadHistory implements AutoCloseable {
         }
         memory.asSlice(stateOffset(slot), regions.slotStateLength).fill((byte) 0);
         setStartTick(slot, tickCount + 1);
+        setBucketsAsOf(slot, tickCount - 1);
         setLastTouched(slot, tickCount - 1);
     }
 
@@ -1116,9 +1139,21 @@ public final class LoadHistory implements AutoCloseable {
         return regions.slotStatesOffset + (long) slot * regions.slotStateLength;
     }
 
-    /** {@code bucketDecay^(asOfTick - lastTouched)}: how much the slot's stored bucket loads have decayed since. */
-    private double bucketDecaySinceTouched(final int slot, final long asOfTick) {
-        return decayPower(asOfTick - lastTouchedTick(slot));
+    /** {@code bucketDecay^(tick - bucketsAsOf)}: how much the slot's stored bucket loads have decayed by then. */
+    private double bucketDecaySince(final int slot, final long tick) {
+        return decayPower(tick - bucketsAsOf(slot));
+    }
+
+    private long bucketsAsOf(final int slot) {
+        return memory.get(LONG, stateOffset(slot) + LoadHistoryDescriptor.BUCKETS_AS_OF_OFFSET);
+    }
+
+    private void setBucketsAsOf(final int slot, final long tick) {
+        memory.set(LONG, stateOffset(slot) + LoadHistoryDescriptor.BUCKETS_AS_OF_OFFSET, tick);
+    }
+
+    private long startOffset(final int slot) {
+        return regions.slotStartsOffset + (long) slot * Long.BYTES;
     }
 
     private double decayPower(final long ticks) {
@@ -1134,7 +1169,7 @@ public final class LoadHistory implements AutoCloseable {
     }
 
     private void setStartTick(final int slot, final long startTickPlusOne) {
-        memory.set(LONG, stateOffset(slot) + LoadHistoryDescriptor.START_TICK_OFFSET, startTickPlusOne);
+        memory.set(LONG, startOffset(slot), startTickPlusOne);
     }
 
     private void setLastTouched(final int slot, final long tick) {

@@ -31,9 +31,13 @@ import io.presplit.keyspace.KeySpace;
  * +---------------------------------------------------------------+
  *
  * body, in this order, each region rounded up to REGION_ALIGNMENT:
+ *   slot starts         int64 [slotCapacity]      start tick + 1: the first tick of the slot's history; 0 = none
+ *                                                  (read by readers, written when a slot starts: kept out of the
+ *                                                  state records the fold rewrites)
  *   slot states         [slotCapacity] records of slotStateLength(levels) bytes (a power of two up to 64, then
  *                       whole lines, so that a record never straddles a cache line):
- *                         +0   int64    start tick + 1: the first tick of the slot's history; 0 = none
+ *                         +0   int64    buckets as of: the tick up to which the slot's bucket loads are decayed
+ *                                       (the last tick whose bucket counts were added to them)
  *                         +8   int64    last touched tick: the last tick whose load was written for the slot
  *                         +16  float64  [levels - 1][resourceCount] the open roll-up row of levels 1.. (its sum so far)
  *   level-0 line masks  int64 [ringRows(0)][blockCount]  bit i of (position p, block b): line i of block b's row
@@ -47,7 +51,7 @@ import io.presplit.keyspace.KeySpace;
  *   for each level l &gt; 0, for each resource r:
  *     series[l][r]      float64 [slotCapacity][ringRows(l)]   row k of level l at position k mod ringRows(l)
  *   buckets             float32 [slotCapacity][bucketCount]   ingest points per key bucket, decayed up to the slot's
- *                                                         last touched tick; 16 floats: one 64-byte line per slot
+ *                                                         buckets-as-of tick; 16 floats: one 64-byte line per slot
  *
  * blockCount = ceil(slotCapacity / 512); ringRows(l) = rowsRetained(l) + 1, the extra position lets the tick in
  * progress be written without overwriting the oldest retained row.
@@ -116,10 +120,10 @@ public final class LoadHistoryDescriptor {
         return levelTicksPerRowOffset(level) + Integer.BYTES;
     }
 
-    /** Offset, within a slot state record, of the start tick + 1. */
-    public static final int START_TICK_OFFSET = 0;
+    /** Offset, within a slot state record, of the tick up to which the slot's bucket loads are decayed. */
+    public static final int BUCKETS_AS_OF_OFFSET = 0;
     /** Offset, within a slot state record, of the last touched tick. */
-    public static final int LAST_TOUCHED_OFFSET = START_TICK_OFFSET + Long.BYTES;
+    public static final int LAST_TOUCHED_OFFSET = BUCKETS_AS_OF_OFFSET + Long.BYTES;
     /** Offset, within a slot state record, of the open roll-up rows (level 1, resource 0 first). */
     public static final int OPEN_ROWS_OFFSET = LAST_TOUCHED_OFFSET + Long.BYTES;
 
@@ -165,6 +169,7 @@ public final class LoadHistoryDescriptor {
 
     /** Body offsets for one shape, derived in the order of the diagram. */
     static final class Regions {
+        final long slotStartsOffset;
         final long slotStatesOffset;
         final int slotStateLength;
         final long lineMasksOffset;
@@ -177,6 +182,8 @@ public final class LoadHistoryDescriptor {
             final int blocks = blockCount(slotCapacity);
             seriesOffset = new long[levels][resourceCount];
             long offset = HEADER_LENGTH;
+            slotStartsOffset = offset;
+            offset = align(offset + (long) slotCapacity * Long.BYTES);
             slotStatesOffset = offset;
             slotStateLength = slotStateLength(levels, resourceCount);
             offset = align(offset + (long) slotCapacity * slotStateLength);

@@ -11,6 +11,8 @@ import static io.presplit.profile.LoadRecorderDescriptor.STRIPE_PADDING;
 
 import io.presplit.keyspace.KeySpace;
 import io.presplit.memory.CounterStripes;
+import io.presplit.memory.NativeMemory;
+import io.presplit.memory.NativeRegion;
 
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -111,6 +113,12 @@ public final class LoadRecorder implements AutoCloseable {
     /** Offset, within a stripe, of the query dirty flags. */
     private final long queryDirtyOffset;
     private final AtomicInteger claimedStripes = new AtomicInteger();
+    /**
+     * The profiler's tick totals (layout: {@link LoadRecorderDescriptor}, "fold tick totals"): each slot's points and
+     * bytes at its previous fold, used when bucket counts are folded less often than every tick. Written and read by
+     * the profiler thread only.
+     */
+    private final NativeRegion foldTickTotals;
 
     /**
      * @param stripeCount  maximum number of writer threads.
@@ -133,6 +141,8 @@ public final class LoadRecorder implements AutoCloseable {
         // layout, so that a slot's fold reads and writes one more 64-byte line on huge pages.
         this.counters = new CounterStripes(MEMORY_OWNER, stripeCount + 1, stripeLength, STRIPE_ALIGNMENT);
         this.memory = counters.segment();
+        this.foldTickTotals = NativeMemory.allocate(MEMORY_OWNER,
+            (long) slotCapacity * LoadRecorderDescriptor.TICK_TOTALS_LENGTH, STRIPE_ALIGNMENT);
     }
 
     /**
@@ -249,6 +259,15 @@ public final class LoadRecorder implements AutoCloseable {
         return stripeCount;
     }
 
+    /**
+     * The profiler's tick totals: per slot, points then bytes (int64 each) at its previous fold, for a profiler that
+     * folds bucket counts less often than every tick (its totals stripe then holds each slot's totals at its previous
+     * bucket fold). Written and read by the profiler thread only; zero at start.
+     */
+    MemorySegment foldTickTotals() {
+        return foldTickTotals.segment();
+    }
+
     /** Offset, within a stripe, of the query cost counters. */
     long queryCostOffset() {
         return queryCostOffset;
@@ -279,6 +298,7 @@ public final class LoadRecorder implements AutoCloseable {
     @Override
     public void close() {
         counters.close();
+        foldTickTotals.close();
     }
 
     CounterStripes counters() {

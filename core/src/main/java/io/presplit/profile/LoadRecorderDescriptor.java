@@ -8,8 +8,14 @@ import io.presplit.keyspace.KeySpace;
  *
  * <pre>
  * stripes 0 .. stripeCount-1 belong to writers; stripe stripeCount (one more) is the profiler's: in the same layout
- * it holds each slot's totals at the previous fold (its dirty flags unused), written and read by the profiler
- * thread only.
+ * it holds each slot's totals at the previous fold of its bucket counts (every tick by default; its dirty flags
+ * unused), written and read by the profiler thread only.
+ *
+ * fold tick totals, a region of its own (TICK_TOTALS_LENGTH = 16 bytes per slot, four slots a line), the profiler's
+ * only, used when it folds bucket counts every K &gt; 1 ticks: each slot's points and bytes at its previous fold, so
+ * that a tick's fold reads and rewrites a quarter line per slot rather than the whole totals record:
+ *   +0  int64  points summed over the stripes at the slot's previous fold
+ *   +8  int64  bytes, the same
  *
  * stripe s starts at s * stripeLength; every region below is SLOT_ALIGNMENT-aligned, and STRIPE_PADDING bytes
  * (two lines) separate stripes, so that two writers never share a line or an adjacent-line pair:
@@ -78,6 +84,8 @@ public final class LoadRecorderDescriptor {
     public static final int BUCKET_WORDS = (KeySpace.BUCKET_COUNT + BUCKETS_PER_WORD - 1) / BUCKETS_PER_WORD;
     /** Offset of the end of the record's fields. */
     public static final int RECORD_END_OFFSET = BUCKET_WORDS_OFFSET + BUCKET_WORDS * Long.BYTES;
+    /** Length of one slot's fold tick totals: points and bytes. */
+    public static final int TICK_TOTALS_LENGTH = 2 * Long.BYTES;
     /** Alignment of an ingest record: one cache line. */
     public static final int SLOT_ALIGNMENT = 64;
     /** Length of one ingest record. */

@@ -19,6 +19,7 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.function.IntSupplier;
 
@@ -67,9 +68,17 @@ public final class ProfilerAgent implements Agent {
     private static final VectorShuffle<Long> HIGH_BUCKET_LANES = VectorShuffle.fromArray(RECORD, bucketLanes(8), 0);
     private static final LongVector LOW_BUCKET_SHIFTS = LongVector.fromArray(RECORD, bucketShifts(0), 0);
     private static final LongVector HIGH_BUCKET_SHIFTS = LongVector.fromArray(RECORD, bucketShifts(8), 0);
-    private static final int[] NO_BUCKET_POINTS = new int[KeySpace.BUCKET_COUNT];
+    /** A slot's fold tick totals: points, bytes (native order, the profiler's own memory). */
+    private static final ValueLayout.OfLong TICK_TOTAL = ValueLayout.JAVA_LONG;
     /** Dirty slots folded together: enough independent cache misses in flight to cover the memory latency. */
     private static final int BATCH = 32;
+    /** What a slot's fold does, as bits: its tick row takes ingest records, query records; its bucket counts. */
+    private static final int INGEST = 1;
+    private static final int QUERY = 2;
+    private static final int BUCKETS = 4;
+    /** log2 of the 64-slot words of one bucket phase: the slots of one level-0 block of the history. */
+    private static final int PHASE_WORD_SHIFT =
+        LoadHistoryDescriptor.BLOCK_SHIFT - LoadRecorderDescriptor.DIRTY_WORD_SHIFT;
 
     private final LoadRecorder recorder;
     private final LoadHistory history;
@@ -80,9 +89,15 @@ public final class ProfilerAgent implements Agent {
     /** One ingest record's lanes summed over the stripes. Agent thread. */
     private final long[] stripeSum = new long[LoadRecorderDescriptor.SLOT_LENGTH / Long.BYTES];
     private final int[] batch = new int[BATCH];
-    /** Per batched slot: whether it took ingest records, whether it took query records. Agent thread. */
-    private final boolean[] batchIngest = new boolean[BATCH];
-    private final boolean[] batchQuery = new boolean[BATCH];
+    /** Per batched slot: what its fold does ({@link #INGEST}, {@link #QUERY}, {@link #BUCKETS} bits). Agent thread. */
+    private final byte[] batchWork = new byte[BATCH];
+    /** Ticks from one fold of a slot's bucket counts to the next (its block's phase); 1 = every tick. */
+    private final int bucketFoldTicks;
+    /**
+     * Per 64-slot word, the slots that took ingest records since their bucket counts were last folded (bit i = slot
+     * 64 word + i); {@code null} when bucket counts are folded every tick. Agent thread.
+     */
+    private final long[] bucketPending;
     /** Sum of the batch's early reads, kept so that the compiler cannot drop them. Agent thread. */
     private long prefetchSink;
     private final OneToOneLoadSampleRing samples;
@@ -135,6 +150,7 @@ public final class ProfilerAgent implements Agent {
         private int publishLimit = 4096;
         private int journalCapacity;
         private int foldWordsPerCycle = Integer.MAX_VALUE;
+        private int bucketFoldTicks = 1;
 
         /** The ingest-path recorder. Required. */
         public Context recorder(final LoadRecorder recorder) {
@@ -205,6 +221,21 @@ public final class ProfilerAgent implements Agent {
         }
 
         /**
+         * Ticks from one fold of a slot's bucket counts into its bucket loads to the next, at least 1 (the default:
+         * every tick). With {@code k > 1}, slots are folded for their tick rows every tick as before, but their bucket
+         * counts only in every k-th tick, a different one for each block of 512 slots (so that every tick does a k-th
+         * of the bucket work), the counts of the k ticks added at once after decaying the loads by
+         * {@code decay^k}: bucket loads lag by up to k ticks, and a slot's 21-bit bucket differences are exact while
+         * it takes fewer than 2<sup>21</sup> points in k ticks. The price buys a fold that reads and rewrites the
+         * bucket loads and the totals record once per k ticks instead of every tick (docs/BENCHMARKS.md). A retired
+         * partition slot must then wait longer before reuse ({@link #slotQuarantineTicks(int)}).
+         */
+        public Context bucketFoldTicks(final int bucketFoldTicks) {
+            this.bucketFoldTicks = bucketFoldTicks;
+            return this;
+        }
+
+        /**
          * Checks the configuration.
          *
          * @throws IllegalArgumentException naming the first missing or invalid setting.
@@ -219,10 +250,11 @@ public final class ProfilerAgent implements Agent {
                 journalCapacity = (int) Math.min(1 << 30, Math.max(4096, 2L * recorder.slotCapacity()));
             }
             if (tickNs <= 0 || publishLimit < 1 || journalCapacity < 1 || journalCapacity > 1 << 30
-                || foldWordsPerCycle < 1) {
-                throw new IllegalArgumentException("tick length, publish limit, journal capacity and fold words per "
-                    + "cycle must be positive [tickNs=" + tickNs + ", publishLimit=" + publishLimit
-                    + ", journalCapacity=" + journalCapacity + ", foldWordsPerCycle=" + foldWordsPerCycle + "]");
+                || foldWordsPerCycle < 1 || bucketFoldTicks < 1) {
+                throw new IllegalArgumentException("tick length, publish limit, journal capacity, fold words per "
+                    + "cycle and bucket fold ticks must be positive [tickNs=" + tickNs + ", publishLimit="
+                    + publishLimit + ", journalCapacity=" + journalCapacity + ", foldWordsPerCycle="
+                    + foldWordsPerCycle + ", bucketFoldTicks=" + bucketFoldTicks + "]");
             }
             if (recorder.slotCapacity() != history.slotCapacity()) {
                 throw new IllegalArgumentException("recorder and history disagree on slots [recorder="
@@ -259,6 +291,8 @@ public final class ProfilerAgent implements Agent {
         this.backPressure = context.backPressure;
         this.publishLimit = context.publishLimit;
         this.foldWordsPerCycle = context.foldWordsPerCycle;
+        this.bucketFoldTicks = context.bucketFoldTicks;
+        this.bucketPending = bucketFoldTicks == 1 ? null : new long[recorder.dirtyWords()];
         this.deadlineNs = clock.nanoTime() + tickNs;
         if (samples != null) {
             // A reopened history's ticks were published by the previous process (or are lost with it).
@@ -359,6 +393,16 @@ public final class ProfilerAgent implements Agent {
     }
 
     /**
+     * Completed ticks a retired partition slot must wait before a new partition takes it, for a profiler that folds
+     * bucket counts every {@code bucketFoldTicks} ticks: until then, records counted just before the retirement may
+     * still be folded into the slot's history (its tick row within a tick, its bucket counts within
+     * {@code bucketFoldTicks}).
+     */
+    public static int slotQuarantineTicks(final int bucketFoldTicks) {
+        return Math.max(2, bucketFoldTicks + 1);
+    }
+
+    /**
      * Ticks this agent has completed in the history since it was built: it grows by one in the duty cycle that folds
      * a tick's last word (by {@link #doWork()} or {@link #fold(int)}), never in the cycles before it. A driver that
      * runs per-tick work (forecasts, adjustments) compares it across {@link #doWork()} instead of reading
@@ -408,8 +452,8 @@ public final class ProfilerAgent implements Agent {
         final int stripes = recorder.claimedStripes();
         final long tick = history.tickCount();
         final int[] batch = this.batch;
-        final boolean[] batchIngest = this.batchIngest;
-        final boolean[] batchQuery = this.batchQuery;
+        final byte[] batchWork = this.batchWork;
+        final long[] bucketPending = this.bucketPending;
         final boolean isJournalled = journalSlots != null;
         long overflows = 0;
         int touched = 0;
@@ -425,34 +469,45 @@ public final class ProfilerAgent implements Agent {
                 ingest |= recorder.takeIngestDirty(stripe, word, mask);
                 query |= recorder.takeQueryDirty(stripe, word, mask);
             }
-            long dirty = ingest | query;
-            if (dirty == 0) {
+            // Whose bucket counts this tick folds: every ingest slot, or, folding them every k ticks, in its block's
+            // phase the ingest slots and those left pending since the block's previous phase.
+            long buckets = ingest;
+            if (bucketPending != null) {
+                if (((word >>> PHASE_WORD_SHIFT) + tick) % bucketFoldTicks == 0) {
+                    buckets |= bucketPending[word];
+                    bucketPending[word] = 0;
+                } else {
+                    bucketPending[word] |= ingest;
+                    buckets = 0;
+                }
+            }
+            final long rows = ingest | query;
+            long visit = rows | buckets;
+            if (visit == 0) {
                 continue;
             }
-            final int dirtyCount = Long.bitCount(dirty);
-            touched += dirtyCount;
-            if (dirtyCount >= DENSE_WORD_SLOTS) {
+            touched += Long.bitCount(rows);
+            if (Long.bitCount(visit) >= DENSE_WORD_SLOTS) {
                 // Stream the word: the batch before it first, so that slots stay in address order (the journal's).
                 overflows += foldBatch(batched, stripes, tick);
                 batched = 0;
-                while (dirty != 0) {
-                    final int bit = Long.numberOfTrailingZeros(dirty);
+                while (visit != 0) {
+                    final int bit = Long.numberOfTrailingZeros(visit);
                     final int slot = firstSlot + bit;
-                    overflows += foldSlot(slot, stripes, (ingest >>> bit & 1) != 0, (query >>> bit & 1) != 0);
-                    if (isJournalled) {
+                    overflows += foldSlot(slot, stripes, work(ingest, query, buckets, bit));
+                    if (isJournalled && (rows >>> bit & 1) != 0) {
                         journal(tick, slot);
                     }
-                    dirty &= dirty - 1;
+                    visit &= visit - 1;
                 }
                 continue;
             }
-            while (dirty != 0) {
-                final int bit = Long.numberOfTrailingZeros(dirty);
+            while (visit != 0) {
+                final int bit = Long.numberOfTrailingZeros(visit);
                 batch[batched] = firstSlot + bit;
-                batchIngest[batched] = (ingest >>> bit & 1) != 0;
-                batchQuery[batched] = (query >>> bit & 1) != 0;
+                batchWork[batched] = (byte) work(ingest, query, buckets, bit);
                 batched++;
-                dirty &= dirty - 1;
+                visit &= visit - 1;
                 if (batched == BATCH) {
                     overflows += foldBatch(batched, stripes, tick);
                     batched = 0;
@@ -474,37 +529,54 @@ public final class ProfilerAgent implements Agent {
         return endWord - firstWord;
     }
 
+    /** The fold's work for the slot at {@code bit} of a word: {@link #INGEST}, {@link #QUERY}, {@link #BUCKETS}. */
+    private static int work(final long ingest, final long query, final long buckets, final int bit) {
+        return (int) (ingest >>> bit & 1) * INGEST | (int) (query >>> bit & 1) * QUERY
+            | (int) (buckets >>> bit & 1) * BUCKETS;
+    }
+
     /**
-     * Folds a batch of dirty slots in two passes: first one independent read of every cache line each slot's fold
-     * will touch (ingest records, last totals, history row), so that the memory system fetches the whole batch's
-     * lines in parallel rather than one dependent miss at a time; then the fold of each slot, from cache.
+     * Folds a batch of slots in two passes: first one independent read of every cache line each slot's fold will
+     * touch (ingest records, totals, history lines), so that the memory system fetches the whole batch's lines in
+     * parallel rather than one dependent miss at a time; then the fold of each slot, from cache.
      *
      * @return ticks of overflowing bucket differences in the batch.
      */
     private int foldBatch(final int count, final int stripes, final long tick) {
         final int[] batch = this.batch;
-        final boolean[] batchIngest = this.batchIngest;
+        final byte[] batchWork = this.batchWork;
         final CounterStripes counters = recorder.counters();
+        final MemorySegment tickTotals = recorder.foldTickTotals();
+        final boolean isEveryTick = bucketPending == null;
         final int totals = recorder.foldTotalsStripe();
         long touch = 0;
         for (int i = 0; i < count; i++) {
             final int slot = batch[i];
-            if (batchIngest[i]) {
+            final int work = batchWork[i];
+            final boolean isRow = (work & (INGEST | QUERY)) != 0;
+            final boolean isBuckets = (work & BUCKETS) != 0;
+            if ((work & INGEST) != 0 || isBuckets) {
                 final long recordOffset = (long) slot << SLOT_SHIFT;
                 for (int stripe = 0; stripe < stripes; stripe++) {
                     touch += counters.getLongOpaque(stripe, recordOffset + POINTS_OFFSET);
                 }
-                touch += counters.getLongOpaque(totals, recordOffset + POINTS_OFFSET);
+                if (isBuckets || isEveryTick) {
+                    touch += counters.getLongOpaque(totals, recordOffset + POINTS_OFFSET);
+                }
+                if (!isEveryTick && (work & INGEST) != 0) {
+                    touch += tickTotals.get(TICK_TOTAL, (long) slot * LoadRecorderDescriptor.TICK_TOTALS_LENGTH);
+                }
             }
-            touch += history.touchRow(slot);
+            touch += history.touchRow(slot, isRow, isBuckets);
         }
         // Keeps the reads: their sum is stored, never used.
         prefetchSink += touch;
         int overflows = 0;
         for (int i = 0; i < count; i++) {
             final int slot = batch[i];
-            overflows += foldSlot(slot, stripes, batchIngest[i], batchQuery[i]);
-            if (journalSlots != null) {
+            final int work = batchWork[i];
+            overflows += foldSlot(slot, stripes, work);
+            if (journalSlots != null && (work & (INGEST | QUERY)) != 0) {
                 journal(tick, slot);
             }
         }
@@ -512,25 +584,28 @@ public final class ProfilerAgent implements Agent {
     }
 
     /**
-     * Folds one slot: sums its counters over the claimed stripes, writes the differences against the previous
-     * totals as the tick's row. The ingest record is summed and differenced as one 512-bit vector of plain 64-bit
-     * lanes; the bucket fields are then decoded from the difference.
+     * Folds one slot: sums its ingest record over the claimed stripes (one 512-bit vector of plain 64-bit lanes),
+     * writes the tick's row from the differences against its previous totals, and, when its bucket counts are
+     * folded, adds the bucket fields decoded from the difference against the totals of its previous bucket fold.
      * Allocation-free.
      *
-     * @param isIngest whether the slot took ingest records (else its ingest record is not read).
-     * @param isQuery  whether it took query records (else its query cost is not read).
-     * @return 1 when the slot took 2<sup>21</sup> points or more in the tick (bucket differences inexact), else 0.
+     * @param work {@link #INGEST} when the slot took ingest records (else its tick row has no points or bytes),
+     *             {@link #QUERY} when it took query records, {@link #BUCKETS} when its bucket counts are folded now.
+     * @return 1 when the slot took 2<sup>21</sup> points or more since its bucket counts were last folded (bucket
+     *     differences inexact), else 0.
      */
-    private int foldSlot(final int slot, final int stripes, final boolean isIngest, final boolean isQuery) {
+    private int foldSlot(final int slot, final int stripes, final int work) {
         final CounterStripes counters = recorder.counters();
         final MemorySegment memory = counters.segment();
         final long stripeLength = counters.stripeLengthBytes();
         final long totalsBase = recorder.foldTotalsStripe() * stripeLength;
+        final boolean isIngest = (work & INGEST) != 0;
+        final boolean isBuckets = (work & BUCKETS) != 0;
         long pointsDelta = 0;
         long bytesDelta = 0;
         long queryDelta = 0;
-        int[] bucketPoints = NO_BUCKET_POINTS;
-        if (isIngest) {
+        int overflow = 0;
+        if (isIngest || isBuckets) {
             final long recordOffset = (long) slot << SLOT_SHIFT;
             // Plain 64-bit lanes: points and bytes are counters, bucket words mixed-radix sums whose differences
             // decode field by field (see LoadRecorderDescriptor). Summed through a heap line rather than a vector
@@ -544,24 +619,36 @@ public final class ProfilerAgent implements Agent {
                     .intoArray(stripeSum, 0);
             }
             final LongVector sum = LongVector.fromArray(RECORD, stripeSum, 0);
-            final long lastAt = totalsBase + recordOffset;
-            final LongVector last = LongVector.fromMemorySegment(RECORD, memory, lastAt, NATIVE);
-            sum.intoMemorySegment(memory, lastAt, NATIVE);
-            final LongVector delta = sum.sub(last);
-            pointsDelta = delta.lane(0);
-            bytesDelta = delta.lane(1);
-            bucketPoints = bucketDeltas;
-            // Eight bucket fields at a time: the lane of each bucket's word, its shift, its mask, as ints.
-            final IntVector low = (IntVector) delta.rearrange(LOW_BUCKET_LANES)
-                .lanewise(VectorOperators.LSHR, LOW_BUCKET_SHIFTS).and(BUCKET_FIELD_MASK)
-                .convertShape(VectorOperators.L2I, EIGHT_INTS, 0);
-            final IntVector high = (IntVector) delta.rearrange(HIGH_BUCKET_LANES)
-                .lanewise(VectorOperators.LSHR, HIGH_BUCKET_SHIFTS).and(BUCKET_FIELD_MASK)
-                .convertShape(VectorOperators.L2I, EIGHT_INTS, 0);
-            low.intoArray(bucketPoints, 0);
-            high.intoArray(bucketPoints, EIGHT_INTS.length());
+            if (bucketPending == null) {
+                // Every tick: one totals record for the row and the buckets.
+                final long lastAt = totalsBase + recordOffset;
+                final LongVector delta = sum.sub(LongVector.fromMemorySegment(RECORD, memory, lastAt, NATIVE));
+                sum.intoMemorySegment(memory, lastAt, NATIVE);
+                pointsDelta = delta.lane(0);
+                bytesDelta = delta.lane(1);
+                overflow = addBucketCounts(slot, delta);
+            } else {
+                if (isIngest) {
+                    // The row from the tick totals. A slot folded only for its buckets keeps them: records counted
+                    // after its flags were taken belong to the next tick's row.
+                    final MemorySegment tickTotals = recorder.foldTickTotals();
+                    final long at = (long) slot * LoadRecorderDescriptor.TICK_TOTALS_LENGTH;
+                    final long points = stripeSum[0];
+                    final long bytes = stripeSum[1];
+                    pointsDelta = points - tickTotals.get(TICK_TOTAL, at);
+                    bytesDelta = bytes - tickTotals.get(TICK_TOTAL, at + Long.BYTES);
+                    tickTotals.set(TICK_TOTAL, at, points);
+                    tickTotals.set(TICK_TOTAL, at + Long.BYTES, bytes);
+                }
+                if (isBuckets) {
+                    final long lastAt = totalsBase + recordOffset;
+                    final LongVector delta = sum.sub(LongVector.fromMemorySegment(RECORD, memory, lastAt, NATIVE));
+                    sum.intoMemorySegment(memory, lastAt, NATIVE);
+                    overflow = addBucketCounts(slot, delta);
+                }
+            }
         }
-        if (isQuery) {
+        if ((work & QUERY) != 0) {
             final long queryAt = recorder.queryCostOffset() + ((long) slot << QUERY_COST_SHIFT);
             long queryCost = 0;
             for (int stripe = 0; stripe < stripes; stripe++) {
@@ -571,8 +658,30 @@ public final class ProfilerAgent implements Agent {
             queryDelta = queryCost - counters.getLongOpaque(totals, queryAt);
             counters.setLong(totals, queryAt, queryCost);
         }
-        history.writeRowDeltas(slot, pointsDelta, bytesDelta, queryDelta, bucketPoints);
-        return pointsDelta >= BUCKET_EXACT_LIMIT ? 1 : 0;
+        if ((work & (INGEST | QUERY)) != 0) {
+            history.writeTickRow(slot, pointsDelta, bytesDelta, queryDelta);
+        }
+        return overflow;
+    }
+
+    /**
+     * Decodes the bucket fields of a difference of summed ingest records (eight at a time: the lane of each bucket's
+     * word, its shift, its mask, as ints) and adds them to the slot's bucket loads.
+     *
+     * @return 1 when the difference's points reach 2<sup>21</sup> (its bucket fields may be inexact), else 0.
+     */
+    private int addBucketCounts(final int slot, final LongVector delta) {
+        final int[] bucketPoints = bucketDeltas;
+        final IntVector low = (IntVector) delta.rearrange(LOW_BUCKET_LANES)
+            .lanewise(VectorOperators.LSHR, LOW_BUCKET_SHIFTS).and(BUCKET_FIELD_MASK)
+            .convertShape(VectorOperators.L2I, EIGHT_INTS, 0);
+        final IntVector high = (IntVector) delta.rearrange(HIGH_BUCKET_LANES)
+            .lanewise(VectorOperators.LSHR, HIGH_BUCKET_SHIFTS).and(BUCKET_FIELD_MASK)
+            .convertShape(VectorOperators.L2I, EIGHT_INTS, 0);
+        low.intoArray(bucketPoints, 0);
+        high.intoArray(bucketPoints, EIGHT_INTS.length());
+        history.addBucketCounts(slot, bucketPoints);
+        return delta.lane(0) >= BUCKET_EXACT_LIMIT ? 1 : 0;
     }
 
     /** Record lanes of buckets {@code first .. first + 7}. */

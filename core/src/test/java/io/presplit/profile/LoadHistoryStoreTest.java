@@ -331,8 +331,10 @@ class LoadHistoryStoreTest {
         assertThat(LoadHistoryDescriptor.TICK_COUNT_OFFSET - LoadHistoryDescriptor.SHAPE_END_OFFSET)
             .isGreaterThanOrEqualTo(Long.BYTES);
         final LoadHistoryDescriptor.Regions regions = new LoadHistoryDescriptor.Regions(3, 3, new int[] {37, 11});
-        assertThat(regions.slotStatesOffset).isEqualTo(LoadHistoryDescriptor.HEADER_LENGTH);
-        // Two levels: start, last touched, one open row of 3 resources = 40 bytes, rounded up to a 64-byte line.
+        assertThat(regions.slotStartsOffset).isEqualTo(LoadHistoryDescriptor.HEADER_LENGTH);
+        // Slot starts: 3 slots x 8 bytes, aligned up to 64.
+        assertThat(regions.slotStatesOffset - regions.slotStartsOffset).isEqualTo(64);
+        // Two levels: buckets as of, last touched, one open row of 3 resources = 40 bytes, rounded up to a line.
         assertThat(regions.slotStateLength).isEqualTo(64);
         assertThat(LoadHistoryDescriptor.slotStateLength(1, 3)).isEqualTo(16);
         assertThat(LoadHistoryDescriptor.slotStateLength(3, 3)).isEqualTo(64);

@@ -77,6 +77,13 @@ public class ProfilerFoldBenchmark {
     int foldWordsPerCycle;
 
     /**
+     * {@link ProfilerAgent.Context#bucketFoldTicks(int)}: bucket counts folded every tick (1, the default) or every
+     * k ticks, each block of 512 slots in its own phase, so that a tick folds a k-th of the slots' bucket counts.
+     */
+    @Param({"1"})
+    int bucketFoldTicks;
+
+    /**
      * Lines per slot {@link #lineTrafficFloor} reads, changes and writes back besides the stripes' records: 6 for
      * history format 2 (the profiler's totals record, three level-0 column positions, two lines of bucket loads); 2 for
      * format 3 (the totals record and the line of float bucket loads; its level-0 writes, 3/8 of a line per slot, and
@@ -108,7 +115,7 @@ public class ProfilerFoldBenchmark {
         history = LoadHistory.inMemory(slots, 0.5, Arrays.copyOf(shape, levels));
         clock = new CachedNanoClock();
         profiler = new ProfilerAgent(new ProfilerAgent.Context().recorder(recorder).history(history).clock(clock)
-            .tickNs(1).slotBound(() -> slots).foldWordsPerCycle(foldWordsPerCycle));
+            .tickNs(1).slotBound(() -> slots).foldWordsPerCycle(foldWordsPerCycle).bucketFoldTicks(bucketFoldTicks));
         stripes = new int[writers];
         for (int w = 0; w < writers; w++) {
             stripes[w] = recorder.claimStripe();
