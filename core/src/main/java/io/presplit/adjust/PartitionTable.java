@@ -17,6 +17,8 @@ public final class PartitionTable {
     public static final int SLOT_QUARANTINE_TICKS = 2;
 
     private final int slotCapacity;
+    /** Completed ticks a retired slot waits before reuse. */
+    private final int quarantineTicks;
     private static final HoldReason[] HOLD_REASONS = HoldReason.values();
 
     private final long[] partitionIds;
@@ -39,10 +41,23 @@ public final class PartitionTable {
 
     /** @param slotCapacity the number of load slots (the recorder's and history's slot capacity). */
     public PartitionTable(final int slotCapacity) {
-        if (slotCapacity < 1) {
-            throw new IllegalArgumentException("slot capacity must be positive [slotCapacity=" + slotCapacity + "]");
+        this(slotCapacity, SLOT_QUARANTINE_TICKS);
+    }
+
+    /**
+     * @param slotCapacity    load slots.
+     * @param quarantineTicks completed ticks a retired slot waits before reuse, at least
+     *                        {@link #SLOT_QUARANTINE_TICKS}: longer when the profiler folds bucket counts every few
+     *                        ticks ({@code ProfilerAgent.slotQuarantineTicks}).
+     */
+    public PartitionTable(final int slotCapacity, final int quarantineTicks) {
+        if (slotCapacity < 1 || quarantineTicks < SLOT_QUARANTINE_TICKS) {
+            throw new IllegalArgumentException("slot capacity must be positive and the quarantine at least "
+                + SLOT_QUARANTINE_TICKS + " ticks [slotCapacity=" + slotCapacity + ", quarantineTicks="
+                + quarantineTicks + "]");
         }
         this.slotCapacity = slotCapacity;
+        this.quarantineTicks = quarantineTicks;
         this.partitionIds = new long[slotCapacity];
         this.keyLos = new long[slotCapacity];
         this.keyHis = new long[slotCapacity];
@@ -137,7 +152,7 @@ public final class PartitionTable {
      * @return the slot, or {@code -1} when none is free.
      */
     public int allocateSlot(final long currentTick) {
-        if (freeCount > 0 && freedAtTick[freeHead] + SLOT_QUARANTINE_TICKS <= currentTick) {
+        if (freeCount > 0 && freedAtTick[freeHead] + quarantineTicks <= currentTick) {
             final int slot = freeSlots[freeHead];
             freeHead = (freeHead + 1) % slotCapacity;
             freeCount--;

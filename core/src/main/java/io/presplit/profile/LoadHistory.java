@@ -404,9 +404,15 @@ public final class LoadHistory implements AutoCloseable {
             cleanBlocksThrough(block + 1);
         }
         final long at = block * blockRingBytes + tickRowOffset + (long) (slot & (BLOCK_SLOTS - 1)) * Double.BYTES;
-        memory.set(DOUBLE, tickSeriesOffset[0] + at, points);
-        memory.set(DOUBLE, tickSeriesOffset[1] + at, bytes);
-        memory.set(DOUBLE, tickSeriesOffset[2] + at, queryCost);
+        // A zero needs no store: the line was zeroed when this position was cleaned (an ingest-only slot leaves its
+        // query-cost line untouched, a query-only slot its ingest lines).
+        if (points != 0 || bytes != 0) {
+            memory.set(DOUBLE, tickSeriesOffset[0] + at, points);
+            memory.set(DOUBLE, tickSeriesOffset[1] + at, bytes);
+        }
+        if (queryCost != 0) {
+            memory.set(DOUBLE, tickSeriesOffset[2] + at, queryCost);
+        }
         final long maskAt = tickMasksOffset + (long) block * Long.BYTES;
         final long mask = memory.get(LONG, maskAt);
         final long bit = lineBit(slot);
@@ -530,7 +536,7 @@ public final class LoadHistory implements AutoCloseable {
 
     /**
      * Reads one word of every cache line that writing {@code slot}'s row of the tick in progress touches (the line of
-     * each level-0 column at the tick's position; the slot state when the history has roll-ups) and, when
+     * each ingest column of level 0 at the tick's position; the slot state when the history has roll-ups) and, when
      * {@code isBucketFold}, the lines adding bucket counts touches (slot state, bucket loads); returns their bits
      * summed, so that a caller can start the misses of several slots before writing any. Writer thread.
      * Allocation-free; no effect on the history.
@@ -541,9 +547,9 @@ public final class LoadHistory implements AutoCloseable {
         if (isTickRow) {
             final long at = tickOffset(slot, tickPosition);
             final long[] tickSeriesOffset = this.tickSeriesOffset;
-            for (int r = 0; r < RESOURCE_COUNT; r++) {
-                touch += memory.get(LONG, tickSeriesOffset[r] + at);
-            }
+            // The ingest columns: a query-cost line is written only for slots that took queries, the rarer case.
+            touch += memory.get(LONG, tickSeriesOffset[Resource.INGEST_POINTS.ordinal()] + at)
+                + memory.get(LONG, tickSeriesOffset[Resource.INGEST_BYTES.ordinal()] + at);
         }
         if (levelCount > 1 && isTickRow || isBucketFold) {
             touch += memory.get(LONG, stateOffset(slot));

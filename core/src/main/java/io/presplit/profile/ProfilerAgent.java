@@ -3,6 +3,7 @@ package io.presplit.profile;
 import static io.presplit.profile.LoadRecorderDescriptor.BUCKET_FIELD_BITS;
 import static io.presplit.profile.LoadRecorderDescriptor.BUCKET_FIELD_MASK;
 import static io.presplit.profile.LoadRecorderDescriptor.BUCKET_WORDS_OFFSET;
+import static io.presplit.profile.LoadRecorderDescriptor.BYTES_OFFSET;
 import static io.presplit.profile.LoadRecorderDescriptor.POINTS_OFFSET;
 import static io.presplit.profile.LoadRecorderDescriptor.QUERY_COST_SHIFT;
 import static io.presplit.profile.LoadRecorderDescriptor.SLOT_SHIFT;
@@ -68,6 +69,8 @@ public final class ProfilerAgent implements Agent {
     private static final VectorShuffle<Long> HIGH_BUCKET_LANES = VectorShuffle.fromArray(RECORD, bucketLanes(8), 0);
     private static final LongVector LOW_BUCKET_SHIFTS = LongVector.fromArray(RECORD, bucketShifts(0), 0);
     private static final LongVector HIGH_BUCKET_SHIFTS = LongVector.fromArray(RECORD, bucketShifts(8), 0);
+    /** A word of an ingest record, read plainly after its dirty flag was taken (see {@link LoadRecorder}). */
+    private static final ValueLayout.OfLong RECORD_WORD = ValueLayout.JAVA_LONG;
     /** A slot's fold tick totals: points, bytes (native order, the profiler's own memory). */
     private static final ValueLayout.OfLong TICK_TOTAL = ValueLayout.JAVA_LONG;
     /** Dirty slots folded together: enough independent cache misses in flight to cover the memory latency. */
@@ -76,6 +79,8 @@ public final class ProfilerAgent implements Agent {
     private static final int INGEST = 1;
     private static final int QUERY = 2;
     private static final int BUCKETS = 4;
+    /** Words whose dirty flags are taken together before they are folded (see {@link #takeChunk}). */
+    private static final int TAKE_CHUNK_WORDS = 64;
     /** log2 of the 64-slot words of one bucket phase: the slots of one level-0 block of the history. */
     private static final int PHASE_WORD_SHIFT =
         LoadHistoryDescriptor.BLOCK_SHIFT - LoadRecorderDescriptor.DIRTY_WORD_SHIFT;
@@ -91,6 +96,9 @@ public final class ProfilerAgent implements Agent {
     private final int[] batch = new int[BATCH];
     /** Per batched slot: what its fold does ({@link #INGEST}, {@link #QUERY}, {@link #BUCKETS} bits). Agent thread. */
     private final byte[] batchWork = new byte[BATCH];
+    /** The ingest and query dirty flags taken for the words of the chunk being folded. Agent thread. */
+    private final long[] takenIngest = new long[TAKE_CHUNK_WORDS];
+    private final long[] takenQuery = new long[TAKE_CHUNK_WORDS];
     /** Ticks from one fold of a slot's bucket counts to the next (its block's phase); 1 = every tick. */
     private final int bucketFoldTicks;
     /**
@@ -458,17 +466,16 @@ public final class ProfilerAgent implements Agent {
         long overflows = 0;
         int touched = 0;
         int batched = 0;
+        final long[] takenIngest = this.takenIngest;
+        final long[] takenQuery = this.takenQuery;
         for (int word = firstWord; word < endWord; word++) {
-            final int firstSlot = word << LoadRecorderDescriptor.DIRTY_WORD_SHIFT;
-            final int inBound = slotCount - firstSlot;
-            // Bits of slots at or above the bound stay set: they are folded once the bound covers them.
-            final long mask = inBound >= Long.SIZE ? -1L : (1L << inBound) - 1;
-            long ingest = 0;
-            long query = 0;
-            for (int stripe = 0; stripe < stripes; stripe++) {
-                ingest |= recorder.takeIngestDirty(stripe, word, mask);
-                query |= recorder.takeQueryDirty(stripe, word, mask);
+            final int chunkIndex = (word - firstWord) & (TAKE_CHUNK_WORDS - 1);
+            if (chunkIndex == 0) {
+                takeChunk(word, Math.min(word + TAKE_CHUNK_WORDS, endWord), slotCount, stripes);
             }
+            final int firstSlot = word << LoadRecorderDescriptor.DIRTY_WORD_SHIFT;
+            final long ingest = takenIngest[chunkIndex];
+            final long query = takenQuery[chunkIndex];
             // Whose bucket counts this tick folds: every ingest slot, or, folding them every k ticks, in its block's
             // phase the ingest slots and those left pending since the block's previous phase.
             long buckets = ingest;
@@ -527,6 +534,29 @@ public final class ProfilerAgent implements Agent {
             completedTickCount++;
         }
         return endWord - firstWord;
+    }
+
+    /**
+     * Takes the dirty flags of words {@code [fromWord, toWord)} (at most {@link #TAKE_CHUNK_WORDS}) into
+     * {@link #takenIngest} and {@link #takenQuery}, before any of them is folded: each take is a locked instruction,
+     * a full fence that waits for the stores before it to drain, so taking a chunk's flags back to back pays that
+     * wait once per chunk rather than once per word behind the previous word's history stores (which miss the cache).
+     */
+    private void takeChunk(final int fromWord, final int toWord, final int slotCount, final int stripes) {
+        final LoadRecorder recorder = this.recorder;
+        for (int word = fromWord; word < toWord; word++) {
+            final int inBound = slotCount - (word << LoadRecorderDescriptor.DIRTY_WORD_SHIFT);
+            // Bits of slots at or above the bound stay set: they are folded once the bound covers them.
+            final long mask = inBound >= Long.SIZE ? -1L : (1L << inBound) - 1;
+            long ingest = 0;
+            long query = 0;
+            for (int stripe = 0; stripe < stripes; stripe++) {
+                ingest |= recorder.takeIngestDirty(stripe, word, mask);
+                query |= recorder.takeQueryDirty(stripe, word, mask);
+            }
+            takenIngest[word - fromWord] = ingest;
+            takenQuery[word - fromWord] = query;
+        }
     }
 
     /** The fold's work for the slot at {@code bit} of a word: {@link #INGEST}, {@link #QUERY}, {@link #BUCKETS}. */
@@ -605,7 +635,24 @@ public final class ProfilerAgent implements Agent {
         long bytesDelta = 0;
         long queryDelta = 0;
         int overflow = 0;
-        if (isIngest || isBuckets) {
+        if (isIngest && !isBuckets) {
+            // The row alone (bucket counts folded every k ticks, not in this one): points and bytes, two words a
+            // stripe, against the tick totals. Records counted after the slot's flags were taken land in this tick.
+            final long recordOffset = (long) slot << SLOT_SHIFT;
+            long points = 0;
+            long bytes = 0;
+            for (int stripe = 0; stripe < stripes; stripe++) {
+                final long at = stripe * stripeLength + recordOffset;
+                points += memory.get(RECORD_WORD, at + POINTS_OFFSET);
+                bytes += memory.get(RECORD_WORD, at + BYTES_OFFSET);
+            }
+            final MemorySegment tickTotals = recorder.foldTickTotals();
+            final long at = (long) slot * LoadRecorderDescriptor.TICK_TOTALS_LENGTH;
+            pointsDelta = points - tickTotals.get(TICK_TOTAL, at);
+            bytesDelta = bytes - tickTotals.get(TICK_TOTAL, at + Long.BYTES);
+            tickTotals.set(TICK_TOTAL, at, points);
+            tickTotals.set(TICK_TOTAL, at + Long.BYTES, bytes);
+        } else if (isBuckets) {
             final long recordOffset = (long) slot << SLOT_SHIFT;
             // Plain 64-bit lanes: points and bytes are counters, bucket words mixed-radix sums whose differences
             // decode field by field (see LoadRecorderDescriptor). Summed through a heap line rather than a vector
@@ -626,7 +673,8 @@ public final class ProfilerAgent implements Agent {
                 sum.intoMemorySegment(memory, lastAt, NATIVE);
                 pointsDelta = delta.lane(0);
                 bytesDelta = delta.lane(1);
-                overflow = addBucketCounts(slot, delta);
+                delta.intoArray(stripeSum, 0);
+                overflow = addBucketCounts(slot);
             } else {
                 if (isIngest) {
                     // The row from the tick totals. A slot folded only for its buckets keeps them: records counted
@@ -642,9 +690,9 @@ public final class ProfilerAgent implements Agent {
                 }
                 if (isBuckets) {
                     final long lastAt = totalsBase + recordOffset;
-                    final LongVector delta = sum.sub(LongVector.fromMemorySegment(RECORD, memory, lastAt, NATIVE));
+                    sum.sub(LongVector.fromMemorySegment(RECORD, memory, lastAt, NATIVE)).intoArray(stripeSum, 0);
                     sum.intoMemorySegment(memory, lastAt, NATIVE);
-                    overflow = addBucketCounts(slot, delta);
+                    overflow = addBucketCounts(slot);
                 }
             }
         }
@@ -665,12 +713,15 @@ public final class ProfilerAgent implements Agent {
     }
 
     /**
-     * Decodes the bucket fields of a difference of summed ingest records (eight at a time: the lane of each bucket's
-     * word, its shift, its mask, as ints) and adds them to the slot's bucket loads.
+     * Decodes the bucket fields of a difference of summed ingest records, left in {@link #stripeSum} (eight at a
+     * time: the lane of each bucket's word, its shift, its mask, as ints), and adds them to the slot's bucket loads.
+     * The difference comes through the heap line, not as an argument: a vector passed to a method the compiler does
+     * not inline is boxed (an allocation per call, seen in the allocation test).
      *
      * @return 1 when the difference's points reach 2<sup>21</sup> (its bucket fields may be inexact), else 0.
      */
-    private int addBucketCounts(final int slot, final LongVector delta) {
+    private int addBucketCounts(final int slot) {
+        final LongVector delta = LongVector.fromArray(RECORD, stripeSum, 0);
         final int[] bucketPoints = bucketDeltas;
         final IntVector low = (IntVector) delta.rearrange(LOW_BUCKET_LANES)
             .lanewise(VectorOperators.LSHR, LOW_BUCKET_SHIFTS).and(BUCKET_FIELD_MASK)

@@ -10,6 +10,8 @@ import io.presplit.ring.LoadSampleHandler;
 import io.presplit.ring.OneToOneLoadSampleRing;
 import org.agrona.concurrent.CachedNanoClock;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -155,10 +157,12 @@ class ProfilerAgentPublishTest {
 
     /**
      * Guards the hot path: a duty cycle that folds and publishes allocates nothing, including the lazy history's
-     * rarer steps (zeroing the rows of a slot idle for several ticks, flushing a roll-up row).
+     * rarer steps (zeroing the rows of a slot idle for several ticks, flushing a roll-up row), with bucket counts
+     * folded every tick and every third tick.
      */
-    @Test
-    void shouldNotAllocateWhenFoldingAndPublishing() {
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3})
+    void shouldNotAllocateWhenFoldingAndPublishing(final int bucketFoldTicks) {
         final long before = NativeMemory.liveBytes(OneToOneLoadSampleRing.MEMORY_OWNER);
         try (LoadRecorder recorder = new LoadRecorder(1, SLOTS);
              LoadHistory history = LoadHistory.inMemory(SLOTS, 0.5, new LoadHistory.Level(1, 16),
@@ -167,7 +171,8 @@ class ProfilerAgentPublishTest {
             final int stripe = recorder.claimStripe();
             final CachedNanoClock clock = new CachedNanoClock();
             final ProfilerAgent profiler = new ProfilerAgent(new ProfilerAgent.Context().recorder(recorder)
-                .history(history).clock(clock).tickNs(1).slotBound(() -> SLOTS).samples(ring));
+                .history(history).clock(clock).tickNs(1).slotBound(() -> SLOTS).samples(ring)
+                .bucketFoldTicks(bucketFoldTicks));
             final long[] now = new long[1];
             final double[] sink = new double[1];
             final LoadSampleHandler handler = (tick, slot, points, bytes, cost) -> sink[0] += points;

@@ -85,7 +85,8 @@ public final class Engine implements AutoCloseable {
         this.decisions = decisions;
         this.store = store;
         this.coordinatorLog = coordinatorLog;
-        this.partitions = new PartitionTable(config.slotCapacity());
+        this.partitions = new PartitionTable(config.slotCapacity(),
+            ProfilerAgent.slotQuarantineTicks(config.bucketFoldTicks()));
         // The forecaster says which ticks each step holds: one per tick, or (RollUpForecaster) tick steps then one
         // per roll-up row, so that a day ahead at fine ticks costs O(tick steps + rows) per partition.
         this.forecasts = new ForecastTable(config.slotCapacity(),
@@ -97,7 +98,7 @@ public final class Engine implements AutoCloseable {
         coordinator.thrashWindowTicks(config.thrashWindowTicks());
         this.profiler = new ProfilerAgent(new ProfilerAgent.Context().recorder(recorder).history(history).clock(clock)
             .tickNs(config.tickNs()).slotBound(partitions::highWaterSlot)
-            .foldWordsPerCycle(config.foldWordsPerCycle()));
+            .foldWordsPerCycle(config.foldWordsPerCycle()).bucketFoldTicks(config.bucketFoldTicks()));
         this.control = new ControlAgent(history, partitions, forecaster, forecasts, adjustment, config.capacity(),
             decisions, coordinator, clock, config.isAdjusting());
     }

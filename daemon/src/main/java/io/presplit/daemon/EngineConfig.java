@@ -29,6 +29,10 @@ import java.util.List;
  *                           ({@link io.presplit.profile.ProfilerAgent.Context#foldWordsPerCycle(int)}): a tick's fold
  *                           is spread over duty cycles of at most this many words, which bounds the cycle, not the
  *                           tick's total work. Default {@link #DEFAULT_FOLD_WORDS_PER_CYCLE}.
+ * @param bucketFoldTicks    ticks from one fold of a slot's per-key-bucket counts into its bucket loads to the next
+ *                           ({@link io.presplit.profile.ProfilerAgent.Context#bucketFoldTicks(int)}); 1 (the
+ *                           default) folds them every tick. Retired load slots wait
+ *                           {@link io.presplit.profile.ProfilerAgent#slotQuarantineTicks(int)} ticks before reuse.
  */
 public record EngineConfig(
     Path dataDir,
@@ -43,19 +47,20 @@ public record EngineConfig(
     int decisionDelayTicks,
     int thrashWindowTicks,
     List<LoadHistory.Level> historyRollUps,
-    int foldWordsPerCycle) {
+    int foldWordsPerCycle,
+    int bucketFoldTicks) {
 
     /** Load slots one profiler duty cycle folds at most by default: about 3 ms of fold with every slot loaded. */
     public static final int DEFAULT_FOLD_SLOTS_PER_CYCLE = 65_536;
     /** {@link #DEFAULT_FOLD_SLOTS_PER_CYCLE} in words of 64 slots: 1,024. */
     public static final int DEFAULT_FOLD_WORDS_PER_CYCLE = DEFAULT_FOLD_SLOTS_PER_CYCLE / Long.SIZE;
 
-    /** Copies the roll-ups (a {@code null} list means none); checks the fold limit. */
+    /** Copies the roll-ups (a {@code null} list means none); checks the fold limit and the bucket fold period. */
     public EngineConfig {
         historyRollUps = historyRollUps == null ? List.of() : List.copyOf(historyRollUps);
-        if (foldWordsPerCycle < 1) {
-            throw new IllegalArgumentException("fold words per cycle must be positive [foldWordsPerCycle="
-                + foldWordsPerCycle + "]");
+        if (foldWordsPerCycle < 1 || bucketFoldTicks < 1) {
+            throw new IllegalArgumentException("fold words per cycle and bucket fold ticks must be positive "
+                + "[foldWordsPerCycle=" + foldWordsPerCycle + ", bucketFoldTicks=" + bucketFoldTicks + "]");
         }
     }
 
@@ -66,7 +71,7 @@ public record EngineConfig(
         final boolean isAdjusting, final int decisionDelayTicks, final int thrashWindowTicks,
         final List<LoadHistory.Level> historyRollUps) {
         this(dataDir, slotCapacity, writerThreads, ticksRetained, tickNs, horizonTicks, capacity, policy, isAdjusting,
-            decisionDelayTicks, thrashWindowTicks, historyRollUps, DEFAULT_FOLD_WORDS_PER_CYCLE);
+            decisionDelayTicks, thrashWindowTicks, historyRollUps, DEFAULT_FOLD_WORDS_PER_CYCLE, 1);
     }
 
     /** A configuration whose load history keeps ticks only (no roll-up levels). */
@@ -75,19 +80,25 @@ public record EngineConfig(
         final long tickNs, final int horizonTicks, final CapacityPlan capacity, final AdjustmentPolicy policy,
         final boolean isAdjusting, final int decisionDelayTicks, final int thrashWindowTicks) {
         this(dataDir, slotCapacity, writerThreads, ticksRetained, tickNs, horizonTicks, capacity, policy, isAdjusting,
-            decisionDelayTicks, thrashWindowTicks, List.of(), DEFAULT_FOLD_WORDS_PER_CYCLE);
+            decisionDelayTicks, thrashWindowTicks, List.of(), DEFAULT_FOLD_WORDS_PER_CYCLE, 1);
     }
 
     /** This configuration with the given roll-up levels above the tick level. */
     public EngineConfig withHistoryRollUps(final List<LoadHistory.Level> rollUps) {
         return new EngineConfig(dataDir, slotCapacity, writerThreads, ticksRetained, tickNs, horizonTicks, capacity,
-            policy, isAdjusting, decisionDelayTicks, thrashWindowTicks, rollUps, foldWordsPerCycle);
+            policy, isAdjusting, decisionDelayTicks, thrashWindowTicks, rollUps, foldWordsPerCycle, bucketFoldTicks);
     }
 
     /** This configuration with at most {@code words} words of 64 load slots folded per profiler duty cycle. */
     public EngineConfig withFoldWordsPerCycle(final int words) {
         return new EngineConfig(dataDir, slotCapacity, writerThreads, ticksRetained, tickNs, horizonTicks, capacity,
-            policy, isAdjusting, decisionDelayTicks, thrashWindowTicks, historyRollUps, words);
+            policy, isAdjusting, decisionDelayTicks, thrashWindowTicks, historyRollUps, words, bucketFoldTicks);
+    }
+
+    /** This configuration with bucket counts folded every {@code ticks} ticks. */
+    public EngineConfig withBucketFoldTicks(final int ticks) {
+        return new EngineConfig(dataDir, slotCapacity, writerThreads, ticksRetained, tickNs, horizonTicks, capacity,
+            policy, isAdjusting, decisionDelayTicks, thrashWindowTicks, historyRollUps, foldWordsPerCycle, ticks);
     }
 
     /** Every level of the load history, the tick level ({@code ticksRetained} rows) first. */

@@ -129,6 +129,13 @@ public final class DaemonConfig {
          * tick up to that many slots.
          */
         public int profilerFoldWordsPerCycle = EngineConfig.DEFAULT_FOLD_WORDS_PER_CYCLE;
+        /**
+         * How often each partition's per-key-bucket counts (which choose split points) are folded into its bucket
+         * loads: every {@code max(1, profilerBucketFoldMs / tickMs)} ticks ({@link DaemonConfig#bucketFoldTicks()}).
+         * Between folds they lag, and each fold does a share of the partitions, so at short ticks the profiler's
+         * tick moves fewer cache lines (docs/BENCHMARKS.md). Default 10 s: every tick at the default tick.
+         */
+        public long profilerBucketFoldMs = 10_000;
     }
 
     /** One roll-up level of the load history. */
@@ -241,6 +248,8 @@ public final class DaemonConfig {
         require(engine.tickMs >= 1, "engine.tickMs", engine.tickMs);
         require(engine.profilerFoldWordsPerCycle >= 1, "engine.profilerFoldWordsPerCycle",
             engine.profilerFoldWordsPerCycle);
+        require(engine.profilerBucketFoldMs >= 0 && engine.profilerBucketFoldMs / Math.max(1, engine.tickMs)
+            <= Integer.MAX_VALUE, "engine.profilerBucketFoldMs", engine.profilerBucketFoldMs);
         require(forecasterName() != null, "engine.forecaster (naive, snaive, ensemble, lstm)", engine.forecaster);
         require(engine.seasonTicks >= 1, "engine.seasonTicks", engine.seasonTicks);
         require(engine.horizonTicks >= 1, "engine.horizonTicks", engine.horizonTicks);
@@ -312,6 +321,11 @@ public final class DaemonConfig {
         require(alerts.webhookUrl != null, "alerts.webhookUrl", alerts.webhookUrl);
         require(alerts.forecastDriftMase > 0, "alerts.forecastDriftMase", alerts.forecastDriftMase);
         return this;
+    }
+
+    /** Ticks from one fold of a partition's bucket counts to the next (after {@link #validate()}): at least 1. */
+    public int bucketFoldTicks() {
+        return (int) Math.max(1, engine.profilerBucketFoldMs / engine.tickMs);
     }
 
     /** The load history's roll-up levels in ticks (after {@link #validate()}). */

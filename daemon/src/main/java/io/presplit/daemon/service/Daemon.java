@@ -69,7 +69,8 @@ public final class Daemon implements AutoCloseable {
                 settings.splitLookaheadTicks == 0 ? AdjustmentPolicy.WHOLE_HORIZON : settings.splitLookaheadTicks),
             true, settings.decisionDelayTicks, settings.thrashWindowTicks)
             .withHistoryRollUps(config.historyRollUpLevels())
-            .withFoldWordsPerCycle(settings.profilerFoldWordsPerCycle);
+            .withFoldWordsPerCycle(settings.profilerFoldWordsPerCycle)
+            .withBucketFoldTicks(config.bucketFoldTicks());
     }
 
     /**

@@ -151,4 +151,18 @@ class DaemonConfigTest {
         assertThatThrownBy(() -> DaemonConfig.load(bad).validate()).isInstanceOf(IllegalArgumentException.class)
             .hasMessage("invalid configuration value [key=engine.profilerFoldWordsPerCycle, value=0]");
     }
+
+    /**
+     * Guards the bucket fold period: by default every tick at the default 10 s tick; at 1 s ticks every ten, reaching
+     * the engine's configuration; a negative period is refused with its key named.
+     */
+    @Test
+    void shouldFoldBucketCountsEveryTickByDefaultAndEveryFewTicksAtShortTicks() throws Exception {
+        assertThat(Daemon.engineConfig(DaemonConfig.defaults().validate()).bucketFoldTicks()).isEqualTo(1);
+        final Path file = Files.writeString(dir.resolve("buckets.yml"), "engine:\n  tickMs: 1000\n");
+        assertThat(Daemon.engineConfig(DaemonConfig.load(file).validate()).bucketFoldTicks()).isEqualTo(10);
+        final Path bad = Files.writeString(dir.resolve("bad-buckets.yml"), "engine:\n  profilerBucketFoldMs: -1\n");
+        assertThatThrownBy(() -> DaemonConfig.load(bad).validate()).isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("invalid configuration value [key=engine.profilerBucketFoldMs, value=-1]");
+    }
 }
