@@ -57,11 +57,14 @@ import java.util.Arrays;
  * rows of a ring ago (a mask bit per line says which) are zeroed, and completing a tick zeroes those of the blocks
  * nothing was written in; rows of slots that took no load thus read as zero with no per-slot rule. Above level 0
  * rows are lazy: a slot's rows after its last touched tick read as zero without being written, and the writer
- * zeroes the ring positions it skipped when it next touches the slot. Bucket loads are 16 {@code float}s, one line
- * per slot, decayed by {@code decay^(ticks since the last touch)} when touched or read; their relative error stays
- * below {@code 2^-23 / (1 - decay)} (two roundings a tick, older ones decayed), which does not move the split points
- * chosen from their shares. A row's length follows from the slot's first tick. Completing a tick is O(blocks), reading
- * a mask word per block not yet cleaned and zeroing the lines a ring old; rolling a level up is O(1).
+ * zeroes the ring positions it skipped when it next touches the slot (the slot state's last touched tick, kept only
+ * when there are levels above 0). Bucket loads are 16 {@code float}s, one line per slot, decayed by
+ * {@code decay^(ticks since their as-of tick)} when counts are added or they are read; the profiler adds counts every
+ * tick or every few ticks ({@link ProfilerAgent.Context#bucketFoldTicks(int)}). Their relative error stays below
+ * {@code 2^-23 / (1 - decay)} (two roundings a tick, older ones decayed), which does not move the split points
+ * chosen from their shares. A row's length follows from the slot's first tick (kept apart, in the slot starts).
+ * Completing a tick is O(blocks), reading a mask word per block not yet cleaned and zeroing the lines a ring old;
+ * rolling a level up is O(1).
  * <p>
  * Window queries (sum, mean, max, quantile) and the per-bucket distribution read the latest rows of a level;
  * sum, max and the NaN scan of the quantile use the Vector API with a scalar tail above level 0. At level 0 a slot's
@@ -714,7 +717,7 @@ public final class LoadHistory implements AutoCloseable {
         final DoubleVector low = (DoubleVector) loads.convertShape(VectorOperators.F2D, LINE, 0);
         final DoubleVector high = (DoubleVector) loads.convertShape(VectorOperators.F2D, LINE, 1);
         final double total = low.add(high).reduceLanes(VectorOperators.ADD);
-        // The decay since the last touch scales every bucket alike: it cancels in the shares unless it underflows.
+        // The decay since the as-of tick scales every bucket alike: it cancels in the shares unless it underflows.
         final double scale = total == 0 || bucketDecaySince(slot, tickCount - 1) == 0 ? 0 : 1 / total;
         low.mul(scale).intoArray(out, 0);
         high.mul(scale).intoArray(out, LINE.length());

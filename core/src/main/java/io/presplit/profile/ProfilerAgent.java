@@ -30,8 +30,16 @@ import java.util.function.IntSupplier;
  * The recorder's counters only grow; the agent keeps the totals it saw at the previous tick and writes the
  * differences, so every recorded point lands in exactly one tick, whatever the writers do meanwhile. Only the
  * stripes claimed so far are read. Bucket counters are 21-bit fields and wrap; their differences are exact while a
- * slot takes fewer than 2<sup>21</sup> points in a tick, and ticks that break this are counted
- * ({@link #bucketOverflowCount()}), never silent.
+ * slot takes fewer than 2<sup>21</sup> points between two folds of its bucket counts, and folds that break this are
+ * counted ({@link #bucketOverflowCount()}), never silent.
+ * <p>
+ * Bucket counts are folded every tick by default. With {@link Context#bucketFoldTicks(int) a period of k ticks}, a
+ * slot's tick row still comes every tick, from its points and bytes against the recorder's fold tick totals (a
+ * quarter line a slot), while its bucket counts are added only in its block's phase (block + tick divisible by k),
+ * against the totals record of its previous bucket fold; slots that took load since, dirty now or not, are folded
+ * then. A tick thus reads and rewrites the bucket loads and the totals record of a k-th of the slots, not all of
+ * them. Dirty flags are taken a chunk of {@value #TAKE_CHUNK_WORDS} words at a time, before the chunk is folded:
+ * each take is a locked instruction, and so a fence that would otherwise wait for the previous word's stores.
  * <p>
  * Only slots recorded since the previous tick are folded: the recorder flags them in per-stripe dirty flags (ingest and
  * query, a byte per slot), which the fold takes 64 slots at a time; the history gives the others zero rows without
