@@ -416,11 +416,13 @@ public final class LoadHistory implements AutoCloseable {
         if (queryCost != 0) {
             memory.set(DOUBLE, tickSeriesOffset[2] + at, queryCost);
         }
-        final long maskAt = tickMasksOffset + (long) block * Long.BYTES;
-        final long mask = memory.get(LONG, maskAt);
         final long bit = lineBit(slot);
-        if ((mask & bit) == 0) {
-            memory.set(LONG, maskAt, mask | bit);
+        final long masksAt = tickMasksOffset + (long) block * LoadHistoryDescriptor.LINE_MASKS_LENGTH;
+        if (points != 0 || bytes != 0) {
+            markLine(masksAt + LoadHistoryDescriptor.INGEST_MASK_OFFSET, bit);
+        }
+        if (queryCost != 0) {
+            markLine(masksAt + LoadHistoryDescriptor.QUERY_MASK_OFFSET, bit);
         }
         if (levelCount == 1) {
             // Level 0 needs no state: the slot state record is not touched (its last touched tick serves roll-ups).
@@ -449,7 +451,8 @@ public final class LoadHistory implements AutoCloseable {
     private void beginTick(final long tick) {
         tickPosition = (int) (tick % ringRows[0]);
         tickRowOffset = (long) tickPosition * BLOCK_ROW_STRIDE;
-        tickMasksOffset = regions.lineMasksOffset + (long) tickPosition * blockCount * Long.BYTES;
+        tickMasksOffset = regions.lineMasksOffset
+            + (long) tickPosition * blockCount * LoadHistoryDescriptor.LINE_MASKS_LENGTH;
         cleanedBlockBound = 0;
         for (int l = 0; l < levelCount; l++) {
             currentRow[l] = tick / ticksPerRow[l];
@@ -459,30 +462,44 @@ public final class LoadHistory implements AutoCloseable {
 
     /**
      * Zeroes, in blocks {@code [cleanedBlockBound, endBlock)}, the level-0 lines of the tick in progress's position
-     * that hold rows of an older tick (their mask bits), and clears those bits; raises the bound. Writer thread.
-     * Allocation-free; reads a mask word per block and writes only lines that were written a ring ago.
+     * that hold rows of an older tick (their mask bits: the ingest columns' and the query column's apart, so that
+     * ingest alone never costs the query column's lines), and clears those bits; raises the bound. Writer thread.
+     * Allocation-free; reads two mask words per block and writes only lines that were written a ring ago.
      */
     private void cleanBlocksThrough(final int endBlock) {
-        final MemorySegment memory = this.memory;
         final long masks = tickMasksOffset;
         final long[] tickSeriesOffset = this.tickSeriesOffset;
         for (int block = cleanedBlockBound; block < endBlock; block++) {
-            final long maskAt = masks + (long) block * Long.BYTES;
-            final long mask = memory.get(LONG, maskAt);
-            if (mask != 0) {
-                final long row = block * blockRingBytes + tickRowOffset;
-                for (long lines = mask; lines != 0; lines &= lines - 1) {
-                    final long line = row + (long) Long.numberOfTrailingZeros(lines) * REGION_ALIGNMENT;
-                    for (int r = 0; r < RESOURCE_COUNT; r++) {
-                        ZERO_LINE.intoMemorySegment(memory, tickSeriesOffset[r] + line, ORDER);
-                    }
-                }
-                memory.set(LONG, maskAt, 0L);
-            }
+            final long masksAt = masks + (long) block * LoadHistoryDescriptor.LINE_MASKS_LENGTH;
+            final long row = block * blockRingBytes + tickRowOffset;
+            cleanLines(masksAt + LoadHistoryDescriptor.INGEST_MASK_OFFSET, row,
+                tickSeriesOffset[Resource.INGEST_POINTS.ordinal()], tickSeriesOffset[Resource.INGEST_BYTES.ordinal()]);
+            cleanLines(masksAt + LoadHistoryDescriptor.QUERY_MASK_OFFSET, row,
+                tickSeriesOffset[Resource.QUERY_COST.ordinal()], -1);
         }
         if (endBlock > cleanedBlockBound) {
             cleanedBlockBound = endBlock;
         }
+    }
+
+    /**
+     * Zeroes the lines of one block row whose bits the mask word at {@code maskAt} has set, in one or two level-0
+     * columns ({@code secondColumn} negative for one), then clears the word.
+     */
+    private void cleanLines(final long maskAt, final long row, final long firstColumn, final long secondColumn) {
+        final MemorySegment memory = this.memory;
+        final long mask = memory.get(LONG, maskAt);
+        if (mask == 0) {
+            return;
+        }
+        for (long lines = mask; lines != 0; lines &= lines - 1) {
+            final long line = row + (long) Long.numberOfTrailingZeros(lines) * REGION_ALIGNMENT;
+            ZERO_LINE.intoMemorySegment(memory, firstColumn + line, ORDER);
+            if (secondColumn >= 0) {
+                ZERO_LINE.intoMemorySegment(memory, secondColumn + line, ORDER);
+            }
+        }
+        memory.set(LONG, maskAt, 0L);
     }
 
     /** The bit of {@code slot}'s line in its block's level-0 line mask. */
@@ -496,11 +513,20 @@ public final class LoadHistory implements AutoCloseable {
             + (long) (slot & (BLOCK_SLOTS - 1)) * Double.BYTES;
     }
 
-    /** Sets the mask bit of {@code slot}'s level-0 line at {@code position}: the line may now hold a nonzero row. */
-    private void markLine(final int slot, final int position) {
-        final long maskAt = regions.lineMasksOffset
-            + ((long) position * blockCount + (slot >>> BLOCK_SHIFT)) * Long.BYTES;
-        memory.set(LONG, maskAt, memory.get(LONG, maskAt) | lineBit(slot));
+    /** Sets {@code bit} in the mask word at {@code maskAt}: its line may now hold a nonzero row. */
+    private void markLine(final long maskAt, final long bit) {
+        final long mask = memory.get(LONG, maskAt);
+        if ((mask & bit) == 0) {
+            memory.set(LONG, maskAt, mask | bit);
+        }
+    }
+
+    /** Sets the mask bits of {@code slot}'s level-0 lines at {@code position}, all columns: they may hold rows. */
+    private void markLines(final int slot, final int position) {
+        final long masksAt = regions.lineMasksOffset
+            + ((long) position * blockCount + (slot >>> BLOCK_SHIFT)) * LoadHistoryDescriptor.LINE_MASKS_LENGTH;
+        markLine(masksAt + LoadHistoryDescriptor.INGEST_MASK_OFFSET, lineBit(slot));
+        markLine(masksAt + LoadHistoryDescriptor.QUERY_MASK_OFFSET, lineBit(slot));
     }
 
     /**
@@ -768,7 +794,7 @@ public final class LoadHistory implements AutoCloseable {
                     if (l == 0) {
                         final int position = (int) (row % ringRows[0]);
                         at = regions.seriesOffset[0][r] + tickOffset(slot, position);
-                        markLine(slot, position);
+                        markLines(slot, position);
                     } else {
                         at = i == 0 ? stateOffset(slot) + LoadHistoryDescriptor.openRowOffset(l, r, RESOURCE_COUNT)
                             : regions.seriesOffset[l][r] + position(l, slot, row);

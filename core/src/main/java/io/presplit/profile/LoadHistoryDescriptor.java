@@ -40,9 +40,10 @@ import io.presplit.keyspace.KeySpace;
  *                                       (the last tick whose bucket counts were added to them)
  *                         +8   int64    last touched tick: the last tick whose load was written for the slot
  *                         +16  float64  [levels - 1][resourceCount] the open roll-up row of levels 1.. (its sum so far)
- *   level-0 line masks  int64 [ringRows(0)][blockCount]  bit i of (position p, block b): line i of block b's row
- *                                                         at p (slots 512 b + 8 i .. + 7) may hold a nonzero value;
- *                                                         a clear bit promises the line's 8 doubles are zero
+ *   level-0 line masks  int64 [ringRows(0)][blockCount][2] bit i of (position p, block b, kind k): line i of block
+ *                                                         b's row at p (slots 512 b + 8 i .. + 7) may hold a nonzero
+ *                                                         value in the ingest columns (k = 0: points, bytes) or the
+ *                                                         query-cost column (k = 1); a clear bit promises zeros
  *   for each resource r:
  *     series[0][r]      float64 [blockCount][ringRows(0)][512 + 8] level 0, tick-major inside a block of 512 slots:
  *                                the row of tick k for slots 512 b .. 512 b + 511 is one 4096-byte run (64 lines) at
@@ -57,8 +58,8 @@ import io.presplit.keyspace.KeySpace;
  * progress be written without overwriting the oldest retained row.
  *
  * Level 0 is exact in place (version 3): before the first row of a block is written in tick k (or when the tick
- * completes), the lines of that block at position k mod ringRows(0) whose mask bit is set are zeroed and the mask
- * cleared; writing a slot's row sets its line's bit. Every completed tick therefore holds every slot's row, zero for
+ * completes), the lines of that block at position k mod ringRows(0) whose mask bit is set are zeroed (in the columns
+ * of the mask's kind) and the masks cleared; writing a slot's nonzero row sets its line's bit of that kind. Every completed tick therefore holds every slot's row, zero for
  * slots that took no load, and level-0 readers need no per-slot rule. Levels above 0 are written lazily, only for
  * slots that took load: with open(l) = floor(lastTouchedTick / ticksPerRow(l)), a row k of a level l &gt; 0 is its
  * position while k &lt; open(l), the slot state's open row when k = open(l), zero after; the writer flushes the open
@@ -159,6 +160,12 @@ public final class LoadHistoryDescriptor {
      * of more rows than the L1 has ways would miss on them even when it fits in cache (not measured alone).
      */
     public static final int BLOCK_ROW_STRIDE = BLOCK_ROW_LENGTH + REGION_ALIGNMENT;
+    /** Bytes of the line masks of one (ring position, block): the ingest columns' word, the query column's. */
+    public static final int LINE_MASKS_LENGTH = 2 * Long.BYTES;
+    /** Offset, within a (position, block)'s line masks, of the ingest columns' word. */
+    public static final int INGEST_MASK_OFFSET = 0;
+    /** Offset, within a (position, block)'s line masks, of the query-cost column's word. */
+    public static final int QUERY_MASK_OFFSET = Long.BYTES;
     /** Bytes of one slot's bucket loads: 16 floats, one line. */
     public static final int BUCKET_LOADS_LENGTH = KeySpace.BUCKET_COUNT * Float.BYTES;
 
@@ -188,7 +195,7 @@ public final class LoadHistoryDescriptor {
             slotStateLength = slotStateLength(levels, resourceCount);
             offset = align(offset + (long) slotCapacity * slotStateLength);
             lineMasksOffset = offset;
-            offset = align(offset + (long) ringRows(rowsRetained[0]) * blocks * Long.BYTES);
+            offset = align(offset + (long) ringRows(rowsRetained[0]) * blocks * LINE_MASKS_LENGTH);
             for (int r = 0; r < resourceCount; r++) {
                 seriesOffset[0][r] = offset;
                 offset = align(offset + (long) blocks * ringRows(rowsRetained[0]) * BLOCK_ROW_STRIDE);

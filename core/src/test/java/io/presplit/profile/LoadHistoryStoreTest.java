@@ -103,7 +103,7 @@ class LoadHistoryStoreTest {
 
     /**
      * Guards the lazy rows against a naive eager reference: slots take load in random ticks only, with idle gaps
-     * longer than every level's ring, and every retained row of every level, every length, window sum and max,
+     * longer than every level's ring, some rows with ingest only or queries only, and every retained row of every level, every length, window sum and max,
      * and the decayed bucket loads equal what writing every slot's row every tick would give (zero when idle).
      */
     @Test
@@ -115,6 +115,7 @@ class LoadHistoryStoreTest {
         final int ticks = 400;
         final double decay = 0.5;
         final double[][][] written = new double[slots][Resource.VALUES.length][ticks];
+        final boolean[][] isWritten = new boolean[slots][ticks];
         final double[][] buckets = new double[slots][KeySpace.BUCKET_COUNT];
         final long[] bucketPoints = new long[KeySpace.BUCKET_COUNT];
         try (LoadHistory history = LoadHistory.inMemory(slots, decay, LEVELS)) {
@@ -137,20 +138,22 @@ class LoadHistoryStoreTest {
                         buckets[slot][b] += bucketPoints[b];
                     }
                     for (int r = 0; r < Resource.VALUES.length; r++) {
-                        written[slot][r][t] = 1 + random.nextInt(1000);
+                        // A third of the values zero: rows of ingest only or of queries only.
+                        written[slot][r][t] = random.nextInt(3) == 0 ? 0 : 1 + random.nextInt(1000);
                     }
                     history.writeRow(slot, written[slot][0][t], written[slot][1][t], written[slot][2][t],
                         bucketPoints);
+                    isWritten[slot][t] = true;
                 }
                 history.completeTick();
                 if (t % 37 == 36 || t == ticks - 1) {
-                    assertEqualsEagerReference(history, written, buckets, t + 1);
+                    assertEqualsEagerReference(history, written, isWritten, buckets, t + 1);
                 }
             }
             // Lineage from a slot idle in its latest ticks: the children's rows, open ones included, sum back.
             try (LoadHistory lineage = LoadHistory.inMemory(slots + 2, decay, LEVELS)) {
                 for (int t = 0; t < ticks; t++) {
-                    if (written[2][0][t] != 0) {
+                    if (isWritten[2][t]) {
                         lineage.writeRow(2, written[2][0][t], written[2][1][t], written[2][2][t], bucketPoints);
                     }
                     lineage.completeTick();
@@ -189,9 +192,10 @@ class LoadHistoryStoreTest {
     }
 
     private static void assertEqualsEagerReference(
-        final LoadHistory history, final double[][][] written, final double[][] buckets, final int ticks) {
+        final LoadHistory history, final double[][][] written, final boolean[][] isWritten, final double[][] buckets,
+        final int ticks) {
         for (int slot = 0; slot < written.length; slot++) {
-            final int firstTick = slot == written.length - 1 ? firstWrite(written[slot][0]) : 0;
+            final int firstTick = slot == written.length - 1 ? firstWrite(isWritten[slot]) : 0;
             for (int l = 0; l < LEVELS.length; l++) {
                 final int perRow = LEVELS[l].ticksPerRow();
                 final int rows = ticks / perRow - firstTick / perRow;
@@ -225,9 +229,9 @@ class LoadHistoryStoreTest {
         }
     }
 
-    private static int firstWrite(final double[] series) {
+    private static int firstWrite(final boolean[] isWritten) {
         int t = 0;
-        while (series[t] == 0) {
+        while (!isWritten[t]) {
             t++;
         }
         return t;
@@ -341,8 +345,8 @@ class LoadHistoryStoreTest {
         assertThat(LoadHistoryDescriptor.slotStateLength(4, 3)).isEqualTo(128);
         assertThat(LoadHistoryDescriptor.openRowOffset(2, 1, 3)).isEqualTo(16 + 4 * 8);
         assertThat(regions.lineMasksOffset - regions.slotStatesOffset).isEqualTo(3 * 64);
-        // Line masks: an int64 per ring position (37 + 1) and block (one of 512 slots): 304 bytes, aligned to 320.
-        assertThat(regions.seriesOffset[0][0] - regions.lineMasksOffset).isEqualTo(320);
+        // Line masks: two int64 (ingest, query) per ring position (37 + 1) and block (one of 512): 608 bytes, to 640.
+        assertThat(regions.seriesOffset[0][0] - regions.lineMasksOffset).isEqualTo(640);
         // Level 0, tick-major in blocks: 1 block x 38 positions x 512 slots x 8 bytes, whatever the 3 slots in use.
         assertThat(regions.seriesOffset[0][1] - regions.seriesOffset[0][0]).isEqualTo(38 * 4160);
         assertThat(regions.seriesOffset[1][0] - regions.seriesOffset[0][2]).isEqualTo(38 * 4160);
