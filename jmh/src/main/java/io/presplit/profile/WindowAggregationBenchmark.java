@@ -27,12 +27,14 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Window aggregation over one slot's whole tick series ({@code window} float64 = {@code 8 * window} bytes per
- * operation), slot after slot, so that a pass streams through {@code slots * window * 8} bytes: from cache for the
- * small {@code slots}, from memory for the large one.
+ * Window aggregation over one slot's whole series at one history level ({@code window} float64 = {@code 8 * window}
+ * bytes per operation), slot after slot, so that a pass streams through {@code slots * window * 8} bytes: from cache
+ * for the small {@code slots}, from memory for the large one. {@code level} 1 is a roll-up level (two ticks a row),
+ * slot-major, where the queries run the Vector API main loop; {@code level} 0 is the tick level, tick-major in blocks
+ * of 512 slots since history format 3, where a slot's window is strided and the queries are scalar loops.
  * <ul>
- *   <li>{@code vectorSum}, {@code vectorMax}: {@link LoadHistory#windowSum}/{@link LoadHistory#windowMax}
- *       (Vector API main loop);</li>
+ *   <li>{@code vectorSum}, {@code vectorMax}: {@link LoadHistory#windowSum}/{@link LoadHistory#windowMax} at the
+ *       level (the public queries: vector main loop above level 0, strided scalar loop at level 0);</li>
  *   <li>{@code scalarSum}: the scalar definition, one accumulator, over an identical column;</li>
  *   <li>{@code plainLongSum}: the memory-bandwidth reference: the same bytes summed as {@code long}s with integer
  *       vector adds (no floating-point semantics), the fastest plain read of those bytes.</li>
@@ -50,6 +52,8 @@ public class WindowAggregationBenchmark {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /** Ticks per row of the roll-up level. */
+    private static final int TICKS_PER_ROW = 2;
 
     @Param({"64", "32768"})
     int slots;
@@ -65,6 +69,10 @@ public class WindowAggregationBenchmark {
     @Param({"1"})
     int slotStep;
 
+    /** History level queried: 1 (roll-up rows, slot-major, vectorized) or 0 (ticks, tick-major, strided). */
+    @Param({"1", "0"})
+    int level;
+
     LoadHistory history;
     Arena arena;
     MemorySegment column;
@@ -72,16 +80,24 @@ public class WindowAggregationBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        history = new LoadHistory(slots, window, 0.5);
+        // Ticks for the tick level's window, rows of two ticks for the roll-up level's.
+        history = LoadHistory.inMemory(slots, 0.5, new LoadHistory.Level(1, window),
+            new LoadHistory.Level(TICKS_PER_ROW, window));
         arena = Arena.ofShared();
         column = arena.allocate((long) slots * window * Double.BYTES, 64);
         final SplittableRandom random = new SplittableRandom(3);
         final long[] buckets = new long[KeySpace.BUCKET_COUNT];
-        for (int t = 0; t < window; t++) {
+        final int ticks = TICKS_PER_ROW * window;
+        for (int t = 0; t < ticks; t++) {
             for (int s = 0; s < slots; s++) {
                 final double points = random.nextInt(1_000);
                 history.writeRow(s, points, 0, 0, buckets);
-                column.setAtIndex(DOUBLE, (long) s * window + t, points);
+                // The scalar reference's column holds the queried level's rows, in the same order.
+                final int row = level == 0 ? t - (ticks - window) : t / TICKS_PER_ROW;
+                if (row >= 0) {
+                    final long at = (long) s * window + row;
+                    column.setAtIndex(DOUBLE, at, (level == 0 ? 0 : column.getAtIndex(DOUBLE, at)) + points);
+                }
             }
             history.completeTick();
         }
@@ -93,16 +109,16 @@ public class WindowAggregationBenchmark {
         arena.close();
     }
 
-    /** Vector API window sum through the public query. */
+    /** Window sum through the public query (Vector API above level 0). */
     @Benchmark
     public double vectorSum() {
-        return history.windowSum(Resource.INGEST_POINTS, nextSlot(), window);
+        return history.windowSum(level, Resource.INGEST_POINTS, nextSlot(), window);
     }
 
-    /** Vector API window max through the public query. */
+    /** Window maximum through the public query (Vector API above level 0). */
     @Benchmark
     public double vectorMax() {
-        return history.windowMax(Resource.INGEST_POINTS, nextSlot(), window);
+        return history.windowMax(level, Resource.INGEST_POINTS, nextSlot(), window);
     }
 
     /** Scalar reference: one accumulator, in order, over an identical column. */
