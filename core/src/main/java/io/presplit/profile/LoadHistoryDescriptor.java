@@ -59,8 +59,9 @@ import io.presplit.keyspace.KeySpace;
  *
  * Level 0 is exact in place (version 3): before the first row of a block is written in tick k (or when the tick
  * completes), the lines of that block at position k mod ringRows(0) whose mask bit is set are zeroed (in the columns
- * of the mask's kind) and the masks cleared; writing a slot's nonzero row sets its line's bit of that kind. Every completed tick therefore holds every slot's row, zero for
- * slots that took no load, and level-0 readers need no per-slot rule. Levels above 0 are written lazily, only for
+ * of the mask's kind) and the masks cleared; writing a slot's nonzero row sets its line's bit of that kind. Every
+ * completed tick therefore holds every slot's row, zero for slots that took no load, and level-0 readers need no
+ * per-slot rule. Levels above 0 are written lazily, only for
  * slots that took load: with open(l) = floor(lastTouchedTick / ticksPerRow(l)), a row k of a level l &gt; 0 is its
  * position while k &lt; open(l), the slot state's open row when k = open(l), zero after; the writer flushes the open
  * row to its position and zeroes the positions it skipped when it next touches the slot in a later row.

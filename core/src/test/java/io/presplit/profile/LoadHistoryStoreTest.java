@@ -103,8 +103,9 @@ class LoadHistoryStoreTest {
 
     /**
      * Guards the lazy rows against a naive eager reference: slots take load in random ticks only, with idle gaps
-     * longer than every level's ring, some rows with ingest only or queries only, and every retained row of every level, every length, window sum and max,
-     * and the decayed bucket loads equal what writing every slot's row every tick would give (zero when idle).
+     * longer than every level's ring, some rows with ingest only or queries only, and every retained row of every
+     * level, every length, window sum and max, and the decayed bucket loads equal what writing every slot's row every
+     * tick would give (zero when idle).
      */
     @Test
     void shouldEqualAnEagerReferenceWhenSlotsTakeLoadInSomeTicksOnly() {
