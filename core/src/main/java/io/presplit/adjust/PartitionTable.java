@@ -145,6 +145,11 @@ public final class PartitionTable {
         holdReasons[slot] = (byte) reason.ordinal();
     }
 
+    /** Completed ticks a retired slot waits before a new partition takes it. */
+    public int quarantineTicks() {
+        return quarantineTicks;
+    }
+
     /**
      * Takes a free slot for a new partition. Cold path.
      *
