@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -27,7 +28,10 @@ import java.util.concurrent.TimeUnit;
  * the two sequence loads every variant pays), one add to the slot's points, points and bytes, the bucket word, the
  * dirty flag (= {@code recordIngest}); and the record as it was before the bucket took a plain add (a masked,
  * carry-free field update). No hardware counters in this VM, so subtraction of neighbours is the profile. One thread;
- * run with {@code -prof gc}.
+ * run with {@code -prof gc}. {@code recordIngestSplitLines} prices a layout not built: points and bytes in a dense
+ * region of their own (16 bytes a slot), the bucket words where they are, so that a profiler tick that folds no
+ * bucket counts would read a quarter line per slot and stripe instead of a line (docs/ARCHITECTURE.md, "Profiler,
+ * eighth pass").
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -51,6 +55,9 @@ public class LoadRecorderCostBenchmark {
     int[] slotSequence;
     int[] bucketSequence;
     int index;
+    /** Points and bytes of every slot, 16 bytes each, for {@link #recordIngestSplitLines}. */
+    MemorySegment pointsAndBytes;
+    Arena arena;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -66,11 +73,14 @@ public class LoadRecorderCostBenchmark {
             slotSequence[i] = random.nextInt(slots);
             bucketSequence[i] = random.nextInt(KeySpace.BUCKET_COUNT);
         }
+        arena = Arena.ofShared();
+        pointsAndBytes = arena.allocate((long) slots * 2 * Long.BYTES, 64);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
         recorder.close();
+        arena.close();
     }
 
     /** The harness only: the next index and the two sequence loads. */
@@ -113,6 +123,27 @@ public class LoadRecorderCostBenchmark {
     public void recordIngest() {
         final int i = next();
         recorder.recordIngest(stripe, slotSequence[i], bucketSequence[i], 1, 64);
+    }
+
+    /**
+     * The whole record with points and bytes in a dense region of their own and the bucket word in the slot's record
+     * line: two lines a record (plus the flag's) instead of one.
+     */
+    @Benchmark
+    public void recordIngestSplitLines() {
+        final int i = next();
+        final int slot = slotSequence[i];
+        final int bucket = bucketSequence[i];
+        final MemorySegment memory = this.memory;
+        final MemorySegment pairs = pointsAndBytes;
+        final long stripeBase = stripe * stripeLength;
+        final long pair = (long) slot << 4;
+        COUNTER.set(pairs, pair, (long) COUNTER.get(pairs, pair) + 1);
+        COUNTER.set(pairs, pair + Long.BYTES, (long) COUNTER.get(pairs, pair + Long.BYTES) + 64);
+        final long at = stripeBase + ((long) slot << LoadRecorderDescriptor.SLOT_SHIFT)
+            + LoadRecorderDescriptor.bucketWordOffset(bucket);
+        COUNTER.set(memory, at, (long) COUNTER.get(memory, at) + (1L << LoadRecorderDescriptor.bucketShift(bucket)));
+        FLAG.setRelease(memory, stripeBase + ingestDirtyOffset + slot, (byte) 1);
     }
 
     /** The record before this change: the bucket's field updated with masks, so that it never carries. */
