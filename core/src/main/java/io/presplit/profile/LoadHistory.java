@@ -882,9 +882,9 @@ public final class LoadHistory implements AutoCloseable {
         final long last = lastRow(level);
         final long first = last - window + 1;
         final long openRow = Math.floorDiv(lastTouchedTick(slot), ticksPerRow[level]);
-        // Level 0: rows up to the last touched one are in their positions; above it, up to the open row (in the slot
-        // state, when inside the window); after the last touched row, rows are zero without being written.
-        final long written = Math.min(last, level == 0 ? openRow : openRow - 1);
+        // Rows before the open one are in their positions; the open row is in the slot state (when inside the
+        // window); rows after it are zero without being written.
+        final long written = Math.min(last, openRow - 1);
         final int count = (int) Math.max(0, written - first + 1);
         double result = isMax ? Double.NEGATIVE_INFINITY : 0;
         if (count > 0) {
@@ -897,7 +897,7 @@ public final class LoadHistory implements AutoCloseable {
             }
         }
         int counted = count;
-        if (level > 0 && openRow >= first && openRow <= last) {
+        if (openRow >= first && openRow <= last) {
             final double open = memory.get(DOUBLE, stateOffset(slot)
                 + LoadHistoryDescriptor.openRowOffset(level, resource.ordinal(), RESOURCE_COUNT));
             result = isMax ? Math.max(result, open) : result + open;
