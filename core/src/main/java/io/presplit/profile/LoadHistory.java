@@ -25,6 +25,7 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.io.IOException;
@@ -103,6 +104,13 @@ public final class LoadHistory implements AutoCloseable {
     private static final ValueLayout.OfInt INT_UNALIGNED = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ORDER);
     private static final ValueLayout.OfDouble DOUBLE_UNALIGNED = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ORDER);
     private static final int RESOURCE_COUNT = Resource.VALUES.length;
+    /**
+     * Lane swaps for {@link #greatestLane}: lane i with lane i ^ 4, i ^ 2, i ^ 1 ({@code null} when the species has
+     * fewer lanes; doubles have at most eight).
+     */
+    private static final VectorShuffle<Double> SWAP_4 = swap(4);
+    private static final VectorShuffle<Double> SWAP_2 = swap(2);
+    private static final VectorShuffle<Double> SWAP_1 = swap(1);
     private static final int DECAY_POWERS = 256;
     /** Vectors per iteration of the window aggregations' main loop, reduced to a scalar within it. */
     private static final int SPAN_UNROLL = 4;
@@ -1035,7 +1043,7 @@ public final class LoadHistory implements AutoCloseable {
             final DoubleVector m23 = greater(v2, v3);
             final DoubleVector m45 = greater(v4, v5);
             final DoubleVector m67 = greater(v6, v7);
-            final double blockMax = greater(greater(m01, m23), greater(m45, m67)).reduceLanes(VectorOperators.MAX);
+            final double blockMax = greatestLane(greater(greater(m01, m23), greater(m45, m67)));
             if (blockMax > result) {
                 result = blockMax;
             }
@@ -1044,6 +1052,30 @@ public final class LoadHistory implements AutoCloseable {
             result = Math.max(result, memory.get(DOUBLE, first + (long) i * Double.BYTES));
         }
         return result;
+    }
+
+    /**
+     * The greatest lane of a NaN-free vector, by compare-and-blend against the vector with its halves, quarters and
+     * pairs swapped (straight-line, at most three steps for the widest species): {@code reduceLanes(MAX)} follows
+     * Java's max rules for NaN and signed zeros, which its per-block use paid in blends.
+     */
+    private static double greatestLane(final DoubleVector v) {
+        DoubleVector m = v;
+        if (SWAP_4 != null) {
+            m = greater(m, m.rearrange(SWAP_4));
+        }
+        if (SWAP_2 != null) {
+            m = greater(m, m.rearrange(SWAP_2));
+        }
+        if (SWAP_1 != null) {
+            m = greater(m, m.rearrange(SWAP_1));
+        }
+        return m.lane(0);
+    }
+
+    /** The shuffle that swaps lanes {@code i} and {@code i ^ distance}, or {@code null} when the species is narrower. */
+    private static VectorShuffle<Double> swap(final int distance) {
+        return distance < SPECIES.length() ? VectorShuffle.fromOp(SPECIES, i -> i ^ distance) : null;
     }
 
     /** Lane-wise the greater of {@code a} and {@code b} (either for equal lanes); for NaN-free vectors. */
