@@ -1073,7 +1073,7 @@ public final class LoadHistory implements AutoCloseable {
         return m.lane(0);
     }
 
-    /** The shuffle that swaps lanes {@code i} and {@code i ^ distance}, or {@code null} when the species is narrower. */
+    /** The shuffle swapping lanes {@code i} and {@code i ^ distance}; {@code null} when the species is narrower. */
     private static VectorShuffle<Double> swap(final int distance) {
         return distance < SPECIES.length() ? VectorShuffle.fromOp(SPECIES, i -> i ^ distance) : null;
     }
