@@ -654,12 +654,9 @@ public final class ProfilerAgent implements Agent {
                 points += memory.get(RECORD_WORD, at + POINTS_OFFSET);
                 bytes += memory.get(RECORD_WORD, at + BYTES_OFFSET);
             }
-            final MemorySegment tickTotals = recorder.foldTickTotals();
             final long at = (long) slot * LoadRecorderDescriptor.TICK_TOTALS_LENGTH;
-            pointsDelta = points - tickTotals.get(TICK_TOTAL, at);
-            bytesDelta = bytes - tickTotals.get(TICK_TOTAL, at + Long.BYTES);
-            tickTotals.set(TICK_TOTAL, at, points);
-            tickTotals.set(TICK_TOTAL, at + Long.BYTES, bytes);
+            pointsDelta = tickDelta(at, points);
+            bytesDelta = tickDelta(at + Long.BYTES, bytes);
         } else if (isBuckets) {
             final long recordOffset = (long) slot << SLOT_SHIFT;
             // Plain 64-bit lanes: points and bytes are counters, bucket words mixed-radix sums whose differences
@@ -673,36 +670,24 @@ public final class ProfilerAgent implements Agent {
                     .add(LongVector.fromMemorySegment(RECORD, memory, stripe * stripeLength + recordOffset, NATIVE))
                     .intoArray(stripeSum, 0);
             }
-            final LongVector sum = LongVector.fromArray(RECORD, stripeSum, 0);
-            if (bucketPending == null) {
-                // Every tick: one totals record for the row and the buckets.
-                final long lastAt = totalsBase + recordOffset;
-                final LongVector delta = sum.sub(LongVector.fromMemorySegment(RECORD, memory, lastAt, NATIVE));
-                sum.intoMemorySegment(memory, lastAt, NATIVE);
-                pointsDelta = delta.lane(0);
-                bytesDelta = delta.lane(1);
-                delta.intoArray(stripeSum, 0);
-                overflow = addBucketCounts(slot);
-            } else {
-                if (isIngest) {
-                    // The row from the tick totals. A slot folded only for its buckets keeps them: records counted
-                    // after its flags were taken belong to the next tick's row.
-                    final MemorySegment tickTotals = recorder.foldTickTotals();
-                    final long at = (long) slot * LoadRecorderDescriptor.TICK_TOTALS_LENGTH;
-                    final long points = stripeSum[0];
-                    final long bytes = stripeSum[1];
-                    pointsDelta = points - tickTotals.get(TICK_TOTAL, at);
-                    bytesDelta = bytes - tickTotals.get(TICK_TOTAL, at + Long.BYTES);
-                    tickTotals.set(TICK_TOTAL, at, points);
-                    tickTotals.set(TICK_TOTAL, at + Long.BYTES, bytes);
-                }
-                if (isBuckets) {
-                    final long lastAt = totalsBase + recordOffset;
-                    sum.sub(LongVector.fromMemorySegment(RECORD, memory, lastAt, NATIVE)).intoArray(stripeSum, 0);
-                    sum.intoMemorySegment(memory, lastAt, NATIVE);
-                    overflow = addBucketCounts(slot);
-                }
+            if (isIngest && bucketPending != null) {
+                // Bucket counts every k ticks: the row from the tick totals, as in the other ticks. (A slot folded
+                // only for its buckets keeps them: records counted after its flags were taken belong to the next
+                // tick's row.)
+                final long at = (long) slot * LoadRecorderDescriptor.TICK_TOTALS_LENGTH;
+                pointsDelta = tickDelta(at, stripeSum[0]);
+                bytesDelta = tickDelta(at + Long.BYTES, stripeSum[1]);
             }
+            final LongVector sum = LongVector.fromArray(RECORD, stripeSum, 0);
+            final long lastAt = totalsBase + recordOffset;
+            sum.sub(LongVector.fromMemorySegment(RECORD, memory, lastAt, NATIVE)).intoArray(stripeSum, 0);
+            sum.intoMemorySegment(memory, lastAt, NATIVE);
+            if (bucketPending == null) {
+                // Bucket counts every tick: the totals record serves the row too.
+                pointsDelta = stripeSum[0];
+                bytesDelta = stripeSum[1];
+            }
+            overflow = addBucketCounts(slot);
         }
         if ((work & QUERY) != 0) {
             final long queryAt = recorder.queryCostOffset() + ((long) slot << QUERY_COST_SHIFT);
@@ -718,6 +703,14 @@ public final class ProfilerAgent implements Agent {
             history.writeTickRow(slot, pointsDelta, bytesDelta, queryDelta);
         }
         return overflow;
+    }
+
+    /** {@code total} minus the fold tick total at {@code at}, which becomes {@code total}. */
+    private long tickDelta(final long at, final long total) {
+        final MemorySegment tickTotals = recorder.foldTickTotals();
+        final long delta = total - tickTotals.get(TICK_TOTAL, at);
+        tickTotals.set(TICK_TOTAL, at, total);
+        return delta;
     }
 
     /**
