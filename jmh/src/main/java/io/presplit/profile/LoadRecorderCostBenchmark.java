@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  * run with {@code -prof gc}. {@code recordIngestSplitLines} prices a layout not built: points and bytes in a dense
  * region of their own (16 bytes a slot), the bucket words where they are, so that a profiler tick that folds no
  * bucket counts would read a quarter line per slot and stripe instead of a line (docs/ARCHITECTURE.md, "Profiler,
- * eighth pass").
+ * eighth pass"). {@code recordIngestEpochFlag} prices another: the flag stores the fold's epoch, read from a shared
+ * line on each record, so that the profiler could read flags without locked takes.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -57,6 +58,8 @@ public class LoadRecorderCostBenchmark {
     int index;
     /** Points and bytes of every slot, 16 bytes each, for {@link #recordIngestSplitLines}. */
     MemorySegment pointsAndBytes;
+    /** The fold's epoch, a byte in a line of its own, for {@link #recordIngestEpochFlag}. */
+    MemorySegment epoch;
     Arena arena;
 
     @Setup(Level.Trial)
@@ -75,6 +78,8 @@ public class LoadRecorderCostBenchmark {
         }
         arena = Arena.ofShared();
         pointsAndBytes = arena.allocate((long) slots * 2 * Long.BYTES, 64);
+        epoch = arena.allocate(64, 64);
+        epoch.set(ValueLayout.JAVA_BYTE, 0, (byte) 7);
     }
 
     @TearDown(Level.Trial)
@@ -144,6 +149,22 @@ public class LoadRecorderCostBenchmark {
             + LoadRecorderDescriptor.bucketWordOffset(bucket);
         COUNTER.set(memory, at, (long) COUNTER.get(memory, at) + (1L << LoadRecorderDescriptor.bucketShift(bucket)));
         FLAG.setRelease(memory, stripeBase + ingestDirtyOffset + slot, (byte) 1);
+    }
+
+    /** The whole record with the flag set to the fold's epoch, loaded (opaque) from its shared line, instead of 1. */
+    @Benchmark
+    public void recordIngestEpochFlag() {
+        final int i = next();
+        final int slot = slotSequence[i];
+        final int bucket = bucketSequence[i];
+        final MemorySegment memory = this.memory;
+        final long stripeBase = stripe * stripeLength;
+        final long base = stripeBase + ((long) slot << LoadRecorderDescriptor.SLOT_SHIFT);
+        add(base + LoadRecorderDescriptor.POINTS_OFFSET, 1);
+        add(base + LoadRecorderDescriptor.BYTES_OFFSET, 64);
+        final long at = base + LoadRecorderDescriptor.bucketWordOffset(bucket);
+        COUNTER.set(memory, at, (long) COUNTER.get(memory, at) + (1L << LoadRecorderDescriptor.bucketShift(bucket)));
+        FLAG.setRelease(memory, stripeBase + ingestDirtyOffset + slot, (byte) FLAG.getOpaque(epoch, 0L));
     }
 
     /** The record before this change: the bucket's field updated with masks, so that it never carries. */
