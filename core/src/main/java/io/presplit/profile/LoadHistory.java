@@ -390,7 +390,7 @@ public final class LoadHistory implements AutoCloseable {
         if (memory.get(LONG, start) == 0) {
             memory.set(LONG, start, tickCount + 1);
         }
-        writeSeries(slot, points, bytes, queryCost);
+        writeTickRow(slot, points, bytes, queryCost);
         final double decay = decayPower(tickCount - bucketsAsOf(slot));
         for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
             setBucketLoad(slot, b, storedBucketLoad(slot, b) * decay + bucketPoints[b]);
@@ -403,9 +403,10 @@ public final class LoadHistory implements AutoCloseable {
      * starts a later row of a level than the slot's open one, the open row is flushed to its ring position first and
      * the positions of the rows skipped since are zeroed; the slot's last touched tick becomes the tick in progress.
      * Touches one position per level-0 column, and, when the history has roll-up levels, the slot state record (and
-     * the roll-up columns when a row is flushed).
+     * the roll-up columns when a row is flushed). The profiler's fold calls it for {@link #writeRow}'s rows without
+     * bucket counts (those go to {@link #addBucketCounts}). Writer thread only. Allocation-free.
      */
-    private void writeSeries(final int slot, final double points, final double bytes, final double queryCost) {
+    void writeTickRow(final int slot, final double points, final double bytes, final double queryCost) {
         final MemorySegment memory = this.memory;
         final long[] tickSeriesOffset = this.tickSeriesOffset;
         // Level 0: the block's stale lines of this position are zeroed before its first row is written (so that rows
@@ -595,14 +596,6 @@ public final class LoadHistory implements AutoCloseable {
             touch += memory.get(LONG, regions.bucketsOffset + (long) slot * LoadHistoryDescriptor.BUCKET_LOADS_LENGTH);
         }
         return touch;
-    }
-
-    /**
-     * {@link #writeRow}'s rows for the profiler's fold, without bucket counts (see {@link #addBucketCounts}). Writer
-     * thread only. Allocation-free.
-     */
-    void writeTickRow(final int slot, final double points, final double bytes, final double queryCost) {
-        writeSeries(slot, points, bytes, queryCost);
     }
 
     /**
