@@ -24,6 +24,7 @@ import io.presplit.memory.NativeRegion;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -104,6 +105,14 @@ public final class LoadHistory implements AutoCloseable {
     private static final ValueLayout.OfInt INT_UNALIGNED = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ORDER);
     private static final ValueLayout.OfDouble DOUBLE_UNALIGNED = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ORDER);
     private static final int RESOURCE_COUNT = Resource.VALUES.length;
+    /** Slots per word of the fold's dirty flags, whose rows {@link #writeTickWord} writes together. */
+    private static final int WORD_SLOTS = Long.SIZE;
+    private static final int WORD_SHIFT = Integer.numberOfTrailingZeros(WORD_SLOTS);
+    /** Level-0 lines (eight rows each) per word of slots, and words per block of 512 slots. */
+    private static final int LINES_PER_WORD = WORD_SLOTS / LoadHistoryDescriptor.LINE_SLOTS;
+    private static final int WORDS_PER_BLOCK = BLOCK_SLOTS / WORD_SLOTS;
+    /** Mask bits of one word's lines, at the block's first word. */
+    private static final long LINES_OF_WORD = (1L << LINES_PER_WORD) - 1;
     /**
      * Lane swaps for {@link #greatestLane}: lane i with lane i ^ 4, i ^ 2, i ^ 1 ({@code null} when the species has
      * fewer lanes; doubles have at most eight).
@@ -159,10 +168,12 @@ public final class LoadHistory implements AutoCloseable {
     private long tickRowOffset;
     private long tickMasksOffset;
     /**
-     * Blocks {@code [0, cleanedBlockBound)} have had the stale lines of the tick in progress zeroed (writer thread):
-     * their rows may be written; a block at or above it is cleaned before its first row is written.
+     * Words of 64 slots {@code [0, cleanedWordBound)} have had the stale lines of the tick in progress zeroed (writer
+     * thread): their rows may be written; a word at or above it is cleaned before its first row is written.
      */
-    private int cleanedBlockBound;
+    private int cleanedWordBound;
+    /** Words of 64 slots: {@code ceil(slotCapacity / 64)}. */
+    private final int wordCount;
     private final long[] currentRow;
     private final long[] currentRowStartTick;
 
@@ -199,6 +210,7 @@ public final class LoadHistory implements AutoCloseable {
             tickSeriesOffset[r] = regions.seriesOffset[0][r];
         }
         this.blockCount = LoadHistoryDescriptor.blockCount(slotCapacity);
+        this.wordCount = (slotCapacity + WORD_SLOTS - 1) >>> WORD_SHIFT;
         this.blockRingBytes = (long) ringRows[0] * BLOCK_ROW_STRIDE;
         this.currentRow = new long[levelCount];
         this.currentRowStartTick = new long[levelCount];
@@ -411,10 +423,11 @@ public final class LoadHistory implements AutoCloseable {
         final long[] tickSeriesOffset = this.tickSeriesOffset;
         // Level 0: the block's stale lines of this position are zeroed before its first row is written (so that rows
         // skipped since the last touch read as zero), then the row and its line's mask bit.
-        final int block = slot >>> BLOCK_SHIFT;
-        if (block >= cleanedBlockBound) {
-            cleanBlocksThrough(block + 1);
+        final int word = slot >>> WORD_SHIFT;
+        if (word >= cleanedWordBound) {
+            cleanWordsThrough(word + 1);
         }
+        final int block = slot >>> BLOCK_SHIFT;
         final long at = block * blockRingBytes + tickRowOffset + (long) (slot & (BLOCK_SLOTS - 1)) * Double.BYTES;
         // A zero needs no store: the line was zeroed when this position was cleaned (an ingest-only slot leaves its
         // query-cost line untouched, a query-only slot its ingest lines).
@@ -433,10 +446,82 @@ public final class LoadHistory implements AutoCloseable {
         if (queryCost != 0) {
             markLine(masksAt + LoadHistoryDescriptor.QUERY_MASK_OFFSET, bit);
         }
-        if (levelCount == 1) {
-            // Level 0 needs no state: the slot state record is not touched (its last touched tick serves roll-ups).
-            return;
+        if (levelCount > 1) {
+            addToOpenRows(slot, points, bytes, queryCost);
         }
+    }
+
+    /**
+     * Writes the level-0 rows of the tick in progress for the 64 slots of word {@code word} (slots
+     * {@code 64 word .. 64 word + 63}) as whole lines: the ingest columns of the slots {@code ingestRows} selects
+     * from {@code points} and {@code bytes} (lane i = slot 64 word + i), zero for the others, when it selects any;
+     * the query-cost column from {@code queryCost} the same way under {@code queryRows}. A column none of whose rows
+     * is selected is left as it is (cleaned of a ring-old row if it held one), so a word of ingest alone never
+     * touches the query-cost lines. Writing whole lines, the word needs no zeroing first: a store that covers a line
+     * lets the processor skip reading it (where the hardware does), where zeroing then storing reads every line a ring
+     * old from memory. Then, when the history has roll-up levels, each selected slot's row is added to its open rows
+     * as {@link #writeTickRow} does. For the fold's dense words; the words must come in increasing order within a tick
+     * and after any {@link #writeTickRow} of a lower slot, as rows do. Writer thread only. Allocation-free.
+     */
+    void writeTickWord(
+        final int word, final long ingestRows, final long queryRows, final double[] points, final double[] bytes,
+        final double[] queryCost) {
+        if (word > cleanedWordBound) {
+            cleanWordsThrough(word);
+        }
+        final MemorySegment memory = this.memory;
+        final long[] tickSeriesOffset = this.tickSeriesOffset;
+        final int block = word >>> (BLOCK_SHIFT - WORD_SHIFT);
+        final int lineShift = (word & (WORDS_PER_BLOCK - 1)) * LINES_PER_WORD;
+        final long wordLines = LINES_OF_WORD << lineShift;
+        final long row = block * blockRingBytes + tickRowOffset + (long) lineShift * REGION_ALIGNMENT;
+        final long masksAt = tickMasksOffset + (long) block * LoadHistoryDescriptor.LINE_MASKS_LENGTH;
+        final long ingestMaskAt = masksAt + LoadHistoryDescriptor.INGEST_MASK_OFFSET;
+        final long queryMaskAt = masksAt + LoadHistoryDescriptor.QUERY_MASK_OFFSET;
+        if (ingestRows != 0) {
+            writeLines(row + tickSeriesOffset[Resource.INGEST_POINTS.ordinal()], ingestRows, points);
+            writeLines(row + tickSeriesOffset[Resource.INGEST_BYTES.ordinal()], ingestRows, bytes);
+            memory.set(LONG, ingestMaskAt, memory.get(LONG, ingestMaskAt) | wordLines);
+        } else {
+            cleanLines(ingestMaskAt, wordLines, row - (long) lineShift * REGION_ALIGNMENT,
+                tickSeriesOffset[Resource.INGEST_POINTS.ordinal()], tickSeriesOffset[Resource.INGEST_BYTES.ordinal()]);
+        }
+        if (queryRows != 0) {
+            writeLines(row + tickSeriesOffset[Resource.QUERY_COST.ordinal()], queryRows, queryCost);
+            memory.set(LONG, queryMaskAt, memory.get(LONG, queryMaskAt) | wordLines);
+        } else {
+            cleanLines(queryMaskAt, wordLines, row - (long) lineShift * REGION_ALIGNMENT,
+                tickSeriesOffset[Resource.QUERY_COST.ordinal()], -1);
+        }
+        cleanedWordBound = word + 1;
+        if (levelCount > 1) {
+            final int firstSlot = word << WORD_SHIFT;
+            for (long rows = ingestRows | queryRows; rows != 0; rows &= rows - 1) {
+                final int lane = Long.numberOfTrailingZeros(rows);
+                final boolean isIngest = (ingestRows >>> lane & 1) != 0;
+                addToOpenRows(firstSlot + lane, isIngest ? points[lane] : 0, isIngest ? bytes[lane] : 0,
+                    (queryRows >>> lane & 1) != 0 ? queryCost[lane] : 0);
+            }
+        }
+    }
+
+    /** Stores the eight lines from {@code at}: lane i of {@code values} where bit i of {@code lanes} is set, else 0. */
+    private void writeLines(final long at, final long lanes, final double[] values) {
+        final MemorySegment memory = this.memory;
+        for (int line = 0; line < LINES_PER_WORD; line++) {
+            final int first = line * LINE.length();
+            DoubleVector.fromArray(LINE, values, first, VectorMask.fromLong(LINE, lanes >>> first))
+                .intoMemorySegment(memory, at + (long) line * REGION_ALIGNMENT, ORDER);
+        }
+    }
+
+    /**
+     * Adds a tick's row to {@code slot}'s open roll-up rows: when the tick starts a later row of a level than the
+     * slot's open one, the open row is flushed to its ring position first; the slot's last touched tick becomes the
+     * tick in progress. Level 0 needs no state: a history of ticks alone never calls it.
+     */
+    private void addToOpenRows(final int slot, final double points, final double bytes, final double queryCost) {
+        final MemorySegment memory = this.memory;
         final long state = stateOffset(slot);
         final long lastTouched = memory.get(LONG, state + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET);
         for (int l = 1; l < levelCount; l++) {
@@ -462,7 +547,7 @@ public final class LoadHistory implements AutoCloseable {
         tickRowOffset = (long) tickPosition * BLOCK_ROW_STRIDE;
         tickMasksOffset = regions.lineMasksOffset
             + (long) tickPosition * blockCount * LoadHistoryDescriptor.LINE_MASKS_LENGTH;
-        cleanedBlockBound = 0;
+        cleanedWordBound = 0;
         for (int l = 0; l < levelCount; l++) {
             currentRow[l] = tick / ticksPerRow[l];
             currentRowStartTick[l] = currentRow[l] * ticksPerRow[l];
@@ -470,45 +555,61 @@ public final class LoadHistory implements AutoCloseable {
     }
 
     /**
-     * Zeroes, in blocks {@code [cleanedBlockBound, endBlock)}, the level-0 lines of the tick in progress's position
-     * that hold rows of an older tick (their mask bits: the ingest columns' and the query column's apart, so that
-     * ingest alone never costs the query column's lines), and clears those bits; raises the bound. Writer thread.
-     * Allocation-free; reads two mask words per block and writes only lines that were written a ring ago.
+     * Zeroes, in words of 64 slots {@code [cleanedWordBound, endWord)}, the level-0 lines of the tick in progress's
+     * position that hold rows of an older tick (their mask bits: the ingest columns' and the query column's apart, so
+     * that ingest alone never costs the query column's lines), and clears those bits; raises the bound. Writer thread.
+     * Allocation-free; reads two mask words per word of slots (one pair per block when the block's are clear) and
+     * writes only lines that were written a ring ago.
      */
-    private void cleanBlocksThrough(final int endBlock) {
-        final long masks = tickMasksOffset;
+    private void cleanWordsThrough(final int endWord) {
         final long[] tickSeriesOffset = this.tickSeriesOffset;
-        for (int block = cleanedBlockBound; block < endBlock; block++) {
-            final long masksAt = masks + (long) block * LoadHistoryDescriptor.LINE_MASKS_LENGTH;
+        final long ingestPoints = tickSeriesOffset[Resource.INGEST_POINTS.ordinal()];
+        final long ingestBytes = tickSeriesOffset[Resource.INGEST_BYTES.ordinal()];
+        final long query = tickSeriesOffset[Resource.QUERY_COST.ordinal()];
+        int word = cleanedWordBound;
+        while (word < endWord) {
+            final int block = word >>> (BLOCK_SHIFT - WORD_SHIFT);
+            final long masksAt = tickMasksOffset + (long) block * LoadHistoryDescriptor.LINE_MASKS_LENGTH;
+            final int blockEnd = Math.min(endWord, (block + 1) << (BLOCK_SHIFT - WORD_SHIFT));
+            // The lines of words [word, blockEnd) of this block.
+            final int firstWord = block << (BLOCK_SHIFT - WORD_SHIFT);
+            final long lines = lineRange(word - firstWord, blockEnd - firstWord);
             final long row = block * blockRingBytes + tickRowOffset;
-            cleanLines(masksAt + LoadHistoryDescriptor.INGEST_MASK_OFFSET, row,
-                tickSeriesOffset[Resource.INGEST_POINTS.ordinal()], tickSeriesOffset[Resource.INGEST_BYTES.ordinal()]);
-            cleanLines(masksAt + LoadHistoryDescriptor.QUERY_MASK_OFFSET, row,
-                tickSeriesOffset[Resource.QUERY_COST.ordinal()], -1);
+            cleanLines(masksAt + LoadHistoryDescriptor.INGEST_MASK_OFFSET, lines, row, ingestPoints, ingestBytes);
+            cleanLines(masksAt + LoadHistoryDescriptor.QUERY_MASK_OFFSET, lines, row, query, -1);
+            word = blockEnd;
         }
-        if (endBlock > cleanedBlockBound) {
-            cleanedBlockBound = endBlock;
+        if (endWord > cleanedWordBound) {
+            cleanedWordBound = endWord;
         }
     }
 
+    /** The level-0 line mask bits of words {@code [fromWord, toWord)} of a block (word indices within it, 0..8). */
+    private static long lineRange(final int fromWord, final int toWord) {
+        final long below = toWord == WORDS_PER_BLOCK ? -1L : (1L << (toWord * LINES_PER_WORD)) - 1;
+        return below & -(1L << (fromWord * LINES_PER_WORD));
+    }
+
     /**
-     * Zeroes the lines of one block row whose bits the mask word at {@code maskAt} has set, in one or two level-0
-     * columns ({@code secondColumn} negative for one), then clears the word.
+     * Zeroes the lines of one block row that {@code lines} selects and whose bits the mask word at {@code maskAt} has
+     * set, in one or two level-0 columns ({@code secondColumn} negative for one), then clears those bits.
      */
-    private void cleanLines(final long maskAt, final long row, final long firstColumn, final long secondColumn) {
+    private void cleanLines(
+        final long maskAt, final long lines, final long row, final long firstColumn, final long secondColumn) {
         final MemorySegment memory = this.memory;
         final long mask = memory.get(LONG, maskAt);
-        if (mask == 0) {
+        final long stale = mask & lines;
+        if (stale == 0) {
             return;
         }
-        for (long lines = mask; lines != 0; lines &= lines - 1) {
-            final long line = row + (long) Long.numberOfTrailingZeros(lines) * REGION_ALIGNMENT;
+        for (long left = stale; left != 0; left &= left - 1) {
+            final long line = row + (long) Long.numberOfTrailingZeros(left) * REGION_ALIGNMENT;
             ZERO_LINE.intoMemorySegment(memory, firstColumn + line, ORDER);
             if (secondColumn >= 0) {
                 ZERO_LINE.intoMemorySegment(memory, secondColumn + line, ORDER);
             }
         }
-        memory.set(LONG, maskAt, 0L);
+        memory.set(LONG, maskAt, mask & ~stale);
     }
 
     /** The bit of {@code slot}'s line in its block's level-0 line mask. */
@@ -631,7 +732,7 @@ public final class LoadHistory implements AutoCloseable {
      */
     public void completeTick() {
         // Blocks no row was written in this tick may still hold ring-old rows at this position: zero them first.
-        cleanBlocksThrough(blockCount);
+        cleanWordsThrough(wordCount);
         final long completed = tickCount + 1;
         memory.set(LONG, TICK_COUNT_OFFSET, completed);
         tickCount = completed;

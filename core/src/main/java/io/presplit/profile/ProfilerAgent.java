@@ -13,6 +13,7 @@ import io.presplit.memory.CounterStripes;
 import io.presplit.ring.OneToOneLoadSampleRing;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -102,6 +103,16 @@ public final class ProfilerAgent implements Agent {
     /** One ingest record's lanes summed over the stripes. Agent thread. */
     private final long[] stripeSum = new long[LoadRecorderDescriptor.SLOT_LENGTH / Long.BYTES];
     private final int[] batch = new int[BATCH];
+    /**
+     * The tick rows of a word's slots, lane i = slot 64 word + i (a batched slot's at lane 0), which the fold writes
+     * to the history together. Agent thread.
+     */
+    private final double[] rowPoints = new double[Long.SIZE];
+    private final double[] rowBytes = new double[Long.SIZE];
+    private final double[] rowQuery = new double[Long.SIZE];
+    /** A dense word's points and bytes summed over the stripes, lane i = slot 64 word + i. Agent thread. */
+    private final long[] sumPoints = new long[Long.SIZE];
+    private final long[] sumBytes = new long[Long.SIZE];
     /** Per batched slot: what its fold does ({@link #INGEST}, {@link #QUERY}, {@link #BUCKETS} bits). Agent thread. */
     private final byte[] batchWork = new byte[BATCH];
     /** The ingest and query dirty flags taken for the words of the chunk being folded. Agent thread. */
@@ -506,15 +517,27 @@ public final class ProfilerAgent implements Agent {
                 // Stream the word: the batch before it first, so that slots stay in address order (the journal's).
                 overflows += foldBatch(batched, stripes, tick);
                 batched = 0;
+                if (buckets == 0 && bucketPending != null) {
+                    // Rows alone (the word's bucket counts wait for its phase): eight slots at a time.
+                    foldRowWord(word, ingest, query, stripes);
+                    if (isJournalled) {
+                        for (long left = rows; left != 0; left &= left - 1) {
+                            journal(tick, firstSlot + Long.numberOfTrailingZeros(left));
+                        }
+                    }
+                    visit = 0;
+                }
                 while (visit != 0) {
                     final int bit = Long.numberOfTrailingZeros(visit);
                     final int slot = firstSlot + bit;
-                    overflows += foldSlot(slot, stripes, work(ingest, query, buckets, bit));
+                    overflows += foldSlot(slot, stripes, work(ingest, query, buckets, bit), bit);
                     if (isJournalled && (rows >>> bit & 1) != 0) {
                         journal(tick, slot);
                     }
                     visit &= visit - 1;
                 }
+                // The word's rows as whole lines (lanes of slots without a row of a kind read as zero).
+                history.writeTickWord(word, ingest, query, rowPoints, rowBytes, rowQuery);
                 continue;
             }
             while (visit != 0) {
@@ -602,7 +625,7 @@ public final class ProfilerAgent implements Agent {
                     touch += counters.getLongOpaque(totals, recordOffset + POINTS_OFFSET);
                 }
                 if (!isEveryTick && (work & INGEST) != 0) {
-                    touch += tickTotals.get(TICK_TOTAL, (long) slot * LoadRecorderDescriptor.TICK_TOTALS_LENGTH);
+                    touch += tickTotals.get(TICK_TOTAL, LoadRecorderDescriptor.tickTotalsOffset(slot));
                 }
             }
             touch += history.touchRow(slot, isRow, isBuckets);
@@ -613,9 +636,12 @@ public final class ProfilerAgent implements Agent {
         for (int i = 0; i < count; i++) {
             final int slot = batch[i];
             final int work = batchWork[i];
-            overflows += foldSlot(slot, stripes, work);
-            if (journalSlots != null && (work & (INGEST | QUERY)) != 0) {
-                journal(tick, slot);
+            overflows += foldSlot(slot, stripes, work, 0);
+            if ((work & (INGEST | QUERY)) != 0) {
+                history.writeTickRow(slot, rowPoints[0], rowBytes[0], rowQuery[0]);
+                if (journalSlots != null) {
+                    journal(tick, slot);
+                }
             }
         }
         return overflows;
@@ -623,16 +649,19 @@ public final class ProfilerAgent implements Agent {
 
     /**
      * Folds one slot: sums its ingest record over the claimed stripes (one 512-bit vector of plain 64-bit lanes),
-     * writes the tick's row from the differences against its previous totals, and, when its bucket counts are
-     * folded, adds the bucket fields decoded from the difference against the totals of its previous bucket fold.
+     * leaves the tick's row (the differences against its previous totals) at {@code lane} of the row scratch for the
+     * caller to write, and, when its bucket counts are folded, adds the bucket fields decoded from the difference
+     * against the totals of its previous bucket fold.
      * Allocation-free.
      *
      * @param work {@link #INGEST} when the slot took ingest records (else its tick row has no points or bytes),
      *             {@link #QUERY} when it took query records, {@link #BUCKETS} when its bucket counts are folded now.
+     * @param lane where its row goes in {@link #rowPoints}, {@link #rowBytes} and {@link #rowQuery}: its bit in its
+     *             word when the word's rows are written together, else 0.
      * @return 1 when the slot took 2<sup>21</sup> points or more since its bucket counts were last folded (bucket
      *     differences inexact), else 0.
      */
-    private int foldSlot(final int slot, final int stripes, final int work) {
+    private int foldSlot(final int slot, final int stripes, final int work, final int lane) {
         final CounterStripes counters = recorder.counters();
         final MemorySegment memory = counters.segment();
         final long stripeLength = counters.stripeLengthBytes();
@@ -654,9 +683,9 @@ public final class ProfilerAgent implements Agent {
                 points += memory.get(RECORD_WORD, at + POINTS_OFFSET);
                 bytes += memory.get(RECORD_WORD, at + BYTES_OFFSET);
             }
-            final long at = (long) slot * LoadRecorderDescriptor.TICK_TOTALS_LENGTH;
+            final long at = LoadRecorderDescriptor.tickTotalsOffset(slot);
             pointsDelta = tickDelta(at, points);
-            bytesDelta = tickDelta(at + Long.BYTES, bytes);
+            bytesDelta = tickDelta(at + LoadRecorderDescriptor.TICK_TOTALS_BYTES_OFFSET, bytes);
         } else if (isBuckets) {
             final long recordOffset = (long) slot << SLOT_SHIFT;
             // Plain 64-bit lanes: points and bytes are counters, bucket words mixed-radix sums whose differences
@@ -674,9 +703,9 @@ public final class ProfilerAgent implements Agent {
                 // Bucket counts every k ticks: the row from the tick totals, as in the other ticks. (A slot folded
                 // only for its buckets keeps them: records counted after its flags were taken belong to the next
                 // tick's row.)
-                final long at = (long) slot * LoadRecorderDescriptor.TICK_TOTALS_LENGTH;
+                final long at = LoadRecorderDescriptor.tickTotalsOffset(slot);
                 pointsDelta = tickDelta(at, stripeSum[0]);
-                bytesDelta = tickDelta(at + Long.BYTES, stripeSum[1]);
+                bytesDelta = tickDelta(at + LoadRecorderDescriptor.TICK_TOTALS_BYTES_OFFSET, stripeSum[1]);
             }
             final LongVector sum = LongVector.fromArray(RECORD, stripeSum, 0);
             final long lastAt = totalsBase + recordOffset;
@@ -690,19 +719,81 @@ public final class ProfilerAgent implements Agent {
             overflow = addBucketCounts(slot);
         }
         if ((work & QUERY) != 0) {
-            final long queryAt = recorder.queryCostOffset() + ((long) slot << QUERY_COST_SHIFT);
-            long queryCost = 0;
-            for (int stripe = 0; stripe < stripes; stripe++) {
-                queryCost += counters.getLongOpaque(stripe, queryAt);
-            }
-            final int totals = recorder.foldTotalsStripe();
-            queryDelta = queryCost - counters.getLongOpaque(totals, queryAt);
-            counters.setLong(totals, queryAt, queryCost);
+            queryDelta = queryDelta(slot, stripes);
         }
-        if ((work & (INGEST | QUERY)) != 0) {
-            history.writeTickRow(slot, pointsDelta, bytesDelta, queryDelta);
-        }
+        rowPoints[lane] = pointsDelta;
+        rowBytes[lane] = bytesDelta;
+        rowQuery[lane] = queryDelta;
         return overflow;
+    }
+
+    /**
+     * The rows of a dense word whose bucket counts this tick does not fold: points and bytes summed over the stripes
+     * slot by slot (two words of each record), then differenced against the tick totals eight slots at a time, which
+     * become the sums; query cost slot by slot. Leaves the rows in the row scratch, lane i for slot 64 word + i.
+     */
+    private void foldRowWord(final int word, final long ingest, final long query, final int stripes) {
+        final CounterStripes counters = recorder.counters();
+        final MemorySegment memory = counters.segment();
+        final long stripeLength = counters.stripeLengthBytes();
+        final long[] sumPoints = this.sumPoints;
+        final long[] sumBytes = this.sumBytes;
+        final int firstSlot = word << LoadRecorderDescriptor.DIRTY_WORD_SHIFT;
+        for (long left = ingest; left != 0; left &= left - 1) {
+            final int lane = Long.numberOfTrailingZeros(left);
+            final long recordOffset = (long) (firstSlot + lane) << SLOT_SHIFT;
+            long points = 0;
+            long bytes = 0;
+            for (int stripe = 0; stripe < stripes; stripe++) {
+                final long at = stripe * stripeLength + recordOffset;
+                points += memory.get(RECORD_WORD, at + POINTS_OFFSET);
+                bytes += memory.get(RECORD_WORD, at + BYTES_OFFSET);
+            }
+            sumPoints[lane] = points;
+            sumBytes[lane] = bytes;
+        }
+        if (ingest != 0) {
+            final MemorySegment tickTotals = recorder.foldTickTotals();
+            final long pointsAt = LoadRecorderDescriptor.tickTotalsOffset(firstSlot);
+            differenceLanes(tickTotals, pointsAt, ingest, sumPoints, rowPoints);
+            differenceLanes(tickTotals, pointsAt + LoadRecorderDescriptor.TICK_TOTALS_BYTES_OFFSET, ingest, sumBytes,
+                rowBytes);
+        }
+        for (long left = query; left != 0; left &= left - 1) {
+            final int lane = Long.numberOfTrailingZeros(left);
+            rowQuery[lane] = queryDelta(firstSlot + lane, stripes);
+        }
+    }
+
+    /**
+     * For the 64 lanes {@code lanes} selects: {@code deltas[i] = sums[i] - totals[i]}, and the totals at {@code at}
+     * become the sums; the other lanes' totals stay and their deltas are 0. Eight lanes (one line) at a time.
+     */
+    private static void differenceLanes(
+        final MemorySegment totals, final long at, final long lanes, final long[] sums, final double[] deltas) {
+        for (int i = 0; i < Long.SIZE; i += RECORD.length()) {
+            final VectorMask<Long> selected = VectorMask.fromLong(RECORD, lanes >>> i);
+            final LongVector sum = LongVector.fromArray(RECORD, sums, i, selected);
+            final long lineAt = at + (long) i * Long.BYTES;
+            final LongVector last = LongVector.fromMemorySegment(RECORD, totals, lineAt, NATIVE);
+            sum.intoMemorySegment(totals, lineAt, NATIVE, selected);
+            // Unselected lanes keep the sum's, which the masked load made 0.
+            sum.sub(last, selected).convert(VectorOperators.L2D, 0).reinterpretAsDoubles().intoArray(deltas, i);
+        }
+    }
+
+    /** The query cost {@code slot} took since its previous fold; its totals record's count becomes the new total. */
+    private long queryDelta(final int slot, final int stripes) {
+        final CounterStripes counters = recorder.counters();
+        final long queryAt = recorder.queryCostOffset() + ((long) slot << QUERY_COST_SHIFT);
+        long queryCost = 0;
+        for (int stripe = 0; stripe < stripes; stripe++) {
+            queryCost += counters.getLongOpaque(stripe, queryAt);
+        }
+        final int totals = recorder.foldTotalsStripe();
+        final long delta = queryCost - counters.getLongOpaque(totals, queryAt);
+        counters.setLong(totals, queryAt, queryCost);
+        return delta;
     }
 
     /** {@code total} minus the fold tick total at {@code at}, which becomes {@code total}. */
