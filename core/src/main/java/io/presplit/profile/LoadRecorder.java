@@ -260,8 +260,7 @@ public final class LoadRecorder implements AutoCloseable {
     }
 
     /**
-     * The profiler's tick totals: per slot, points and bytes (int64 each, grouped by 64 slots: see
-     * {@link LoadRecorderDescriptor}) at its previous fold, for a profiler that
+     * The profiler's tick totals: per slot, points then bytes (int64 each) at its previous fold, for a profiler that
      * folds bucket counts less often than every tick (its totals stripe then holds each slot's totals at its previous
      * bucket fold). Written and read by the profiler thread only; zero at start.
      */

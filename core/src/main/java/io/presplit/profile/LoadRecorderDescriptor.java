@@ -11,13 +11,12 @@ import io.presplit.keyspace.KeySpace;
  * it holds each slot's totals at the previous fold of its bucket counts (every tick by default; its dirty flags
  * unused), written and read by the profiler thread only.
  *
- * fold tick totals, a region of its own (tickTotalsLength: TICK_TOTALS_LENGTH = 16 bytes per slot, whole groups of
- * SLOTS_PER_DIRTY_WORD slots), the profiler's only, used when it folds bucket counts every K &gt; 1 ticks: each slot's
- * points and bytes at its previous fold, so that a tick's fold reads and rewrites a quarter line per slot rather than
- * the whole totals record; grouped like the dirty flags, so that a group's fold loads and stores them as vectors:
- *   group g (slots 64 g .. 64 g + 63) at g * 1024:
- *   +0         int64 [64]  points summed over the stripes at each slot's previous fold (slot 64 g + i at +8 i)
- *   +512       int64 [64]  bytes, the same
+ * fold tick totals, a region of its own (TICK_TOTALS_LENGTH = 16 bytes per slot, four slots a line; whole lines
+ * of 64 slots' totals, so that a group's fold can load and store them as vectors), the profiler's only, used when it
+ * folds bucket counts every K &gt; 1 ticks: each slot's points and bytes at its previous fold, so that a tick's fold
+ * reads and rewrites a quarter line per slot rather than the whole totals record:
+ *   +0  int64  points summed over the stripes at the slot's previous fold
+ *   +8  int64  bytes, the same
  *
  * stripe s starts at s * stripeLength; every region below is SLOT_ALIGNMENT-aligned, and STRIPE_PADDING bytes
  * (two lines) separate stripes, so that two writers never share a line or an adjacent-line pair:
@@ -88,8 +87,6 @@ public final class LoadRecorderDescriptor {
     public static final int RECORD_END_OFFSET = BUCKET_WORDS_OFFSET + BUCKET_WORDS * Long.BYTES;
     /** Length of one slot's fold tick totals: points and bytes. */
     public static final int TICK_TOTALS_LENGTH = 2 * Long.BYTES;
-    /** Offset, within a group's fold tick totals, of its byte counts. */
-    public static final int TICK_TOTALS_BYTES_OFFSET = 64 * Long.BYTES;
     /** Alignment of an ingest record: one cache line. */
     public static final int SLOT_ALIGNMENT = 64;
     /** Length of one ingest record. */
@@ -157,14 +154,9 @@ public final class LoadRecorderDescriptor {
         return (long) dirtyWords(slotCapacity) * SLOTS_PER_DIRTY_WORD * TICK_TOTALS_LENGTH;
     }
 
-    /**
-     * Offset, within the fold tick totals, of {@code slot}'s points; its bytes are {@link #TICK_TOTALS_BYTES_OFFSET}
-     * further.
-     */
+    /** Offset, within the fold tick totals, of {@code slot}'s points; its bytes follow. */
     public static long tickTotalsOffset(final int slot) {
-        final long group = slot >>> DIRTY_WORD_SHIFT;
-        final int lane = slot & (SLOTS_PER_DIRTY_WORD - 1);
-        return group * SLOTS_PER_DIRTY_WORD * TICK_TOTALS_LENGTH + (long) lane * Long.BYTES;
+        return (long) slot * TICK_TOTALS_LENGTH;
     }
 
     /** Offset of a slot's ingest record within the recorder's memory. */

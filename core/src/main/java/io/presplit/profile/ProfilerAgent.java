@@ -84,6 +84,8 @@ public final class ProfilerAgent implements Agent {
     private static final ValueLayout.OfLong TICK_TOTAL = ValueLayout.JAVA_LONG;
     /** Dirty slots folded together: enough independent cache misses in flight to cover the memory latency. */
     private static final int BATCH = 32;
+    /** Bits 0, 2, 4, ...: where {@link Long#expand} spreads four slots' bits, one per pair of lanes. */
+    private static final long EVEN_BITS = 0x5555_5555_5555_5555L;
     /** What a slot's fold does, as bits: its tick row takes ingest records, query records; its bucket counts. */
     private static final int INGEST = 1;
     private static final int QUERY = 2;
@@ -105,14 +107,13 @@ public final class ProfilerAgent implements Agent {
     private final int[] batch = new int[BATCH];
     /**
      * The tick rows of a word's slots, lane i = slot 64 word + i (a batched slot's at lane 0), which the fold writes
-     * to the history together. Agent thread.
+     * to the history together: points and bytes interleaved (points of lane i at 2 i, bytes at 2 i + 1, as in the
+     * fold tick totals), query cost. Agent thread.
      */
-    private final double[] rowPoints = new double[Long.SIZE];
-    private final double[] rowBytes = new double[Long.SIZE];
+    private final double[] rowIngest = new double[2 * Long.SIZE];
     private final double[] rowQuery = new double[Long.SIZE];
-    /** A dense word's points and bytes summed over the stripes, lane i = slot 64 word + i. Agent thread. */
-    private final long[] sumPoints = new long[Long.SIZE];
-    private final long[] sumBytes = new long[Long.SIZE];
+    /** A dense word's points and bytes summed over the stripes, at 2 i and 2 i + 1 for slot 64 word + i. */
+    private final long[] sumIngest = new long[2 * Long.SIZE];
     /** Per batched slot: what its fold does ({@link #INGEST}, {@link #QUERY}, {@link #BUCKETS} bits). Agent thread. */
     private final byte[] batchWork = new byte[BATCH];
     /** The ingest and query dirty flags taken for the words of the chunk being folded. Agent thread. */
@@ -537,7 +538,7 @@ public final class ProfilerAgent implements Agent {
                     visit &= visit - 1;
                 }
                 // The word's rows as whole lines (lanes of slots without a row of a kind read as zero).
-                history.writeTickWord(word, ingest, query, rowPoints, rowBytes, rowQuery);
+                history.writeTickWord(word, ingest, query, rowIngest, rowQuery);
                 continue;
             }
             while (visit != 0) {
@@ -638,7 +639,7 @@ public final class ProfilerAgent implements Agent {
             final int work = batchWork[i];
             overflows += foldSlot(slot, stripes, work, 0);
             if ((work & (INGEST | QUERY)) != 0) {
-                history.writeTickRow(slot, rowPoints[0], rowBytes[0], rowQuery[0]);
+                history.writeTickRow(slot, rowIngest[0], rowIngest[1], rowQuery[0]);
                 if (journalSlots != null) {
                     journal(tick, slot);
                 }
@@ -656,7 +657,7 @@ public final class ProfilerAgent implements Agent {
      *
      * @param work {@link #INGEST} when the slot took ingest records (else its tick row has no points or bytes),
      *             {@link #QUERY} when it took query records, {@link #BUCKETS} when its bucket counts are folded now.
-     * @param lane where its row goes in {@link #rowPoints}, {@link #rowBytes} and {@link #rowQuery}: its bit in its
+     * @param lane where its row goes in {@link #rowIngest} and {@link #rowQuery}: its bit in its
      *             word when the word's rows are written together, else 0.
      * @return 1 when the slot took 2<sup>21</sup> points or more since its bucket counts were last folded (bucket
      *     differences inexact), else 0.
@@ -685,7 +686,7 @@ public final class ProfilerAgent implements Agent {
             }
             final long at = LoadRecorderDescriptor.tickTotalsOffset(slot);
             pointsDelta = tickDelta(at, points);
-            bytesDelta = tickDelta(at + LoadRecorderDescriptor.TICK_TOTALS_BYTES_OFFSET, bytes);
+            bytesDelta = tickDelta(at + Long.BYTES, bytes);
         } else if (isBuckets) {
             final long recordOffset = (long) slot << SLOT_SHIFT;
             // Plain 64-bit lanes: points and bytes are counters, bucket words mixed-radix sums whose differences
@@ -705,7 +706,7 @@ public final class ProfilerAgent implements Agent {
                 // tick's row.)
                 final long at = LoadRecorderDescriptor.tickTotalsOffset(slot);
                 pointsDelta = tickDelta(at, stripeSum[0]);
-                bytesDelta = tickDelta(at + LoadRecorderDescriptor.TICK_TOTALS_BYTES_OFFSET, stripeSum[1]);
+                bytesDelta = tickDelta(at + Long.BYTES, stripeSum[1]);
             }
             final LongVector sum = LongVector.fromArray(RECORD, stripeSum, 0);
             final long lastAt = totalsBase + recordOffset;
@@ -721,8 +722,8 @@ public final class ProfilerAgent implements Agent {
         if ((work & QUERY) != 0) {
             queryDelta = queryDelta(slot, stripes);
         }
-        rowPoints[lane] = pointsDelta;
-        rowBytes[lane] = bytesDelta;
+        rowIngest[2 * lane] = pointsDelta;
+        rowIngest[2 * lane + 1] = bytesDelta;
         rowQuery[lane] = queryDelta;
         return overflow;
     }
@@ -736,8 +737,7 @@ public final class ProfilerAgent implements Agent {
         final CounterStripes counters = recorder.counters();
         final MemorySegment memory = counters.segment();
         final long stripeLength = counters.stripeLengthBytes();
-        final long[] sumPoints = this.sumPoints;
-        final long[] sumBytes = this.sumBytes;
+        final long[] sumIngest = this.sumIngest;
         final int firstSlot = word << LoadRecorderDescriptor.DIRTY_WORD_SHIFT;
         for (long left = ingest; left != 0; left &= left - 1) {
             final int lane = Long.numberOfTrailingZeros(left);
@@ -749,15 +749,13 @@ public final class ProfilerAgent implements Agent {
                 points += memory.get(RECORD_WORD, at + POINTS_OFFSET);
                 bytes += memory.get(RECORD_WORD, at + BYTES_OFFSET);
             }
-            sumPoints[lane] = points;
-            sumBytes[lane] = bytes;
+            sumIngest[2 * lane] = points;
+            sumIngest[2 * lane + 1] = bytes;
         }
         if (ingest != 0) {
             final MemorySegment tickTotals = recorder.foldTickTotals();
             final long pointsAt = LoadRecorderDescriptor.tickTotalsOffset(firstSlot);
-            differenceLanes(tickTotals, pointsAt, ingest, sumPoints, rowPoints);
-            differenceLanes(tickTotals, pointsAt + LoadRecorderDescriptor.TICK_TOTALS_BYTES_OFFSET, ingest, sumBytes,
-                rowBytes);
+            differenceLanes(tickTotals, pointsAt, ingest, sumIngest, rowIngest);
         }
         for (long left = query; left != 0; left &= left - 1) {
             final int lane = Long.numberOfTrailingZeros(left);
@@ -766,19 +764,24 @@ public final class ProfilerAgent implements Agent {
     }
 
     /**
-     * For the 64 lanes {@code lanes} selects: {@code deltas[i] = sums[i] - totals[i]}, and the totals at {@code at}
-     * become the sums; the other lanes' totals stay and their deltas are 0. Eight lanes (one line) at a time.
+     * For the slots {@code slots} selects of 64: {@code deltas[j] = sums[j] - totals[j]} at j = 2 i and 2 i + 1 (points
+     * and bytes of slot i, interleaved as in the fold tick totals), and the totals at {@code at} become the sums; the
+     * other slots' totals stay and their deltas are 0. Four slots (one line) at a time.
      */
     private static void differenceLanes(
-        final MemorySegment totals, final long at, final long lanes, final long[] sums, final double[] deltas) {
-        for (int i = 0; i < Long.SIZE; i += RECORD.length()) {
-            final VectorMask<Long> selected = VectorMask.fromLong(RECORD, lanes >>> i);
-            final LongVector sum = LongVector.fromArray(RECORD, sums, i, selected);
-            final long lineAt = at + (long) i * Long.BYTES;
+        final MemorySegment totals, final long at, final long slots, final long[] sums, final double[] deltas) {
+        final int slotsPerLine = RECORD.length() / 2;
+        for (int first = 0; first < Long.SIZE; first += slotsPerLine) {
+            // Each slot's bit twice: its points lane and its bytes lane.
+            final long lanes = Long.expand(slots >>> first, EVEN_BITS) * 3;
+            final VectorMask<Long> selected = VectorMask.fromLong(RECORD, lanes);
+            final int index = 2 * first;
+            final LongVector sum = LongVector.fromArray(RECORD, sums, index, selected);
+            final long lineAt = at + (long) index * Long.BYTES;
             final LongVector last = LongVector.fromMemorySegment(RECORD, totals, lineAt, NATIVE);
             sum.intoMemorySegment(totals, lineAt, NATIVE, selected);
             // Unselected lanes keep the sum's, which the masked load made 0.
-            sum.sub(last, selected).convert(VectorOperators.L2D, 0).reinterpretAsDoubles().intoArray(deltas, i);
+            sum.sub(last, selected).convert(VectorOperators.L2D, 0).reinterpretAsDoubles().intoArray(deltas, index);
         }
     }
 
