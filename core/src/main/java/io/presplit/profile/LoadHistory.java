@@ -482,15 +482,17 @@ public final class LoadHistory implements AutoCloseable {
         final long ingestMaskAt = masksAt + LoadHistoryDescriptor.INGEST_MASK_OFFSET;
         final long queryMaskAt = masksAt + LoadHistoryDescriptor.QUERY_MASK_OFFSET;
         if (ingestRows != 0) {
-            writeLines(row + tickSeriesOffset[Resource.INGEST_POINTS.ordinal()], ingestRows, ingest, EVEN_LANES);
-            writeLines(row + tickSeriesOffset[Resource.INGEST_BYTES.ordinal()], ingestRows, ingest, ODD_LANES);
+            writeInterleavedLines(row + tickSeriesOffset[Resource.INGEST_POINTS.ordinal()], ingestRows, ingest,
+                EVEN_LANES);
+            writeInterleavedLines(row + tickSeriesOffset[Resource.INGEST_BYTES.ordinal()], ingestRows, ingest,
+                ODD_LANES);
             memory.set(LONG, ingestMaskAt, memory.get(LONG, ingestMaskAt) | wordLines);
         } else {
             cleanLines(ingestMaskAt, wordLines, row - (long) lineShift * REGION_ALIGNMENT,
                 tickSeriesOffset[Resource.INGEST_POINTS.ordinal()], tickSeriesOffset[Resource.INGEST_BYTES.ordinal()]);
         }
         if (queryRows != 0) {
-            writeLines(row + tickSeriesOffset[Resource.QUERY_COST.ordinal()], queryRows, queryCost, null);
+            writeLines(row + tickSeriesOffset[Resource.QUERY_COST.ordinal()], queryRows, queryCost);
             memory.set(LONG, queryMaskAt, memory.get(LONG, queryMaskAt) | wordLines);
         } else {
             cleanLines(queryMaskAt, wordLines, row - (long) lineShift * REGION_ALIGNMENT,
@@ -508,18 +510,27 @@ public final class LoadHistory implements AutoCloseable {
         }
     }
 
-    /**
-     * Stores the eight lines from {@code at}: for lane i, where bit i of {@code lanes} is set, {@code values[i]}, or
-     * with an {@code indexMap} of interleaved values {@code values[2 i + indexMap[0]]}; else 0.
-     */
-    private void writeLines(final long at, final long lanes, final double[] values, final int[] indexMap) {
+    /** Stores the eight lines from {@code at}: lane i {@code values[i]} where bit i of {@code lanes} is set, else 0. */
+    private void writeLines(final long at, final long lanes, final double[] values) {
         final MemorySegment memory = this.memory;
         for (int line = 0; line < LINES_PER_WORD; line++) {
             final int first = line * LINE.length();
-            final VectorMask<Double> selected = VectorMask.fromLong(LINE, lanes >>> first);
-            final DoubleVector row = indexMap == null ? DoubleVector.fromArray(LINE, values, first, selected)
-                : DoubleVector.fromArray(LINE, values, 2 * first, indexMap, 0, selected);
-            row.intoMemorySegment(memory, at + (long) line * REGION_ALIGNMENT, ORDER);
+            DoubleVector.fromArray(LINE, values, first, VectorMask.fromLong(LINE, lanes >>> first))
+                .intoMemorySegment(memory, at + (long) line * REGION_ALIGNMENT, ORDER);
+        }
+    }
+
+    /**
+     * Stores the eight lines from {@code at}: lane i {@code values[2 i + lanes[0]]} of interleaved values (by
+     * {@code indexMap}, {@link #EVEN_LANES} or {@link #ODD_LANES}) where bit i of {@code lanes} is set, else 0. Apart
+     * from {@link #writeLines}: a vector chosen between two loads would be merged, and boxed, by the compiler.
+     */
+    private void writeInterleavedLines(final long at, final long lanes, final double[] values, final int[] indexMap) {
+        final MemorySegment memory = this.memory;
+        for (int line = 0; line < LINES_PER_WORD; line++) {
+            final int first = line * LINE.length();
+            DoubleVector.fromArray(LINE, values, 2 * first, indexMap, 0, VectorMask.fromLong(LINE, lanes >>> first))
+                .intoMemorySegment(memory, at + (long) line * REGION_ALIGNMENT, ORDER);
         }
     }
 

@@ -57,9 +57,10 @@ import io.presplit.keyspace.KeySpace;
  * blockCount = ceil(slotCapacity / 512); ringRows(l) = rowsRetained(l) + 1, the extra position lets the tick in
  * progress be written without overwriting the oldest retained row.
  *
- * Level 0 is exact in place (version 3): before the first row of a block is written in tick k (or when the tick
- * completes), the lines of that block at position k mod ringRows(0) whose mask bit is set are zeroed (in the columns
- * of the mask's kind) and the masks cleared; writing a slot's nonzero row sets its line's bit of that kind. Every
+ * Level 0 is exact in place (version 3): before the first row of a word of 64 slots is written in tick k (or when
+ * the tick completes), the lines of that word at position k mod ringRows(0) whose mask bit is set are zeroed (in the
+ * columns of the mask's kind) and the bits cleared; writing a slot's nonzero row sets its line's bit of that kind, and
+ * a word written whole (all its lines of a kind's columns, zero where no slot took load) sets all its bits. Every
  * completed tick therefore holds every slot's row, zero for slots that took no load, and level-0 readers need no
  * per-slot rule. Levels above 0 are written lazily, only for
  * slots that took load: with open(l) = floor(lastTouchedTick / ticksPerRow(l)), a row k of a level l &gt; 0 is its

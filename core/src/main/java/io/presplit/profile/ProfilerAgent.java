@@ -11,6 +11,7 @@ import static io.presplit.profile.LoadRecorderDescriptor.SLOT_SHIFT;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.memory.CounterStripes;
 import io.presplit.ring.OneToOneLoadSampleRing;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
@@ -781,7 +782,7 @@ public final class ProfilerAgent implements Agent {
             final LongVector last = LongVector.fromMemorySegment(RECORD, totals, lineAt, NATIVE);
             sum.intoMemorySegment(totals, lineAt, NATIVE, selected);
             // Unselected lanes keep the sum's, which the masked load made 0.
-            sum.sub(last, selected).convert(VectorOperators.L2D, 0).reinterpretAsDoubles().intoArray(deltas, index);
+            ((DoubleVector) sum.sub(last, selected).convert(VectorOperators.L2D, 0)).intoArray(deltas, index);
         }
     }
 

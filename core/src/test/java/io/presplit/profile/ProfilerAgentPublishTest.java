@@ -156,9 +156,9 @@ class ProfilerAgentPublishTest {
     }
 
     /**
-     * Guards the hot path: a duty cycle that folds and publishes allocates nothing, including the lazy history's
-     * rarer steps (zeroing the rows of a slot idle for several ticks, flushing a roll-up row), with bucket counts
-     * folded every tick and every third tick.
+     * Guards the hot path: a duty cycle that folds and publishes allocates nothing, for sparse slots and whole words
+     * of them, including the lazy history's rarer steps (zeroing the rows of a slot idle for several ticks, flushing a
+     * roll-up row), with bucket counts folded every tick and every third tick.
      */
     @ParameterizedTest
     @ValueSource(ints = {1, 3})
@@ -178,6 +178,10 @@ class ProfilerAgentPublishTest {
             final LoadSampleHandler handler = (tick, slot, points, bytes, cost) -> sink[0] += points;
             assertThat(AllocationMeter.allocatedBytes(2_000, () -> {
                 recorder.recordIngest(stripe, 5, 3, 2, 20);
+                if (now[0] % 5 == 0) {
+                    // A dense word: its rows are written as whole lines.
+                    recordEverySlot(recorder, stripe);
+                }
                 if (now[0] % 7 == 0) {
                     recorder.recordQuery(stripe, 40, 9);
                 }
