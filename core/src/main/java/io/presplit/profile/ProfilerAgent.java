@@ -51,7 +51,10 @@ import java.util.function.IntSupplier;
  * gathered into batches whose cache lines are read once up front, so that their misses overlap; when many are (at least
  * {@link #DENSE_WORD_SLOTS} of 64), the word's slots are folded straight in address order, where the hardware
  * prefetchers see sequential streams and an up-front pass would only cost instructions (measured at a tenth of the
- * slots, where a word has about 6: streaming every word took 39 ms against 26 ms batched, minima).
+ * slots, where a word has about 6: streaming every word took 39 ms against 26 ms batched, minima), and the word's rows
+ * are written to the history together as whole lines ({@link LoadHistory#writeTickWord}), which needs no zeroing of
+ * the lines first; a dense word whose bucket counts wait for their phase has its rows differenced against the tick
+ * totals eight lanes at a time.
  * <p>
  * Duty cycle: reads the clock once; when the tick deadline has passed (and no fold is in progress), begins folding
  * the dirty slots of {@code [0, slotBound)}; folds up to {@link Context#foldWordsPerCycle(int)} words of 64 slots of
