@@ -24,7 +24,6 @@ import io.presplit.memory.NativeRegion;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -111,9 +110,6 @@ public final class LoadHistory implements AutoCloseable {
     /** Level-0 lines (eight rows each) per word of slots, and words per block of 512 slots. */
     private static final int LINES_PER_WORD = WORD_SLOTS / LoadHistoryDescriptor.LINE_SLOTS;
     private static final int WORDS_PER_BLOCK = BLOCK_SLOTS / WORD_SLOTS;
-    /** Lanes of a line's eight slots in an interleaved points-and-bytes row: points at even indices, bytes odd. */
-    private static final int[] EVEN_LANES = {0, 2, 4, 6, 8, 10, 12, 14};
-    private static final int[] ODD_LANES = {1, 3, 5, 7, 9, 11, 13, 15};
     /** Mask bits of one word's lines, at the block's first word. */
     private static final long LINES_OF_WORD = (1L << LINES_PER_WORD) - 1;
     /**
@@ -456,19 +452,19 @@ public final class LoadHistory implements AutoCloseable {
 
     /**
      * Writes the level-0 rows of the tick in progress for the 64 slots of word {@code word} (slots
-     * {@code 64 word .. 64 word + 63}) as whole lines: the ingest columns of the slots {@code ingestRows} selects
-     * from {@code ingest} (slot 64 word + i's points at 2 i, its bytes at 2 i + 1), zero for the others, when it
-     * selects any;
-     * the query-cost column from {@code queryCost} the same way under {@code queryRows}. A column none of whose rows
-     * is selected is left as it is (cleaned of a ring-old row if it held one), so a word of ingest alone never
-     * touches the query-cost lines. Writing whole lines, the word needs no zeroing first: a store that covers a line
-     * lets the processor skip reading it (where the hardware does), where zeroing then storing reads every line a ring
-     * old from memory. Then, when the history has roll-up levels, each selected slot's row is added to its open rows
-     * as {@link #writeTickRow} does. For the fold's dense words; the words must come in increasing order within a tick
-     * and after any {@link #writeTickRow} of a lower slot, as rows do. Writer thread only. Allocation-free.
+     * {@code 64 word .. 64 word + 63}) as whole lines: the ingest columns from {@code points} and {@code bytes} (lane
+     * i = slot 64 word + i; the caller leaves 0 in the lanes of slots without ingest) when {@code ingestRows} selects
+     * any slot; the query-cost column from {@code queryCost} the same way when {@code queryRows} does. A column none
+     * of whose rows is selected is left as it is (cleaned of a ring-old row if it held one), so a word of ingest
+     * alone never touches the query-cost lines. Writing whole lines, the word needs no zeroing first (zeroing a line
+     * a ring old, then storing each slot's value into it, read the line from memory before overwriting it). Then,
+     * when the history has roll-up levels, each selected slot's row is added to its open rows as {@link #writeTickRow}
+     * does. For the fold's dense words; the words must come in increasing order within a tick and after any
+     * {@link #writeTickRow} of a lower slot, as rows do. Writer thread only. Allocation-free.
      */
     void writeTickWord(
-        final int word, final long ingestRows, final long queryRows, final double[] ingest, final double[] queryCost) {
+        final int word, final long ingestRows, final long queryRows, final double[] points, final double[] bytes,
+        final double[] queryCost) {
         if (word > cleanedWordBound) {
             cleanWordsThrough(word);
         }
@@ -482,17 +478,19 @@ public final class LoadHistory implements AutoCloseable {
         final long ingestMaskAt = masksAt + LoadHistoryDescriptor.INGEST_MASK_OFFSET;
         final long queryMaskAt = masksAt + LoadHistoryDescriptor.QUERY_MASK_OFFSET;
         if (ingestRows != 0) {
-            writeInterleavedLines(row + tickSeriesOffset[Resource.INGEST_POINTS.ordinal()], ingestRows, ingest,
-                EVEN_LANES);
-            writeInterleavedLines(row + tickSeriesOffset[Resource.INGEST_BYTES.ordinal()], ingestRows, ingest,
-                ODD_LANES);
+            // Bulk copies of whole lines: no zeroing first, and no Vector API shapes that a compiler may box.
+            MemorySegment.copy(points, 0, memory, DOUBLE, row + tickSeriesOffset[Resource.INGEST_POINTS.ordinal()],
+                WORD_SLOTS);
+            MemorySegment.copy(bytes, 0, memory, DOUBLE, row + tickSeriesOffset[Resource.INGEST_BYTES.ordinal()],
+                WORD_SLOTS);
             memory.set(LONG, ingestMaskAt, memory.get(LONG, ingestMaskAt) | wordLines);
         } else {
             cleanLines(ingestMaskAt, wordLines, row - (long) lineShift * REGION_ALIGNMENT,
                 tickSeriesOffset[Resource.INGEST_POINTS.ordinal()], tickSeriesOffset[Resource.INGEST_BYTES.ordinal()]);
         }
         if (queryRows != 0) {
-            writeLines(row + tickSeriesOffset[Resource.QUERY_COST.ordinal()], queryRows, queryCost);
+            MemorySegment.copy(queryCost, 0, memory, DOUBLE, row + tickSeriesOffset[Resource.QUERY_COST.ordinal()],
+                WORD_SLOTS);
             memory.set(LONG, queryMaskAt, memory.get(LONG, queryMaskAt) | wordLines);
         } else {
             cleanLines(queryMaskAt, wordLines, row - (long) lineShift * REGION_ALIGNMENT,
@@ -504,33 +502,9 @@ public final class LoadHistory implements AutoCloseable {
             for (long rows = ingestRows | queryRows; rows != 0; rows &= rows - 1) {
                 final int lane = Long.numberOfTrailingZeros(rows);
                 final boolean isIngest = (ingestRows >>> lane & 1) != 0;
-                addToOpenRows(firstSlot + lane, isIngest ? ingest[2 * lane] : 0, isIngest ? ingest[2 * lane + 1] : 0,
+                addToOpenRows(firstSlot + lane, isIngest ? points[lane] : 0, isIngest ? bytes[lane] : 0,
                     (queryRows >>> lane & 1) != 0 ? queryCost[lane] : 0);
             }
-        }
-    }
-
-    /** Stores the eight lines from {@code at}: lane i {@code values[i]} where bit i of {@code lanes} is set, else 0. */
-    private void writeLines(final long at, final long lanes, final double[] values) {
-        final MemorySegment memory = this.memory;
-        for (int line = 0; line < LINES_PER_WORD; line++) {
-            final int first = line * LINE.length();
-            DoubleVector.fromArray(LINE, values, first, VectorMask.fromLong(LINE, lanes >>> first))
-                .intoMemorySegment(memory, at + (long) line * REGION_ALIGNMENT, ORDER);
-        }
-    }
-
-    /**
-     * Stores the eight lines from {@code at}: lane i {@code values[2 i + lanes[0]]} of interleaved values (by
-     * {@code indexMap}, {@link #EVEN_LANES} or {@link #ODD_LANES}) where bit i of {@code lanes} is set, else 0. Apart
-     * from {@link #writeLines}: a vector chosen between two loads would be merged, and boxed, by the compiler.
-     */
-    private void writeInterleavedLines(final long at, final long lanes, final double[] values, final int[] indexMap) {
-        final MemorySegment memory = this.memory;
-        for (int line = 0; line < LINES_PER_WORD; line++) {
-            final int first = line * LINE.length();
-            DoubleVector.fromArray(LINE, values, 2 * first, indexMap, 0, VectorMask.fromLong(LINE, lanes >>> first))
-                .intoMemorySegment(memory, at + (long) line * REGION_ALIGNMENT, ORDER);
         }
     }
 

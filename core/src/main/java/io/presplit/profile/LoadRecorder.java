@@ -144,7 +144,7 @@ public final class LoadRecorder implements AutoCloseable {
         this.counters = new CounterStripes(MEMORY_OWNER, stripeCount + 1, stripeLength, STRIPE_ALIGNMENT);
         this.memory = counters.segment();
         this.foldTickTotals = NativeMemory.allocate(MEMORY_OWNER,
-            LoadRecorderDescriptor.tickTotalsLength(slotCapacity), STRIPE_ALIGNMENT);
+            (long) slotCapacity * LoadRecorderDescriptor.TICK_TOTALS_LENGTH, STRIPE_ALIGNMENT);
     }
 
     /**

@@ -11,10 +11,9 @@ import io.presplit.keyspace.KeySpace;
  * it holds each slot's totals at the previous fold of its bucket counts (every tick by default; its dirty flags
  * unused), written and read by the profiler thread only.
  *
- * fold tick totals, a region of its own (TICK_TOTALS_LENGTH = 16 bytes per slot, four slots a line; whole lines
- * of 64 slots' totals, so that a group's fold can load and store them as vectors), the profiler's only, used when it
- * folds bucket counts every K &gt; 1 ticks: each slot's points and bytes at its previous fold, so that a tick's fold
- * reads and rewrites a quarter line per slot rather than the whole totals record:
+ * fold tick totals, a region of its own (TICK_TOTALS_LENGTH = 16 bytes per slot, four slots a line), the profiler's
+ * only, used when it folds bucket counts every K &gt; 1 ticks: each slot's points and bytes at its previous fold, so
+ * that a tick's fold reads and rewrites a quarter line per slot rather than the whole totals record:
  *   +0  int64  points summed over the stripes at the slot's previous fold
  *   +8  int64  bytes, the same
  *
@@ -147,11 +146,6 @@ public final class LoadRecorderDescriptor {
     /** Length of one kind's dirty flags: whole lines of {@link #SLOTS_PER_DIRTY_WORD} one-byte flags. */
     public static long dirtyLength(final int slotCapacity) {
         return align((long) dirtyWords(slotCapacity) * SLOTS_PER_DIRTY_WORD * DIRTY_FLAG_LENGTH, SLOT_ALIGNMENT);
-    }
-
-    /** Length of the fold tick totals: {@link #TICK_TOTALS_LENGTH} per slot, in whole groups of 64 slots. */
-    public static long tickTotalsLength(final int slotCapacity) {
-        return (long) dirtyWords(slotCapacity) * SLOTS_PER_DIRTY_WORD * TICK_TOTALS_LENGTH;
     }
 
     /** Offset, within the fold tick totals, of {@code slot}'s points; its bytes follow. */

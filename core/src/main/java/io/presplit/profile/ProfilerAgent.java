@@ -11,10 +11,8 @@ import static io.presplit.profile.LoadRecorderDescriptor.SLOT_SHIFT;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.memory.CounterStripes;
 import io.presplit.ring.OneToOneLoadSampleRing;
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -24,6 +22,7 @@ import org.agrona.concurrent.NanoClock;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.function.IntSupplier;
 
 /**
@@ -53,8 +52,8 @@ import java.util.function.IntSupplier;
  * prefetchers see sequential streams and an up-front pass would only cost instructions (measured at a tenth of the
  * slots, where a word has about 6: streaming every word took 39 ms against 26 ms batched, minima), and the word's rows
  * are written to the history together as whole lines ({@link LoadHistory#writeTickWord}), which needs no zeroing of
- * the lines first; a dense word whose bucket counts wait for their phase has its rows differenced against the tick
- * totals eight lanes at a time.
+ * the lines first; a dense word whose bucket counts wait for their phase takes its rows from the tick totals in a
+ * loop of its own.
  * <p>
  * Duty cycle: reads the clock once; when the tick deadline has passed (and no fold is in progress), begins folding
  * the dirty slots of {@code [0, slotBound)}; folds up to {@link Context#foldWordsPerCycle(int)} words of 64 slots of
@@ -88,8 +87,6 @@ public final class ProfilerAgent implements Agent {
     private static final ValueLayout.OfLong TICK_TOTAL = ValueLayout.JAVA_LONG;
     /** Dirty slots folded together: enough independent cache misses in flight to cover the memory latency. */
     private static final int BATCH = 32;
-    /** Bits 0, 2, 4, ...: where {@link Long#expand} spreads four slots' bits, one per pair of lanes. */
-    private static final long EVEN_BITS = 0x5555_5555_5555_5555L;
     /** What a slot's fold does, as bits: its tick row takes ingest records, query records; its bucket counts. */
     private static final int INGEST = 1;
     private static final int QUERY = 2;
@@ -111,13 +108,12 @@ public final class ProfilerAgent implements Agent {
     private final int[] batch = new int[BATCH];
     /**
      * The tick rows of a word's slots, lane i = slot 64 word + i (a batched slot's at lane 0), which the fold writes
-     * to the history together: points and bytes interleaved (points of lane i at 2 i, bytes at 2 i + 1, as in the
-     * fold tick totals), query cost. Agent thread.
+     * to the history together; a dense word's lanes of slots without a row of a kind are 0 (cleared before the
+     * word). Agent thread.
      */
-    private final double[] rowIngest = new double[2 * Long.SIZE];
+    private final double[] rowPoints = new double[Long.SIZE];
+    private final double[] rowBytes = new double[Long.SIZE];
     private final double[] rowQuery = new double[Long.SIZE];
-    /** A dense word's points and bytes summed over the stripes, at 2 i and 2 i + 1 for slot 64 word + i. */
-    private final long[] sumIngest = new long[2 * Long.SIZE];
     /** Per batched slot: what its fold does ({@link #INGEST}, {@link #QUERY}, {@link #BUCKETS} bits). Agent thread. */
     private final byte[] batchWork = new byte[BATCH];
     /** The ingest and query dirty flags taken for the words of the chunk being folded. Agent thread. */
@@ -522,8 +518,16 @@ public final class ProfilerAgent implements Agent {
                 // Stream the word: the batch before it first, so that slots stay in address order (the journal's).
                 overflows += foldBatch(batched, stripes, tick);
                 batched = 0;
+                // The word's rows are written whole: lanes of slots without a row of a kind must read 0.
+                if (ingest != -1L) {
+                    Arrays.fill(rowPoints, 0.0);
+                    Arrays.fill(rowBytes, 0.0);
+                }
+                if (query != 0 && query != -1L) {
+                    Arrays.fill(rowQuery, 0.0);
+                }
                 if (buckets == 0 && bucketPending != null) {
-                    // Rows alone (the word's bucket counts wait for its phase): eight slots at a time.
+                    // Rows alone (the word's bucket counts wait for its phase).
                     foldRowWord(word, ingest, query, stripes);
                     if (isJournalled) {
                         for (long left = rows; left != 0; left &= left - 1) {
@@ -542,7 +546,7 @@ public final class ProfilerAgent implements Agent {
                     visit &= visit - 1;
                 }
                 // The word's rows as whole lines (lanes of slots without a row of a kind read as zero).
-                history.writeTickWord(word, ingest, query, rowIngest, rowQuery);
+                history.writeTickWord(word, ingest, query, rowPoints, rowBytes, rowQuery);
                 continue;
             }
             while (visit != 0) {
@@ -643,7 +647,7 @@ public final class ProfilerAgent implements Agent {
             final int work = batchWork[i];
             overflows += foldSlot(slot, stripes, work, 0);
             if ((work & (INGEST | QUERY)) != 0) {
-                history.writeTickRow(slot, rowIngest[0], rowIngest[1], rowQuery[0]);
+                history.writeTickRow(slot, rowPoints[0], rowBytes[0], rowQuery[0]);
                 if (journalSlots != null) {
                     journal(tick, slot);
                 }
@@ -661,7 +665,7 @@ public final class ProfilerAgent implements Agent {
      *
      * @param work {@link #INGEST} when the slot took ingest records (else its tick row has no points or bytes),
      *             {@link #QUERY} when it took query records, {@link #BUCKETS} when its bucket counts are folded now.
-     * @param lane where its row goes in {@link #rowIngest} and {@link #rowQuery}: its bit in its
+     * @param lane where its row goes in {@link #rowPoints}, {@link #rowBytes} and {@link #rowQuery}: its bit in its
      *             word when the word's rows are written together, else 0.
      * @return 1 when the slot took 2<sup>21</sup> points or more since its bucket counts were last folded (bucket
      *     differences inexact), else 0.
@@ -726,22 +730,25 @@ public final class ProfilerAgent implements Agent {
         if ((work & QUERY) != 0) {
             queryDelta = queryDelta(slot, stripes);
         }
-        rowIngest[2 * lane] = pointsDelta;
-        rowIngest[2 * lane + 1] = bytesDelta;
+        rowPoints[lane] = pointsDelta;
+        rowBytes[lane] = bytesDelta;
         rowQuery[lane] = queryDelta;
         return overflow;
     }
 
     /**
      * The rows of a dense word whose bucket counts this tick does not fold: points and bytes summed over the stripes
-     * slot by slot (two words of each record), then differenced against the tick totals eight slots at a time, which
-     * become the sums; query cost slot by slot. Leaves the rows in the row scratch, lane i for slot 64 word + i.
+     * (two words of each record) and differenced against the tick totals, which become the sums; query cost as
+     * usual. Leaves the rows in the row scratch, lane i for slot 64 word + i: the word's fold without
+     * {@link #foldSlot}'s branches for bucket work.
      */
     private void foldRowWord(final int word, final long ingest, final long query, final int stripes) {
         final CounterStripes counters = recorder.counters();
         final MemorySegment memory = counters.segment();
         final long stripeLength = counters.stripeLengthBytes();
-        final long[] sumIngest = this.sumIngest;
+        final MemorySegment tickTotals = recorder.foldTickTotals();
+        final double[] rowPoints = this.rowPoints;
+        final double[] rowBytes = this.rowBytes;
         final int firstSlot = word << LoadRecorderDescriptor.DIRTY_WORD_SHIFT;
         for (long left = ingest; left != 0; left &= left - 1) {
             final int lane = Long.numberOfTrailingZeros(left);
@@ -753,39 +760,15 @@ public final class ProfilerAgent implements Agent {
                 points += memory.get(RECORD_WORD, at + POINTS_OFFSET);
                 bytes += memory.get(RECORD_WORD, at + BYTES_OFFSET);
             }
-            sumIngest[2 * lane] = points;
-            sumIngest[2 * lane + 1] = bytes;
-        }
-        if (ingest != 0) {
-            final MemorySegment tickTotals = recorder.foldTickTotals();
-            final long pointsAt = LoadRecorderDescriptor.tickTotalsOffset(firstSlot);
-            differenceLanes(tickTotals, pointsAt, ingest, sumIngest, rowIngest);
+            final long totalsAt = LoadRecorderDescriptor.tickTotalsOffset(firstSlot + lane);
+            rowPoints[lane] = points - tickTotals.get(TICK_TOTAL, totalsAt);
+            rowBytes[lane] = bytes - tickTotals.get(TICK_TOTAL, totalsAt + Long.BYTES);
+            tickTotals.set(TICK_TOTAL, totalsAt, points);
+            tickTotals.set(TICK_TOTAL, totalsAt + Long.BYTES, bytes);
         }
         for (long left = query; left != 0; left &= left - 1) {
             final int lane = Long.numberOfTrailingZeros(left);
             rowQuery[lane] = queryDelta(firstSlot + lane, stripes);
-        }
-    }
-
-    /**
-     * For the slots {@code slots} selects of 64: {@code deltas[j] = sums[j] - totals[j]} at j = 2 i and 2 i + 1 (points
-     * and bytes of slot i, interleaved as in the fold tick totals), and the totals at {@code at} become the sums; the
-     * other slots' totals stay and their deltas are 0. Four slots (one line) at a time.
-     */
-    private static void differenceLanes(
-        final MemorySegment totals, final long at, final long slots, final long[] sums, final double[] deltas) {
-        final int slotsPerLine = RECORD.length() / 2;
-        for (int first = 0; first < Long.SIZE; first += slotsPerLine) {
-            // Each slot's bit twice: its points lane and its bytes lane.
-            final long lanes = Long.expand(slots >>> first, EVEN_BITS) * 3;
-            final VectorMask<Long> selected = VectorMask.fromLong(RECORD, lanes);
-            final int index = 2 * first;
-            final LongVector sum = LongVector.fromArray(RECORD, sums, index, selected);
-            final long lineAt = at + (long) index * Long.BYTES;
-            final LongVector last = LongVector.fromMemorySegment(RECORD, totals, lineAt, NATIVE);
-            sum.intoMemorySegment(totals, lineAt, NATIVE, selected);
-            // Unselected lanes keep the sum's, which the masked load made 0.
-            ((DoubleVector) sum.sub(last, selected).convert(VectorOperators.L2D, 0)).intoArray(deltas, index);
         }
     }
 

@@ -252,9 +252,9 @@ class LoadRecorderTest {
         final long before = NativeMemory.liveBytes(LoadRecorder.MEMORY_OWNER);
         final LoadRecorder recorder = new LoadRecorder(2, 20_000);
         assertThat(NativeMemory.liveBytes(LoadRecorder.MEMORY_OWNER))
-            .as("two writer stripes, the profiler's, and its tick totals (313 groups of 64 slots)")
+            .as("two writer stripes, the profiler's, and its tick totals")
             .isEqualTo(before + 3 * LoadRecorderDescriptor.stripeLength(20_000)
-                + 313L * 64 * LoadRecorderDescriptor.TICK_TOTALS_LENGTH);
+                + 20_000L * LoadRecorderDescriptor.TICK_TOTALS_LENGTH);
         recorder.close();
         recorder.close();
         assertThat(NativeMemory.liveBytes(LoadRecorder.MEMORY_OWNER)).isEqualTo(before);
