@@ -174,6 +174,8 @@ public final class LoadHistory implements AutoCloseable {
     /** Words of 64 slots: {@code ceil(slotCapacity / 64)}. */
     private final int wordCount;
     private final long[] currentRow;
+    /** A row of every resource carried up the levels as they close ({@link #closeRows}). Writer thread. */
+    private final double[] closedRow = new double[RESOURCE_COUNT];
     private final long[] currentRowStartTick;
 
     /**
@@ -369,7 +371,7 @@ public final class LoadHistory implements AutoCloseable {
      * writer after the tick's rows.
      */
     long lastTouchedTick(final int slot) {
-        return memory.get(LONG, stateOffset(slot) + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET);
+        return memory.get(LONG, tickStateOffset(slot) + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET);
     }
 
     /**
@@ -509,29 +511,62 @@ public final class LoadHistory implements AutoCloseable {
     }
 
     /**
-     * Adds a tick's row to {@code slot}'s open roll-up rows: when the tick starts a later row of a level than the
-     * slot's open one, the open row is flushed to its ring position first; the slot's last touched tick becomes the
-     * tick in progress. Level 0 needs no state: a history of ticks alone never calls it.
+     * Adds a tick's row to {@code slot}'s open level-1 row, which every higher level's open row includes (spec
+     * 004): a tick rewrites the slot's 32-byte tick state alone. When the tick starts a later level-1 row than the
+     * slot's open one, the rows that closed are written first ({@link #closeRows}); the slot's last touched tick
+     * becomes the tick in progress. Level 0 needs no state: a history of ticks alone never calls it.
      */
     private void addToOpenRows(final int slot, final double points, final double bytes, final double queryCost) {
         final MemorySegment memory = this.memory;
-        final long state = stateOffset(slot);
+        final long state = tickStateOffset(slot);
         final long lastTouched = memory.get(LONG, state + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET);
-        for (int l = 1; l < levelCount; l++) {
-            final long open = state + LoadHistoryDescriptor.openRowOffset(l, 0, RESOURCE_COUNT);
-            if (lastTouched < currentRowStartTick[l]) {
-                // The tick starts a later row than the slot's open one: flush it first (once per row of the level).
-                flushOpenRow(slot, l, Math.floorDiv(lastTouched, ticksPerRow[l]), currentRow[l]);
-                memory.set(DOUBLE, open, points);
-                memory.set(DOUBLE, open + Double.BYTES, bytes);
-                memory.set(DOUBLE, open + 2 * Double.BYTES, queryCost);
-            } else {
-                memory.set(DOUBLE, open, memory.get(DOUBLE, open) + points);
-                memory.set(DOUBLE, open + Double.BYTES, memory.get(DOUBLE, open + Double.BYTES) + bytes);
-                memory.set(DOUBLE, open + 2 * Double.BYTES, memory.get(DOUBLE, open + 2 * Double.BYTES) + queryCost);
-            }
+        final long open = state + LoadHistoryDescriptor.OPEN_ROW_OFFSET;
+        if (lastTouched < currentRowStartTick[1]) {
+            closeRows(slot, lastTouched);
+            memory.set(DOUBLE, open, points);
+            memory.set(DOUBLE, open + Double.BYTES, bytes);
+            memory.set(DOUBLE, open + 2 * Double.BYTES, queryCost);
+        } else {
+            memory.set(DOUBLE, open, memory.get(DOUBLE, open) + points);
+            memory.set(DOUBLE, open + Double.BYTES, memory.get(DOUBLE, open + Double.BYTES) + bytes);
+            memory.set(DOUBLE, open + 2 * Double.BYTES, memory.get(DOUBLE, open + 2 * Double.BYTES) + queryCost);
         }
         memory.set(LONG, state + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET, tickCount);
+    }
+
+    /**
+     * Closes the open rows of {@code slot} last touched at {@code lastTouched}, from level 1 up while the tick in
+     * progress starts a later row of the level: each closed row (level 1's open row plus the roll-up state's partial
+     * sums up to its level) goes to its ring position, the positions skipped since are zeroed, and the closed rows are
+     * added into the partial sum of the first level whose row is still open. Writer thread; once per level-1 row per
+     * slot. Allocation-free (the carried row is a scratch array of the writer).
+     */
+    private void closeRows(final int slot, final long lastTouched) {
+        final MemorySegment memory = this.memory;
+        final double[] carry = closedRow;
+        final long open = tickStateOffset(slot) + LoadHistoryDescriptor.OPEN_ROW_OFFSET;
+        final long rollUps = rollUpStateOffset(slot);
+        for (int r = 0; r < RESOURCE_COUNT; r++) {
+            carry[r] = memory.get(DOUBLE, open + (long) r * Double.BYTES);
+        }
+        for (int l = 1; l < levelCount; l++) {
+            if (l > 1) {
+                for (int r = 0; r < RESOURCE_COUNT; r++) {
+                    final long at = rollUps + LoadHistoryDescriptor.rollUpOffset(l, r, RESOURCE_COUNT);
+                    if (lastTouched < currentRowStartTick[l]) {
+                        carry[r] += memory.get(DOUBLE, at);
+                        memory.set(DOUBLE, at, 0.0);
+                    } else {
+                        // Level l's row is still open: it keeps the closed rows below it.
+                        memory.set(DOUBLE, at, memory.get(DOUBLE, at) + carry[r]);
+                    }
+                }
+            }
+            if (lastTouched >= currentRowStartTick[l]) {
+                return;
+            }
+            writeClosedRow(slot, l, Math.floorDiv(lastTouched, ticksPerRow[l]), currentRow[l], carry);
+        }
     }
 
     /** Precomputes the ring position and roll-up rows of tick {@code tick}, the one now in progress. */
@@ -633,20 +668,19 @@ public final class LoadHistory implements AutoCloseable {
     }
 
     /**
-     * Writes level {@code level}'s open row {@code openRow} of {@code slot} to its ring position and zeroes the
-     * positions of the rows after it, before {@code nextRow} (at most the ring). Writer thread; rare: once per row of
-     * the level per slot.
+     * Writes {@code row} as level {@code level}'s row {@code openRow} of {@code slot} to its ring position and zeroes
+     * the positions of the rows after it, before {@code nextRow} (at most the ring). Writer thread; rare: once per row
+     * of the level per slot.
      */
-    private void flushOpenRow(final int slot, final int level, final long openRow, final long nextRow) {
+    private void writeClosedRow(
+        final int slot, final int level, final long openRow, final long nextRow, final double[] row) {
         final int positions = ringRows[level];
         final long slotBase = (long) slot * positions * Double.BYTES;
-        final long open = stateOffset(slot) + LoadHistoryDescriptor.openRowOffset(level, 0, RESOURCE_COUNT);
         final long skipped = Math.min(nextRow - openRow - 1, positions);
         for (int r = 0; r < RESOURCE_COUNT; r++) {
             final long column = regions.seriesOffset[level][r] + slotBase;
             if (openRow >= 0) {
-                memory.set(DOUBLE, column + (openRow % positions) * Double.BYTES,
-                    memory.get(DOUBLE, open + (long) r * Double.BYTES));
+                memory.set(DOUBLE, column + (openRow % positions) * Double.BYTES, row[r]);
             }
             if (skipped > 0) {
                 zeroRing(column, (int) ((nextRow - skipped) % positions), (int) skipped, positions);
@@ -683,10 +717,11 @@ public final class LoadHistory implements AutoCloseable {
             touch += memory.get(LONG, tickSeriesOffset[Resource.INGEST_POINTS.ordinal()] + at)
                 + memory.get(LONG, tickSeriesOffset[Resource.INGEST_BYTES.ordinal()] + at);
         }
-        if (levelCount > 1 && isTickRow || isBucketFold) {
-            touch += memory.get(LONG, stateOffset(slot));
+        if (levelCount > 1 && isTickRow) {
+            touch += memory.get(LONG, tickStateOffset(slot));
         }
         if (isBucketFold) {
+            touch += memory.get(LONG, bucketsAsOfOffset(slot));
             touch += memory.get(LONG, regions.bucketsOffset + (long) slot * LoadHistoryDescriptor.BUCKET_LOADS_LENGTH);
         }
         return touch;
@@ -697,12 +732,11 @@ public final class LoadHistory implements AutoCloseable {
      * the tick in progress, which becomes their as-of tick: the profiler's fold calls it with the differences of the
      * recorder's 21-bit counters since it last added them (every tick, or every few ticks, see
      * {@link ProfilerAgent.Context#bucketFoldTicks(int)}), non-negative. Writer thread only. Allocation-free; touches
-     * the slot state and bucket-load lines.
+     * the slot's buckets-as-of tick and bucket-load line.
      */
     void addBucketCounts(final int slot, final int[] bucketDeltas) {
         final MemorySegment memory = this.memory;
-        final long state = stateOffset(slot);
-        final long asOf = memory.get(LONG, state + LoadHistoryDescriptor.BUCKETS_AS_OF_OFFSET);
+        final long asOf = memory.get(LONG, bucketsAsOfOffset(slot));
         final long bucketBase = regions.bucketsOffset + (long) slot * LoadHistoryDescriptor.BUCKET_LOADS_LENGTH;
         // One line: 16 float loads, decayed and added to in float (see the class comment for the precision). In two
         // halves of eight, because the fold stored the deltas as two halves: one 512-bit load of two 256-bit stores
@@ -716,7 +750,7 @@ public final class LoadHistory implements AutoCloseable {
             FloatVector.fromMemorySegment(BUCKET_HALF, memory, offset, ORDER).mul(decay).add(added)
                 .intoMemorySegment(memory, offset, ORDER);
         }
-        memory.set(LONG, state + LoadHistoryDescriptor.BUCKETS_AS_OF_OFFSET, tickCount);
+        memory.set(LONG, bucketsAsOfOffset(slot), tickCount);
     }
 
     /**
@@ -873,6 +907,8 @@ public final class LoadHistory implements AutoCloseable {
         if (right >= 0) {
             lastTouched = Math.max(lastTouched, lastTouchedTick(right));
         }
+        // Each level's open row as the parents read, for the next level's difference. Cold path: allocates.
+        final double[] lowerOpen = new double[RESOURCE_COUNT];
         for (int l = 0; l < levelCount; l++) {
             final long newest = Math.floorDiv(lastTouched, ticksPerRow[l]);
             // Level 0: the retained rows only; the position after them is the tick in progress's, cleaned by it.
@@ -884,17 +920,23 @@ public final class LoadHistory implements AutoCloseable {
                     if (right >= 0) {
                         value += logicalRow(l, r, right, row);
                     }
-                    // Above level 0 the newest row is the seeded slot's open row, kept in its state record.
+                    // Above level 0 the newest row is the seeded slot's open row: level 1's in the tick state, each
+                    // higher level's as its difference from the level below in the roll-up state (spec 004).
                     final long at;
+                    double stored = value;
                     if (l == 0) {
                         final int position = (int) (row % ringRows[0]);
                         at = regions.seriesOffset[0][r] + tickOffset(slot, position);
                         markLines(slot, position);
+                    } else if (i == 0) {
+                        at = l == 1 ? tickStateOffset(slot) + LoadHistoryDescriptor.openRowOffset(r)
+                            : rollUpStateOffset(slot) + LoadHistoryDescriptor.rollUpOffset(l, r, RESOURCE_COUNT);
+                        stored = l == 1 ? value : value - lowerOpen[r];
+                        lowerOpen[r] = value;
                     } else {
-                        at = i == 0 ? stateOffset(slot) + LoadHistoryDescriptor.openRowOffset(l, r, RESOURCE_COUNT)
-                            : regions.seriesOffset[l][r] + position(l, slot, row);
+                        at = regions.seriesOffset[l][r] + position(l, slot, row);
                     }
-                    memory.set(DOUBLE, at, value * share);
+                    memory.set(DOUBLE, at, stored * share);
                 }
             }
         }
@@ -932,7 +974,10 @@ public final class LoadHistory implements AutoCloseable {
         for (int b = 0; b < KeySpace.BUCKET_COUNT; b++) {
             setBucketLoad(slot, b, 0);
         }
-        memory.asSlice(stateOffset(slot), regions.slotStateLength).fill((byte) 0);
+        memory.asSlice(tickStateOffset(slot), regions.tickStateLength).fill((byte) 0);
+        if (regions.rollUpStateLength > 0) {
+            memory.asSlice(rollUpStateOffset(slot), regions.rollUpStateLength).fill((byte) 0);
+        }
         setStartTick(slot, tickCount + 1);
         setBucketsAsOf(slot, tickCount - 1);
         setLastTouched(slot, tickCount - 1);
@@ -993,8 +1038,7 @@ public final class LoadHistory implements AutoCloseable {
         }
         int counted = count;
         if (openRow >= first && openRow <= last) {
-            final double open = memory.get(DOUBLE, stateOffset(slot)
-                + LoadHistoryDescriptor.openRowOffset(level, resource.ordinal(), RESOURCE_COUNT));
+            final double open = openRow(level, resource.ordinal(), slot);
             result = isMax ? Math.max(result, open) : result + open;
             counted++;
         }
@@ -1283,14 +1327,34 @@ public final class LoadHistory implements AutoCloseable {
             return 0;
         }
         if (level > 0 && row == openRow) {
-            return memory.get(DOUBLE, stateOffset(slot) + LoadHistoryDescriptor.openRowOffset(level, resource,
-                RESOURCE_COUNT));
+            return openRow(level, resource, slot);
         }
         return memory.get(DOUBLE, regions.seriesOffset[level][resource] + position(level, slot, row));
     }
 
-    private long stateOffset(final int slot) {
-        return regions.slotStatesOffset + (long) slot * regions.slotStateLength;
+    private long tickStateOffset(final int slot) {
+        return regions.tickStatesOffset + (long) slot * regions.tickStateLength;
+    }
+
+    private long rollUpStateOffset(final int slot) {
+        return regions.rollUpStatesOffset + (long) slot * regions.rollUpStateLength;
+    }
+
+    private long bucketsAsOfOffset(final int slot) {
+        return regions.bucketsAsOfOffset + (long) slot * Long.BYTES;
+    }
+
+    /**
+     * The open row of {@code level} (at least 1) of {@code resource}: level 1's in the tick state plus the partial sums
+     * of levels 2 .. {@code level} in the roll-up state (spec 004).
+     */
+    private double openRow(final int level, final int resource, final int slot) {
+        double value = memory.get(DOUBLE, tickStateOffset(slot) + LoadHistoryDescriptor.openRowOffset(resource));
+        final long rollUps = rollUpStateOffset(slot);
+        for (int l = 2; l <= level; l++) {
+            value += memory.get(DOUBLE, rollUps + LoadHistoryDescriptor.rollUpOffset(l, resource, RESOURCE_COUNT));
+        }
+        return value;
     }
 
     /** {@code bucketDecay^(tick - bucketsAsOf)}: how much the slot's stored bucket loads have decayed by then. */
@@ -1299,11 +1363,11 @@ public final class LoadHistory implements AutoCloseable {
     }
 
     private long bucketsAsOf(final int slot) {
-        return memory.get(LONG, stateOffset(slot) + LoadHistoryDescriptor.BUCKETS_AS_OF_OFFSET);
+        return memory.get(LONG, bucketsAsOfOffset(slot));
     }
 
     private void setBucketsAsOf(final int slot, final long tick) {
-        memory.set(LONG, stateOffset(slot) + LoadHistoryDescriptor.BUCKETS_AS_OF_OFFSET, tick);
+        memory.set(LONG, bucketsAsOfOffset(slot), tick);
     }
 
     private long startOffset(final int slot) {
@@ -1327,7 +1391,7 @@ public final class LoadHistory implements AutoCloseable {
     }
 
     private void setLastTouched(final int slot, final long tick) {
-        memory.set(LONG, stateOffset(slot) + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET, tick);
+        memory.set(LONG, tickStateOffset(slot) + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET, tick);
     }
 
     private void setBucketLoad(final int slot, final int bucket, final double value) {

@@ -34,12 +34,19 @@ import io.presplit.keyspace.KeySpace;
  *   slot starts         int64 [slotCapacity]      start tick + 1: the first tick of the slot's history; 0 = none
  *                                                  (read by readers, written when a slot starts: kept out of the
  *                                                  state records the fold rewrites)
- *   slot states         [slotCapacity] records of slotStateLength(levels) bytes (a power of two up to 64, then
- *                       whole lines, so that a record never straddles a cache line):
- *                         +0   int64    buckets as of: the tick up to which the slot's bucket loads are decayed
- *                                       (the last tick whose bucket counts were added to them)
- *                         +8   int64    last touched tick: the last tick whose load was written for the slot
- *                         +16  float64  [levels - 1][resourceCount] the open roll-up row of levels 1.. (its sum so far)
+ *   buckets as of       int64 [slotCapacity]      the tick up to which the slot's bucket loads are decayed (the last
+ *                                                  tick whose bucket counts were added to them)
+ *   tick states         [slotCapacity] records of tickStateLength(levels) bytes (8 with ticks alone; 32 with roll-up
+ *                       levels: two a line), which the fold reads and rewrites for every slot that takes load:
+ *                         +0   int64    last touched tick: the last tick whose load was written for the slot (kept
+ *                                       only when the history has roll-up levels)
+ *                         +8   float64  [resourceCount] level 1's open row: its sum so far
+ *   roll-up states      [slotCapacity] records of rollUpStateLength(levels) bytes (none below three levels; a power of
+ *                       two up to 64, then whole lines), written only when a slot's level-1 row closes:
+ *                         +0   float64  [levels - 2][resourceCount] for each level l &gt;= 2, the sum of the
+ *                                       level-(l-1) rows that closed inside level l's open row
+ *                       level l's open row (l &gt;= 1) is the sum of level 1's open row in the tick state and the
+ *                       roll-up state's entries of levels 2 .. l: a tick adds to level 1's alone
  *   level-0 line masks  int64 [ringRows(0)][blockCount][2] bit i of (position p, block b, kind k): line i of block
  *                                                         b's row at p (slots 512 b + 8 i .. + 7) may hold a nonzero
  *                                                         value in the ingest columns (k = 0: points, bytes) or the
@@ -57,15 +64,16 @@ import io.presplit.keyspace.KeySpace;
  * blockCount = ceil(slotCapacity / 512); ringRows(l) = rowsRetained(l) + 1, the extra position lets the tick in
  * progress be written without overwriting the oldest retained row.
  *
- * Level 0 is exact in place (version 3): before the first row of a word of 64 slots is written in tick k (or when
+ * Level 0 is exact in place (since version 3): before the first row of a word of 64 slots is written in tick k (or when
  * the tick completes), the lines of that word at position k mod ringRows(0) whose mask bit is set are zeroed (in the
  * columns of the mask's kind) and the bits cleared; writing a slot's nonzero row sets its line's bit of that kind, and
  * a word written whole (all its lines of a kind's columns, zero where no slot took load) sets all its bits. Every
  * completed tick therefore holds every slot's row, zero for slots that took no load, and level-0 readers need no
  * per-slot rule. Levels above 0 are written lazily, only for
  * slots that took load: with open(l) = floor(lastTouchedTick / ticksPerRow(l)), a row k of a level l &gt; 0 is its
- * position while k &lt; open(l), the slot state's open row when k = open(l), zero after; the writer flushes the open
- * row to its position and zeroes the positions it skipped when it next touches the slot in a later row.
+ * position while k &lt; open(l), its open row (tick state plus roll-up state, above) when k = open(l), zero after;
+ * when the writer next touches the slot in a later row of level 1, it writes each level's open row that closed to its
+ * position, zeroes the positions it skipped, and adds the closed rows into the first level whose row is still open.
  * Valid rows of level l: min(rowsRetained(l), tickCount / ticksPerRow(l) - startTick / ticksPerRow(l)).
  * </pre>
  * The profiler thread writes everything in the body; the header's shape fields are written once at creation.
@@ -74,10 +82,12 @@ public final class LoadHistoryDescriptor {
     /** "PSPLHIST" read as a little-endian int64. */
     public static final long MAGIC = 0x5453_4948_4C50_5350L;
     /**
-     * Format version: 3, level 0 tick-major within blocks of 512 slots and float bucket loads (version 2 kept every
-     * slot's level-0 ring contiguous and its bucket loads as doubles; version 1 wrote every row every tick).
+     * Format version: 4, a tick adds to level 1's open row alone, kept with the last touched tick in a 32-byte tick
+     * state (version 3 kept every level's open row, the last touched tick and the buckets-as-of tick in one slot state
+     * record, a line a slot at three levels; version 2 kept every slot's level-0 ring contiguous and its bucket loads
+     * as doubles; version 1 wrote every row every tick).
      */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     /** Most roll-up levels (tick level included). */
     public static final int MAX_LEVELS = 4;
 
@@ -123,23 +133,40 @@ public final class LoadHistoryDescriptor {
         return levelTicksPerRowOffset(level) + Integer.BYTES;
     }
 
-    /** Offset, within a slot state record, of the tick up to which the slot's bucket loads are decayed. */
-    public static final int BUCKETS_AS_OF_OFFSET = 0;
-    /** Offset, within a slot state record, of the last touched tick. */
-    public static final int LAST_TOUCHED_OFFSET = BUCKETS_AS_OF_OFFSET + Long.BYTES;
-    /** Offset, within a slot state record, of the open roll-up rows (level 1, resource 0 first). */
-    public static final int OPEN_ROWS_OFFSET = LAST_TOUCHED_OFFSET + Long.BYTES;
+    /** Offset, within a tick state record, of the last touched tick. */
+    public static final int LAST_TOUCHED_OFFSET = 0;
+    /** Offset, within a tick state record, of level 1's open row (resource 0 first). */
+    public static final int OPEN_ROW_OFFSET = LAST_TOUCHED_OFFSET + Long.BYTES;
 
-    /** Length of a slot state record for {@code levels} levels: a power of two up to 64 bytes, then whole lines. */
-    public static int slotStateLength(final int levels, final int resourceCount) {
-        final int length = OPEN_ROWS_OFFSET + (levels - 1) * resourceCount * Double.BYTES;
-        return length <= REGION_ALIGNMENT ? Integer.highestOneBit(length - 1) << 1
-            : (length + REGION_ALIGNMENT - 1) & -REGION_ALIGNMENT;
+    /**
+     * Length of a tick state record for {@code levels} levels: the last touched tick, and level 1's open row when
+     * there are roll-up levels; a power of two (8 or 32 bytes for three resources).
+     */
+    public static int tickStateLength(final int levels, final int resourceCount) {
+        return levels == 1 ? Long.BYTES : powerOfTwoOrLines(OPEN_ROW_OFFSET + resourceCount * Double.BYTES);
     }
 
-    /** Offset, within a slot state record, of level {@code level}'s (at least 1) open row of {@code resource}. */
-    public static int openRowOffset(final int level, final int resource, final int resourceCount) {
-        return OPEN_ROWS_OFFSET + ((level - 1) * resourceCount + resource) * Double.BYTES;
+    /**
+     * Length of a roll-up state record for {@code levels} levels: one row of partial sums per level from 2 on; 0 below
+     * three levels, else a power of two up to 64 bytes, then whole lines.
+     */
+    public static int rollUpStateLength(final int levels, final int resourceCount) {
+        return levels <= 2 ? 0 : powerOfTwoOrLines((levels - 2) * resourceCount * Double.BYTES);
+    }
+
+    /** Offset, within a tick state record, of level 1's open row of {@code resource}. */
+    public static int openRowOffset(final int resource) {
+        return OPEN_ROW_OFFSET + resource * Double.BYTES;
+    }
+
+    /** Offset, within a roll-up state record, of level {@code level}'s (at least 2) partial sum of {@code resource}. */
+    public static int rollUpOffset(final int level, final int resource, final int resourceCount) {
+        return ((level - 2) * resourceCount + resource) * Double.BYTES;
+    }
+
+    private static int powerOfTwoOrLines(final int length) {
+        return length <= REGION_ALIGNMENT ? Integer.highestOneBit(length - 1) << 1
+            : (length + REGION_ALIGNMENT - 1) & -REGION_ALIGNMENT;
     }
 
     /**
@@ -179,8 +206,11 @@ public final class LoadHistoryDescriptor {
     /** Body offsets for one shape, derived in the order of the diagram. */
     static final class Regions {
         final long slotStartsOffset;
-        final long slotStatesOffset;
-        final int slotStateLength;
+        final long bucketsAsOfOffset;
+        final long tickStatesOffset;
+        final int tickStateLength;
+        final long rollUpStatesOffset;
+        final int rollUpStateLength;
         final long lineMasksOffset;
         final long[][] seriesOffset;
         final long bucketsOffset;
@@ -193,9 +223,14 @@ public final class LoadHistoryDescriptor {
             long offset = HEADER_LENGTH;
             slotStartsOffset = offset;
             offset = align(offset + (long) slotCapacity * Long.BYTES);
-            slotStatesOffset = offset;
-            slotStateLength = slotStateLength(levels, resourceCount);
-            offset = align(offset + (long) slotCapacity * slotStateLength);
+            bucketsAsOfOffset = offset;
+            offset = align(offset + (long) slotCapacity * Long.BYTES);
+            tickStatesOffset = offset;
+            tickStateLength = tickStateLength(levels, resourceCount);
+            offset = align(offset + (long) slotCapacity * tickStateLength);
+            rollUpStatesOffset = offset;
+            rollUpStateLength = rollUpStateLength(levels, resourceCount);
+            offset = align(offset + (long) slotCapacity * rollUpStateLength);
             lineMasksOffset = offset;
             offset = align(offset + (long) ringRows(rowsRetained[0]) * blocks * LINE_MASKS_LENGTH);
             for (int r = 0; r < resourceCount; r++) {

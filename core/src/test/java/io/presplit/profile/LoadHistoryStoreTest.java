@@ -9,6 +9,8 @@ import io.presplit.keyspace.KeySpace;
 import io.presplit.memory.NativeMemory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -254,22 +256,24 @@ class LoadHistoryStoreTest {
     }
 
     /**
-     * Guards against reading a version-2 file (slot-major level 0, double bucket loads) as version 3: refused with
-     * an error naming both versions, whatever its length.
+     * Guards against reading a version-2 file (slot-major level 0, double bucket loads) or a version-3 file (every
+     * level's open row in one slot state record) as version 4: refused with an error naming both versions, whatever
+     * its length.
      */
-    @Test
-    void shouldRefuseAVersionTwoFileNamingBothVersions() throws IOException {
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
+    void shouldRefuseAnEarlierVersionsFileNamingBothVersions(final int version) throws IOException {
         final Path file = directory.resolve("history.psh");
         LoadHistory.open(file, 3, 0.5, LEVELS).close();
         final byte[] bytes = Files.readAllBytes(file);
-        bytes[LoadHistoryDescriptor.VERSION_OFFSET] = 2;
+        bytes[LoadHistoryDescriptor.VERSION_OFFSET] = (byte) version;
         Files.write(file, bytes);
         assertThatThrownBy(() -> LoadHistory.open(file, 3, 0.5, LEVELS))
             .isInstanceOf(IllegalArgumentException.class)
-            .hasMessageContaining("format version 2").hasMessageContaining("reads version 3");
+            .hasMessageContaining("format version " + version).hasMessageContaining("reads version 4");
         assertThatThrownBy(() -> LoadHistory.openExisting(file))
             .isInstanceOf(IllegalArgumentException.class)
-            .hasMessageContaining("format version 2").hasMessageContaining("reads version 3");
+            .hasMessageContaining("format version " + version).hasMessageContaining("reads version 4");
     }
 
     /** Guards tools that open a history they did not create: the shape comes from the header. */
@@ -313,7 +317,7 @@ class LoadHistoryStoreTest {
         }
         final byte[] bytes = Files.readAllBytes(file);
         final String golden = "5053504c48495354" // "PSPLHIST"
-            + "03000000" + "00100000" // version 3, header length 4096
+            + "04000000" + "00100000" // version 4, header length 4096
             + "03000000" + "03000000" // 3 slots, 3 resources
             + "10000000" + "03000000" // 16 buckets, 3 levels
             + "000000000000e03f" // decay 0.5
@@ -337,15 +341,22 @@ class LoadHistoryStoreTest {
             .isGreaterThanOrEqualTo(Long.BYTES);
         final LoadHistoryDescriptor.Regions regions = new LoadHistoryDescriptor.Regions(3, 3, new int[] {37, 11});
         assertThat(regions.slotStartsOffset).isEqualTo(LoadHistoryDescriptor.HEADER_LENGTH);
-        // Slot starts: 3 slots x 8 bytes, aligned up to 64.
-        assertThat(regions.slotStatesOffset - regions.slotStartsOffset).isEqualTo(64);
-        // Two levels: buckets as of, last touched, one open row of 3 resources = 40 bytes, rounded up to a line.
-        assertThat(regions.slotStateLength).isEqualTo(64);
-        assertThat(LoadHistoryDescriptor.slotStateLength(1, 3)).isEqualTo(16);
-        assertThat(LoadHistoryDescriptor.slotStateLength(3, 3)).isEqualTo(64);
-        assertThat(LoadHistoryDescriptor.slotStateLength(4, 3)).isEqualTo(128);
-        assertThat(LoadHistoryDescriptor.openRowOffset(2, 1, 3)).isEqualTo(16 + 4 * 8);
-        assertThat(regions.lineMasksOffset - regions.slotStatesOffset).isEqualTo(3 * 64);
+        // Slot starts, then buckets as of: 3 slots x 8 bytes each, aligned up to 64.
+        assertThat(regions.bucketsAsOfOffset - regions.slotStartsOffset).isEqualTo(64);
+        assertThat(regions.tickStatesOffset - regions.bucketsAsOfOffset).isEqualTo(64);
+        // Two levels: last touched and level 1's open row of 3 resources = 32 bytes, two tick states a line.
+        assertThat(regions.tickStateLength).isEqualTo(32);
+        assertThat(LoadHistoryDescriptor.tickStateLength(1, 3)).isEqualTo(8);
+        assertThat(LoadHistoryDescriptor.tickStateLength(3, 3)).isEqualTo(32);
+        assertThat(LoadHistoryDescriptor.openRowOffset(1)).isEqualTo(16);
+        // Roll-up states: none below three levels, then 24 bytes of partial sums per level from 2 on.
+        assertThat(regions.rollUpStateLength).isZero();
+        assertThat(LoadHistoryDescriptor.rollUpStateLength(3, 3)).isEqualTo(32);
+        assertThat(LoadHistoryDescriptor.rollUpStateLength(4, 3)).isEqualTo(64);
+        assertThat(LoadHistoryDescriptor.rollUpStateLength(5, 3)).isEqualTo(128);
+        assertThat(LoadHistoryDescriptor.rollUpOffset(3, 1, 3)).isEqualTo(4 * 8);
+        assertThat(regions.rollUpStatesOffset - regions.tickStatesOffset).isEqualTo(128);
+        assertThat(regions.lineMasksOffset).isEqualTo(regions.rollUpStatesOffset);
         // Line masks: two int64 (ingest, query) per ring position (37 + 1) and block (one of 512): 608 bytes, to 640.
         assertThat(regions.seriesOffset[0][0] - regions.lineMasksOffset).isEqualTo(640);
         // Level 0, tick-major in blocks: 1 block x 38 positions x 512 slots x 8 bytes, whatever the 3 slots in use.
