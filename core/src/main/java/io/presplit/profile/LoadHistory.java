@@ -54,12 +54,14 @@ import java.util.Arrays;
  * Level 0 (format version 3) is kept tick-major inside blocks of 512 slots: a tick's rows of 512 neighbouring slots
  * are one 4 KiB run, so a tick in which many slots take load writes whole lines in address order (3/8 of a line
  * per slot for the three resources, where version 2 rewrote a line per slot and resource). It is exact in place:
- * before the first row of a block is written in a tick, the block's lines at that ring position that still hold the
- * rows of a ring ago (a mask bit per line says which) are zeroed, and completing a tick zeroes those of the blocks
- * nothing was written in; rows of slots that took no load thus read as zero with no per-slot rule. Above level 0
- * rows are lazy: a slot's rows after its last touched tick read as zero without being written, and the writer
- * zeroes the ring positions it skipped when it next touches the slot (the slot state's last touched tick, kept only
- * when there are levels above 0). Bucket loads are 16 {@code float}s, one line per slot, decayed by
+ * before the first row of a word of 64 slots is written in a tick, the word's lines at that ring position that still
+ * hold the rows of a ring ago (a mask bit per line says which) are zeroed, unless the word is written whole, and
+ * completing a tick zeroes those of the words nothing was written in; rows of slots that took no load thus read as
+ * zero with no per-slot rule. Above level 0 rows are lazy: a slot's rows after its last touched tick read as zero
+ * without being written, and the writer zeroes the ring positions it skipped when it next touches the slot. A tick
+ * adds to level 1's open row alone (with the last touched tick, a 32-byte tick state, kept only when there are levels
+ * above 0); higher levels' open rows are level 1's plus partial sums that change when a level-1 row closes (version
+ * 4). Bucket loads are 16 {@code float}s, one line per slot, decayed by
  * {@code decay^(ticks since their as-of tick)} when counts are added or they are read; the profiler adds counts every
  * tick or every few ticks ({@link ProfilerAgent.Context#bucketFoldTicks(int)}). Their relative error stays below
  * {@code 2^-23 / (1 - decay)} (two roundings a tick, older ones decayed), which does not move the split points
@@ -367,7 +369,7 @@ public final class LoadHistory implements AutoCloseable {
     /**
      * The last tick whose load was written for {@code slot} (roll-up rows after its row read as zero), or a tick
      * before the slot's history when none was. Kept only when the history has roll-up levels: level 0 needs no
-     * per-slot rule, and a history of ticks alone saves the fold the state record's line. Any thread; written by the
+     * per-slot rule, and a history of ticks alone saves the fold the tick state. Any thread; written by the
      * writer after the tick's rows.
      */
     long lastTouchedTick(final int slot) {
@@ -412,12 +414,13 @@ public final class LoadHistory implements AutoCloseable {
     }
 
     /**
-     * Writes the level-0 row of the tick in progress and adds it to each level's open roll-up row: when the tick
-     * starts a later row of a level than the slot's open one, the open row is flushed to its ring position first and
-     * the positions of the rows skipped since are zeroed; the slot's last touched tick becomes the tick in progress.
-     * Touches one position per level-0 column, and, when the history has roll-up levels, the slot state record (and
-     * the roll-up columns when a row is flushed). The profiler's fold calls it for {@link #writeRow}'s rows without
-     * bucket counts (those go to {@link #addBucketCounts}). Writer thread only. Allocation-free.
+     * Writes the level-0 row of the tick in progress and adds it to level 1's open roll-up row, which every higher
+     * level's includes: when the tick starts a later level-1 row than the slot's open one, the rows that closed are
+     * written to their ring positions first and the positions of the rows skipped since are zeroed; the slot's last
+     * touched tick becomes the tick in progress. Touches one position per level-0 column, and, when the history has
+     * roll-up levels, the slot's tick state (and the roll-up state and columns when a row closes). The profiler's fold
+     * calls it for {@link #writeRow}'s rows without bucket counts (those go to {@link #addBucketCounts}). Writer
+     * thread only. Allocation-free.
      */
     void writeTickRow(final int slot, final double points, final double bytes, final double queryCost) {
         final MemorySegment memory = this.memory;
@@ -702,9 +705,9 @@ public final class LoadHistory implements AutoCloseable {
 
     /**
      * Reads one word of every cache line that writing {@code slot}'s row of the tick in progress touches (the line of
-     * each ingest column of level 0 at the tick's position; the slot state when the history has roll-ups) and, when
-     * {@code isBucketFold}, the lines adding bucket counts touches (slot state, bucket loads); returns their bits
-     * summed, so that a caller can start the misses of several slots before writing any. Writer thread.
+     * each ingest column of level 0 at the tick's position; the tick state when the history has roll-ups) and, when
+     * {@code isBucketFold}, the lines adding bucket counts touches (buckets-as-of tick, bucket loads); returns their
+     * bits summed, so that a caller can start the misses of several slots before writing any. Writer thread.
      * Allocation-free; no effect on the history.
      */
     long touchRow(final int slot, final boolean isTickRow, final boolean isBucketFold) {
@@ -1022,8 +1025,8 @@ public final class LoadHistory implements AutoCloseable {
         final long last = lastRow(level);
         final long first = last - window + 1;
         final long openRow = Math.floorDiv(lastTouchedTick(slot), ticksPerRow[level]);
-        // Rows before the open one are in their positions; the open row is in the slot state (when inside the
-        // window); rows after it are zero without being written.
+        // Rows before the open one are in their positions; the open row is in the tick and roll-up states (when
+        // inside the window); rows after it are zero without being written.
         final long written = Math.min(last, openRow - 1);
         final int count = (int) Math.max(0, written - first + 1);
         double result = isMax ? Double.NEGATIVE_INFINITY : 0;
