@@ -682,19 +682,9 @@ public final class ProfilerAgent implements Agent {
         long queryDelta = 0;
         int overflow = 0;
         if (isIngest && !isBuckets) {
-            // The row alone (bucket counts folded every k ticks, not in this one): points and bytes, two words a
-            // stripe, against the tick totals. Records counted after the slot's flags were taken land in this tick.
-            final long recordOffset = (long) slot << SLOT_SHIFT;
-            long points = 0;
-            long bytes = 0;
-            for (int stripe = 0; stripe < stripes; stripe++) {
-                final long at = stripe * stripeLength + recordOffset;
-                points += memory.get(RECORD_WORD, at + POINTS_OFFSET);
-                bytes += memory.get(RECORD_WORD, at + BYTES_OFFSET);
-            }
-            final long at = LoadRecorderDescriptor.tickTotalsOffset(slot);
-            pointsDelta = tickDelta(at, points);
-            bytesDelta = tickDelta(at + Long.BYTES, bytes);
+            // The row alone (bucket counts folded every k ticks, not in this one). Records counted after the slot's
+            // flags were taken land in this tick.
+            rowFromTickTotals(slot, stripes, lane);
         } else if (isBuckets) {
             final long recordOffset = (long) slot << SLOT_SHIFT;
             // Plain 64-bit lanes: points and bytes are counters, bucket words mixed-radix sums whose differences
@@ -730,46 +720,50 @@ public final class ProfilerAgent implements Agent {
         if ((work & QUERY) != 0) {
             queryDelta = queryDelta(slot, stripes);
         }
-        rowPoints[lane] = pointsDelta;
-        rowBytes[lane] = bytesDelta;
+        if (!isIngest || isBuckets) {
+            rowPoints[lane] = pointsDelta;
+            rowBytes[lane] = bytesDelta;
+        }
         rowQuery[lane] = queryDelta;
         return overflow;
     }
 
     /**
-     * The rows of a dense word whose bucket counts this tick does not fold: points and bytes summed over the stripes
-     * (two words of each record) and differenced against the tick totals, which become the sums; query cost as
-     * usual. Leaves the rows in the row scratch, lane i for slot 64 word + i: the word's fold without
-     * {@link #foldSlot}'s branches for bucket work.
+     * The rows of a dense word whose bucket counts this tick does not fold ({@link #rowFromTickTotals}, query cost
+     * as usual), left in the row scratch, lane i for slot 64 word + i: the word's fold without {@link #foldSlot}'s
+     * branches for bucket work.
      */
     private void foldRowWord(final int word, final long ingest, final long query, final int stripes) {
-        final CounterStripes counters = recorder.counters();
-        final MemorySegment memory = counters.segment();
-        final long stripeLength = counters.stripeLengthBytes();
-        final MemorySegment tickTotals = recorder.foldTickTotals();
-        final double[] rowPoints = this.rowPoints;
-        final double[] rowBytes = this.rowBytes;
         final int firstSlot = word << LoadRecorderDescriptor.DIRTY_WORD_SHIFT;
         for (long left = ingest; left != 0; left &= left - 1) {
             final int lane = Long.numberOfTrailingZeros(left);
-            final long recordOffset = (long) (firstSlot + lane) << SLOT_SHIFT;
-            long points = 0;
-            long bytes = 0;
-            for (int stripe = 0; stripe < stripes; stripe++) {
-                final long at = stripe * stripeLength + recordOffset;
-                points += memory.get(RECORD_WORD, at + POINTS_OFFSET);
-                bytes += memory.get(RECORD_WORD, at + BYTES_OFFSET);
-            }
-            final long totalsAt = LoadRecorderDescriptor.tickTotalsOffset(firstSlot + lane);
-            rowPoints[lane] = points - tickTotals.get(TICK_TOTAL, totalsAt);
-            rowBytes[lane] = bytes - tickTotals.get(TICK_TOTAL, totalsAt + Long.BYTES);
-            tickTotals.set(TICK_TOTAL, totalsAt, points);
-            tickTotals.set(TICK_TOTAL, totalsAt + Long.BYTES, bytes);
+            rowFromTickTotals(firstSlot + lane, stripes, lane);
         }
         for (long left = query; left != 0; left &= left - 1) {
             final int lane = Long.numberOfTrailingZeros(left);
             rowQuery[lane] = queryDelta(firstSlot + lane, stripes);
         }
+    }
+
+    /**
+     * The tick's points and bytes of a slot whose bucket counts this tick does not fold: two words of each stripe's
+     * record, summed, against the tick totals, which become the sums; left at {@code lane} of the row scratch.
+     */
+    private void rowFromTickTotals(final int slot, final int stripes, final int lane) {
+        final CounterStripes counters = recorder.counters();
+        final MemorySegment memory = counters.segment();
+        final long stripeLength = counters.stripeLengthBytes();
+        final long recordOffset = (long) slot << SLOT_SHIFT;
+        long points = 0;
+        long bytes = 0;
+        for (int stripe = 0; stripe < stripes; stripe++) {
+            final long at = stripe * stripeLength + recordOffset;
+            points += memory.get(RECORD_WORD, at + POINTS_OFFSET);
+            bytes += memory.get(RECORD_WORD, at + BYTES_OFFSET);
+        }
+        final long at = LoadRecorderDescriptor.tickTotalsOffset(slot);
+        rowPoints[lane] = tickDelta(at, points);
+        rowBytes[lane] = tickDelta(at + Long.BYTES, bytes);
     }
 
     /** The query cost {@code slot} took since its previous fold; its totals record's count becomes the new total. */
