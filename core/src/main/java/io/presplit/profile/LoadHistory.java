@@ -589,8 +589,8 @@ public final class LoadHistory implements AutoCloseable {
      * Zeroes, in words of 64 slots {@code [cleanedWordBound, endWord)}, the level-0 lines of the tick in progress's
      * position that hold rows of an older tick (their mask bits: the ingest columns' and the query column's apart, so
      * that ingest alone never costs the query column's lines), and clears those bits; raises the bound. Writer thread.
-     * Allocation-free; reads two mask words per word of slots (one pair per block when the block's are clear) and
-     * writes only lines that were written a ring ago.
+     * Allocation-free; reads the two mask words of each block it reaches once per call and writes only lines that
+     * were written a ring ago.
      */
     private void cleanWordsThrough(final int endWord) {
         final long[] tickSeriesOffset = this.tickSeriesOffset;
