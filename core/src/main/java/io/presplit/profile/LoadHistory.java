@@ -24,8 +24,8 @@ import io.presplit.memory.NativeRegion;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.io.IOException;
@@ -89,6 +89,8 @@ public final class LoadHistory implements AutoCloseable {
     public static final String MEMORY_OWNER = "LoadHistory";
 
     private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
+    /** The doubles' bit patterns, as many lanes as {@link #SPECIES}: the window maximum compares them. */
+    private static final VectorSpecies<Long> BITS = LongVector.SPECIES_PREFERRED;
     /** One 64-byte line of a level-0 row: eight slots' values of one tick. */
     private static final VectorSpecies<Double> LINE = DoubleVector.SPECIES_512;
     private static final DoubleVector ZERO_LINE = DoubleVector.zero(LINE);
@@ -114,17 +116,10 @@ public final class LoadHistory implements AutoCloseable {
     private static final int WORDS_PER_BLOCK = BLOCK_SLOTS / WORD_SLOTS;
     /** Mask bits of one word's lines, at the block's first word. */
     private static final long LINES_OF_WORD = (1L << LINES_PER_WORD) - 1;
-    /**
-     * Lane swaps for {@link #greatestLane}: lane i with lane i ^ 4, i ^ 2, i ^ 1 ({@code null} when the species has
-     * fewer lanes; doubles have at most eight).
-     */
-    private static final VectorShuffle<Double> SWAP_4 = swap(4);
-    private static final VectorShuffle<Double> SWAP_2 = swap(2);
-    private static final VectorShuffle<Double> SWAP_1 = swap(1);
     private static final int DECAY_POWERS = 256;
     /** Vectors per iteration of the window aggregations' main loop, reduced to a scalar within it. */
     private static final int SPAN_UNROLL = 4;
-    /** Vectors per iteration of the window maximum's main loop (its reduction costs more than the sum's). */
+    /** Vectors per iteration of the window maximum's main loop, reduced once: twice the sum's (measured). */
     private static final int SPAN_MAX_UNROLL = 8;
     /** Level-0 rows (one line each) per iteration of a strided window aggregation. */
     private static final int LANE_UNROLL = 4;
@@ -1145,86 +1140,66 @@ public final class LoadHistory implements AutoCloseable {
     }
 
     /**
-     * Maximum; NaN as soon as a block holds a NaN (the NaN rule). Blocks of {@link #SPAN_MAX_UNROLL} vectors, twice
-     * the sum's, because the per-block {@code reduceLanes(MAX)} (Java max rules, several blends per level) is the
-     * costly step here. A block is screened for NaN by one test of the sum of its vectors (a NaN, or +inf plus -inf,
-     * makes it NaN; the exact per-vector test runs only then), and reduced by compare-and-blend, which a NaN never
-     * enters; lanewise {@code MAX} instead took twice the time from cache (measured). -0.0 and 0.0 are equal here, as
-     * the rule allows.
+     * Maximum, by the order of the values' bit patterns. A double whose sign bit is clear (every load: loads are
+     * never negative) orders as its bits do as an unsigned 64-bit integer, and a NaN with a clear sign bit above
+     * +inf, so one lanewise unsigned integer max per vector finds the greatest value and carries a NaN through: no
+     * Java floating-point max rules, no NaN screen, no blends (they held the previous form to 1.4–2× the bandwidth
+     * reference from memory, docs/BENCHMARKS.md). A set sign bit (a negative value, -0.0 or a NaN with its sign
+     * set) is the greatest bit pattern of all, so one test of each block's maximum sees it, and such a span is
+     * reduced exactly by {@link #spanMaxScalar} instead. Blocks of {@link #SPAN_MAX_UNROLL} vectors, one reduction
+     * each; only scalars are loop-carried (see {@link #span}).
      */
     private static double spanMax(final MemorySegment memory, final long first, final int count) {
-        final int lanes = SPECIES.length();
+        final int lanes = BITS.length();
         final int blockDoubles = lanes * SPAN_MAX_UNROLL;
-        final long vectorBytes = (long) lanes * Double.BYTES;
+        final long vectorBytes = (long) lanes * Long.BYTES;
         final int blockEnd = count - count % blockDoubles;
-        double result = Double.NEGATIVE_INFINITY;
+        long greatest = 0;
         int i = 0;
         for (; i < blockEnd; i += blockDoubles) {
             final long at = first + (long) i * Double.BYTES;
-            final DoubleVector v0 = DoubleVector.fromMemorySegment(SPECIES, memory, at, ORDER);
-            final DoubleVector v1 = DoubleVector.fromMemorySegment(SPECIES, memory, at + vectorBytes, ORDER);
-            final DoubleVector v2 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 2 * vectorBytes, ORDER);
-            final DoubleVector v3 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 3 * vectorBytes, ORDER);
-            final DoubleVector v4 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 4 * vectorBytes, ORDER);
-            final DoubleVector v5 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 5 * vectorBytes, ORDER);
-            final DoubleVector v6 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 6 * vectorBytes, ORDER);
-            final DoubleVector v7 = DoubleVector.fromMemorySegment(SPECIES, memory, at + 7 * vectorBytes, ORDER);
-            final DoubleVector screen = v0.add(v1).add(v2.add(v3)).add(v4.add(v5).add(v6.add(v7)));
-            if (screen.test(VectorOperators.IS_NAN).anyTrue() && hasNan(memory, at, blockDoubles)) {
-                return Double.NaN;
+            final LongVector v0 = LongVector.fromMemorySegment(BITS, memory, at, ORDER);
+            final LongVector v1 = LongVector.fromMemorySegment(BITS, memory, at + vectorBytes, ORDER);
+            final LongVector v2 = LongVector.fromMemorySegment(BITS, memory, at + 2 * vectorBytes, ORDER);
+            final LongVector v3 = LongVector.fromMemorySegment(BITS, memory, at + 3 * vectorBytes, ORDER);
+            final LongVector v4 = LongVector.fromMemorySegment(BITS, memory, at + 4 * vectorBytes, ORDER);
+            final LongVector v5 = LongVector.fromMemorySegment(BITS, memory, at + 5 * vectorBytes, ORDER);
+            final LongVector v6 = LongVector.fromMemorySegment(BITS, memory, at + 6 * vectorBytes, ORDER);
+            final LongVector v7 = LongVector.fromMemorySegment(BITS, memory, at + 7 * vectorBytes, ORDER);
+            final long block = greatestUnsigned(
+                umax(umax(umax(v0, v1), umax(v2, v3)), umax(umax(v4, v5), umax(v6, v7))));
+            if (block < 0) {
+                return spanMaxScalar(memory, first, count);
             }
-            final DoubleVector m01 = greater(v0, v1);
-            final DoubleVector m23 = greater(v2, v3);
-            final DoubleVector m45 = greater(v4, v5);
-            final DoubleVector m67 = greater(v6, v7);
-            final double blockMax = greatestLane(greater(greater(m01, m23), greater(m45, m67)));
-            if (blockMax > result) {
-                result = blockMax;
-            }
+            greatest = Math.max(greatest, block);
         }
+        double result = i == 0 ? Double.NEGATIVE_INFINITY : Double.longBitsToDouble(greatest);
         for (; i < count; i++) {
             result = Math.max(result, memory.get(DOUBLE, first + (long) i * Double.BYTES));
         }
         return result;
     }
 
+    private static LongVector umax(final LongVector a, final LongVector b) {
+        return a.lanewise(VectorOperators.UMAX, b);
+    }
+
     /**
-     * The greatest lane of a NaN-free vector, by compare-and-blend against the vector with its halves, quarters and
-     * pairs swapped (straight-line, at most three steps for the widest species): {@code reduceLanes(MAX)} follows
-     * Java's max rules for NaN and signed zeros, which its per-block use paid in blends.
+     * The greatest lane as an unsigned integer: flipping the sign bit maps unsigned order onto signed order, and the
+     * signed reduction is a compiler intrinsic where {@code reduceLanes(UMAX)} is not (on JDK 25 it allocated 1.5 KB
+     * a call, measured).
      */
-    private static double greatestLane(final DoubleVector v) {
-        DoubleVector m = v;
-        if (SWAP_4 != null) {
-            m = greater(m, m.rearrange(SWAP_4));
-        }
-        if (SWAP_2 != null) {
-            m = greater(m, m.rearrange(SWAP_2));
-        }
-        if (SWAP_1 != null) {
-            m = greater(m, m.rearrange(SWAP_1));
-        }
-        return m.lane(0);
+    private static long greatestUnsigned(final LongVector v) {
+        return v.lanewise(VectorOperators.XOR, Long.MIN_VALUE).reduceLanes(VectorOperators.MAX) ^ Long.MIN_VALUE;
     }
 
-    /** The shuffle swapping lanes {@code i} and {@code i ^ distance}; {@code null} when the species is narrower. */
-    private static VectorShuffle<Double> swap(final int distance) {
-        return distance < SPECIES.length() ? VectorShuffle.fromOp(SPECIES, i -> i ^ distance) : null;
-    }
-
-    /** Lane-wise the greater of {@code a} and {@code b} (either for equal lanes); for NaN-free vectors. */
-    private static DoubleVector greater(final DoubleVector a, final DoubleVector b) {
-        return a.blend(b, b.compare(VectorOperators.GT, a));
-    }
-
-    /** Whether any of {@code count} doubles from byte offset {@code first} is NaN (the rare path of the screen). */
-    private static boolean hasNan(final MemorySegment memory, final long first, final int count) {
+    /** Maximum by {@link Math#max}, one value at a time: the exact path for spans holding a set sign bit. */
+    private static double spanMaxScalar(final MemorySegment memory, final long first, final int count) {
+        double result = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < count; i++) {
-            if (Double.isNaN(memory.get(DOUBLE, first + (long) i * Double.BYTES))) {
-                return true;
-            }
+            result = Math.max(result, memory.get(DOUBLE, first + (long) i * Double.BYTES));
         }
-        return false;
+        return result;
     }
 
     private static double spanSum(final MemorySegment memory, final long first, final int count) {

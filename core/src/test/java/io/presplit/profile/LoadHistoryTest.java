@@ -8,6 +8,7 @@ import io.presplit.keyspace.KeySpace;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.Random;
 
 class LoadHistoryTest {
@@ -145,6 +146,37 @@ class LoadHistoryTest {
                 values[nan] = saved;
             }
         }
+    }
+
+    /**
+     * Guards the maximum's exact path: loads are never negative, but a span holding a set sign bit (a negative
+     * value, -0.0, a NaN with its sign set) at any position still gets {@link Math#max}'s answer, and such a NaN
+     * propagates like any other.
+     */
+    @Test
+    void shouldTakeTheExactMaximumWhenASpanHoldsASignBit() {
+        final double[] values = new double[80];
+        final MemorySegment segment = MemorySegment.ofArray(values);
+        final double negativeNan = Double.longBitsToDouble(0xFFF8_0000_0000_0000L);
+        for (int length = 1; length <= values.length; length++) {
+            for (int at = 0; at < length; at++) {
+                for (final double signed : new double[] {-3.5, -0.0, Double.NEGATIVE_INFINITY, negativeNan}) {
+                    for (int i = 0; i < length; i++) {
+                        values[i] = i == at ? signed : (i * 37) % 101;
+                    }
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int i = 0; i < length; i++) {
+                        max = Math.max(max, values[i]);
+                    }
+                    // Compared as bits: NaN equals NaN, and -0.0 is told from 0.0 (both sides take Math.max's).
+                    assertThat(Double.doubleToLongBits(LoadHistory.span(segment, 0, length, true)))
+                        .as("length %d, %s at %d", length, signed, at).isEqualTo(Double.doubleToLongBits(max));
+                }
+            }
+        }
+        Arrays.fill(values, -2.0);
+        values[41] = -1.0;
+        assertThat(LoadHistory.span(segment, 0, values.length, true)).isEqualTo(-1.0);
     }
 
     /**
