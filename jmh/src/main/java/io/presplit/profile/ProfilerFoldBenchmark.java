@@ -36,6 +36,8 @@ import java.util.concurrent.TimeUnit;
  * Before each invocation (not timed) the writers record into a fresh random set of {@code touchedFraction} of the
  * slots; {@code touchedFraction = 1} is the worst case, every slot took load. {@code levels} is the history's shape:
  * 1 = ticks only (8 retained), 3 = ticks, minutes (60 ticks) and hours (3,600 ticks), 8 rows each.
+ * {@code atRowBoundary = true} times only ticks that start a minute row, where every loaded slot closes its row: before
+ * each invocation the other ticks up to it are recorded and folded, untimed (about a second each at a million slots).
  * <p>
  * Goal of the profiler issue: at most 20 ms a tick for a million partitions. Run with {@code -prof gc}: the fold
  * must allocate nothing.
@@ -48,6 +50,8 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Benchmark)
 public class ProfilerFoldBenchmark {
     private static final int ROWS_RETAINED = 8;
+    /** Ticks per row of the second level. */
+    private static final int MINUTE_TICKS = 60;
     private static final int TOUCHED_SETS = 8;
     private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
     /** One cache line as a vector. */
@@ -92,6 +96,10 @@ public class ProfilerFoldBenchmark {
     @Param({"6"})
     int rewrittenLinesPerSlot;
 
+    /** Whether each timed fold is of a tick that starts a level-1 row (60 ticks), the rest folded untimed. */
+    @Param({"false"})
+    boolean atRowBoundary;
+
     CachedNanoClock clock;
     long nowNs;
 
@@ -111,7 +119,7 @@ public class ProfilerFoldBenchmark {
     public void setUp() {
         recorder = new LoadRecorder(writers, slots);
         final LoadHistory.Level[] shape = {new LoadHistory.Level(1, ROWS_RETAINED),
-            new LoadHistory.Level(60, ROWS_RETAINED), new LoadHistory.Level(3_600, ROWS_RETAINED)};
+            new LoadHistory.Level(MINUTE_TICKS, ROWS_RETAINED), new LoadHistory.Level(3_600, ROWS_RETAINED)};
         history = LoadHistory.inMemory(slots, 0.5, Arrays.copyOf(shape, levels));
         clock = new CachedNanoClock();
         profiler = new ProfilerAgent(new ProfilerAgent.Context().recorder(recorder).history(history).clock(clock)
@@ -153,6 +161,18 @@ public class ProfilerFoldBenchmark {
         if (profiler.isFoldInProgress()) {
             return;
         }
+        if (atRowBoundary) {
+            // Up to the tick before the next minute row, untimed: the timed fold is then the row's first tick.
+            while (history.tickCount() % MINUTE_TICKS != 0) {
+                recordTouchedSet();
+                profiler.fold(slots);
+                clock.update(++nowNs);
+            }
+        }
+        recordTouchedSet();
+    }
+
+    private void recordTouchedSet() {
         final int[] set = touchedSets[invocation++ % touchedSets.length];
         for (final int stripe : stripes) {
             for (final int slot : set) {
