@@ -1209,6 +1209,16 @@ public final class LoadHistory implements AutoCloseable {
             }
             greatest = Math.max(greatest, block);
         }
+        // Then a vector at a time (a short window's whole span), the same way.
+        final int vectorEnd = count - count % lanes;
+        for (; i < vectorEnd; i += lanes) {
+            final long vector = greatestUnsigned(
+                LongVector.fromMemorySegment(BITS, memory, first + (long) i * Double.BYTES, ORDER));
+            if (vector < 0) {
+                return spanMaxScalar(memory, first, count);
+            }
+            greatest = Math.max(greatest, vector);
+        }
         double result = i == 0 ? Double.NEGATIVE_INFINITY : Double.longBitsToDouble(greatest);
         for (; i < count; i++) {
             result = Math.max(result, memory.get(DOUBLE, first + (long) i * Double.BYTES));
