@@ -514,7 +514,7 @@ public final class LoadHistory implements AutoCloseable {
      * {@link #addToOpenRows} for the 64 slots from {@code firstSlot} when every one took ingest, and every one or none
      * ({@code queryCost} null) took queries: the fold's dense words. One counted pass over their 2 KiB of tick states,
      * without a slot's kind tests or, when no query came, the query column's add of zero (measured: the engine's
-     * three levels 20.8-22.7 against 24.8-25.5 ms with every slot loaded).
+     * three levels 22.1-23.0 against 24.3-25.1 ms median with every slot loaded, docs/BENCHMARKS.md).
      */
     private void addWordToOpenRows(
         final int firstSlot, final double[] points, final double[] bytes, final double[] queryCost) {
