@@ -12,7 +12,9 @@ import java.util.SplittableRandom;
 /**
  * The tick rows the fold writes, against rows summed straight from the records: every slot, every resource, every
  * retained tick and the roll-up rows, over more ticks than the level-0 ring holds, with words of 64 slots that are
- * empty, sparse (their slots batched) or dense (written as whole lines), and slots that took ingest, queries or both.
+ * empty, sparse (their slots batched) or dense (written as whole lines), and slots that took ingest, queries or both;
+ * among the full words, some whose every slot took ingest and all or none queries (their open rows added a word at a
+ * time).
  */
 class ProfilerAgentTickRowsTest {
     /** Three level-0 blocks of 512 slots, the last one partial, and a partial last word of 48 slots. */
@@ -44,15 +46,17 @@ class ProfilerAgentTickRowsTest {
             for (int tick = 0; tick < TICKS; tick++) {
                 for (int word = 0; word < WORDS; word++) {
                     final int wordSlots = Math.min(64, SLOTS - 64 * word);
-                    // Empty, sparse (under the dense threshold of 16), dense, or every slot of the word.
-                    final int pattern = random.nextInt(4);
+                    // Empty, sparse (under the dense threshold of 16), dense, or every slot of the word: of mixed
+                    // kinds (3), or every slot ingest, with queries on all or none of them (4).
+                    final int pattern = random.nextInt(5);
                     final int chance = pattern == 0 ? 0 : pattern == 1 ? 8 : pattern == 2 ? 50 : 100;
+                    final int wordKind = random.nextBoolean() ? 0 : 2;
                     for (int i = 0; i < wordSlots; i++) {
                         if (random.nextInt(100) >= chance) {
                             continue;
                         }
                         final int slot = 64 * word + i;
-                        final int kind = random.nextInt(3);
+                        final int kind = pattern == 4 ? wordKind : random.nextInt(3);
                         final double[] row = expected[tick][slot];
                         for (int records = 1 + random.nextInt(3); records > 0; records--) {
                             final int stripe = stripes[random.nextInt(2)];
