@@ -171,6 +171,14 @@ public final class LoadHistory implements AutoCloseable {
     /** Words of 64 slots: {@code ceil(slotCapacity / 64)}. */
     private final int wordCount;
     private final long[] currentRow;
+    /**
+     * For the tick in progress: the ring position of level 1's previous row, the tick it started, and whether a slot
+     * last touched in it closes level 1 alone (the tick starts no level-2 row, and there is a previous row), so that
+     * a dense word's closes on a row's first tick need no call, no division and no loop over levels.
+     */
+    private int previousRowPosition;
+    private long previousRowStartTick;
+    private boolean isLevelOneBoundaryOnly;
     /** A row of every resource carried up the levels as they close ({@link #closeRows}). Writer thread. */
     private final double[] closedRow = new double[RESOURCE_COUNT];
     private final long[] currentRowStartTick;
@@ -529,7 +537,11 @@ public final class LoadHistory implements AutoCloseable {
             final double query = queryCost == null ? 0 : queryCost[lane];
             final long lastTouched = memory.get(LONG, state + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET);
             if (lastTouched < rowStart) {
-                closeRows(firstSlot + lane, lastTouched);
+                if (lastTouched >= previousRowStartTick && isLevelOneBoundaryOnly) {
+                    closePreviousRow(firstSlot + lane, open);
+                } else {
+                    closeRows(firstSlot + lane, lastTouched);
+                }
                 memory.set(DOUBLE, open, points[lane]);
                 memory.set(DOUBLE, open + Double.BYTES, bytes[lane]);
                 memory.set(DOUBLE, state + queryOpen, query);
@@ -541,6 +553,23 @@ public final class LoadHistory implements AutoCloseable {
                 }
             }
             memory.set(LONG, state + LoadHistoryDescriptor.LAST_TOUCHED_OFFSET, tick);
+        }
+    }
+
+    /**
+     * {@link #closeRows} for the common close: level 1's previous row, nothing skipped, level 2's row still open.
+     */
+    private void closePreviousRow(final int slot, final long open) {
+        final MemorySegment memory = this.memory;
+        final long at = ((long) slot * ringRows[1] + previousRowPosition) * Double.BYTES;
+        final long rollUps = rollUpStateOffset(slot);
+        for (int r = 0; r < RESOURCE_COUNT; r++) {
+            final double row = memory.get(DOUBLE, open + (long) r * Double.BYTES);
+            memory.set(DOUBLE, regions.seriesOffset[1][r] + at, row);
+            if (levelCount > 2) {
+                final long sum = rollUps + LoadHistoryDescriptor.rollUpOffset(2, r, RESOURCE_COUNT);
+                memory.set(DOUBLE, sum, memory.get(DOUBLE, sum) + row);
+            }
         }
     }
 
@@ -613,6 +642,12 @@ public final class LoadHistory implements AutoCloseable {
         for (int l = 0; l < levelCount; l++) {
             currentRow[l] = tick / ticksPerRow[l];
             currentRowStartTick[l] = currentRow[l] * ticksPerRow[l];
+        }
+        if (levelCount > 1) {
+            previousRowPosition = (int) Math.floorMod(currentRow[1] - 1, ringRows[1]);
+            previousRowStartTick = currentRowStartTick[1] - ticksPerRow[1];
+            isLevelOneBoundaryOnly = currentRow[1] > 0
+                && (levelCount == 2 || currentRowStartTick[1] != currentRowStartTick[2]);
         }
     }
 
