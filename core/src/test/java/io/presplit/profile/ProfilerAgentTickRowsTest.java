@@ -22,13 +22,15 @@ class ProfilerAgentTickRowsTest {
     private static final int WORDS = (SLOTS + 63) / 64;
     private static final int TICKS_RETAINED = 5;
     private static final int TICKS_PER_ROLL_UP = 3;
+    /** Ticks per row of the second roll-up level: three level-1 rows, so that most level-1 closes add into it. */
+    private static final int TICKS_PER_SECOND_ROLL_UP = 9;
     private static final int TICKS = 23;
 
     /**
      * Guards rows written a word at a time and zeroed a ring later: each tick's row of every slot equals the load
      * recorded for it in that tick (zero when it took none, even where its line held a row a ring ago), for the tick
-     * just completed and every retained one, and each completed roll-up row is the sum of its ticks; with bucket counts
-     * folded every tick and every third.
+     * just completed and every retained one, and the latest completed row of each roll-up level (rows of 3 and of 9
+     * ticks) is the sum of its ticks; with bucket counts folded every tick and every third.
      */
     @ParameterizedTest
     @ValueSource(ints = {1, 3})
@@ -38,7 +40,7 @@ class ProfilerAgentTickRowsTest {
         final double[][][] expected = new double[TICKS][SLOTS][Resource.VALUES.length];
         try (LoadRecorder recorder = new LoadRecorder(2, SLOTS);
              LoadHistory history = LoadHistory.inMemory(SLOTS, 0.5, new LoadHistory.Level(1, TICKS_RETAINED),
-                 new LoadHistory.Level(TICKS_PER_ROLL_UP, 4))) {
+                 new LoadHistory.Level(TICKS_PER_ROLL_UP, 4), new LoadHistory.Level(TICKS_PER_SECOND_ROLL_UP, 3))) {
             final CachedNanoClock clock = new CachedNanoClock();
             final ProfilerAgent profiler = new ProfilerAgent(new ProfilerAgent.Context().recorder(recorder)
                 .history(history).clock(clock).tickNs(10).slotBound(() -> SLOTS).bucketFoldTicks(bucketFoldTicks));
@@ -87,15 +89,19 @@ class ProfilerAgentTickRowsTest {
                                     slot, resource, ago)
                                 .isEqualTo(expected[tick - ago][slot][r]);
                         }
-                        final int completedRows = (tick + 1) / TICKS_PER_ROLL_UP;
-                        if (completedRows > 0) {
+                        final int[] perRow = {TICKS_PER_ROLL_UP, TICKS_PER_SECOND_ROLL_UP};
+                        for (int level = 1; level <= perRow.length; level++) {
+                            final int ticksPerRow = perRow[level - 1];
+                            final int completedRows = (tick + 1) / ticksPerRow;
+                            if (completedRows == 0) {
+                                continue;
+                            }
                             double sum = 0;
-                            for (int t = (completedRows - 1) * TICKS_PER_ROLL_UP; t < completedRows * TICKS_PER_ROLL_UP;
-                                t++) {
+                            for (int t = (completedRows - 1) * ticksPerRow; t < completedRows * ticksPerRow; t++) {
                                 sum += expected[t][slot][r];
                             }
-                            assertThat(history.value(1, resource, slot, 0))
-                                .as("seed %d, k %d, roll-up row %d, slot %d, %s", seed, bucketFoldTicks,
+                            assertThat(history.value(level, resource, slot, 0))
+                                .as("seed %d, k %d, level %d row %d, slot %d, %s", seed, bucketFoldTicks, level,
                                     completedRows - 1, slot, resource)
                                 .isEqualTo(sum);
                         }
