@@ -557,7 +557,10 @@ public final class LoadHistory implements AutoCloseable {
     }
 
     /**
-     * {@link #closeRows} for the common close: level 1's previous row, nothing skipped, level 2's row still open.
+     * {@link #closeRows} for the common close: level 1's previous row, nothing skipped, level 2's row still open. Kept
+     * apart and called only from the dense loop of {@link #addWordToOpenRows}: the same fast path inside
+     * {@link #closeRows} gained nothing, because the call from that loop's rarely taken branch was the cost, and in the
+     * one-slot path a close waits on its ring line's miss anyway (docs/BENCHMARKS.md, "Profiler, tenth pass").
      */
     private void closePreviousRow(final int slot, final long open) {
         final MemorySegment memory = this.memory;
