@@ -1,6 +1,8 @@
 package io.presplit.daemon.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -208,13 +210,34 @@ public final class DaemonConfig {
             final DaemonConfig read = bytes.length == 0 ? null : mapper.readValue(bytes, DaemonConfig.class);
             config = read == null ? defaults() : read;
         } catch (final UnrecognizedPropertyException e) {
-            throw new IllegalArgumentException("unknown configuration key [file=" + file + ", key="
-                + e.getPathReference() + ", known=" + e.getKnownPropertyIds() + "]", e);
+            throw new IllegalArgumentException("unknown configuration key [file=" + file + ", line="
+                + e.getLocation().getLineNr() + ", key=" + keyOf(e.getPath()) + ", known="
+                + e.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList() + "]", e);
+        } catch (final JsonMappingException e) {
+            throw new IllegalArgumentException("cannot read configuration [file=" + file + ", line="
+                + e.getLocation().getLineNr() + ", key=" + keyOf(e.getPath()) + ", error="
+                + e.getOriginalMessage().lines().findFirst().orElse("") + "]", e);
+        } catch (final JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot read configuration [file=" + file + ", line="
+                + e.getLocation().getLineNr() + ", error=" + e.getOriginalMessage().lines().findFirst().orElse("")
+                + "]", e);
         } catch (final IOException e) {
-            throw new IllegalArgumentException("cannot read configuration [file=" + file + ", error="
-                + e.getMessage().lines().findFirst().orElse("") + "]", e);
+            throw new IllegalArgumentException("cannot read configuration [file=" + file + ", error=" + e + "]", e);
         }
         return config;
+    }
+
+    /** The key as the file spells it ({@code engine.historyRollUps[1].rowMs}), from a mapping error's path. */
+    private static String keyOf(final List<JsonMappingException.Reference> path) {
+        final StringBuilder key = new StringBuilder();
+        for (final JsonMappingException.Reference step : path) {
+            if (step.getFieldName() != null) {
+                key.append(key.isEmpty() ? "" : ".").append(step.getFieldName());
+            } else if (step.getIndex() >= 0) {
+                key.append('[').append(step.getIndex()).append(']');
+            }
+        }
+        return key.isEmpty() ? "(top level)" : key.toString();
     }
 
     /** The configuration as YAML (what {@code --print-config} shows). */

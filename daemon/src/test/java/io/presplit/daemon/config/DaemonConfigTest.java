@@ -63,7 +63,17 @@ class DaemonConfigTest {
     void shouldNameTheKeyWhenFileHasUnknownKeyOrBadValue() throws Exception {
         final Path typo = Files.writeString(dir.resolve("typo.yml"), "server:\n  prot: 1\n");
         assertThatThrownBy(() -> DaemonConfig.load(typo)).isInstanceOf(IllegalArgumentException.class)
-            .hasMessageStartingWith("unknown configuration key [file=" + typo).hasMessageContaining("prot");
+            .hasMessageStartingWith("unknown configuration key [file=" + typo + ", line=2, key=server.prot, known=[");
+        final Path nested = Files.writeString(dir.resolve("nested.yml"), "engine:\n  historyRollUps:\n"
+            + "    - rowMs: 60000\n      rows: 60\n    - rowMs: 3600000\n      rowz: 24\n");
+        assertThatThrownBy(() -> DaemonConfig.load(nested)).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("line=6, key=engine.historyRollUps[1].rowz");
+        final Path shape = Files.writeString(dir.resolve("shape.yml"), "engine:\n  tickMs: [1, 2]\n");
+        assertThatThrownBy(() -> DaemonConfig.load(shape)).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith("cannot read configuration [file=" + shape + ", line=2, key=engine.tickMs, error=");
+        final Path broken = Files.writeString(dir.resolve("broken.yml"), "engine: [\n");
+        assertThatThrownBy(() -> DaemonConfig.load(broken)).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith("cannot read configuration [file=" + broken + ", line=");
         final Path bad = Files.writeString(dir.resolve("bad.yml"), "engine:\n  mergeThreshold: 0.9\n");
         assertThatThrownBy(() -> DaemonConfig.load(bad).validate()).isInstanceOf(IllegalArgumentException.class)
             .hasMessage("invalid configuration value [key=engine.mergeThreshold (0 <= merge < split), value=0.9]");
