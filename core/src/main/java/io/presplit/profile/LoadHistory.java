@@ -19,6 +19,7 @@ import static io.presplit.profile.LoadHistoryDescriptor.BLOCK_SHIFT;
 import static io.presplit.profile.LoadHistoryDescriptor.BLOCK_SLOTS;
 
 import io.presplit.keyspace.KeySpace;
+import io.presplit.memory.FileSpace;
 import io.presplit.memory.NativeMemory;
 import io.presplit.memory.NativeRegion;
 import jdk.incubator.vector.DoubleVector;
@@ -230,11 +231,17 @@ public final class LoadHistory implements AutoCloseable {
             this.region = null;
             FileChannel opened = null;
             Arena mapping = null;
+            boolean isCreated = false;
+            boolean isNew = false;
             try {
-                final boolean isNew = !Files.exists(file) || Files.size(file) == 0;
+                isCreated = !Files.exists(file);
+                isNew = isCreated || Files.size(file) == 0;
                 opened = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
-                if (!isNew) {
+                if (isNew) {
+                    // Blocks reserved now, or a full disk would fault a store through the mapping mid-tick.
+                    FileSpace.reserve(file, regions.totalLength);
+                } else {
                     checkVersion(opened, file);
                 }
                 if (!isNew && opened.size() != regions.totalLength) {
@@ -250,12 +257,14 @@ public final class LoadHistory implements AutoCloseable {
                     this.tickCount = memory.get(LONG, TICK_COUNT_OFFSET);
                 }
             } catch (final IOException ex) {
-                final UncheckedIOException failure =
-                    new UncheckedIOException("cannot open load history [file=" + file + "]", ex);
+                final UncheckedIOException failure = new UncheckedIOException("cannot open load history [file="
+                    + file + ", lengthBytes=" + regions.totalLength + "]: " + ex.getMessage(), ex);
                 releaseAfterFailure(mapping, opened, failure);
+                discardNewFile(file, isCreated, isNew, failure);
                 throw failure;
             } catch (final RuntimeException | Error ex) {
                 releaseAfterFailure(mapping, opened, ex);
+                discardNewFile(file, isCreated, isNew, ex);
                 throw ex;
             }
             this.arena = mapping;
@@ -1552,6 +1561,28 @@ public final class LoadHistory implements AutoCloseable {
             }
         }
         return levels.clone();
+    }
+
+    /**
+     * After a failed creation, leaves no history behind: a file this open created is deleted, an empty one it was
+     * given is emptied again, so that the next start does not take a half-made file for a history.
+     */
+    private static void discardNewFile(final Path file, final boolean isCreated, final boolean isNew,
+        final Throwable failure) {
+        if (!isNew) {
+            return;
+        }
+        try {
+            if (isCreated) {
+                Files.deleteIfExists(file);
+            } else {
+                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    channel.truncate(0);
+                }
+            }
+        } catch (final IOException ex) {
+            failure.addSuppressed(ex);
+        }
     }
 
     private static void releaseAfterFailure(final Arena arena, final FileChannel channel, final Throwable failure) {

@@ -307,6 +307,29 @@ class LoadHistoryStoreTest {
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("magic=0x0");
     }
 
+    /**
+     * Guards against a history that a full disk would break mid-tick (a store through a sparse mapping faults): one
+     * the file system cannot hold is refused when opened, with its length named, and leaves no file behind.
+     */
+    @Test
+    void shouldRefuseAtOpenAHistoryTheDiskCannotHoldAndLeaveNoFile() throws IOException {
+        final Path file = directory.resolve("huge.psh");
+        // 2^28 slots with a day of 10-second ticks: about 14 TB of level 0 alone.
+        final LoadHistory.Level[] levels = {new LoadHistory.Level(1, 8_640)};
+        final long length = new LoadHistoryDescriptor.Regions(1 << 28, Resource.VALUES.length, new int[] {8_640})
+            .totalLength;
+        assertThat(length).isGreaterThan(Files.getFileStore(directory).getUsableSpace());
+        assertThatThrownBy(() -> LoadHistory.open(file, 1 << 28, 0.5, levels))
+            .isInstanceOf(java.io.UncheckedIOException.class)
+            .hasMessageStartingWith("cannot open load history [file=" + file + ", lengthBytes=" + length + "]: ")
+            .hasMessageContaining("reason=not enough usable space");
+        assertThat(file).doesNotExist();
+        final Path empty = Files.createFile(directory.resolve("empty.psh"));
+        assertThatThrownBy(() -> LoadHistory.open(empty, 1 << 28, 0.5, levels))
+            .isInstanceOf(java.io.UncheckedIOException.class);
+        assertThat(empty).isEmptyFile();
+    }
+
     /** Guards the on-disk header against accidental change: its bytes are the ones docs/spec/004 specifies. */
     @Test
     void shouldWriteTheSpecifiedHeaderBytesWhenCreatingAFile() throws IOException {
