@@ -41,6 +41,7 @@ import static io.presplit.storage.log.SegmentDescriptor.TIMESTAMP_OFFSET;
 import static io.presplit.storage.log.SegmentDescriptor.VERSION_OFFSET;
 
 import io.presplit.PresplitException;
+import io.presplit.memory.FileSpace;
 import io.presplit.storage.internal.FileOps;
 import io.presplit.storage.internal.ParallelForces;
 
@@ -218,8 +219,9 @@ final class Segment implements AutoCloseable {
             FileOps.checkpoint("create-segment", temp);
             channel = FileChannel.open(
                 temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            reserve(temp, lengthBytes);
             arena = Arena.ofShared();
-            // Mapping past the end grows the file, sparse: unwritten space reads as zero.
+            // Mapping past the end grows the file; its blocks are reserved, and unwritten space reads as zero.
             final MemorySegment memory = channel.map(MapMode.READ_WRITE, 0, lengthBytes, arena);
             writeHeader(memory, header, index, isCommitted);
             // One fsync writes back the header page dirtied through the mapping (it is in the page cache like
@@ -253,6 +255,7 @@ final class Segment implements AutoCloseable {
             FileOps.checkpoint("create-segment", path);
             channel = FileChannel.open(
                 path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            reserve(path, lengthBytes);
             arena = Arena.ofShared();
             final MemorySegment memory = channel.map(MapMode.READ_WRITE, 0, lengthBytes, arena);
             // A zero written through the mapping dirties the header page, so the force allocates its block.
@@ -1020,6 +1023,18 @@ final class Segment implements AutoCloseable {
      * (failures suppressed in {@code cause}), and returns what to throw: {@code cause}, as a storage I/O failure
      * when it is an {@link IOException}.
      */
+    /**
+     * Reserves a new segment's blocks before it is mapped. Without them a full file system faults the first store
+     * that reaches an unbacked page (the header write of a split's child, an append), which the JVM raises as an
+     * {@link InternalError} in that thread: measured, it stopped the control loop, both ingest threads and the spare
+     * thread. Reserved, the creation fails with an {@link IOException} that its caller handles, and appends into the
+     * segment cannot fault for want of space. Segments of files made before this (sparse) are not reserved on reopen.
+     */
+    private static void reserve(final Path file, final long lengthBytes) throws IOException {
+        FileOps.checkpoint("reserve-segment", file);
+        FileSpace.reserve(file, lengthBytes);
+    }
+
     private static RuntimeException abandonCreation(
         final Arena arena, final FileChannel channel, final Path file, final Exception cause) {
         release(arena, channel, file, cause);

@@ -108,6 +108,24 @@ final class PartitionLogTest {
             .isEqualTo(SegmentDescriptor.STATE_ROLLED);
     }
 
+    /**
+     * Guards against a full disk faulting a store through a sparse mapping (a header write, an append): a segment
+     * the file system cannot hold is refused when created, as a storage I/O failure naming the segment and the
+     * reason, and the partition's directory is gone, so nothing half-made is left for recovery.
+     */
+    @Test
+    void shouldRefuseASegmentTheDiskCannotHoldAndLeaveNothing() throws IOException {
+        final long tooLarge = (Files.getFileStore(tempDir).getUsableSpace() + (1L << 30)) / SMALL_SEGMENT_BYTES
+            * SMALL_SEGMENT_BYTES + SMALL_SEGMENT_BYTES;
+        assertThatThrownBy(() -> PartitionLog.create(directory(), HEADER, tooLarge, true))
+            .isInstanceOf(PresplitException.class)
+            .satisfies(e -> assertThat(((PresplitException) e).code()).isEqualTo(FileOps.STORAGE_IO))
+            .hasMessageContaining("cannot create segment")
+            .hasStackTraceContaining("cannot reserve the file's space")
+            .hasStackTraceContaining("lengthBytes=" + tooLarge);
+        assertThat(directory()).doesNotExist();
+    }
+
     /** Guards reopen: every record of every segment survives a close and a reopen, and appends continue. */
     @Test
     void shouldFindEveryRecordWhenReopenedAfterClose() {
