@@ -55,7 +55,7 @@ final class LoadTestCommand implements Callable<Integer> {
             final IngestLoadTest.Result result = IngestLoadTest.run(new IngestLoadTest.Settings(dir, seconds,
                 connections, batch, series, tickMs, capacity, ingestThreads));
             result.print(System.out);
-            return result.pointsCounted() == result.pointsAcknowledged() && result.failedRequests() == 0 ? 0 : 1;
+            return result.isAccountedFor() && result.failedRequests() == 0 ? 0 : 1;
         } finally {
             if (dataDir == null) {
                 ScratchDirectories.delete(dir);

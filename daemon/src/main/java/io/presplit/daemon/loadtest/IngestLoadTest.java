@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Sustained line-protocol ingest over HTTP on loopback against an in-process daemon whose capacity is set low
@@ -28,6 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Latency is per request, from the first byte sent to the last byte of the answer, recorded in HdrHistogram.
  */
 public final class IngestLoadTest {
+    private static final Pattern WRITTEN_BEFORE_FAILURE =
+        Pattern.compile("after (\\d+) of the batch's points were written");
     private static final long TIMESTAMP_BASE_NS = 1_700_000_000_000_000_000L;
     private static final int TIMESTAMP_DIGITS = 19;
 
@@ -57,6 +61,7 @@ public final class IngestLoadTest {
      * @param pointsCounted      points found in the store afterwards.
      * @param requests           requests answered 204.
      * @param failedRequests     requests answered otherwise.
+     * @param pointsOfFailed     points that failed requests wrote before their failure, as the server answered.
      * @param elapsedNs          writing time.
      * @param latencyUs          request latencies in microseconds.
      * @param splits             splits committed during the run.
@@ -64,7 +69,7 @@ public final class IngestLoadTest {
      * @param livePartitions     live partitions at the end.
      */
     public record Result(long pointsAcknowledged, long pointsCounted, long requests, long failedRequests,
-        long elapsedNs, Histogram latencyUs, long splits, long merges, int livePartitions) {
+        long pointsOfFailed, long elapsedNs, Histogram latencyUs, long splits, long merges, int livePartitions) {
         /** Acknowledged points per second. */
         public double pointsPerSecond() {
             return pointsAcknowledged * 1e9 / elapsedNs;
@@ -79,8 +84,16 @@ public final class IngestLoadTest {
                 latencyUs.getValueAtPercentile(99.9) / 1e3, latencyUs.getMaxValue() / 1e3);
             out.printf(Locale.ROOT, "splits %d, merges %d, live partitions at the end %d%n", splits, merges,
                 livePartitions);
-            out.printf(Locale.ROOT, "points counted back from the store: %,d (%s)%n", pointsCounted,
-                pointsCounted == pointsAcknowledged ? "none lost" : "MISMATCH");
+            final long expected = pointsAcknowledged + pointsOfFailed;
+            out.printf(Locale.ROOT, "points counted back from the store: %,d (%s%s)%n", pointsCounted,
+                pointsCounted == expected ? "none lost" : pointsCounted < expected ? "LOST" : "MISMATCH",
+                pointsOfFailed == 0 ? "" : String.format(Locale.ROOT, "; %,d of them from failed requests, which "
+                    + "the server answered with the number they wrote", pointsOfFailed));
+        }
+
+        /** Whether the store holds exactly the acknowledged points and those the failed requests said they wrote. */
+        public boolean isAccountedFor() {
+            return pointsCounted == pointsAcknowledged + pointsOfFailed;
         }
     }
 
@@ -118,6 +131,7 @@ public final class IngestLoadTest {
             long acknowledged = 0;
             long requests = 0;
             long failed = 0;
+            long pointsOfFailed = 0;
             for (final Client client : clients) {
                 client.thread.join();
                 if (client.failure != null) {
@@ -127,6 +141,7 @@ public final class IngestLoadTest {
                 acknowledged += client.pointsAcknowledged;
                 requests += client.requests;
                 failed += client.failedRequests;
+                pointsOfFailed += client.pointsOfFailed;
             }
             final long elapsedNs = System.nanoTime() - startNs;
             final AtomicLong counted = new AtomicLong();
@@ -135,9 +150,15 @@ public final class IngestLoadTest {
                 - splitsBefore;
             final long merges = daemon.control().submit(engine -> engine.coordinator().mergesCommitted()).get();
             final int live = daemon.control().submit(engine -> engine.partitions().liveCount()).get();
-            return new Result(acknowledged, counted.get(), requests, failed, elapsedNs, latency, splits, merges,
-                live);
+            return new Result(acknowledged, counted.get(), requests, failed, pointsOfFailed, elapsedNs, latency, splits,
+                merges, live);
         }
+    }
+
+    /** The points a failed write's answer says it wrote ("... after N of the batch's points were written"). */
+    static long pointsWrittenBeforeFailure(final String body) {
+        final Matcher written = WRITTEN_BEFORE_FAILURE.matcher(body);
+        return written.find() ? Long.parseLong(written.group(1)) : 0;
     }
 
     /** One client connection on its own thread, keep-alive, one request in flight. */
@@ -147,6 +168,7 @@ public final class IngestLoadTest {
         long pointsAcknowledged;
         long requests;
         long failedRequests;
+        long pointsOfFailed;
         Throwable failure;
 
         private final int port;
@@ -157,7 +179,9 @@ public final class IngestLoadTest {
         private final int batchLines;
         private final AtomicLong timestampSequence;
         private final long deadlineNs;
-        private final byte[] answer = new byte[8192];
+        private final byte[] answer = new byte[65536];
+        /** The body of the last answer when it fit in {@link #answer}, else empty. */
+        private String answerBody = "";
 
         Client(final int port, final int batchLines, final int seriesCount, final int clientIndex,
             final AtomicLong timestampSequence, final long deadlineNs) {
@@ -202,6 +226,7 @@ public final class IngestLoadTest {
                         pointsAcknowledged += batchLines;
                     } else {
                         failedRequests++;
+                        pointsOfFailed += pointsWrittenBeforeFailure(answerBody);
                     }
                 }
             } catch (final IOException | RuntimeException e) {
@@ -246,13 +271,18 @@ public final class IngestLoadTest {
             final int contentLength = at < 0 ? 0
                 : Integer.parseInt(head.substring(at + 15, head.indexOf('\r', at)).trim());
             int remaining = contentLength - (length - headerEnd);
+            final boolean isKept = headerEnd + contentLength <= answer.length;
             while (remaining > 0) {
-                final int read = in.read(answer, 0, Math.min(answer.length, remaining));
+                final int into = isKept ? length : 0;
+                final int read = in.read(answer, into, Math.min(answer.length - into, remaining));
                 if (read < 0) {
                     throw new IOException("server closed the connection");
                 }
                 remaining -= read;
+                length += isKept ? read : 0;
             }
+            answerBody = status == 204 || !isKept ? ""
+                : new String(answer, headerEnd, contentLength, StandardCharsets.UTF_8);
             return status;
         }
     }

@@ -35,6 +35,8 @@ final class IngestService implements AutoCloseable {
     private final HttpMetrics metrics;
     private final ThreadPoolExecutor pool;
     private final ThreadLocal<Worker> workers;
+    private final ThrottledWarning failureWarning =
+        new ThrottledWarning(ThrottledWarning.DEFAULT_INTERVAL_NS, System.nanoTime());
 
     IngestService(final Engine engine, final HttpMetrics metrics, final int threads, final int queueLength) {
         this.engine = engine;
@@ -84,15 +86,21 @@ final class IngestService implements AutoCloseable {
         body.getBytes(body.readerIndex(), bytes, 0, length);
         final ParseResult result = worker.result;
         try {
+            worker.pointsWritten = 0;
             worker.parser.parse(bytes, 0, length, precision, ControlLoop.epochNanos(), worker, result);
             worker.writer.awaitForced();
         } catch (final RuntimeException e) {
-            // Points before the failure may be in the log: the client is told the batch failed, and a retry may
-            // store some points twice (the store keeps every record; it does not deduplicate by series and time).
+            // Points before the failure are in the log: the client is told how many, since a retry stores them again
+            // (the store keeps every record; it does not deduplicate by series and time).
             metrics.writeFailure();
             metrics.request(route, 500);
-            LOG.warn("write failed [route={}, error={}]", route, e.toString());
-            final String message = "write failed in the store: " + e.getMessage();
+            final long failures = failureWarning.occur(System.nanoTime());
+            if (failures > 0) {
+                LOG.warn("write failed [route={}, failures={} (since the last line), error={}]", route, failures,
+                    e.toString());
+            }
+            final String message = "write failed in the store after " + worker.pointsWritten
+                + " of the batch's points were written (a retry writes them again): " + e.getMessage();
             Responses.send(ctx, isKeepAlive, HttpResponseStatus.INTERNAL_SERVER_ERROR, Responses.JSON,
                 isV1 ? Responses.influxV1Error(message) : Responses.influxError("internal error", message));
             return;
@@ -135,6 +143,8 @@ final class IngestService implements AutoCloseable {
         final PartitionWriter writer;
         final LineProtocolParser parser;
         final ParseResult result = new ParseResult();
+        /** Points of the request in progress that reached the store. */
+        long pointsWritten;
         private byte[] buffer = new byte[INITIAL_BUFFER_BYTES];
 
         Worker(final PartitionWriter writer, final LineProtocolParser parser) {
@@ -152,11 +162,13 @@ final class IngestService implements AutoCloseable {
         @Override
         public void onPoint(final CharSequence seriesKey, final long timestampNs, final double value) {
             writer.writeUnforced(seriesKey, timestampNs, value);
+            pointsWritten++;
         }
 
         @Override
         public void onRecord(final CharSequence seriesKey, final long timestampNs, final double[] values) {
             writer.writeUnforced(seriesKey, timestampNs, values);
+            pointsWritten++;
         }
     }
 }

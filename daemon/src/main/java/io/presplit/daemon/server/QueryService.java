@@ -43,6 +43,8 @@ final class QueryService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QueryService.class);
 
     private final HttpMetrics metrics;
+    private final ThrottledWarning failureWarning =
+        new ThrottledWarning(ThrottledWarning.DEFAULT_INTERVAL_NS, System.nanoTime());
     private final int maxPoints;
     private final ThreadPoolExecutor pool;
     private final ThreadLocal<Worker> workers;
@@ -95,7 +97,11 @@ final class QueryService implements AutoCloseable {
             Responses.send(ctx, isKeepAlive, HttpResponseStatus.OK, query.isCsv ? Responses.CSV : Responses.JSON,
                 body);
         } catch (final RuntimeException e) {
-            LOG.warn("query failed [key={}, error={}]", query.key, e.toString());
+            final long failures = failureWarning.occur(System.nanoTime());
+            if (failures > 0) {
+                LOG.warn("query failed [key={}, failures={} (since the last line), error={}]", query.key, failures,
+                    e.toString());
+            }
             metrics.request(route, 500);
             Responses.send(ctx, isKeepAlive, HttpResponseStatus.INTERNAL_SERVER_ERROR, Responses.JSON,
                 Responses.influxError("internal error", "query failed: " + e.getMessage()));

@@ -29,4 +29,13 @@ class IngestLoadTestTest {
         assertThat(result.splits()).as("splits during ingest").isPositive();
         assertThat(result.latencyUs().getTotalCount()).isEqualTo(result.requests());
     }
+
+    /** A failed write's answer says how many of its points it wrote, and the load test counts them as stored. */
+    @Test
+    void shouldReadThePointsAFailedWriteWroteFromItsAnswer() {
+        assertThat(IngestLoadTest.pointsWrittenBeforeFailure("{\"code\":\"internal error\",\"message\":\"write failed "
+            + "in the store after 1234 of the batch's points were written (a retry writes them again): STORAGE_IO\"}"))
+            .isEqualTo(1234);
+        assertThat(IngestLoadTest.pointsWrittenBeforeFailure("{\"code\":\"unavailable\"}")).isZero();
+    }
 }
