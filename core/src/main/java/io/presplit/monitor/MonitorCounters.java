@@ -1,6 +1,7 @@
 package io.presplit.monitor;
 
 import io.presplit.PresplitException;
+import io.presplit.memory.FileSpace;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -61,6 +62,8 @@ public final class MonitorCounters implements AutoCloseable {
     public static MonitorCounters create(final Path file) {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
             StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            // Reserved, or a full disk would fault the first counter update through the mapping, on a hot path.
+            FileSpace.reserve(file, METADATA_LENGTH + VALUES_LENGTH);
             return new MonitorCounters(channel.map(FileChannel.MapMode.READ_WRITE, 0, METADATA_LENGTH
                 + VALUES_LENGTH));
         } catch (final IOException ex) {
