@@ -143,6 +143,9 @@ public final class Engine implements AutoCloseable {
         try {
             Files.createDirectories(config.dataDir());
             recorder = new LoadRecorder(config.writerThreads(), config.slotCapacity());
+            // The store first: it locks its directory, so a second process on this data directory stops here,
+            // before it maps the history or truncates the counters of the one running.
+            store = PartitionStore.open(config.dataDir().resolve("store"), recorder, storeOptions);
             // Memory-mapped in the data directory: the partitions keep their load slots across restarts (the
             // catalog records them), so their history, and the forecasts learned from it, survive a restart. The
             // tick level plus the configured roll-ups (e.g. minute and hour rows), each with its own retention; a
@@ -150,7 +153,6 @@ public final class Engine implements AutoCloseable {
             history = LoadHistory.open(config.dataDir().resolve(HISTORY_FILE), config.slotCapacity(), BUCKET_DECAY,
                 config.historyLevels());
             decisions = new OneToOneDecisionRing(DECISION_RING_BYTES);
-            store = PartitionStore.open(config.dataDir().resolve("store"), recorder, storeOptions);
             coordinatorLog = CoordinatorLog.open(config.dataDir().resolve("coordinator.log"));
             counters = MonitorCounters.create(config.dataDir().resolve(COUNTERS_FILE));
             final Engine engine = new Engine(config, forecaster, startNs, recorder, history, decisions, store,
@@ -159,7 +161,7 @@ public final class Engine implements AutoCloseable {
             return engine;
         } catch (final IOException | RuntimeException | Error ex) {
             // A failed open releases what it acquired, newest first, and keeps the original failure.
-            CloseHelper.closeAll(ex::addSuppressed, counters, coordinatorLog, store, decisions, history, recorder,
+            CloseHelper.closeAll(ex::addSuppressed, counters, coordinatorLog, decisions, history, store, recorder,
                 forecaster);
             throw ex;
         }
@@ -333,7 +335,8 @@ public final class Engine implements AutoCloseable {
     @Override
     public void close() {
         stopShadow();
-        CloseHelper.closeAll(forecaster, counters, coordinatorLog, store, decisions, history, recorder);
+        // The store after the files beside it: its lock, released last, says the data directory is free.
+        CloseHelper.closeAll(forecaster, counters, coordinatorLog, decisions, history, store, recorder);
     }
 
     /** One profiler duty cycle, and the tick's control step when it completed a tick. */

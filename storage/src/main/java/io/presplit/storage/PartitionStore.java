@@ -8,6 +8,7 @@ import io.presplit.coordinate.Txn;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.profile.LoadRecorder;
 import io.presplit.storage.internal.FileOps;
+import io.presplit.storage.internal.StoreLock;
 import io.presplit.storage.internal.ParallelForces;
 import io.presplit.storage.internal.ThreadPlacement;
 import io.presplit.storage.log.FieldSchema;
@@ -136,6 +137,8 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     private final GroupCommitter groupCommitter;
     /** The Chronicle Map mirror of the partitions and the epoch; guarded by {@link #lock}. */
     private final PartitionCatalog catalog;
+    /** This process's hold on the directory ({@link StoreLock}), released last by {@link #close()}. */
+    private final StoreLock storeLock;
     /**
      * Pre-creates next segments and makes commits' parent seals durable when
      * {@link StoreOptions#isPreallocatingSegments()}, else {@code null} (then commits seal durably themselves).
@@ -181,8 +184,10 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
     private boolean isClosed;
 
     private PartitionStore(final Path dataDirectory, final StoreOptions options, final ThreadPlacement placement,
-        final LoadRecorder recorder, final Map<Long, Partition> partitions, final PartitionCatalog catalog) {
+        final LoadRecorder recorder, final Map<Long, Partition> partitions, final PartitionCatalog catalog,
+        final StoreLock storeLock) {
         this.catalog = catalog;
+        this.storeLock = storeLock;
         this.placement = placement;
         this.forces = new ParallelForces(placement);
         this.dataDirectory = dataDirectory;
@@ -272,6 +277,8 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             throw FileOps.ioFailure("cannot create data directory", partitionsDirectory, e);
         }
         FileOps.forceDirectory(dataDirectory);
+        // Before anything of the store is read or written: one process per store directory.
+        final StoreLock storeLock = StoreLock.acquire(dataDirectory);
         // Opened in id order, closed in reverse on failure.
         final TreeMap<Long, PartitionLog> logs = new TreeMap<>();
         final Map<Long, PartitionLog> compactedLogs = new HashMap<>();
@@ -325,7 +332,7 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             finishCommittedTransactions(logs, compactedLogs.keySet());
             catalog = PartitionCatalog.open(dataDirectory);
             final PartitionStore store = new PartitionStore(dataDirectory, options, placement, recorder,
-                link(logs, compactedLogs), catalog);
+                link(logs, compactedLogs), catalog, storeLock);
             store.startCompactor();
             return store;
         } catch (final RuntimeException e) {
@@ -349,6 +356,11 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
                 } catch (final RuntimeException suppressed) {
                     e.addSuppressed(suppressed);
                 }
+            }
+            try {
+                storeLock.close();
+            } catch (final RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
             }
             throw e;
         }
@@ -817,6 +829,12 @@ public final class PartitionStore implements PartitionParticipant, AutoCloseable
             }
             try {
                 catalog.close();
+            } catch (final RuntimeException e) {
+                failure = withSuppressed(failure, e);
+            }
+            // Last: another process may open the directory once this returns.
+            try {
+                storeLock.close();
             } catch (final RuntimeException e) {
                 failure = withSuppressed(failure, e);
             }

@@ -8,6 +8,7 @@ import io.presplit.PresplitException;
 import io.presplit.coordinate.PartitionParticipant.PartitionView;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.profile.LoadRecorder;
+import io.presplit.storage.internal.StoreLock;
 import io.presplit.storage.log.SegmentDescriptor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -72,6 +73,29 @@ final class PartitionStoreTest {
             final long width = KeySpace.bucketWidth(KeySpace.MIN_KEY, KeySpace.MAX_KEY);
             final int bucket = KeySpace.bucketOf(KeySpace.partitionKey("series-3"), KeySpace.MIN_KEY, width);
             assertThat(recorder.sumBucketPoints(0, bucket)).isGreaterThanOrEqualTo(5);
+        }
+    }
+
+    /**
+     * Guards one store directory against two owners: a second open while the first is open fails at once with the
+     * holder named, before it reads or writes anything of the store; once the first closes, the directory opens.
+     * (Across processes: {@code DaemonProcessTest}.)
+     */
+    @Test
+    void shouldRefuseASecondOpenOfTheSameDirectoryUntilTheFirstCloses() {
+        try (PartitionStore store = PartitionStore.open(dataDirectory, recorder)) {
+            store.openWriter().write("kept", 1, 1);
+            assertThatThrownBy(() -> PartitionStore.open(dataDirectory, recorder))
+                .isInstanceOf(PresplitException.class)
+                .satisfies(e -> assertThat(((PresplitException) e).code()).isEqualTo(StoreLock.STORE_LOCKED))
+                .hasMessage("STORE_LOCKED: the store is open in this process [directory=" + dataDirectory
+                    + ", lockFile=" + dataDirectory.resolve(StoreLock.FILE_NAME) + ", holderPid="
+                    + ProcessHandle.current().pid() + "]");
+        }
+        try (PartitionStore store = PartitionStore.open(dataDirectory, recorder)) {
+            final Points points = new Points();
+            store.scan(points);
+            assertThat(points.written()).containsExactly(Point.written("kept", 1, 1));
         }
     }
 

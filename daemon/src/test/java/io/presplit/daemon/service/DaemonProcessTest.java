@@ -1,6 +1,7 @@
 package io.presplit.daemon.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.influxdb.client.InfluxDBClient;
 import com.influxdb.client.InfluxDBClientFactory;
@@ -9,6 +10,9 @@ import com.influxdb.client.WriteApiBlocking;
 import com.influxdb.client.domain.WritePrecision;
 import com.influxdb.client.write.Point;
 import com.influxdb.exceptions.BadRequestException;
+import io.presplit.PresplitException;
+import io.presplit.profile.LoadRecorder;
+import io.presplit.storage.PartitionStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -98,6 +102,14 @@ class DaemonProcessTest {
                 "presplit_http_requests_total{route=\"write_v2\",code=\"400\"} 1\n",
                 "presplit_http_requests_total{route=\"write_v1\",code=\"204\"} 1\n",
                 "presplit_http_write_latency_seconds_count 5\n", "presplit_live_partitions 1\n");
+            // A second process on the same data directory stops at the store's lock, naming this one, before it
+            // maps the history or truncates the counters of the daemon running there.
+            try (LoadRecorder recorder = new LoadRecorder(1, 8)) {
+                assertThatThrownBy(() -> PartitionStore.open(dir.resolve("data").resolve("store"), recorder))
+                    .isInstanceOf(PresplitException.class).hasMessageContaining("the store is open in another process")
+                    .hasMessageContaining("holderPid=" + process.pid() + "]");
+            }
+            assertThat(get(http, url + "/metrics")).contains("presplit_ingest_points_total 6\n");
         } finally {
             process.destroy();
             assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
