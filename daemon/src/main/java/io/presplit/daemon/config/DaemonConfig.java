@@ -256,6 +256,8 @@ public final class DaemonConfig {
      */
     public DaemonConfig validate() {
         require(dataDir != null && !dataDir.isBlank(), "dataDir", dataDir);
+        require(!Files.exists(Path.of(dataDir)) || Files.isDirectory(Path.of(dataDir)),
+            "dataDir (a directory, or a path to create one at; this is a file)", dataDir);
         require(server.bindAddress != null && !server.bindAddress.isBlank(), "server.bindAddress",
             server.bindAddress);
         require(server.port >= 0 && server.port <= 65_535, "server.port", server.port);
