@@ -60,6 +60,7 @@ final class CalibrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OutputFile.requireWritable("--out", out);
         if (!(sloP99Micros > 0) || stepMillis < 10 || !(startRate > 0)) {
             throw new IllegalArgumentException("calibration needs a positive SLO, steps of at least 10 ms and a "
                 + "positive start rate [sloP99Micros=" + sloP99Micros + ", stepMillis=" + stepMillis

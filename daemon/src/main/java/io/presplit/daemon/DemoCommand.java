@@ -30,6 +30,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OutputFile.requireWritable("--chart", chart);
         final WideTrace trace;
         try (InputStream in = DemoCommand.class.getResourceAsStream(TRACE_RESOURCE)) {
             if (in == null) {

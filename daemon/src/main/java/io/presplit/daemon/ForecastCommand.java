@@ -153,6 +153,7 @@ final class ForecastCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OutputFile.requireWritable("--out", out);
         if (horizon < 1 || season < 1) {
             throw new IllegalArgumentException("horizon and season must be positive [horizon=" + horizon
                 + ", season=" + season + "]");

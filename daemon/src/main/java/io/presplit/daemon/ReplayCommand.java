@@ -92,6 +92,7 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OutputFile.requireWritable("--chart", chart);
         if (!"table".equals(format) && !"json".equals(format)) {
             throw new IllegalArgumentException("unknown format [format=" + format + ", known=table,json]");
         }

@@ -105,6 +105,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OutputFile.requireWritable("--out", out);
         final long start = System.nanoTime();
         final PrintStream log = System.out;
         final LstmConfig config = new LstmConfig(window, 1, hidden, horizon, quantiles, true);

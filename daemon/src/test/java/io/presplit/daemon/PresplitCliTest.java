@@ -43,4 +43,23 @@ class PresplitCliTest {
         assertThat(PresplitCli.ioMessage(new FileAlreadyExistsException("/data")))
             .isEqualTo("FileAlreadyExistsException [path=/data]");
     }
+
+    /** An output path that cannot be written fails the command at its start, before minutes of replay or training. */
+    @Test
+    void shouldRefuseAnOutputPathWhoseDirectoryIsMissingBeforeDoingTheWork() throws IOException {
+        final Path trace = Files.writeString(dir.resolve("trace.csv"), "timestamp,a\n0,1\n3600,2\n");
+        final Path chart = dir.resolve("missing").resolve("chart.svg");
+        final StringWriter err = new StringWriter();
+        final StringWriter out = new StringWriter();
+        final int exit = PresplitCli.commandLine().setErr(new PrintWriter(err, true)).setOut(new PrintWriter(out, true))
+            .execute("replay", "--trace", trace.toString(), "--chart", chart.toString());
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("presplit: cannot write --chart: its directory does not exist [path="
+            + chart + "]" + System.lineSeparator());
+        assertThat(out.toString()).as("no replay ran").isEmpty();
+        final StringWriter trainErr = new StringWriter();
+        assertThat(PresplitCli.commandLine().setErr(new PrintWriter(trainErr, true))
+            .execute("train", "--input", trace.toString(), "--out", dir.toString())).isEqualTo(2);
+        assertThat(trainErr.toString()).startsWith("presplit: cannot write --out: it is a directory [path=" + dir);
+    }
 }
