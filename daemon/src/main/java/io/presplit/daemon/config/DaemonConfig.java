@@ -57,7 +57,7 @@ public final class DaemonConfig {
         public int queryThreads = 1;
         /** Write requests waiting for an ingest thread before new ones get 503. */
         public int ingestQueueLength = 64;
-        /** The largest request body, after gzip inflation: larger ones get 413. */
+        /** The largest request body, as sent and after gzip or deflate inflation: larger ones get 413. */
         public long maxBodyBytes = 32L << 20;
         /** A request whose body has not fully arrived this long after its headers gets 408. */
         public long bodyTimeoutMs = 10_000;

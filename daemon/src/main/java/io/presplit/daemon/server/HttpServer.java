@@ -11,7 +11,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpContentDecompressor;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.presplit.daemon.Engine;
@@ -27,9 +26,10 @@ import java.util.concurrent.TimeUnit;
  * The HTTP server: Netty with NIO event loops ({@code presplit-io-N}). Per connection the pipeline is
  * <pre>
  *   HttpServerCodec → IdleStateHandler (close idle) → BodyTimeoutHandler (408)
- *   → HttpContentDecompressor (Content-Encoding: gzip) → HttpObjectAggregator (413 over maxBodyBytes, inflated)
- *   → RequestRouter
+ *   → HttpObjectAggregator (413 over maxBodyBytes as sent) → RequestRouter
  * </pre>
+ * A write's {@code Content-Encoding} (gzip, deflate) is decoded on the ingest thread, whole or not at all, under the
+ * same limit after inflation ({@link BodyEncoding}); an encoding it does not know is answered 415.
  * Writes go to the {@link IngestService}'s threads, queries to the {@link QueryService}'s, admin tasks to the
  * control thread; health, metrics and static files are answered on the event loop.
  */
@@ -74,7 +74,7 @@ public final class HttpServer implements AutoCloseable {
         final DaemonConfig.Server settings = config.server;
         final HttpMetrics metrics = new HttpMetrics();
         final IngestService ingest = new IngestService(engine, metrics, settings.ingestThreads,
-            settings.ingestQueueLength);
+            settings.ingestQueueLength, (int) settings.maxBodyBytes);
         final QueryService queries = new QueryService(engine, metrics, settings.queryThreads,
             settings.maxQueryPoints);
         final RequestRouter router = new RequestRouter(engine, control, ingest, queries, metrics, adminToken, admin);
@@ -103,7 +103,6 @@ public final class HttpServer implements AutoCloseable {
                             }
                         });
                         pipeline.addLast("body-timeout", new BodyTimeoutHandler(settings.bodyTimeoutMs, metrics));
-                        pipeline.addLast("inflate", new HttpContentDecompressor(0));
                         pipeline.addLast("aggregate", new OversizeAwareAggregator((int) settings.maxBodyBytes,
                             metrics));
                         pipeline.addLast("route", router);

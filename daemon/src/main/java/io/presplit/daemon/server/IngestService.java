@@ -35,10 +35,14 @@ final class IngestService implements AutoCloseable {
     private final HttpMetrics metrics;
     private final ThreadPoolExecutor pool;
     private final ThreadLocal<Worker> workers;
+    /** The most bytes a body may inflate to. */
+    private final int maxBodyBytes;
     private final ThrottledWarning failureWarning =
         new ThrottledWarning(ThrottledWarning.DEFAULT_INTERVAL_NS, System.nanoTime());
 
-    IngestService(final Engine engine, final HttpMetrics metrics, final int threads, final int queueLength) {
+    IngestService(final Engine engine, final HttpMetrics metrics, final int threads, final int queueLength,
+        final int maxBodyBytes) {
+        this.maxBodyBytes = maxBodyBytes;
         this.engine = engine;
         this.metrics = metrics;
         final AtomicInteger threadNumber = new AtomicInteger();
@@ -59,11 +63,12 @@ final class IngestService implements AutoCloseable {
      * @param isV1 answer errors in InfluxDB 1's format ({@code {"error": ...}}) rather than 2's.
      */
     void submit(final ChannelHandlerContext ctx, final boolean isKeepAlive, final ByteBuf body,
-        final Precision precision, final boolean isV1, final String route, final long arrivalNs) {
+        final BodyEncoding encoding, final Precision precision, final boolean isV1, final String route,
+        final long arrivalNs) {
         try {
             pool.execute(() -> {
                 try {
-                    write(ctx, isKeepAlive, body, precision, isV1, route, arrivalNs);
+                    write(ctx, isKeepAlive, body, encoding, precision, isV1, route, arrivalNs);
                 } finally {
                     body.release();
                 }
@@ -79,11 +84,28 @@ final class IngestService implements AutoCloseable {
     }
 
     private void write(final ChannelHandlerContext ctx, final boolean isKeepAlive, final ByteBuf body,
-        final Precision precision, final boolean isV1, final String route, final long arrivalNs) {
+        final BodyEncoding encoding, final Precision precision, final boolean isV1, final String route,
+        final long arrivalNs) {
         final Worker worker = workers.get();
-        final int length = body.readableBytes();
-        final byte[] bytes = worker.buffer(length);
+        int length = body.readableBytes();
+        byte[] bytes = worker.buffer(length);
         body.getBytes(body.readerIndex(), bytes, 0, length);
+        if (encoding != BodyEncoding.IDENTITY) {
+            // Inflated whole before any line is parsed: a body that is cut short or corrupt writes nothing.
+            try {
+                final BodyEncoding.Decoded decoded = encoding.decode(bytes, length, worker.inflated, maxBodyBytes);
+                worker.inflated = decoded.buffer();
+                bytes = decoded.buffer();
+                length = decoded.length();
+            } catch (final BodyEncoding.DecodingException e) {
+                final HttpResponseStatus status = e.isTooLarge() ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
+                    : HttpResponseStatus.BAD_REQUEST;
+                metrics.request(route, status.code());
+                Responses.send(ctx, isKeepAlive, status, Responses.JSON, isV1 ? Responses.influxV1Error(e.getMessage())
+                    : Responses.influxError(e.isTooLarge() ? "request too large" : "invalid", e.getMessage()));
+                return;
+            }
+        }
         final ParseResult result = worker.result;
         try {
             worker.pointsWritten = 0;
@@ -146,6 +168,8 @@ final class IngestService implements AutoCloseable {
         /** Points of the request in progress that reached the store. */
         long pointsWritten;
         private byte[] buffer = new byte[INITIAL_BUFFER_BYTES];
+        /** A compressed body's text, inflated (grown up to the body limit). */
+        byte[] inflated = new byte[INITIAL_BUFFER_BYTES];
 
         Worker(final PartitionWriter writer, final LineProtocolParser parser) {
             this.writer = writer;

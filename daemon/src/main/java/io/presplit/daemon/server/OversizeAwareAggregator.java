@@ -15,9 +15,10 @@ import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Gathers a request's body up to {@code maxBodyBytes} (after gzip inflation, so a small compressed bomb is cut
- * off too); a larger body is answered 413 with an InfluxDB-style JSON error, nothing of it is written, and the
- * connection is closed (its remaining bytes would otherwise have to be read and thrown away).
+ * Gathers a request's body up to {@code maxBodyBytes} as it arrives (a compressed body is inflated on the ingest
+ * thread, under the same limit: {@link BodyEncoding}); a larger body is answered 413 with an InfluxDB-style JSON
+ * error, nothing of it is written, and the connection is closed (its remaining bytes would otherwise have to be read
+ * and thrown away).
  */
 final class OversizeAwareAggregator extends HttpObjectAggregator {
     private final HttpMetrics metrics;
@@ -33,7 +34,7 @@ final class OversizeAwareAggregator extends HttpObjectAggregator {
     protected void handleOversizedMessage(final ChannelHandlerContext ctx, final HttpMessage oversized) {
         metrics.request("oversize", 413);
         final byte[] body = ("{\"code\":\"request too large\",\"message\":\"request body exceeds " + maxBodyBytes
-            + " bytes (after gzip inflation); nothing was written\"}").getBytes(StandardCharsets.UTF_8);
+            + " bytes; nothing was written\"}").getBytes(StandardCharsets.UTF_8);
         final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
             HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Unpooled.wrappedBuffer(body));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, Responses.JSON);

@@ -151,7 +151,17 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                         isV1 ? Responses.influxV1Error(message) : Responses.influxError("invalid", message));
                     return;
                 }
-                ingest.submit(ctx, isKeepAlive, request.content().retain(), precision, isV1, route, arrivalNs);
+                final String encodingHeader = request.headers().get(HttpHeaderNames.CONTENT_ENCODING);
+                final BodyEncoding encoding = BodyEncoding.of(encodingHeader);
+                if (encoding == null) {
+                    final String message = "content encoding '" + encodingHeader + "' is not supported (gzip, deflate "
+                        + "or none); nothing was written";
+                    reply(ctx, isKeepAlive, route, HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
+                        isV1 ? Responses.influxV1Error(message) : Responses.influxError("invalid", message));
+                    return;
+                }
+                ingest.submit(ctx, isKeepAlive, request.content().retain(), encoding, precision, isV1, route,
+                    arrivalNs);
             }
             case "/api/v1/query/points", "/api/v1/query/aggregate" -> {
                 final String route = path.endsWith("points") ? "query_points" : "query_aggregate";

@@ -24,10 +24,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.zip.DeflaterOutputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -178,6 +180,61 @@ class DaemonHttpTest {
         assertThat(csv.body()).isEqualTo("count,sum,min,max,mean\n3,10.0,2.5,4.5,3.3333333333333335\n");
         assertThat(get("/api/v1/query/points?format=csv&limit=1&key=" + key("cpu,host=a,region=eu usage")).body())
             .isEqualTo("timestamp_ns,value\n1700000000000000000,1.5\n");
+    }
+
+    /**
+     * Guards compressed bodies: each is inflated whole or refused whole. A gzip body cut at a line boundary, one
+     * that is not gzip, one whose checksum fails, and one that inflates past the body limit write nothing and get a
+     * 4xx that says so; deflate bodies land; an encoding the server does not know is a 415, not text.
+     */
+    @Test
+    void shouldWriteACompressedBodyWholeOrNothingOfIt() throws Exception {
+        final DaemonConfig config = DaemonConfig.defaults();
+        config.server.maxBodyBytes = 4096;
+        start(config);
+        final byte[] lines = "z v=1 1\nz v=2 2\nz v=3 3\n".getBytes(StandardCharsets.UTF_8);
+        final byte[] gzip = gzip(lines);
+        // Cut inside the compressed stream: a decoder that streams would write what it had inflated so far.
+        final HttpResponse<String> cut = postBytes("/api/v2/write", "gzip", Arrays.copyOf(gzip, gzip.length - 9));
+        assertThat(cut.statusCode()).isEqualTo(400);
+        assertThat(cut.body()).isEqualTo("{\"code\":\"invalid\",\"message\":\"the gzip body ends before its stream "
+            + "does (cut short?); nothing was written\"}");
+        final byte[] badChecksum = gzip.clone();
+        badChecksum[gzip.length - 8] ^= 1;
+        assertThat(postBytes("/api/v2/write", "gzip", badChecksum).body()).contains("the body is not valid gzip (")
+            .contains("nothing was written");
+        assertThat(postBytes("/write", "gzip", "garbage garbage garbage".getBytes(StandardCharsets.UTF_8)).body())
+            .isEqualTo("{\"error\":\"the body is not valid gzip (Not in GZIP format); nothing was written\"}");
+        final HttpResponse<String> bomb = postBytes("/api/v2/write", "gzip", gzip(new byte[64 * 1024]));
+        assertThat(bomb.statusCode()).isEqualTo(413);
+        assertThat(bomb.body()).contains("request body exceeds 4096 bytes after gzip inflation; nothing was written");
+        final HttpResponse<String> brotli = postBytes("/api/v2/write", "br",
+            "z v=9 9".getBytes(StandardCharsets.UTF_8));
+        assertThat(brotli.statusCode()).isEqualTo(415);
+        assertThat(brotli.body()).contains("content encoding 'br' is not supported");
+        assertThat(get("/api/v1/query/aggregate?key=z%20v").body()).contains("\"count\":0");
+
+        final ByteArrayOutputStream deflated = new ByteArrayOutputStream();
+        try (DeflaterOutputStream deflate = new DeflaterOutputStream(deflated)) {
+            deflate.write(lines);
+        }
+        assertThat(postBytes("/api/v2/write", "deflate", deflated.toByteArray()).statusCode()).isEqualTo(204);
+        assertThat(postBytes("/api/v2/write", "GZIP", gzip).statusCode()).isEqualTo(204);
+        assertThat(get("/api/v1/query/aggregate?key=z%20v").body()).contains("\"count\":6,\"sum\":12.0");
+    }
+
+    private HttpResponse<String> postBytes(final String path, final String encoding, final byte[] body)
+        throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Encoding", encoding)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static byte[] gzip(final byte[] bytes) throws IOException {
+        final ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(zipped)) {
+            gzip.write(bytes);
+        }
+        return zipped.toByteArray();
     }
 
     /**
