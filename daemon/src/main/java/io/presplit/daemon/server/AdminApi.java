@@ -58,6 +58,12 @@ import java.util.function.Supplier;
  */
 public final class AdminApi {
     private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
+    /** The parameters each admin route takes; any other is refused. */
+    private static final Map<String, List<String>> PARAMETERS = Map.of(
+        "partitions", List.of(), "forecasts", List.of(), "decisions", List.of(),
+        "shadow", List.of("splitThreshold", "mergeThreshold", "forecaster", "horizonTicks"),
+        "split", List.of("partition", "key"), "merge", List.of("partition"),
+        "policy", List.of("splitThreshold", "mergeThreshold", "horizonTicks"));
     private static final long TASK_TIMEOUT_MS = 30_000;
     /** Ticks of load that decide whether a manual split balances load or halves the key range. */
     private static final int RECENT_TICKS = 6;
@@ -102,6 +108,7 @@ public final class AdminApi {
         final String path, final QueryStringDecoder uri) {
         final String action = path.substring("/api/v1/admin/".length());
         try {
+            requireKnownParameters(action, uri);
             final String answer = switch (action) {
                 case "partitions" -> requireGet(method, () -> Json.write(partitions(control.snapshot())));
                 case "forecasts" -> requireGet(method, () -> Json.write(forecasts(control.snapshot())));
@@ -124,6 +131,22 @@ public final class AdminApi {
             LOG.warn("admin request failed [path={}, error={}]", path, e.toString(), e);
             reply(ctx, isKeepAlive, HttpResponseStatus.INTERNAL_SERVER_ERROR,
                 Responses.influxError("internal error", String.valueOf(e)));
+        }
+    }
+
+    /**
+     * Refuses a parameter the action does not take: a mistyped one ({@code at=} for {@code key=}) would otherwise be
+     * ignored, and a split made at the default key instead of the one asked for.
+     */
+    private static void requireKnownParameters(final String action, final QueryStringDecoder uri) {
+        final List<String> known = PARAMETERS.get(action);
+        if (known == null) {
+            return;
+        }
+        for (final String name : uri.parameters().keySet()) {
+            if (!known.contains(name)) {
+                throw new IllegalArgumentException("unknown parameter [name=" + name + ", known=" + known + "]");
+            }
         }
     }
 

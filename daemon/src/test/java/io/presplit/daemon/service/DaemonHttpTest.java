@@ -331,6 +331,11 @@ class DaemonHttpTest {
         assertThat(admin("POST", "/api/v1/admin/merge?partition=1", token).body())
             .isEqualTo("{\"merge\":\"committed\",\"partition\":1,\"upperPartition\":2}");
         assertThat(admin("POST", "/api/v1/admin/split?partition=99", token).statusCode()).isEqualTo(400);
+        // A mistyped parameter is refused, not ignored: this split would otherwise go to the default key.
+        final HttpResponse<String> typo = admin("POST", "/api/v1/admin/split?partition=0&at=7", token);
+        assertThat(typo.statusCode()).isEqualTo(400);
+        assertThat(typo.body()).isEqualTo("{\"code\":\"invalid\",\"message\":\"unknown parameter [name=at, "
+            + "known=[partition, key]]\"}");
         assertThat(admin("POST", "/api/v1/admin/policy?splitThreshold=0.7&mergeThreshold=0.2&horizonTicks=12",
             token).body()).isEqualTo("{\"splitThreshold\":0.7,\"mergeThreshold\":0.2,\"horizonTicks\":12,"
             + "\"maxHorizonTicks\":24}");
