@@ -90,9 +90,27 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Where the stores go (default: a temporary folder, deleted).")
     Path dataDir;
 
+    private static void requireNotNegative(final String option, final double value) {
+        if (!(value >= 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(option + " must be 0 (the default) or positive [value="
+                + (value == Math.rint(value) && !Double.isInfinite(value) ? Long.toString((long) value)
+                : Double.toString(value)) + "]");
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         OutputFile.requireWritable("--chart", chart);
+        // 0 stands for the default of each; a negative or non-finite value is a mistake, not a default.
+        requireNotNegative("--capacity", capacity);
+        requireNotNegative("--initial-partitions", initialPartitions);
+        requireNotNegative("--tick-seconds", tickSeconds);
+        requireNotNegative("--zipf-keys", zipfKeys);
+        requireNotNegative("--merge-window", mergeWindow);
+        requireNotNegative("--split-lookahead", splitLookahead);
+        if (!(zipfExponent > 0) || Double.isInfinite(zipfExponent)) {
+            throw new IllegalArgumentException("--zipf-exponent must be positive [value=" + zipfExponent + "]");
+        }
         if (!"table".equals(format) && !"json".equals(format)) {
             throw new IllegalArgumentException("unknown format [format=" + format + ", known=table,json]");
         }

@@ -44,6 +44,13 @@ class ReplayCommandTest {
     void shouldRefuseASweepWithThresholdsAndANonPositiveThreshold() throws Exception {
         assertThat(refusal("--sweep", "--thresholds", "0.8")).contains("--sweep and --thresholds exclude each other");
         assertThat(refusal("--thresholds", "0")).contains("a split threshold must be positive [threshold=0.0]");
+        assertThat(refusal("--tick-seconds", "-5")).contains("--tick-seconds must be 0 (the default) or positive "
+            + "[value=-5]");
+        assertThat(refusal("--capacity", "-0.5")).contains("--capacity must be 0 (the default) or positive "
+            + "[value=-0.5]");
+        assertThat(refusal("--zipf-keys", "-3")).contains("--zipf-keys must be 0");
+        assertThat(refusal("--merge-window", "-1")).contains("--merge-window must be 0");
+        assertThat(refusal("--zipf-exponent", "0")).contains("--zipf-exponent must be positive [value=0.0]");
     }
 
     /**
