@@ -54,7 +54,10 @@ public final class ControlLoop implements AutoCloseable {
         thread.start();
     }
 
-    /** Nanoseconds since the epoch from the wall clock: the engine's time base in the daemon. */
+    /**
+     * Nanoseconds since the epoch from the wall clock: points' default timestamps and alert times. The engine runs on
+     * {@link EngineClock}, which a step of this clock does not move.
+     */
     public static long epochNanos() {
         final Instant now = Instant.now();
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
@@ -119,7 +122,7 @@ public final class ControlLoop implements AutoCloseable {
                 }
                 // One duty cycle at a time: a tick's fold spread over several (engine.foldWordsPerCycle) never holds
                 // this thread longer than one of them, and the next cycle follows at once.
-                final int ticks = engine.dutyCycle(epochNanos(), () -> { });
+                final int ticks = engine.dutyCycle(EngineClock.DAEMON.nanos(), () -> { });
                 if (ticks > 0) {
                     onTick.run();
                     snapshot = snapshots.build();
@@ -134,7 +137,7 @@ public final class ControlLoop implements AutoCloseable {
         } finally {
             // Stopping: finish the tick being folded, then run the tasks still queued.
             if (failure == null && engine.isFoldInProgress()) {
-                engine.advanceTo(epochNanos(), () -> { });
+                engine.advanceTo(EngineClock.DAEMON.nanos(), () -> { });
             }
             Runnable task;
             while ((task = tasks.poll()) != null) {

@@ -96,7 +96,7 @@ public final class Daemon implements AutoCloseable {
         PeakFactorKeeper factors = null;
         try {
             engine = Engine.open(engineConfig, Forecasters.create(config),
-                ControlLoop.epochNanos(), storeOptions);
+                EngineClock.DAEMON.nanos(), storeOptions);
             engine.forecasts().horizon(settings.horizonTicks);
             // The roll-up's learnt peak factors, which the load history cannot rebuild, survive the restart.
             factors = PeakFactorKeeper.open(engine);

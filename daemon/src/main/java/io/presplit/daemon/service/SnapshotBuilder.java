@@ -38,7 +38,8 @@ final class SnapshotBuilder {
         final LoadHistory history = engine.history();
         final ForecastTable forecasts = engine.forecasts();
         final int horizon = forecasts.horizon();
-        final long nowNs = ControlLoop.epochNanos();
+        // The engine's clock: the cooldowns and decision times the snapshot shows are instants of it.
+        final long nowNs = EngineClock.DAEMON.nanos();
         final int[] slots = table.liveSlotsByKey();
         final List<EngineSnapshot.PartitionState> partitions = new ArrayList<>(table.liveCount());
         final Set<Long> live = new HashSet<>();
