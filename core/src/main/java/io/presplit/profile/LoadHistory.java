@@ -248,6 +248,10 @@ public final class LoadHistory implements AutoCloseable {
                     throw new IllegalArgumentException("load history file has another shape [file=" + file
                         + ", lengthBytes=" + opened.size() + ", expectedLengthBytes=" + regions.totalLength + "]");
                 }
+                if (!isNew) {
+                    // A file an earlier version made is sparse: its holes get their blocks now, not mid-tick.
+                    FileSpace.reserve(file, regions.totalLength);
+                }
                 mapping = Arena.ofShared();
                 this.memory = opened.map(FileChannel.MapMode.READ_WRITE, 0, regions.totalLength, mapping);
                 if (isNew) {

@@ -3,9 +3,11 @@ package io.presplit.profile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.presplit.AllocationMeter;
 import io.presplit.keyspace.KeySpace;
+import io.presplit.memory.FileSpace;
 import io.presplit.memory.NativeMemory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,6 +15,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -328,6 +332,33 @@ class LoadHistoryStoreTest {
         assertThatThrownBy(() -> LoadHistory.open(empty, 1 << 28, 0.5, levels))
             .isInstanceOf(java.io.UncheckedIOException.class);
         assertThat(empty).isEmptyFile();
+    }
+
+    /**
+     * Guards a history file an earlier version left sparse: reopening it reserves its holes' blocks, so that a full
+     * disk fails this open rather than a store through the mapping in some later tick.
+     */
+    @Test
+    void shouldReserveTheHolesOfASparseHistoryFileWhenReopened() throws Exception {
+        assumeThat(FileSpace.isReserving()).as("posix_fallocate (Linux)").isTrue();
+        final Path made = directory.resolve("made.psh");
+        LoadHistory.open(made, 4096, 0.5, LEVELS).close();
+        final Path sparse = directory.resolve("sparse.psh");
+        try (RandomAccessFile file = new RandomAccessFile(sparse.toFile(), "rw")) {
+            file.setLength(Files.size(made));
+            file.write(Arrays.copyOf(Files.readAllBytes(made), LoadHistoryDescriptor.HEADER_LENGTH));
+        }
+        assertThat(allocatedBytes(sparse)).isLessThan(Files.size(sparse) / 2);
+        LoadHistory.open(sparse, 4096, 0.5, LEVELS).close();
+        assertThat(allocatedBytes(sparse)).isGreaterThanOrEqualTo(Files.size(sparse));
+    }
+
+    private static long allocatedBytes(final Path file) throws Exception {
+        final Process stat = new ProcessBuilder("stat", "-c", "%b %B", file.toString()).start();
+        final String[] blocks = new String(stat.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip()
+            .split(" ");
+        assertThat(stat.waitFor()).isZero();
+        return Long.parseLong(blocks[0]) * Long.parseLong(blocks[1]);
     }
 
     /** Guards the on-disk header against accidental change: its bytes are the ones docs/spec/004 specifies. */
