@@ -15,6 +15,8 @@ import io.presplit.profile.LoadHistoryDescriptor;
 import io.presplit.storage.log.FieldSchema;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -343,9 +345,20 @@ public final class DaemonConfig {
             }
         }
         require(admin.token != null, "admin.token", admin.token);
-        require(alerts.webhookUrl != null, "alerts.webhookUrl", alerts.webhookUrl);
+        require(alerts.webhookUrl != null && (alerts.webhookUrl.isEmpty() || isHttpUrl(alerts.webhookUrl)),
+            "alerts.webhookUrl (empty, or an http(s) URL with a host)", alerts.webhookUrl);
         require(alerts.forecastDriftMase > 0, "alerts.forecastDriftMase", alerts.forecastDriftMase);
         return this;
+    }
+
+    /** Whether {@code text} is an http or https URL with a host (where alerts can be posted). */
+    private static boolean isHttpUrl(final String text) {
+        try {
+            final URI uri = new URI(text);
+            return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null;
+        } catch (final URISyntaxException e) {
+            return false;
+        }
     }
 
     /** Ticks from one fold of a partition's bucket counts to the next (after {@link #validate()}): at least 1. */

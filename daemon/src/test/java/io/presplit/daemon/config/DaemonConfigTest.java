@@ -80,6 +80,11 @@ class DaemonConfigTest {
         final Path model = Files.writeString(dir.resolve("model.yml"), "engine:\n  forecaster: prophet\n");
         assertThatThrownBy(() -> DaemonConfig.load(model).validate())
             .hasMessageContaining("engine.forecaster (naive, snaive, ensemble, lstm)");
+        for (final String url : new String[] {"http://", "not a url", "ftp://host/hook", "localhost:9000/hook"}) {
+            final Path hook = Files.writeString(dir.resolve("hook.yml"), "alerts:\n  webhookUrl: \"" + url + "\"\n");
+            assertThatThrownBy(() -> DaemonConfig.load(hook).validate()).hasMessage("invalid configuration value "
+                + "[key=alerts.webhookUrl (empty, or an http(s) URL with a host), value=" + url + "]");
+        }
         final Path cpus = Files.writeString(dir.resolve("cpus.yml"), "storage:\n  writerCpus: [1, -1]\n");
         assertThatThrownBy(() -> DaemonConfig.load(cpus).validate())
             .hasMessage("invalid configuration value [key=storage.writerCpus (CPU numbers), value=[1, -1]]");
