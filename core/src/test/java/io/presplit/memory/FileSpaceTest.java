@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import io.presplit.FileBlocks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -25,7 +25,7 @@ class FileSpaceTest {
         final long length = 3L * 1024 * 1024 + 4096;
         FileSpace.reserve(file, length);
         assertThat(Files.size(file)).isEqualTo(length);
-        assertThat(allocatedBytes(file)).isGreaterThanOrEqualTo(length);
+        assertThat(FileBlocks.allocatedBytes(file)).isGreaterThanOrEqualTo(length);
     }
 
     /** A length the file system cannot hold is refused before any block is taken, with the figures named. */
@@ -48,13 +48,5 @@ class FileSpaceTest {
         assertThatThrownBy(() -> FileSpace.reserve(fifo, 4096)).isInstanceOf(IOException.class)
             .hasMessageStartingWith("cannot reserve the file's space [file=" + fifo + ", lengthBytes=4096")
             .hasMessageContaining("reason=Illegal seek (errno 29)");
-    }
-
-    private static long allocatedBytes(final Path file) throws Exception {
-        final Process stat = new ProcessBuilder("stat", "-c", "%b %B", file.toString()).start();
-        final String[] blocks = new String(stat.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip()
-            .split(" ");
-        assertThat(stat.waitFor()).isZero();
-        return Long.parseLong(blocks[0]) * Long.parseLong(blocks[1]);
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.presplit.AllocationMeter;
+import io.presplit.FileBlocks;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.memory.FileSpace;
 import io.presplit.memory.NativeMemory;
@@ -16,7 +17,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -348,17 +348,9 @@ class LoadHistoryStoreTest {
             file.setLength(Files.size(made));
             file.write(Arrays.copyOf(Files.readAllBytes(made), LoadHistoryDescriptor.HEADER_LENGTH));
         }
-        assertThat(allocatedBytes(sparse)).isLessThan(Files.size(sparse) / 2);
+        assertThat(FileBlocks.allocatedBytes(sparse)).isLessThan(Files.size(sparse) / 2);
         LoadHistory.open(sparse, 4096, 0.5, LEVELS).close();
-        assertThat(allocatedBytes(sparse)).isGreaterThanOrEqualTo(Files.size(sparse));
-    }
-
-    private static long allocatedBytes(final Path file) throws Exception {
-        final Process stat = new ProcessBuilder("stat", "-c", "%b %B", file.toString()).start();
-        final String[] blocks = new String(stat.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip()
-            .split(" ");
-        assertThat(stat.waitFor()).isZero();
-        return Long.parseLong(blocks[0]) * Long.parseLong(blocks[1]);
+        assertThat(FileBlocks.allocatedBytes(sparse)).isGreaterThanOrEqualTo(Files.size(sparse));
     }
 
     /** Guards the on-disk header against accidental change: its bytes are the ones docs/spec/004 specifies. */
