@@ -28,9 +28,11 @@ public final class StoreLock implements AutoCloseable {
     /** The lock file's name in the store directory. */
     public static final String FILE_NAME = "store.lock";
 
+    private final Path file;
     private final FileChannel channel;
 
-    private StoreLock(final FileChannel channel) {
+    private StoreLock(final Path file, final FileChannel channel) {
+        this.file = file;
         this.channel = channel;
     }
 
@@ -64,7 +66,7 @@ public final class StoreLock implements AutoCloseable {
             channel.truncate(0);
             channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)),
                 0);
-            return new StoreLock(channel);
+            return new StoreLock(file, channel);
         } catch (final IOException e) {
             if (channel != null) {
                 try {
@@ -83,7 +85,7 @@ public final class StoreLock implements AutoCloseable {
         try {
             channel.close();
         } catch (final IOException e) {
-            throw FileOps.ioFailure("cannot release the store lock", Path.of(FILE_NAME), e);
+            throw FileOps.ioFailure("cannot release the store lock", file, e);
         }
     }
 }
