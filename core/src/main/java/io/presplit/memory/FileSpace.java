@@ -103,14 +103,13 @@ public final class FileSpace {
                 throw new IOException("cannot open to reserve its space [file=" + file + ", error="
                     + describe((int) ERRNO.get(state, 0L)) + "]");
             }
-            final int error;
-            try {
-                error = (int) POSIX_FALLOCATE.invokeExact(fd, 0L, lengthBytes);
-            } finally {
-                final int ignoredCloseResult = (int) CLOSE.invokeExact(fd);
-            }
+            final int error = (int) POSIX_FALLOCATE.invokeExact(fd, 0L, lengthBytes);
+            final int closed = (int) CLOSE.invokeExact(fd);
             if (error != 0) {
                 throw noSpace(file, lengthBytes, usable, describe(error));
+            }
+            if (closed != 0) {
+                throw new IOException("cannot close the file after reserving its space [file=" + file + "]");
             }
         } catch (final IOException | RuntimeException | Error e) {
             throw e;
