@@ -30,10 +30,15 @@ import java.util.Locale;
 public final class FileSpace {
     private static final int O_RDWR = 2;
     private static final int O_CLOEXEC = 0x80000;
+    private static final int EOPNOTSUPP = 95;
     private static final MethodHandle OPEN;
     private static final MethodHandle CLOSE;
     private static final MethodHandle POSIX_FALLOCATE;
     private static final MethodHandle STRERROR;
+    /** {@code fallocate(2)}, Linux's own, for its punch-hole mode; {@code null} elsewhere. */
+    private static final MethodHandle FALLOCATE;
+    private static final int FALLOC_FL_KEEP_SIZE = 0x01;
+    private static final int FALLOC_FL_PUNCH_HOLE = 0x02;
     private static final MemoryLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO =
         CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
@@ -43,6 +48,7 @@ public final class FileSpace {
         MethodHandle close = null;
         MethodHandle fallocate = null;
         MethodHandle strerror = null;
+        MethodHandle punch = null;
         if (System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) {
             final Linker linker = Linker.nativeLinker();
             final SymbolLookup libc = linker.defaultLookup();
@@ -59,12 +65,17 @@ public final class FileSpace {
                     ValueLayout.JAVA_LONG))).orElse(null);
             strerror = libc.find("strerror").map(symbol -> linker.downcallHandle(symbol,
                 FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT))).orElse(null);
+            punch = libc.find("fallocate").map(symbol -> linker.downcallHandle(symbol,
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), Linker.Option.captureCallState("errno")))
+                .orElse(null);
         }
         final boolean isComplete = open != null && close != null && fallocate != null && strerror != null;
         OPEN = isComplete ? open : null;
         CLOSE = isComplete ? close : null;
         POSIX_FALLOCATE = isComplete ? fallocate : null;
         STRERROR = isComplete ? strerror : null;
+        FALLOCATE = isComplete ? punch : null;
     }
 
     private FileSpace() {
@@ -111,6 +122,47 @@ public final class FileSpace {
             if (closed != 0) {
                 throw new IOException("cannot close the file after reserving its space [file=" + file + "]");
             }
+        } catch (final IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (final Throwable e) {
+            throw new IllegalStateException("native call failed [file=" + file + "]", e);
+        }
+    }
+
+    /**
+     * Gives back the blocks of {@code [offset, offset + lengthBytes)} of {@code file}, keeping its length: the range
+     * then reads as zeros and holds no disk space. For the part of a reserved file that will never be written (a
+     * sealed segment's tail). Does nothing where the system cannot punch holes.
+     *
+     * @return whether the blocks were given back.
+     * @throws IOException naming the file, the range and the system's reason when the system refused.
+     */
+    public static boolean release(final Path file, final long offset, final long lengthBytes) throws IOException {
+        if (FALLOCATE == null || lengthBytes <= 0) {
+            return false;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment state = arena.allocate(CALL_STATE);
+            final int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(file.toString()), O_RDWR | O_CLOEXEC, 0);
+            if (fd < 0) {
+                throw new IOException("cannot open to release its space [file=" + file + ", error="
+                    + describe((int) ERRNO.get(state, 0L)) + "]");
+            }
+            final int result = (int) FALLOCATE.invokeExact(state, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                offset, lengthBytes);
+            final int error = result == 0 ? 0 : (int) ERRNO.get(state, 0L);
+            final int closed = (int) CLOSE.invokeExact(fd);
+            if (error == EOPNOTSUPP) {
+                return false;
+            }
+            if (error != 0) {
+                throw new IOException("cannot release the file's space [file=" + file + ", offset=" + offset
+                    + ", lengthBytes=" + lengthBytes + ", reason=" + describe(error) + "]");
+            }
+            if (closed != 0) {
+                throw new IOException("cannot close the file after releasing its space [file=" + file + "]");
+            }
+            return true;
         } catch (final IOException | RuntimeException | Error e) {
             throw e;
         } catch (final Throwable e) {

@@ -44,6 +44,8 @@ import io.presplit.PresplitException;
 import io.presplit.memory.FileSpace;
 import io.presplit.storage.internal.FileOps;
 import io.presplit.storage.internal.ParallelForces;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -58,6 +60,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
 
 /**
@@ -94,6 +97,9 @@ final class Segment implements AutoCloseable {
     private static final long SEAL_BIT = Long.MIN_VALUE;
     private static final VarHandle TAIL;
     private static final VarHandle LENGTH_WORD = INT.varHandle();
+    private static final Logger LOG = LoggerFactory.getLogger(Segment.class);
+    private static final AtomicLong RELEASED_BYTES = new AtomicLong();
+    private static final AtomicLong RELEASE_FAILURES = new AtomicLong();
     /** Atomic access to a page's first 8 bytes ({@link #populateAhead}). */
     private static final VarHandle PAGE_TOUCH = LONG.varHandle();
 
@@ -558,6 +564,29 @@ final class Segment implements AutoCloseable {
         memory.set(LONG, SEAL_STATE_OFFSET, state);
         memory.asSlice(0, HEADER_LENGTH).force();
         sealState = state;
+        releaseUnusedTail();
+    }
+
+    /**
+     * Gives back the reserved blocks after the sealed tail, which nothing writes again: a segment sealed by a split
+     * or a roll keeps only what it holds on disk, not its whole reserved length. A failure costs disk space only, so
+     * it is logged with the count of such failures, not thrown. Cold path.
+     */
+    private void releaseUnusedTail() {
+        final long from = (sealedTailOffset + PAGE_BYTES - 1) & -PAGE_BYTES;
+        try {
+            if (FileSpace.release(path, from, lengthBytes - from)) {
+                RELEASED_BYTES.addAndGet(lengthBytes - from);
+            }
+        } catch (final IOException | RuntimeException e) {
+            LOG.warn("cannot give back a sealed segment's unused blocks [path={}, failures={}, error={}]", path,
+                RELEASE_FAILURES.incrementAndGet(), e.toString());
+        }
+    }
+
+    /** Bytes of sealed segments' unused tails given back to the file system since start. */
+    static long releasedBytes() {
+        return RELEASED_BYTES.get();
     }
 
     /**

@@ -3,6 +3,7 @@ package io.presplit.storage.log;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.presplit.FileBlocks;
 import io.presplit.PresplitException;
 import io.presplit.keyspace.KeySpace;
 import io.presplit.storage.LeakCheck;
@@ -124,6 +125,27 @@ final class PartitionLogTest {
             .hasStackTraceContaining("cannot reserve the file's space")
             .hasStackTraceContaining("lengthBytes=" + tooLarge);
         assertThat(directory()).doesNotExist();
+    }
+
+    /**
+     * Guards the disk cost of reserved segments: a sealed segment gives back the blocks after its tail (nothing
+     * writes there again), keeping its length and every record, so a split's parent holds only its records on disk.
+     */
+    @Test
+    void shouldGiveBackTheBlocksAfterTheSealedTail() throws Exception {
+        final long length = 4L << 20;
+        final List<Point> written;
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, length, true)) {
+            written = appendPoints(log, 5);
+            final Path segment = directory().resolve(SegmentDescriptor.segmentFileName(0));
+            assertThat(FileBlocks.allocatedBytes(segment)).as("reserved whole").isGreaterThanOrEqualTo(length);
+            log.seal(7);
+            assertThat(FileBlocks.allocatedBytes(segment)).as("its records' pages only").isLessThan(64 * 1024);
+            assertThat(Files.size(segment)).isEqualTo(length);
+        }
+        try (PartitionLog log = PartitionLog.open(directory(), length)) {
+            assertThat(read(log)).containsExactlyElementsOf(written);
+        }
     }
 
     /** Guards reopen: every record of every segment survives a close and a reopen, and appends continue. */
