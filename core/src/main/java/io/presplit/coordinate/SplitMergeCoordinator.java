@@ -274,7 +274,7 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         lineageListener.onSplitChild(slot, lowerSlot, lowerShare);
         lineageListener.onSplitChild(slot, upperSlot, 1 - lowerShare);
         final TxnPhaseEvent done = startPhase();
-        log.done(txn);
+        logEnd(txn, true);
         endPhase(done, txn, "DONE");
         split.end();
         if (split.shouldCommit()) {
@@ -349,7 +349,7 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         lineageListener.onMergedPartition(lowerSlot, upperSlot, mergedSlot,
             lowerLoad + upperLoad > 0 ? lowerLoad / (lowerLoad + upperLoad) : 0.5);
         final TxnPhaseEvent done = startPhase();
-        log.done(txn);
+        logEnd(txn, true);
         endPhase(done, txn, "DONE");
         merge.end();
         if (merge.shouldCommit()) {
@@ -394,7 +394,16 @@ public final class SplitMergeCoordinator implements DecisionHandler {
     /** BEGIN and prepare; on a no vote or a failure, abort and keep the partition cooling down. */
     private boolean prepare(final Txn txn, final int cooldownSlot) {
         final TxnPhaseEvent begin = startPhase();
-        log.begin(txn);
+        try {
+            log.begin(txn);
+        } catch (final PresplitException ex) {
+            // Nothing has started: the participant was not asked, so there is nothing to abort.
+            failures++;
+            LOG.warn("BEGIN could not be logged, the transaction does not start [txId={}, kind={}, error={}]",
+                txn.txId(), txn.kind(), ex.toString());
+            partitions.cooldownUntilNs(cooldownSlot, clock.nanoTime() + cooldownNs.getAsLong());
+            return false;
+        }
         endPhase(begin, txn, "BEGIN");
         final TxnPhaseEvent phase = startPhase();
         boolean isYes;
@@ -416,7 +425,7 @@ public final class SplitMergeCoordinator implements DecisionHandler {
             LOG.warn("abort failed, recovery will retry [txId={}]", txn.txId(), ex);
             return false;
         }
-        log.abort(txn);
+        logEnd(txn, false);
         aborts++;
         endPhase(phase, txn, "ABORT");
         partitions.cooldownUntilNs(cooldownSlot, clock.nanoTime() + cooldownNs.getAsLong());
@@ -432,8 +441,8 @@ public final class SplitMergeCoordinator implements DecisionHandler {
      */
     private void commitThen(final Txn txn, final int[] parentSlots, final Runnable finish) {
         final TxnPhaseEvent phase = startPhase();
-        log.commit(txn);
-        if (tryCommit(txn, 1)) {
+        final boolean isLogged = tryLogCommit(txn, 1);
+        if (isLogged && tryCommit(txn, 1)) {
             endPhase(phase, txn, "COMMIT");
             finish.run();
             return;
@@ -441,7 +450,41 @@ public final class SplitMergeCoordinator implements DecisionHandler {
         for (final int parentSlot : parentSlots) {
             partitions.cooldownUntilNs(parentSlot, clock.nanoTime() + FROZEN_NS);
         }
-        inDoubt.addLast(new InDoubtCommit(txn, finish, 1, history.tickCount() + 1));
+        inDoubt.addLast(new InDoubtCommit(txn, finish, 1, history.tickCount() + 1, isLogged));
+    }
+
+    /**
+     * Logs COMMIT. A failure leaves the outcome unknown (the record may be on disk or not), so the transaction is
+     * neither committed nor aborted: it stays prepared and in doubt, and logging COMMIT is retried with the commit.
+     */
+    private boolean tryLogCommit(final Txn txn, final int attempt) {
+        try {
+            log.commit(txn);
+            return true;
+        } catch (final PresplitException ex) {
+            failures++;
+            LOG.error("COMMIT could not be logged, the transaction stays prepared and will retry [txId={}, kind={}, "
+                + "attempt={}, error={}]", txn.txId(), txn.kind(), attempt, ex.toString());
+            return false;
+        }
+    }
+
+    /**
+     * Logs DONE ({@code isDone}) or ABORT, whose loss recovery repairs (it redoes the commit, or aborts again): a
+     * failure is counted and logged, and the control loop goes on.
+     */
+    private void logEnd(final Txn txn, final boolean isDone) {
+        try {
+            if (isDone) {
+                log.done(txn);
+            } else {
+                log.abort(txn);
+            }
+        } catch (final PresplitException ex) {
+            failures++;
+            LOG.warn("{} could not be logged, recovery repeats the transaction's end [txId={}, error={}]",
+                isDone ? "DONE" : "ABORT", txn.txId(), ex.toString());
+        }
     }
 
     /** Retries the in-doubt commits whose backoff has passed. */
@@ -455,12 +498,13 @@ public final class SplitMergeCoordinator implements DecisionHandler {
                 continue;
             }
             final int attempt = retry.attempts() + 1;
-            if (tryCommit(retry.txn(), attempt)) {
+            final boolean isLogged = retry.isLogged() || tryLogCommit(retry.txn(), attempt);
+            if (isLogged && tryCommit(retry.txn(), attempt)) {
                 retry.finish().run();
                 done++;
             } else {
                 final long backoff = Math.min(MAX_BACKOFF_TICKS, 1L << Math.min(attempt, 20));
-                inDoubt.addLast(new InDoubtCommit(retry.txn(), retry.finish(), attempt, tick + backoff));
+                inDoubt.addLast(new InDoubtCommit(retry.txn(), retry.finish(), attempt, tick + backoff, isLogged));
             }
         }
         return done;
@@ -523,7 +567,8 @@ public final class SplitMergeCoordinator implements DecisionHandler {
     }
 
     /** A transaction past its commit point whose participant commit must be retried. */
-    private record InDoubtCommit(Txn txn, Runnable finish, int attempts, long dueTick) {
+    /** A prepared transaction whose commit did not complete; {@code isLogged}: its COMMIT record is on disk. */
+    private record InDoubtCommit(Txn txn, Runnable finish, int attempts, long dueTick, boolean isLogged) {
     }
 
     /** How and when a partition was born, for thrash accounting. */

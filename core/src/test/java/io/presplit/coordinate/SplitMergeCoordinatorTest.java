@@ -172,6 +172,50 @@ class SplitMergeCoordinatorTest {
         }
     }
 
+    /**
+     * Guards the control loop against a log that cannot be written (a full or failing disk), at each record. BEGIN:
+     * the transaction does not start (the participant is never asked), the failure is counted and the partition
+     * cools down. ABORT: the abort stands (recovery aborts again). COMMIT: the outcome is unknown, so the
+     * transaction is neither committed nor aborted; it stays prepared, in doubt, its parent frozen, and logging
+     * COMMIT is retried with it. None of them throws.
+     */
+    @Test
+    void shouldCountALogThatCannotBeWrittenAndNeverCommitWithoutTheCommitRecord() {
+        final CoordinatorLog log = CoordinatorLog.open(dir.resolve("coordinator.log"));
+        final SplitMergeCoordinator coordinator = coordinator(log);
+        coordinator.recover();
+        clock.update(3000);
+        store.onPrepare = log::close;
+        store.isVotingNo = true;
+        coordinator.onSplit(0, 1L << 40);
+        assertThat(store.calls).containsExactly("prepare 0", "abort 0");
+        assertThat(coordinator.aborts()).isEqualTo(1);
+        assertThat(coordinator.failures()).as("ABORT not logged").isEqualTo(1);
+
+        coordinator.onSplit(0, 1L << 40);
+        assertThat(store.calls).as("BEGIN not logged: not started").hasSize(2);
+        assertThat(coordinator.failures()).isEqualTo(2);
+        assertThat(table.cooldownUntilNs(0)).isEqualTo(3000 + COOLDOWN_NS);
+    }
+
+    /** The COMMIT half of the test above: a prepared split whose COMMIT cannot be logged. */
+    @Test
+    void shouldKeepAPreparedSplitInDoubtWhileItsCommitRecordCannotBeWritten() {
+        final CoordinatorLog log = CoordinatorLog.open(dir.resolve("coordinator.log"));
+        final SplitMergeCoordinator committing = coordinator(log);
+        committing.recover();
+        store.onPrepare = log::close;
+        committing.onSplit(0, 1L << 40);
+        for (int t = 0; t < 6; t++) {
+            nextTick();
+            committing.applyDue();
+        }
+        assertThat(store.calls).as("never committed without a COMMIT record").containsExactly("prepare 0");
+        assertThat(committing.inDoubtCommits()).isEqualTo(1);
+        assertThat(table.liveCount()).isEqualTo(1);
+        assertThat(committing.failures()).as("each attempt to log COMMIT counted").isGreaterThan(1);
+    }
+
     /** Guards crash recovery: BEGIN without COMMIT is aborted, COMMIT without DONE is redone. */
     @Test
     void shouldAbortUncommittedAndRedoCommittedWhenRecovering() {
@@ -313,10 +357,13 @@ class SplitMergeCoordinatorTest {
         boolean isVotingNo;
         boolean isFailingPrepare;
         int commitFailuresLeft;
+        /** Runs in prepare, after the BEGIN record: a test's way to make the log fail from then on. */
+        Runnable onPrepare = () -> { };
 
         @Override
         public boolean prepare(final Txn txn) {
             calls.add("prepare " + txn.txId());
+            onPrepare.run();
             if (isFailingPrepare) {
                 throw new PresplitException(PresplitException.Category.ERROR, "TEST", "injected");
             }
