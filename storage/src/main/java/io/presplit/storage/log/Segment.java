@@ -98,7 +98,6 @@ final class Segment implements AutoCloseable {
     private static final VarHandle TAIL;
     private static final VarHandle LENGTH_WORD = INT.varHandle();
     private static final Logger LOG = LoggerFactory.getLogger(Segment.class);
-    private static final AtomicLong RELEASED_BYTES = new AtomicLong();
     private static final AtomicLong RELEASE_FAILURES = new AtomicLong();
     /** Atomic access to a page's first 8 bytes ({@link #populateAhead}). */
     private static final VarHandle PAGE_TOUCH = LONG.varHandle();
@@ -575,19 +574,13 @@ final class Segment implements AutoCloseable {
     private void releaseUnusedTail() {
         final long from = (sealedTailOffset + PAGE_BYTES - 1) & -PAGE_BYTES;
         try {
-            if (FileSpace.release(path, from, lengthBytes - from)) {
-                RELEASED_BYTES.addAndGet(lengthBytes - from);
-            }
+            FileSpace.release(path, from, lengthBytes - from);
         } catch (final IOException | RuntimeException e) {
             LOG.warn("cannot give back a sealed segment's unused blocks [path={}, failures={}, error={}]", path,
                 RELEASE_FAILURES.incrementAndGet(), e.toString());
         }
     }
 
-    /** Bytes of sealed segments' unused tails given back to the file system since start. */
-    static long releasedBytes() {
-        return RELEASED_BYTES.get();
-    }
 
     /**
      * Records {@code epoch} as the committed epoch, sets the committed flag and forces the header. Idempotent: a
@@ -1048,22 +1041,23 @@ final class Segment implements AutoCloseable {
     }
 
     /**
-     * Undoes a creation that failed: releases the mapping and the channel, deletes the half-made {@code file}
-     * (failures suppressed in {@code cause}), and returns what to throw: {@code cause}, as a storage I/O failure
-     * when it is an {@link IOException}.
-     */
-    /**
      * Reserves a new segment's blocks before it is mapped. Without them a full file system faults the first store
      * that reaches an unbacked page (the header write of a split's child, an append), which the JVM raises as an
      * {@link InternalError} in that thread: measured, it stopped the control loop, both ingest threads and the spare
      * thread. Reserved, the creation fails with an {@link IOException} that its caller handles, and appends into the
-     * segment cannot fault for want of space. Segments of files made before this (sparse) are not reserved on reopen.
+     * segment cannot fault for want of space. A seal gives the unused tail back ({@link #releaseUnusedTail}).
+     * Segments of files made before this (sparse) are not reserved on reopen.
      */
     private static void reserve(final Path file, final long lengthBytes) throws IOException {
         FileOps.checkpoint("reserve-segment", file);
         FileSpace.reserve(file, lengthBytes);
     }
 
+    /**
+     * Undoes a creation that failed: releases the mapping and the channel, deletes the half-made {@code file}
+     * (failures suppressed in {@code cause}), and returns what to throw: {@code cause}, as a storage I/O failure
+     * when it is an {@link IOException}.
+     */
     private static RuntimeException abandonCreation(
         final Arena arena, final FileChannel channel, final Path file, final Exception cause) {
         release(arena, channel, file, cause);
