@@ -23,8 +23,9 @@ import java.util.Locale;
  * is created moves that failure to the creation, where it is a clear {@link IOException} and nothing is written yet.
  * <p>
  * On Linux, {@code posix_fallocate} reserves the blocks (instantly on ext4, XFS and tmpfs; glibc writes a byte per
- * block on file systems without it). Elsewhere, or when libc lacks it, only the usable space of the file store is
- * checked. Cold path.
+ * block on file systems without it), and {@code fallocate}'s punch-hole mode gives back those a file will not write
+ * ({@link #release}). Elsewhere, or when libc lacks them, only the usable space of the file store is checked and
+ * nothing is given back. Cold path.
  */
 @SuppressWarnings("restricted") // downcalls to libc are this class's purpose
 public final class FileSpace {
@@ -46,7 +47,7 @@ public final class FileSpace {
     static {
         MethodHandle open = null;
         MethodHandle close = null;
-        MethodHandle fallocate = null;
+        MethodHandle posixFallocate = null;
         MethodHandle strerror = null;
         MethodHandle punch = null;
         if (System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) {
@@ -60,7 +61,7 @@ public final class FileSpace {
             close = libc.find("close").map(symbol -> linker.downcallHandle(symbol,
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT))).orElse(null);
             // posix_fallocate returns the error number itself; it does not set errno.
-            fallocate = libc.find("posix_fallocate").map(symbol -> linker.downcallHandle(symbol,
+            posixFallocate = libc.find("posix_fallocate").map(symbol -> linker.downcallHandle(symbol,
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
                     ValueLayout.JAVA_LONG))).orElse(null);
             strerror = libc.find("strerror").map(symbol -> linker.downcallHandle(symbol,
@@ -70,10 +71,10 @@ public final class FileSpace {
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), Linker.Option.captureCallState("errno")))
                 .orElse(null);
         }
-        final boolean isComplete = open != null && close != null && fallocate != null && strerror != null;
+        final boolean isComplete = open != null && close != null && posixFallocate != null && strerror != null;
         OPEN = isComplete ? open : null;
         CLOSE = isComplete ? close : null;
-        POSIX_FALLOCATE = isComplete ? fallocate : null;
+        POSIX_FALLOCATE = isComplete ? posixFallocate : null;
         STRERROR = isComplete ? strerror : null;
         FALLOCATE = isComplete ? punch : null;
     }
