@@ -467,8 +467,9 @@ public final class PartitionLog implements AutoCloseable {
             }
             // Created without its forces while the lock is held, so that a roll that needs it waits for a file
             // creation at most, never for a force.
+            // Reserved through the window populateAhead faults in below: the rest when a roll makes it active.
             created = Segment.create(directory, header, segments.length, segmentLengthBytes, false,
-                isForcingEachAppend);
+                isForcingEachAppend, Segment.PAGE_BYTES + Segment.POPULATE_WINDOW_BYTES);
             spare = created;
         }
         // Outside the lock, so that a roll may take the spare meanwhile: populating is safe under appends.
@@ -907,6 +908,9 @@ public final class PartitionLog implements AutoCloseable {
                 final Segment ready = spare;
                 final Segment next;
                 if (ready != null && ready.index() == full.index() + 1) {
+                    // Before any record can go into it: a full disk fails this roll (the spare stays, the next
+                    // append rolls again), never an append through an unbacked page.
+                    ready.reserveWhole();
                     spare = null;
                     next = ready;
                     rollsWithSpare++;

@@ -209,6 +209,16 @@ final class Segment implements AutoCloseable {
      */
     static Segment create(final Path directory, final PartitionHeader header, final int index,
         final long lengthBytes, final boolean isCommitted, final boolean isForcing) {
+        return create(directory, header, index, lengthBytes, isCommitted, isForcing, lengthBytes);
+    }
+
+    /**
+     * {@link #create(Path, PartitionHeader, int, long, boolean, boolean)} reserving only the first
+     * {@code reservedBytes} (at least the header's page): for a spare, which holds no records until a roll makes it
+     * active, and is reserved whole then ({@link #reserveWhole}).
+     */
+    static Segment create(final Path directory, final PartitionHeader header, final int index,
+        final long lengthBytes, final boolean isCommitted, final boolean isForcing, final long reservedBytes) {
         final long minLengthBytes = SegmentDescriptor.minSegmentLength(header.fieldCount());
         if (lengthBytes < minLengthBytes || lengthBytes % RECORD_ALIGNMENT != 0) {
             throw new IllegalArgumentException("invalid segment length [lengthBytes=" + lengthBytes
@@ -224,7 +234,7 @@ final class Segment implements AutoCloseable {
             FileOps.checkpoint("create-segment", temp);
             channel = FileChannel.open(
                 temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            reserve(temp, lengthBytes);
+            reserve(temp, Math.min(lengthBytes, Math.max(PAGE_BYTES, reservedBytes)));
             arena = Arena.ofShared();
             // Mapping past the end grows the file; its blocks are reserved, and unwritten space reads as zero.
             final MemorySegment memory = channel.map(MapMode.READ_WRITE, 0, lengthBytes, arena);
@@ -1051,6 +1061,20 @@ final class Segment implements AutoCloseable {
     private static void reserve(final Path file, final long lengthBytes) throws IOException {
         FileOps.checkpoint("reserve-segment", file);
         FileSpace.reserve(file, lengthBytes);
+    }
+
+    /**
+     * Reserves the blocks of the whole segment (those it holds already are kept): a spare's, before a roll makes it
+     * active. Cold path (a roll, 10–110 µs for 64 MiB on ext4, measured with {@code posix_fallocate}).
+     *
+     * @throws PresplitException ({@link FileOps#STORAGE_IO}) when the file system cannot hold it.
+     */
+    void reserveWhole() {
+        try {
+            reserve(path, lengthBytes);
+        } catch (final IOException e) {
+            throw FileOps.ioFailure("cannot reserve the next segment", path, e);
+        }
     }
 
     /**

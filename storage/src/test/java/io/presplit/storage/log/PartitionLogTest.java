@@ -148,6 +148,26 @@ final class PartitionLogTest {
         }
     }
 
+    /**
+     * Guards the disk cost of spares: a spare holds the blocks of its first window only while it waits, and the
+     * roll that makes it active reserves it whole before any record goes into it.
+     */
+    @Test
+    void shouldReserveASpareWholeOnlyWhenARollMakesItActive() throws Exception {
+        final long length = 3 * Segment.POPULATE_WINDOW_BYTES;
+        try (PartitionLog log = PartitionLog.create(directory(), HEADER, length, true)) {
+            assertThat(log.createSpare()).isTrue();
+            final Path spare = directory().resolve(SegmentDescriptor.segmentFileName(1));
+            assertThat(FileBlocks.allocatedBytes(spare)).as("waiting: its first window")
+                .isBetween(Segment.POPULATE_WINDOW_BYTES, 2 * Segment.POPULATE_WINDOW_BYTES);
+            final int recordLength = encoder.encode("series", 1, 1);
+            while (log.segmentCount() < 2) {
+                assertThat(log.append(encoder.record(), recordLength)).isEqualTo(PartitionLog.APPENDED);
+            }
+            assertThat(FileBlocks.allocatedBytes(spare)).as("active: whole").isGreaterThanOrEqualTo(length);
+        }
+    }
+
     /** Guards reopen: every record of every segment survives a close and a reopen, and appends continue. */
     @Test
     void shouldFindEveryRecordWhenReopenedAfterClose() {
