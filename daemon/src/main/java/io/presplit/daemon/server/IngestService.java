@@ -111,9 +111,12 @@ final class IngestService implements AutoCloseable {
             worker.pointsWritten = 0;
             worker.parser.parse(bytes, 0, length, precision, ControlLoop.epochNanos(), worker, result);
             worker.writer.awaitForced();
-        } catch (final RuntimeException e) {
+        } catch (final RuntimeException | InternalError e) {
             // Points before the failure are in the log: the client is told how many, since a retry stores them again
-            // (the store keeps every record; it does not deduplicate by series and time).
+            // (the store keeps every record; it does not deduplicate by series and time). An InternalError is a
+            // store through a mapping that faulted (a store file truncated under it, or a page of an earlier
+            // version's sparse segment a full disk could not back): answered like any store failure, so that the
+            // client is not left waiting and this thread keeps its writer (a writer's stripe is not given back).
             metrics.writeFailure();
             metrics.request(route, 500);
             final long failures = failureWarning.occur(System.nanoTime());
@@ -122,7 +125,9 @@ final class IngestService implements AutoCloseable {
                     e.toString());
             }
             final String message = "write failed in the store after " + worker.pointsWritten
-                + " of the batch's points were written (a retry writes them again): " + e.getMessage();
+                + " of the batch's points were written (a retry writes them again): " + (e instanceof InternalError
+                ? "a mapped file faulted (a store file truncated, or a disk full under a sparse segment?): "
+                + e.getMessage() : e.getMessage());
             Responses.send(ctx, isKeepAlive, HttpResponseStatus.INTERNAL_SERVER_ERROR, Responses.JSON,
                 isV1 ? Responses.influxV1Error(message) : Responses.influxError("internal error", message));
             return;

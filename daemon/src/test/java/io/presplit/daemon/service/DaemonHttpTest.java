@@ -20,9 +20,11 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -349,6 +351,29 @@ class DaemonHttpTest {
         final String metrics = get("/metrics").body();
         assertThat(metrics).contains("presplit_splits_committed_total 1\n", "presplit_merges_committed_total 1\n",
             "presplit_live_partitions 1\n");
+    }
+
+    /**
+     * Guards the answer when a write faults in a mapped file (here its segment truncated under the store, as another
+     * process could; an earlier version's sparse segment on a full disk faults the same way): the client gets a
+     * 500 that says so instead of a dropped connection, and the ingest thread, with its writer, keeps serving.
+     */
+    @Test
+    void shouldAnswerAWriteThatFaultsInAMappedFileAndKeepServing() throws Exception {
+        start(DaemonConfig.defaults());
+        assertThat(post("/api/v2/write", "f v=1 1").statusCode()).isEqualTo(204);
+        // The initial partition's active segment (the store starts with partition 0 and one segment).
+        final Path segment = dir.resolve("store").resolve("partitions").resolve("0").resolve("segment-0000000000.log");
+        try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+            channel.truncate(4096);
+        }
+        final String lines = "f v=2 2\n".repeat(2000);
+        for (int attempt = 0; attempt < 3; attempt++) {
+            final HttpResponse<String> faulted = post("/api/v2/write", lines);
+            assertThat(faulted.statusCode()).isEqualTo(500);
+            assertThat(faulted.body()).contains("a mapped file faulted");
+        }
+        assertThat(get("/health").statusCode()).isEqualTo(200);
     }
 
     /** Guards a clear start failure: a taken port is reported by address and port, and nothing is left open. */
