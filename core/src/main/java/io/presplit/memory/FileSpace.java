@@ -110,11 +110,7 @@ public final class FileSpace {
         }
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment state = arena.allocate(CALL_STATE);
-            final int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(file.toString()), O_RDWR | O_CLOEXEC, 0);
-            if (fd < 0) {
-                throw new IOException("cannot open to reserve its space [file=" + file + ", error="
-                    + describe((int) ERRNO.get(state, 0L)) + "]");
-            }
+            final int fd = open(arena, state, file, "reserve");
             final int error = (int) POSIX_FALLOCATE.invokeExact(fd, 0L, lengthBytes);
             final int closed = (int) CLOSE.invokeExact(fd);
             if (error != 0) {
@@ -144,11 +140,7 @@ public final class FileSpace {
         }
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment state = arena.allocate(CALL_STATE);
-            final int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(file.toString()), O_RDWR | O_CLOEXEC, 0);
-            if (fd < 0) {
-                throw new IOException("cannot open to release its space [file=" + file + ", error="
-                    + describe((int) ERRNO.get(state, 0L)) + "]");
-            }
+            final int fd = open(arena, state, file, "release");
             final int result = (int) FALLOCATE.invokeExact(state, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                 offset, lengthBytes);
             final int error = result == 0 ? 0 : (int) ERRNO.get(state, 0L);
@@ -169,6 +161,17 @@ public final class FileSpace {
         } catch (final Throwable e) {
             throw new IllegalStateException("native call failed [file=" + file + "]", e);
         }
+    }
+
+    /** Opens {@code file} for {@code purpose} ("reserve", "release") its space, by a descriptor libc calls take. */
+    private static int open(final Arena arena, final MemorySegment state, final Path file, final String purpose)
+        throws Throwable {
+        final int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(file.toString()), O_RDWR | O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw new IOException("cannot open to " + purpose + " its space [file=" + file + ", error="
+                + describe((int) ERRNO.get(state, 0L)) + "]");
+        }
+        return fd;
     }
 
     private static IOException noSpace(final Path file, final long lengthBytes, final long usable,
