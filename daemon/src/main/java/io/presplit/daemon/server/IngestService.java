@@ -173,8 +173,8 @@ final class IngestService implements AutoCloseable {
         /** Points of the request in progress that reached the store. */
         long pointsWritten;
         private byte[] buffer = new byte[INITIAL_BUFFER_BYTES];
-        /** A compressed body's text, inflated (grown up to the body limit). */
-        byte[] inflated = new byte[INITIAL_BUFFER_BYTES];
+        /** A compressed body's text, inflated: empty until the first compressed body, then grown up to the limit. */
+        byte[] inflated = new byte[0];
 
         Worker(final PartitionWriter writer, final LineProtocolParser parser) {
             this.writer = writer;

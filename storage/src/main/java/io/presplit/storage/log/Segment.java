@@ -1065,7 +1065,7 @@ final class Segment implements AutoCloseable {
 
     /**
      * Reserves the blocks of the whole segment (those it holds already are kept): a spare's, before a roll makes it
-     * active. Cold path (a roll, 10–110 µs for 64 MiB on ext4, measured with {@code posix_fallocate}).
+     * active. Cold path (a roll: 5–111 µs for 64 MiB on ext4, docs/BENCHMARKS.md, "A full disk").
      *
      * @throws PresplitException ({@link FileOps#STORAGE_IO}) when the file system cannot hold it.
      */
