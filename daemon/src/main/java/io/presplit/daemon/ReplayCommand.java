@@ -17,14 +17,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 
 /** {@code presplit replay}: recorded traces through the real engine under several policies. */
 @Command(name = "replay", mixinStandardHelpOptions = true,
     description = "Replay a keyed load trace through the real engine under several policies and print what each "
         + "did. Formats: wide CSV (timestamp,key1,key2,...), long CSV (timestamp,key,value), or several "
-        + "single-series files (timestamp,value; each file one key). Blank cells are missing data: a key's last "
-        + "value carries over gaps inside its life; before its first and after its last sample it has no load.")
+        + "single-series files (timestamp,value; each file one key), separated by commas, semicolons or tabs. "
+        + "Timestamps: epoch s, ms, us or ns (by magnitude), or yyyy-MM-dd[ HH:mm[:ss[.f]]][offset]. Blank, NaN, NA, "
+        + "null and None cells are missing data: a key's last value carries over gaps inside its life; before its "
+        + "first and after its last sample it has no load.")
 final class ReplayCommand implements Callable<Integer> {
+    /** A run of repeated ticks at least this long (and a tenth of the trace) is noted before the replay. */
+    private static final int REPEATED_RUN_NOTED = 48;
+
     @Option(names = "--trace", required = true, arity = "1..*", description = "The trace file(s); FILE@SECONDS for "
         + "a file without timestamps (a header of key names, one row per tick of SECONDS).")
     List<String> traces;
@@ -145,8 +151,19 @@ final class ReplayCommand implements Callable<Integer> {
         final List<Policy> chosen = policies == null || policies.isEmpty()
             ? List.of(Policy.values()) : policies.stream().map(Policy::byLabel).toList();
         final PrintStream progress = "json".equals(format) ? System.err : System.out;
-        progress.printf(Locale.ROOT, "trace: %d keys, %d ticks of %d s%n", trace.keys().size(), trace.tickCount(),
-            trace.tickNs() / 1_000_000_000L);
+        progress.println("trace: " + trace.describe());
+        final int[] repeated = trace.longestRepeatedRun();
+        if (repeated[1] >= Math.max(REPEATED_RUN_NOTED, trace.tickCount() / 10)) {
+            progress.printf(Locale.ROOT, "note: ticks %d to %d (%d of %d) repeat the tick before them in every key: a "
+                + "gap in the samples, carried over (or a flat stretch); check for a stray timestamp%n",
+                repeated[0], repeated[0] + repeated[1] - 1, repeated[1], trace.tickCount());
+        }
+        if (settings.seasonTicks() == 1 && trace.tickNs() < TimeUnit.DAYS.toNanos(1) / 2) {
+            progress.printf(Locale.ROOT, "note: a day is %d ticks, more than the %d a season may hold: the seasonal "
+                + "models run without a season (--tick-seconds %d or more keeps a daily one)%n",
+                TimeUnit.DAYS.toNanos(1) / trace.tickNs(), ReplaySettings.MAX_SEASON_TICKS,
+                TimeUnit.DAYS.toSeconds(1) / ReplaySettings.MAX_SEASON_TICKS);
+        }
         final List<ReplayResult> results = PolicyComparison.run(trace, chosen, settingsList, dataDir, chart,
             progress, modelFile);
         if ("json".equals(format)) {

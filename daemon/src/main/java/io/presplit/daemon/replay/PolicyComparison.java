@@ -78,8 +78,7 @@ public final class PolicyComparison {
                 }
             }
             if (chart != null) {
-                ReplayChart.write(chart, String.format(Locale.ROOT, "Presplit replay: %d keys, %d ticks of %d s",
-                    trace.keys().size(), trace.tickCount(), trace.tickNs() / 1_000_000_000L), panels);
+                ReplayChart.write(chart, "Presplit replay: " + trace.describe(), panels);
                 progress.println("  chart: " + chart.toAbsolutePath());
             }
         } finally {

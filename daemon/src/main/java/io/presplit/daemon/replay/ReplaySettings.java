@@ -58,6 +58,8 @@ public record ReplaySettings(
     public static final double DEFAULT_POINTS_PER_TICK = 2000;
     /** Default utilization of the initial partitions at the mean load. */
     public static final double DEFAULT_MEAN_UTILIZATION = 0.5;
+    /** The longest season derived from a trace's tick: a day of 30-second ticks. */
+    public static final int MAX_SEASON_TICKS = 2_880;
     /** Default number of initial partitions. */
     public static final int DEFAULT_INITIAL_PARTITIONS = 4;
     /** Merge threshold as a share of the split threshold (0.3 / 0.8), kept when a sweep moves the split one. */
@@ -100,7 +102,7 @@ public record ReplaySettings(
         }
         final double pointsPerUnit = DEFAULT_POINTS_PER_TICK / meanTotal;
         final double capacity = capacityUnits > 0 ? capacityUnits : meanTotal / (partitions * DEFAULT_MEAN_UTILIZATION);
-        final int season = (int) Math.max(1, TimeUnit.DAYS.toNanos(1) / trace.tickNs());
+        final int season = seasonTicks(trace.tickNs());
         final int delay = 1;
         final int cooldown = 2;
         // The merge threshold as the sweep computes it (0.8 x 0.375), so that a default run is the sweep's 0.8 row.
@@ -108,6 +110,16 @@ public record ReplaySettings(
         return new ReplaySettings(partitions, pointsPerUnit, capacity * pointsPerUnit, 6, delay, split,
             split * MERGE_TO_SPLIT, 6,
             cooldown, 256, season, 4096, delay + cooldown, true);
+    }
+
+    /**
+     * The seasonal models' period for ticks of {@code tickNs}: a day, or 1 (no season) when a day is more than
+     * {@value #MAX_SEASON_TICKS} ticks. The ensemble's ETS keeps a season of state per slot, and the history two
+     * seasons of rows: at one-second ticks that would be 2.8 GB and 17 GB.
+     */
+    public static int seasonTicks(final long tickNs) {
+        final long ticksPerDay = TimeUnit.DAYS.toNanos(1) / tickNs;
+        return ticksPerDay > MAX_SEASON_TICKS ? 1 : (int) Math.max(1, ticksPerDay);
     }
 
     /** The same settings with another split threshold, the merge threshold keeping its ratio. */

@@ -1,25 +1,28 @@
 package io.presplit.daemon.replay;
 
-import java.io.BufferedReader;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvParser;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Reads keyed load traces in three CSV layouts and puts them on one evenly spaced tick grid.
@@ -29,20 +32,32 @@ import java.util.TreeMap;
  *   <li><b>single series</b>: header {@code timestamp,value}; the key is the file name without extension.
  *       Several files make several keys of one key space.</li>
  * </ul>
- * Timestamps: {@code yyyy-MM-dd HH:mm:ss} (UTC), ISO-8601 with an offset, or epoch seconds. A file without a
- * timestamp column is read as {@link TraceFile FILE@SECONDS}: its header names the keys (one column named
- * {@code value} takes the file's name), and data row {@code i} is time {@code i × SECONDS} from 1970-01-01 UTC.
- * The files of one trace are all timed or all untimed: untimed rows have no common clock with timed ones.
+ * The time column's name starts with {@code timestamp}, {@code time} or {@code date}, or is {@code ds} or {@code ts}
+ * (names in any case). Cells are separated by commas, semicolons or tabs (whichever the header line has most of)
+ * and may be quoted; a UTF-8 byte-order mark is skipped. {@link TraceCells} says how a cell is read: epoch numbers
+ * by magnitude (s, ms, us, ns), dates with an optional time and offset, and the spellings of a missing value.
+ * A file without a timestamp column is read as {@link TraceFile FILE@SECONDS}: its header names the keys (one
+ * column named {@code value} takes the file's name), and data row {@code i} is time {@code i × SECONDS} from
+ * 1970-01-01 UTC. The files of one trace are all timed or all untimed: untimed rows have no common clock with timed
+ * ones.
  * <p>
- * The grid: the tick is the most common spacing between consecutive distinct timestamps (or the caller's); a
- * sample falls in tick {@code floor((time - start) / tick)}, and several samples of a key in one tick average.
+ * The grid: the tick is the caller's, or the most common spacing between consecutive times of a file; the median
+ * spacing, rounded, when none is common (jittered timestamps; see {@code inferredTick}). A
+ * sample falls in tick {@code floor((time - start) / tick)}, and several samples of a key in one tick average. A
+ * grid of more than {@value #MAX_GRID_CELLS} cells (ticks × keys) is refused, naming the widest spacing between
+ * consecutive times: it is a stray timestamp, or a tick far finer than the trace's span needs.
  * <p>
  * Gaps: a blank cell or an absent sample is missing data, not zero load. Inside a key's life (between its first and
  * last sample) a gap carries the key's last known value forward; before its first sample and after its last the
  * key does not exist and carries no load.
  */
 public final class TraceReader {
-    private static final DateTimeFormatter SPACE_FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+    /** Rows as arrays of cells, quotes removed; BOM skipped (Jackson detects it in the bytes). */
+    private static final CsvMapper CSV = CsvMapper.builder().enable(CsvParser.Feature.WRAP_AS_ARRAY).build();
+    private static final char[] DELIMITERS = {',', ';', '\t'};
+    private static final int MAX_HEADER_BYTES = 16 << 20;
+    /** Ticks × keys a trace may hold on its grid: 400 MB of loads. */
+    static final long MAX_GRID_CELLS = 50_000_000L;
 
     private TraceReader() {
     }
@@ -121,105 +136,142 @@ public final class TraceReader {
     /** Reads one file's samples; {@code rowSeconds > 0}: an untimed file (see the class comment). */
     private static void read(final InputStream in, final String source, final String singleSeriesKey,
         final long rowSeconds, final Samples samples) throws IOException {
-        final BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        final String header = reader.readLine();
-        if (header == null) {
-            throw new IllegalArgumentException("empty trace file [source=" + source + "]");
-        }
-        final String[] columns = header.strip().split(",", -1);
-        final boolean isTimed = columns[0].startsWith("timestamp");
-        final boolean isUntimed = rowSeconds > 0;
-        if (isUntimed && isTimed) {
-            throw new IllegalArgumentException("FILE@SECONDS is for files without timestamps, and this one has a "
-                + "timestamp column: drop @SECONDS (--tick-seconds sets the tick) [source=" + source + ", header="
-                + header + "]");
-        }
-        if (!isUntimed && (columns.length < 2 || !isTimed)) {
-            throw new IllegalArgumentException("trace header must start with a timestamp column; for a file without "
-                + "timestamps give its rows' spacing as FILE@SECONDS [source=" + source + ", line=1, header="
-                + header + "]");
-        }
-        // An untimed file's columns are all loads; a timed file's first column is the time.
-        final int firstLoadColumn = isUntimed ? 0 : 1;
-        final boolean isLong = !isUntimed && columns.length == 3 && "key".equals(columns[1])
-            && "value".equals(columns[2]);
-        final boolean isSingle = columns.length == firstLoadColumn + 1 && "value".equals(columns[firstLoadColumn]);
-        final String[] wideKeys = isLong || isSingle ? new String[0] : java.util.Arrays.copyOfRange(columns,
-            firstLoadColumn, columns.length);
-        for (final String key : wideKeys) {
-            if (key.isEmpty()) {
-                throw new IllegalArgumentException("empty key name in the header [source=" + source + ", line=1]");
+        final BufferedInputStream buffered = new BufferedInputStream(in, 1 << 16);
+        final CsvSchema schema = CsvSchema.emptySchema().withColumnSeparator(delimiter(buffered, source));
+        try (MappingIterator<String[]> rows = CSV.readerForArrayOf(String.class).with(schema)
+            .readValues(buffered)) {
+            if (!rows.hasNext()) {
+                throw new IllegalArgumentException("empty trace file [source=" + source + "]");
             }
-        }
-        final long rowNs = Math.multiplyExact(rowSeconds, 1_000_000_000L);
-        String line;
-        int lineNumber = 1;
-        long row = 0;
-        while ((line = reader.readLine()) != null) {
-            lineNumber++;
-            if (line.isBlank()) {
-                continue;
-            }
-            final String[] cells = line.split(",", -1);
-            if (cells.length != columns.length) {
-                throw new IllegalArgumentException("wrong number of cells [source=" + source + ", line=" + lineNumber
-                    + ", expected=" + columns.length + ", actual=" + cells.length + "]");
-            }
-            final long timeNs = isUntimed ? Math.multiplyExact(row++, rowNs) : parseTime(cells[0], source, lineNumber);
-            if (isLong) {
-                samples.add(cells[1], timeNs, parseLoad(cells[2], source, lineNumber, cells[1]), source, lineNumber);
-            } else if (isSingle) {
-                samples.add(singleSeriesKey, timeNs, parseLoad(cells[firstLoadColumn], source, lineNumber,
-                    singleSeriesKey), source, lineNumber);
-            } else {
-                samples.time(timeNs);
-                for (int k = 0; k < wideKeys.length; k++) {
-                    final String cell = cells[k + firstLoadColumn];
-                    if (!cell.isEmpty()) {
-                        samples.add(wideKeys[k], timeNs, parseLoad(cell, source, lineNumber, wideKeys[k]), source,
-                            lineNumber);
+            final Header header = Header.of(rows.next(), source, rowSeconds > 0);
+            final long rowNs = Math.multiplyExact(rowSeconds, 1_000_000_000L);
+            long row = 0;
+            while (rows.hasNext()) {
+                final String[] cells = rows.next();
+                // Jackson's location is the line after the row just read.
+                final long line = rows.getCurrentLocation().getLineNr() - 1;
+                if (cells.length == 1 && cells[0].isBlank()) {
+                    continue;
+                }
+                final int cellCount = header.cellCount(cells);
+                if (cellCount != header.columns()) {
+                    throw new IllegalArgumentException("wrong number of cells [source=" + source + ", line=" + line
+                        + ", expected=" + header.columns() + ", actual=" + cellCount + "]");
+                }
+                final long timeNs = header.isUntimed() ? Math.multiplyExact(row++, rowNs)
+                    : TraceCells.timeNs(cells[0], source, line);
+                samples.time(source, timeNs);
+                if (header.isLong()) {
+                    final String key = cells[1].strip();
+                    if (key.isEmpty()) {
+                        throw new IllegalArgumentException("blank key [source=" + source + ", line=" + line + "]");
+                    }
+                    if (!TraceCells.isMissing(cells[2])) {
+                        samples.add(key, timeNs, TraceCells.load(cells[2], source, line, key), source, line);
+                    }
+                } else {
+                    for (int k = 0; k < header.keys().length; k++) {
+                        final String cell = cells[k + header.firstLoadColumn()];
+                        final String key = header.isSingle() ? singleSeriesKey : header.keys()[k];
+                        if (!TraceCells.isMissing(cell)) {
+                            samples.add(key, timeNs, TraceCells.load(cell, source, line, key), source, line);
+                        }
                     }
                 }
             }
+        } catch (final JsonProcessingException ex) {
+            throw new IllegalArgumentException("malformed CSV [source=" + source + ", line="
+                + ex.getLocation().getLineNr() + "]: " + ex.getOriginalMessage(), ex);
         }
     }
 
-    static long parseTime(final String cell, final String source, final int lineNumber) {
-        final String text = cell.strip();
-        try {
-            if (!text.isEmpty() && text.chars().allMatch(Character::isDigit)) {
-                return Long.parseLong(text) * 1_000_000_000L;
+    /**
+     * The trace's column separator: the most frequent of comma, semicolon and tab in the header line, outside
+     * quotes (a comma on a tie or when there is none). The Bitbrains originals separate with {@code ;} and a tab.
+     */
+    private static char delimiter(final BufferedInputStream in, final String source) throws IOException {
+        in.mark(MAX_HEADER_BYTES + 1);
+        final int[] counts = new int[DELIMITERS.length];
+        boolean isQuoted = false;
+        int read = 0;
+        for (int b = in.read(); b >= 0 && b != '\n'; b = in.read()) {
+            if (++read > MAX_HEADER_BYTES) {
+                throw new IllegalArgumentException("trace header line is longer than " + MAX_HEADER_BYTES
+                    + " bytes [source=" + source + "]");
             }
-            if (text.length() == 19 && text.charAt(10) == ' ') {
-                return toNs(LocalDateTime.parse(text, SPACE_FORMAT).toInstant(ZoneOffset.UTC));
+            if (b == '"') {
+                isQuoted = !isQuoted;
             }
-            if (text.endsWith("Z") || text.lastIndexOf('+') > 10 || text.lastIndexOf('-') > 10) {
-                return toNs(OffsetDateTime.parse(text).toInstant());
+            for (int d = 0; d < DELIMITERS.length && !isQuoted; d++) {
+                counts[d] += b == DELIMITERS[d] ? 1 : 0;
             }
-            return toNs(LocalDateTime.parse(text).toInstant(ZoneOffset.UTC));
-        } catch (final DateTimeParseException | NumberFormatException ex) {
-            throw new IllegalArgumentException("bad timestamp: expected yyyy-MM-dd HH:mm:ss, ISO-8601 or epoch "
-                + "seconds [source=" + source + ", line=" + lineNumber + ", value=" + cell + "]", ex);
         }
+        in.reset();
+        int best = 0;
+        for (int d = 1; d < DELIMITERS.length; d++) {
+            best = counts[d] > counts[best] ? d : best;
+        }
+        return DELIMITERS[best];
     }
 
-    private static long toNs(final Instant instant) {
-        return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
-    }
+    /**
+     * A file's header: its layout and keys.
+     *
+     * @param columns         cells a row must have.
+     * @param firstLoadColumn 0 for an untimed file, else 1 (the time comes first).
+     * @param keys            a wide file's keys by load column; its one column for a single-series file; none for
+     *                        a long one.
+     * @param trailingEmpty   the header ends in a delimiter (an empty last name): rows may too, with that cell empty.
+     */
+    private record Header(int columns, int firstLoadColumn, String[] keys, boolean isLong, boolean isSingle,
+        boolean isUntimed, boolean trailingEmpty) {
 
-    private static double parseLoad(final String cell, final String source, final int lineNumber, final String key) {
-        final double value;
-        try {
-            value = Double.parseDouble(cell.strip());
-        } catch (final NumberFormatException ex) {
-            throw new IllegalArgumentException("load is not a number [source=" + source + ", line=" + lineNumber
-                + ", key=" + key + ", value=" + cell + "]", ex);
+        static Header of(final String[] raw, final String source, final boolean isUntimed) {
+            final boolean trailingEmpty = raw.length > 1 && raw[raw.length - 1].isBlank();
+            final String[] names = new String[trailingEmpty ? raw.length - 1 : raw.length];
+            for (int c = 0; c < names.length; c++) {
+                names[c] = raw[c].strip();
+            }
+            final String headerText = String.join(",", names);
+            final boolean isTimed = isTimeColumn(names[0]);
+            if (isUntimed && isTimed) {
+                throw new IllegalArgumentException("FILE@SECONDS is for files without timestamps, and this one has a "
+                    + "timestamp column: drop @SECONDS (--tick-seconds sets the tick) [source=" + source
+                    + ", header=" + headerText + "]");
+            }
+            if (!isUntimed && (names.length < 2 || !isTimed)) {
+                throw new IllegalArgumentException("trace header must start with a time column (named timestamp..., "
+                    + "time..., date..., ds or ts); for a file without timestamps give its rows' spacing as "
+                    + "FILE@SECONDS [source=" + source + ", line=1, header=" + headerText + "]");
+            }
+            final int firstLoadColumn = isUntimed ? 0 : 1;
+            final boolean isLong = !isUntimed && names.length == 3 && "key".equalsIgnoreCase(names[1])
+                && "value".equalsIgnoreCase(names[2]);
+            final boolean isSingle = names.length == firstLoadColumn + 1
+                && "value".equalsIgnoreCase(names[firstLoadColumn]);
+            final String[] keys = isLong ? new String[0] : Arrays.copyOfRange(names, firstLoadColumn, names.length);
+            for (final String key : keys) {
+                if (key.isEmpty()) {
+                    throw new IllegalArgumentException("empty key name in the header [source=" + source
+                        + ", line=1, header=" + headerText + "]");
+                }
+            }
+            if (new HashSet<>(Arrays.asList(keys)).size() < keys.length) {
+                throw new IllegalArgumentException("a key name repeats in the header [source=" + source
+                    + ", line=1, header=" + headerText + "]");
+            }
+            return new Header(names.length, firstLoadColumn, keys, isLong, isSingle, isUntimed, trailingEmpty);
         }
-        if (!(value >= 0) || Double.isInfinite(value)) {
-            throw new IllegalArgumentException("load must be finite and non-negative [source=" + source + ", line="
-                + lineNumber + ", key=" + key + ", value=" + cell + "]");
+
+        /** A row's cell count, not counting the empty cell after a trailing delimiter the header also has. */
+        int cellCount(final String[] cells) {
+            return trailingEmpty && cells.length == columns + 1 && cells[columns].isBlank() ? columns : cells.length;
         }
-        return value;
+
+        private static boolean isTimeColumn(final String name) {
+            final String lower = name.toLowerCase(Locale.ROOT);
+            return lower.startsWith("time") || lower.startsWith("date") || "ds".equals(lower) || "ts".equals(lower);
+        }
     }
 
     private static String stem(final Path file) {
@@ -232,13 +284,16 @@ public final class TraceReader {
     private static final class Samples {
         private final Map<String, TreeMap<Long, double[]>> byKey = new LinkedHashMap<>();
         private final Map<String, String> keySource = new HashMap<>();
-        private final java.util.TreeSet<Long> times = new java.util.TreeSet<>();
+        private final TreeSet<Long> times = new TreeSet<>();
+        private final Map<String, TreeSet<Long>> fileTimes = new HashMap<>();
 
-        void time(final long timeNs) {
+        /** A row's time in its file, whether or not it holds a value. */
+        void time(final String file, final long timeNs) {
             times.add(timeNs);
+            fileTimes.computeIfAbsent(file, k -> new TreeSet<>()).add(timeNs);
         }
 
-        void add(final String key, final long timeNs, final double value, final String source, final int line) {
+        void add(final String key, final long timeNs, final double value, final String source, final long line) {
             final String previous = keySource.putIfAbsent(key, source);
             if (previous != null && !previous.equals(source)) {
                 throw new IllegalArgumentException("key appears in two files [key=" + key + ", first=" + previous
@@ -256,8 +311,16 @@ public final class TraceReader {
                 throw new IllegalArgumentException("trace needs at least one key and two distinct times");
             }
             final long startNs = times.first();
-            final long tickNs = tickSeconds > 0 ? tickSeconds * 1_000_000_000L : mostCommonSpacing();
-            final int ticks = (int) ((times.last() - startNs) / tickNs) + 1;
+            final long tickNs = tickSeconds > 0 ? Math.multiplyExact(tickSeconds, 1_000_000_000L) : inferredTick();
+            final long span = times.last() - startNs;
+            final long tickCount = span / tickNs + 1;
+            if (tickCount > MAX_GRID_CELLS / byKey.size()) {
+                throw new IllegalArgumentException("the trace's grid would be " + tickCount + " ticks of " + tickNs
+                    + " ns for " + byKey.size() + " keys, more than " + MAX_GRID_CELLS + " cells: give a longer "
+                    + "--tick-seconds, or look for a stray timestamp [first=" + Instant.ofEpochSecond(0, startNs)
+                    + ", last=" + Instant.ofEpochSecond(0, times.last()) + ", widestSpacing=" + widestSpacing() + "]");
+            }
+            final int ticks = (int) tickCount;
             final List<String> keys = new ArrayList<>(byKey.keySet());
             final double[][] loads = new double[ticks][keys.size()];
             for (int k = 0; k < keys.size(); k++) {
@@ -287,18 +350,67 @@ public final class TraceReader {
             return new WideTrace(keys, startNs, tickNs, loads);
         }
 
-        private long mostCommonSpacing() {
-            final Map<Long, Integer> spacings = new HashMap<>();
+        /** The widest spacing between consecutive times, and where it starts. */
+        private String widestSpacing() {
+            long widest = 0;
+            long after = times.first();
             Long previous = null;
             for (final long time : times) {
-                if (previous != null) {
-                    spacings.merge(time - previous, 1, Integer::sum);
+                if (previous != null && time - previous > widest) {
+                    widest = time - previous;
+                    after = previous;
                 }
                 previous = time;
             }
-            // The most frequent spacing; on a tie, the shorter one.
-            return spacings.entrySet().stream().max(Map.Entry.<Long, Integer>comparingByValue()
-                .thenComparing(Map.Entry.<Long, Integer>comparingByKey().reversed())).orElseThrow().getKey();
+            return Duration.ofNanos(widest) + " after " + Instant.ofEpochSecond(0, after);
+        }
+
+        /**
+         * The tick a trace's rows suggest: the most common spacing between consecutive times of one file, over all
+         * files (on a tie, the shorter), so that files sampled on the same period at different phases agree. When no
+         * spacing is that common (a quarter of them or fewer: jittered or event-timed samples), the median spacing,
+         * rounded to the minute when that moves it 5 % at most, else to the second (the millisecond under a second).
+         */
+        private long inferredTick() {
+            final Map<Long, Integer> counts = new HashMap<>();
+            for (final TreeSet<Long> file : fileTimes.values()) {
+                countSpacings(file, counts);
+            }
+            if (counts.isEmpty()) {
+                countSpacings(times, counts);
+            }
+            final Map.Entry<Long, Integer> mode = counts.entrySet().stream().max(Map.Entry.<Long, Integer>
+                comparingByValue().thenComparing(Map.Entry.<Long, Integer>comparingByKey().reversed())).orElseThrow();
+            final long total = counts.values().stream().mapToLong(Integer::longValue).sum();
+            if (mode.getValue() * 4L > total) {
+                return mode.getKey();
+            }
+            long seen = 0;
+            long median = mode.getKey();
+            for (final Map.Entry<Long, Integer> spacing : new TreeMap<>(counts).entrySet()) {
+                seen += spacing.getValue();
+                if (2 * seen >= total) {
+                    median = spacing.getKey();
+                    break;
+                }
+            }
+            // A whole minute when one is within 5 % (jitter around a minute-based period), else a whole second.
+            final long minute = Math.round(median / 60e9) * 60_000_000_000L;
+            if (minute > 0 && Math.abs(minute - median) <= median / 20) {
+                return minute;
+            }
+            final long unit = median >= 1_000_000_000L ? 1_000_000_000L : 1_000_000L;
+            return Math.max(unit, Math.round((double) median / unit) * unit);
+        }
+
+        private static void countSpacings(final Iterable<Long> sortedTimes, final Map<Long, Integer> counts) {
+            Long previous = null;
+            for (final long time : sortedTimes) {
+                if (previous != null) {
+                    counts.merge(time - previous, 1, Integer::sum);
+                }
+                previous = time;
+            }
         }
     }
 }

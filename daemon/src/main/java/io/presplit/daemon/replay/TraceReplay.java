@@ -41,7 +41,10 @@ public final class TraceReplay {
         final Path dataDir, final TickObserver observer) throws IOException {
         final long startedMs = System.currentTimeMillis();
         final int horizon = policy == Policy.REACTIVE ? 1 : settings.horizonTicks();
-        final EngineConfig config = new EngineConfig(dataDir, settings.slotCapacity(), 1, settings.historyTicks(),
+        // A ring longer than the trace is never filled: at one-second ticks two days of rows per slot are 17 GB.
+        final int historyTicks = Math.min(settings.historyTicks(),
+            Math.max(trace.tickCount(), settings.horizonTicks()) + 1);
+        final EngineConfig config = new EngineConfig(dataDir, settings.slotCapacity(), 1, historyTicks,
             trace.tickNs(), horizon, settings.capacity(), settings.policy(trace.tickNs()), policy != Policy.STATIC,
             settings.decisionDelayTicks(), settings.seasonTicks());
         final double capacityPoints = settings.capacityPoints();

@@ -1,6 +1,9 @@
 package io.presplit.daemon.replay;
 
+import java.math.BigDecimal;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A keyed load trace on an evenly spaced tick grid (read by {@link TraceReader}).
@@ -37,6 +40,33 @@ public record WideTrace(List<String> keys, long startNs, long tickNs, double[][]
             totals[t] = sum;
         }
         return totals;
+    }
+
+    /** One line for the reader: keys, ticks and the tick ({@code 3600 s}, {@code 0.1 s}). */
+    public String describe() {
+        final String tick = BigDecimal.valueOf(tickNs, 9).stripTrailingZeros().toPlainString();
+        return String.format(Locale.ROOT, "%d keys, %d ticks of %s s", keys.size(), loads.length, tick);
+    }
+
+    /**
+     * The longest run of ticks that repeat the tick before them exactly, in every key, while load flows: what a gap
+     * in the samples becomes once the last values are carried over it (or a trace that is flat there). A replay
+     * reports a long one, since a stray timestamp far after the rest makes most of the replay such a run.
+     *
+     * @return {@code {first tick, ticks}}; {@code {0, 0}} when no tick repeats.
+     */
+    public int[] longestRepeatedRun() {
+        int bestStart = 0;
+        int bestLength = 0;
+        int length = 0;
+        for (int t = 1; t < loads.length; t++) {
+            length = Arrays.equals(loads[t], loads[t - 1]) && Arrays.stream(loads[t]).sum() > 0 ? length + 1 : 0;
+            if (length > bestLength) {
+                bestLength = length;
+                bestStart = t - length + 1;
+            }
+        }
+        return new int[] {bestStart, bestLength};
     }
 
     /** Mean of {@link #totals()}. */

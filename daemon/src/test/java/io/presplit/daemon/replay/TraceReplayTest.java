@@ -114,6 +114,37 @@ class TraceReplayTest {
             reactive.saturatedPartitionTicks());
     }
 
+    /**
+     * A trace of tenth-of-a-second ticks replays like any other: a day would be 864,000 ticks, so the seasonal models
+     * run without a season, and the history holds the trace's ticks rather than two days of them (17 GB a replay
+     * at one-second ticks before).
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldReplayASubSecondTraceWithoutASeasonAndWithAHistoryTheSizeOfTheTrace() throws Exception {
+        final Random random = new Random(3);
+        final double[][] loads = new double[120][8];
+        for (int t = 0; t < loads.length; t++) {
+            for (int k = 0; k < 8; k++) {
+                loads[t][k] = 10 + (t >= 60 && k < 2 ? 60 : 0) + random.nextInt(5);
+            }
+        }
+        final List<String> keys = List.of("k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7");
+        final WideTrace trace = new WideTrace(keys, 1_700_000_000L * 1_000_000_000L, 100_000_000L, loads);
+        final ReplaySettings settings = ReplaySettings.derive(trace, 2, 0);
+        assertThat(settings.seasonTicks()).isEqualTo(1);
+
+        final List<ReplayResult> results = PolicyComparison.run(trace,
+            List.of(Policy.REACTIVE, Policy.PREDICTIVE_ENSEMBLE), List.of(settings), dir, null, System.out);
+
+        for (final ReplayResult result : results) {
+            assertThat(result.ticks()).isEqualTo(120);
+            assertThat(result.pointsReadBack()).as(result.policy().label()).isEqualTo(result.pointsWritten())
+                .isPositive();
+            assertThat(result.splits()).as("the surge at tick 60 needs more partitions").isPositive();
+        }
+    }
+
     /** Guards the JSON report: a replay without compaction says its moved bytes were not measured, not 0. */
     @Test
     void shouldReportMovedBytesAsNullWhenCompactionWasOff() {
