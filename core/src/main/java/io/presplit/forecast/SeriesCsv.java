@@ -41,7 +41,9 @@ public final class SeriesCsv {
                 if (line.isBlank()) {
                     continue;
                 }
-                final String[] cells = line.split(",", -1);
+                // A byte-order mark (Excel's UTF-8 export) would otherwise become part of the first id.
+                final String[] cells = (lineNo == 1 && line.startsWith("\uFEFF") ? line.substring(1) : line)
+                    .split(",", -1);
                 if (lineNo == 1 && (cells.length < 2 || !isNumber(unquote(cells[1])))) {
                     continue; // header
                 }

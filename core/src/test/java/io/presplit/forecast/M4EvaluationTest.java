@@ -82,6 +82,15 @@ class M4EvaluationTest {
             .hasMessageContaining("value after an empty cell");
     }
 
+    /** Excel's UTF-8 export starts with a byte-order mark: it is not part of the first series' id. */
+    @Test
+    void shouldNotTakeAByteOrderMarkIntoTheFirstId(@TempDir final Path dir) throws IOException {
+        final Path file = dir.resolve("bom.csv");
+        Files.writeString(file, "\uFEFFH1,1,2,3\r\nH2,4,5,\r\n");
+        assertThat(SeriesCsv.read(file)).extracting(SeriesCsv.Series::id).containsExactly("H1", "H2");
+        assertThat(SeriesCsv.read(file).get(1).values()).containsExactly(4, 5);
+    }
+
     private static List<SeriesCsv.Series> sample() throws URISyntaxException {
         return SeriesCsv.read(Path.of(M4EvaluationTest.class.getResource("m4-hourly-sample.csv").toURI()));
     }
