@@ -111,6 +111,14 @@ public final class CounterStripes implements AutoCloseable {
             : (long) LONG.getAndBitwiseAnd(memory, at, ~mask) & mask;
     }
 
+    /**
+     * Sets {@code bits} in a 64-bit flag word of {@code stripe} by an atomic or: a reader's way to set again bits it
+     * took ({@link #takeBits}) while the owner may be setting others. Allocation-free.
+     */
+    public void orBits(final int stripe, final long offset, final long bits) {
+        LONG.getAndBitwiseOr(memory, stripe * stripeLengthBytes + offset, bits);
+    }
+
     /** Opaque store of a 64-bit value. The stripe's owner only (for a stripe a reader keeps for itself). */
     public void setLong(final int stripe, final long offset, final long value) {
         LONG.setOpaque(memory, stripe * stripeLengthBytes + offset, value);

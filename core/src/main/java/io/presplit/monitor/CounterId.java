@@ -50,7 +50,12 @@ public enum CounterId {
     /** Writes of the learnt peak factors' file that failed (kept in memory, retried at the next learnt row). */
     PEAK_FACTOR_WRITE_FAILURES(21, "forecast: peak factor file write failures"),
     /** Queries of what a split would make compaction copy that failed; the tied split took the lowest boundary. */
-    SPLIT_COST_FAILURES(22, "adjust: split cost queries failed");
+    SPLIT_COST_FAILURES(22, "adjust: split cost queries failed"),
+    /**
+     * Profiler folds that began a whole tick or more late (the control thread was stalled), whose missed ticks were
+     * folded back to back; see {@code ProfilerAgent.lateTickCount()}.
+     */
+    PROFILE_LATE_TICKS(23, "profile: ticks folded a tick or more late");
 
     private final int id;
     private final String label;

@@ -217,6 +217,17 @@ public final class LoadRecorder implements AutoCloseable {
         return takeFlags(stripe, queryDirtyOffset + ((long) word << DIRTY_WORD_SHIFT), mask);
     }
 
+    /**
+     * Sets again the ingest and query dirty flags of slots {@code [64 word, 64 word + 64)} given as bits, in stripe
+     * 0, by an atomic or of each group of eight that has any (the same word-sized atomic access as a take, so the
+     * reasoning in the class comment holds). A stripe's owner sets flags too, always to 1, so none is lost. Caller:
+     * the profiler thread, for slots whose counts it folded only in part. Allocation-free.
+     */
+    public void restoreDirty(final int word, final long ingest, final long query) {
+        restoreFlags(ingestDirtyOffset + ((long) word << DIRTY_WORD_SHIFT), ingest);
+        restoreFlags(queryDirtyOffset + ((long) word << DIRTY_WORD_SHIFT), query);
+    }
+
     /** Number of groups of 64 slots in each stripe's dirty flags. */
     public int dirtyWords() {
         return LoadRecorderDescriptor.dirtyWords(slotCapacity);
@@ -334,6 +345,15 @@ public final class LoadRecorder implements AutoCloseable {
             taken |= Long.compress(flags, FLAG_BITS) << shift;
         }
         return taken;
+    }
+
+    private void restoreFlags(final long offset, final long bits) {
+        for (int group = 0; group < Long.BYTES && bits >>> (group * Long.BYTES) != 0; group++) {
+            final long selected = (bits >>> (group * Long.BYTES)) & 0xFF;
+            if (selected != 0) {
+                counters.orBits(0, offset + group * Long.BYTES, Long.expand(selected, FLAG_BITS));
+            }
+        }
     }
 
     private long sum(final long offset) {

@@ -143,6 +143,15 @@ public final class ProfilerAgent implements Agent {
     /** Slots {@code [0, startedBound)} have a history started (see {@link LoadHistory#startSlots}). Agent thread. */
     private int startedBound;
     private long deadlineNs;
+    /**
+     * The share of each slot's counts since its previous fold that the fold in progress takes: one
+     * {@code takeDivisor}-th (the rest stays in the counters for the next folds). 1 except while catching up after a
+     * stall (see {@link #lateTickCount()}): then it counts down over the catch-up's folds, so that the stall's load
+     * is spread evenly over them instead of landing in the first. Agent thread.
+     */
+    private long takeDivisor = 1;
+    /** Folds left in the catch-up under way, this one included; 0 when none is. Agent thread. */
+    private long catchUpFoldsLeft;
     /** Most 64-slot words one duty cycle folds. */
     private final int foldWordsPerCycle;
     /*
@@ -165,6 +174,7 @@ public final class ProfilerAgent implements Agent {
     private volatile long publishedSampleCount;
     private volatile long droppedSampleCount;
     private volatile long backPressuredCount;
+    private volatile long lateTickCount;
 
     /** Configuration of a {@link ProfilerAgent}; {@link #conclude()} validates it. */
     public static final class Context {
@@ -351,6 +361,11 @@ public final class ProfilerAgent implements Agent {
         final long nowNs = clock.nanoTime();
         int work = 0;
         if (!isFoldInProgress && nowNs - deadlineNs >= 0) {
+            final long ticksMissed = (nowNs - deadlineNs) / tickNs;
+            if (ticksMissed > 0) {
+                lateTickCount++;
+            }
+            takeDivisor = catchUpDivisor(ticksMissed);
             deadlineNs += tickNs;
             beginFold(slotBound.getAsInt());
         }
@@ -391,6 +406,16 @@ public final class ProfilerAgent implements Agent {
         return droppedSampleCount;
     }
 
+    /**
+     * Folds that began a whole tick or more after their deadline: the agent's thread was stalled (a pause, a
+     * descheduled thread, a slow cycle), and the missed ticks were folded back to back. With bucket counts folded
+     * every k &gt; 1 ticks, the stall's load is spread over up to k of those folds ({@link #catchUpDivisor}); with
+     * k = 1 the first holds it all. Any thread may read; the agent writes.
+     */
+    public long lateTickCount() {
+        return lateTickCount;
+    }
+
     /** Duty cycles whose publishing stopped at a full ring under {@link SampleBackPressure#RETRY}. */
     public long backPressuredCount() {
         return backPressuredCount;
@@ -415,6 +440,8 @@ public final class ProfilerAgent implements Agent {
      */
     public void fold(final int slotCount) {
         if (!isFoldInProgress) {
+            takeDivisor = 1;
+            catchUpFoldsLeft = 0;
             beginFold(slotCount);
         }
         foldWords(Integer.MAX_VALUE);
@@ -448,6 +475,25 @@ public final class ProfilerAgent implements Agent {
      */
     public boolean isFoldInProgress() {
         return isFoldInProgress;
+    }
+
+    /**
+     * The divisor of the fold that begins {@code ticksMissed} whole ticks after its deadline. On time (0): 1, the
+     * fold takes everything since each slot's previous fold. Late, the counters hold the load of the missed ticks
+     * too, and the folds that catch up follow back to back: taken whole, the first row would hold them all and the
+     * next rows almost nothing (a spike that invites splits, then an idle stretch that invites merges). So the first
+     * late fold starts a catch-up of {@code min(1 + ticksMissed, bucketFoldTicks)} folds, whose divisors count down
+     * to 1: each takes an equal share of what the stall left, the last takes the rest, and every count is folded
+     * exactly once. The cap keeps a slot's remainder within its quarantine ({@link #slotQuarantineTicks}) should the
+     * slot be retired during the catch-up. With bucket counts folded every tick a row comes from the same totals as
+     * the bucket counts, which cannot be taken in part: the divisor stays 1 there (a stall shows as a spike).
+     */
+    private long catchUpDivisor(final long ticksMissed) {
+        if (catchUpFoldsLeft > 1) {
+            return --catchUpFoldsLeft;
+        }
+        catchUpFoldsLeft = ticksMissed > 0 && bucketPending != null ? Math.min(1 + ticksMissed, bucketFoldTicks) : 0;
+        return Math.max(1, catchUpFoldsLeft);
     }
 
     /** Starts folding the tick in progress over {@code [0, slotCount)}: its first word is folded next. */
@@ -596,6 +642,10 @@ public final class ProfilerAgent implements Agent {
             }
             takenIngest[word - fromWord] = ingest;
             takenQuery[word - fromWord] = query;
+            if (takeDivisor > 1) {
+                // A fold that takes a share leaves the rest for the catch-up's next folds: they must visit the slot.
+                recorder.restoreDirty(word, ingest, query);
+            }
         }
     }
 
@@ -775,17 +825,27 @@ public final class ProfilerAgent implements Agent {
             queryCost += counters.getLongOpaque(stripe, queryAt);
         }
         final int totals = recorder.foldTotalsStripe();
-        final long delta = queryCost - counters.getLongOpaque(totals, queryAt);
-        counters.setLong(totals, queryAt, queryCost);
-        return delta;
+        final long previous = counters.getLongOpaque(totals, queryAt);
+        final long taken = share(queryCost - previous);
+        counters.setLong(totals, queryAt, previous + taken);
+        return taken;
     }
 
-    /** {@code total} minus the fold tick total at {@code at}, which becomes {@code total}. */
+    /**
+     * The share this fold takes of {@code total} minus the fold tick total at {@code at} (all of it but while
+     * catching up, {@link #takeDivisor}); the tick total grows by what was taken.
+     */
     private long tickDelta(final long at, final long total) {
         final MemorySegment tickTotals = recorder.foldTickTotals();
-        final long delta = total - tickTotals.get(TICK_TOTAL, at);
-        tickTotals.set(TICK_TOTAL, at, total);
-        return delta;
+        final long previous = tickTotals.get(TICK_TOTAL, at);
+        final long taken = share(total - previous);
+        tickTotals.set(TICK_TOTAL, at, previous + taken);
+        return taken;
+    }
+
+    /** The part of a slot's counts since its previous fold that this fold takes. */
+    private long share(final long sincePrevious) {
+        return takeDivisor == 1 ? sincePrevious : sincePrevious / takeDivisor;
     }
 
     /**

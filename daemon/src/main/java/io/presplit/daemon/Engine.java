@@ -328,6 +328,7 @@ public final class Engine implements AutoCloseable {
         c.set(CounterId.STALE_DECISIONS, coordinator.staleDecisions());
         c.set(CounterId.LIVE_PARTITIONS, partitions.liveCount());
         c.set(CounterId.TICKS, history.tickCount());
+        c.set(CounterId.PROFILE_LATE_TICKS, profiler.lateTickCount());
         c.set(CounterId.MODEL_FALLBACKS, forecaster.modelFallbacks());
     }
 
