@@ -152,6 +152,12 @@ final class ReplayCommand implements Callable<Integer> {
             ? List.of(Policy.values()) : policies.stream().map(Policy::byLabel).toList();
         final PrintStream progress = "json".equals(format) ? System.err : System.out;
         progress.println("trace: " + trace.describe());
+        if (trace.keys().size() < settings.initialPartitions()) {
+            progress.printf(Locale.ROOT, "note: %d key(s) for %d initial partitions: a key is never split, so its load "
+                + "over a partition's capacity is the hot-key floor for every policy; --zipf-keys N spreads a "
+                + "trace's total over N keys of a skewed key space%n", trace.keys().size(),
+                settings.initialPartitions());
+        }
         final int[] repeated = trace.longestRepeatedRun();
         if (repeated[1] >= Math.max(REPEATED_RUN_NOTED, trace.tickCount() / 10)) {
             progress.printf(Locale.ROOT, "note: ticks %d to %d (%d of %d) repeat the tick before them in every key: a "

@@ -74,6 +74,53 @@ class ReplayCommandTest {
         assertThat(refusalOf("--trace", untimed.toString())).contains("give its rows' spacing as FILE@SECONDS");
     }
 
+    /**
+     * Guards the notes a replay prints before it runs, for traces whose result would otherwise mislead: fewer keys
+     * than partitions (every policy sits on the hot-key floor), a stray timestamp far after the rest (most ticks
+     * carry the last values), and ticks so fine that a day is no season.
+     */
+    @Test
+    void shouldNoteWhatATraceCannotShowBeforeItReplays() throws Exception {
+        assertThat(notes("--trace", trace().toString())).contains("note: 3 key(s) for 4 initial partitions");
+        assertThat(notes("--trace", trace().toString(), "--initial-partitions", "2")).doesNotContain("note:");
+
+        final Path stray = dir.resolve("stray.csv");
+        Files.writeString(stray, Files.readString(trace()) + (1_700_000_000L + 3600L * 300) + ",1,1,1\n");
+        assertThat(notes("--trace", stray.toString(), "--initial-partitions", "2"))
+            .contains("note: ticks 48 to 299 (252 of 301) repeat the tick before them");
+
+        final Path fine = dir.resolve("fine.csv");
+        final StringBuilder csv = new StringBuilder("timestamp,a,b\n");
+        for (int t = 0; t < 40; t++) {
+            csv.append(String.format("2020-01-01T00:00:%02d.%dZ,%d,3%n", t / 10, t % 10, 1 + t % 7));
+        }
+        Files.writeString(fine, csv);
+        assertThat(notes("--trace", fine.toString(), "--initial-partitions", "2"))
+            .contains("2 keys, 40 ticks of 0.1 s")
+            .contains("note: a day is 864000 ticks, more than the 2880 a season may hold");
+    }
+
+    /** What a JSON replay of reactive writes on stderr (its progress and notes). */
+    private static String notes(final String... options) {
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final PrintStream stderr = System.err;
+        final PrintStream stdout = System.out;
+        final String[] args = new String[options.length + 6];
+        args[0] = "replay";
+        System.arraycopy(options, 0, args, 1, options.length);
+        System.arraycopy(new String[] {"--policies", "reactive", "--no-compaction", "--format", "json"}, 0, args,
+            options.length + 1, 5);
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        try {
+            assertThat(PresplitCli.commandLine().execute(args)).isZero();
+        } finally {
+            System.setErr(stderr);
+            System.setOut(stdout);
+        }
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
     private String jsonRows(final String... options) {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         final PrintStream stdout = System.out;
