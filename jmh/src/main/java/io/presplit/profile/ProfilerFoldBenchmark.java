@@ -152,15 +152,17 @@ public class ProfilerFoldBenchmark {
     }
 
     /**
-     * The load of one tick: every writer records once into each slot of the next touched set, unless a spread fold is
-     * still folding the previous tick; the clock moves past the next deadline. Not timed.
+     * The load of one tick: every writer records once into each slot of the next touched set, and the clock moves to
+     * the next deadline, unless a spread fold is still folding the previous tick. Not timed.
      */
     @Setup(Level.Invocation)
     public void recordOneTick() {
-        clock.update(++nowNs);
         if (profiler.isFoldInProgress()) {
+            // The clock stays within the tick while a spread fold's cycles run: a tick that began a whole tick late
+            // would start a stall's catch-up (ProfilerAgent.catchUpDivisor), which is not the fold measured here.
             return;
         }
+        clock.update(++nowNs);
         if (atRowBoundary) {
             // Up to the tick before the next minute row, untimed: the timed fold is then the row's first tick.
             while (history.tickCount() % MINUTE_TICKS != 0) {
