@@ -9,6 +9,7 @@ import io.presplit.coordinate.CoordinatorLog;
 import io.presplit.coordinate.SplitMergeCoordinator;
 import io.presplit.forecast.ForecastTable;
 import io.presplit.forecast.Forecaster;
+import io.presplit.profile.FoldWarmUp;
 import io.presplit.profile.LoadHistory;
 import io.presplit.profile.LoadRecorder;
 import io.presplit.profile.ProfilerAgent;
@@ -96,6 +97,7 @@ public final class Engine implements AutoCloseable {
             () -> adjustment.policy().cooldownNs());
         coordinator.decisionDelayTicks(config.decisionDelayTicks());
         coordinator.thrashWindowTicks(config.thrashWindowTicks());
+        FoldWarmUp.runOnce(config.slotCapacity(), history.levelCount(), config.bucketFoldTicks());
         this.profiler = new ProfilerAgent(new ProfilerAgent.Context().recorder(recorder).history(history).clock(clock)
             .tickNs(config.tickNs()).slotBound(partitions::highWaterSlot)
             .foldWordsPerCycle(config.foldWordsPerCycle()).bucketFoldTicks(config.bucketFoldTicks()));

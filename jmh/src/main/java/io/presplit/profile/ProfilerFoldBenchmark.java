@@ -100,6 +100,10 @@ public class ProfilerFoldBenchmark {
     @Param({"false"})
     boolean atRowBoundary;
 
+    /** Runs {@link FoldWarmUp} first, as the engine does (the first row boundary's recompilation). */
+    @Param({"false"})
+    boolean warmUp;
+
     CachedNanoClock clock;
     long nowNs;
 
@@ -117,6 +121,9 @@ public class ProfilerFoldBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        if (warmUp) {
+            FoldWarmUp.runOnce(slots, levels, bucketFoldTicks);
+        }
         recorder = new LoadRecorder(writers, slots);
         final LoadHistory.Level[] shape = {new LoadHistory.Level(1, ROWS_RETAINED),
             new LoadHistory.Level(MINUTE_TICKS, ROWS_RETAINED), new LoadHistory.Level(3_600, ROWS_RETAINED)};
