@@ -102,41 +102,34 @@ class ReplayCommandTest {
 
     /** What a JSON replay of reactive writes on stderr (its progress and notes). */
     private static String notes(final String... options) {
-        final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        final PrintStream stderr = System.err;
-        final PrintStream stdout = System.out;
-        final String[] args = new String[options.length + 6];
-        args[0] = "replay";
-        System.arraycopy(options, 0, args, 1, options.length);
-        System.arraycopy(new String[] {"--policies", "reactive", "--no-compaction", "--format", "json"}, 0, args,
-            options.length + 1, 5);
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-        try {
-            assertThat(PresplitCli.commandLine().execute(args)).isZero();
-        } finally {
-            System.setErr(stderr);
-            System.setOut(stdout);
-        }
-        return err.toString(StandardCharsets.UTF_8);
+        return replayJson(options)[1];
     }
 
-    private String jsonRows(final String... options) {
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    /** The JSON rows a replay of reactive prints on stdout. */
+    private static String jsonRows(final String... options) {
+        return String.join("\n", replayJson(options)[0].lines().filter(l -> l.startsWith("{")).toList());
+    }
+
+    /** Runs {@code replay OPTIONS --policies reactive --no-compaction --format json}: {stdout, stderr}. */
+    private static String[] replayJson(final String... options) {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
         final PrintStream stdout = System.out;
+        final PrintStream stderr = System.err;
         final String[] args = new String[options.length + 6];
         args[0] = "replay";
         System.arraycopy(options, 0, args, 1, options.length);
         System.arraycopy(new String[] {"--policies", "reactive", "--no-compaction", "--format", "json"}, 0, args,
             options.length + 1, 5);
-        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
             assertThat(PresplitCli.commandLine().execute(args)).isZero();
         } finally {
             System.setOut(stdout);
+            System.setErr(stderr);
         }
-        return String.join("\n", bytes.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("{"))
-            .toList());
+        return new String[] {out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
     }
 
     private String refusal(final String... options) throws Exception {
