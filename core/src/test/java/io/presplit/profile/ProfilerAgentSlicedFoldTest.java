@@ -117,26 +117,9 @@ class ProfilerAgentSlicedFoldTest {
             final ProfilerAgent profiler = new ProfilerAgent(new ProfilerAgent.Context().recorder(recorder)
                 .history(history).clock(clock).tickNs(1).slotBound(() -> SLOTS).foldWordsPerCycle(1));
             final CountDownLatch start = new CountDownLatch(1);
-            final Thread[] threads = new Thread[writers];
-            for (int w = 0; w < writers; w++) {
-                final int stripe = recorder.claimStripe();
-                threads[w] = new Thread(() -> {
-                    try {
-                        start.await();
-                    } catch (final InterruptedException ex) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                    for (int i = 0; i < recordsPerWriter; i++) {
-                        final int slot = (int) (((i * 0x9E37_79B9L) >>> 7) % SLOTS);
-                        recorder.recordIngest(stripe, slot, i & (KeySpace.BUCKET_COUNT - 1), 1, 10);
-                        recorder.recordQuery(stripe, slot, 3);
-                    }
-                });
-                threads[w].start();
-            }
+            final ConcurrentRecording writing = new ConcurrentRecording(recorder, writers, recordsPerWriter, SLOTS,
+                start);
             start.countDown();
-            final double[][] sums = new double[SLOTS][Resource.VALUES.length];
             long now = 0;
             long added = 0;
             boolean isRecording = true;
@@ -147,26 +130,17 @@ class ProfilerAgentSlicedFoldTest {
                 profiler.doWork();
                 if (history.tickCount() > added) {
                     added = history.tickCount();
-                    addLatestTick(history, sums);
+                    writing.addLatestTick(history);
                     if (!isRecording) {
                         ticksAfter++;
                     }
                 }
-                if (isRecording && !threads[0].isAlive() && !threads[1].isAlive()) {
+                if (isRecording && !writing.isRecording()) {
                     isRecording = false;
                     ticksAfter = profiler.isFoldInProgress() ? -1 : 0;
                 }
             }
-            final long[] expected = new long[SLOTS];
-            for (int i = 0; i < recordsPerWriter; i++) {
-                expected[(int) (((i * 0x9E37_79B9L) >>> 7) % SLOTS)] += writers;
-            }
-            for (int slot = 0; slot < SLOTS; slot++) {
-                final double points = sums[slot][Resource.INGEST_POINTS.ordinal()];
-                assertThat(points).as("slot %d over %d ticks", slot, added).isEqualTo((double) expected[slot]);
-                assertThat(sums[slot][Resource.INGEST_BYTES.ordinal()]).isEqualTo(points * 10);
-                assertThat(sums[slot][Resource.QUERY_COST.ordinal()]).isEqualTo(points * 3);
-            }
+            writing.assertEveryRecordFoldedOnce(added);
         }
     }
 
@@ -209,16 +183,6 @@ class ProfilerAgentSlicedFoldTest {
             assertThatThrownBy(() -> new ProfilerAgent.Context().recorder(recorder).history(history)
                 .clock(new CachedNanoClock()).tickNs(1).slotBound(() -> SLOTS).foldWordsPerCycle(0).conclude())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("foldWordsPerCycle=0");
-        }
-    }
-
-    private static void addLatestTick(final LoadHistory history, final double[][] sums) {
-        for (int slot = 0; slot < SLOTS; slot++) {
-            if (history.length(slot) > 0) {
-                for (final Resource resource : Resource.VALUES) {
-                    sums[slot][resource.ordinal()] += history.value(resource, slot, 0);
-                }
-            }
         }
     }
 }

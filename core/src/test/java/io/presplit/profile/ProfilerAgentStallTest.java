@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -133,52 +134,28 @@ class ProfilerAgentStallTest {
             final ProfilerAgent profiler = new ProfilerAgent(new ProfilerAgent.Context().recorder(recorder)
                 .history(history).clock(clock).tickNs(TICK_NS).slotBound(() -> SLOTS).foldWordsPerCycle(2)
                 .bucketFoldTicks(4));
-            final Thread[] threads = new Thread[writers];
-            for (int w = 0; w < writers; w++) {
-                final int stripe = recorder.claimStripe();
-                threads[w] = new Thread(() -> {
-                    for (int i = 0; i < recordsPerWriter; i++) {
-                        final int slot = (int) (((i * 0x9E37_79B9L) >>> 7) % SLOTS);
-                        recorder.recordIngest(stripe, slot, i & (KeySpace.BUCKET_COUNT - 1), 1, 10);
-                        recorder.recordQuery(stripe, slot, 3);
-                    }
-                });
-                threads[w].start();
-            }
+            final ConcurrentRecording writing = new ConcurrentRecording(recorder, writers, recordsPerWriter, SLOTS,
+                new CountDownLatch(0));
             final SplittableRandom random = new SplittableRandom(5);
-            final double[][] sums = new double[SLOTS][Resource.VALUES.length];
             long now = 0;
             long added = 0;
             long onTimeTicksAfter = -1;
             while (onTimeTicksAfter < 6) {
-                final boolean isRecording = threads[0].isAlive() || threads[1].isAlive();
+                final boolean isRecording = writing.isRecording();
                 // Now and then a stall of up to six ticks while recording; on time once the writers are done.
                 now += isRecording && random.nextInt(50) == 0 ? TICK_NS * (1 + random.nextInt(6)) : 1;
                 clock.update(now);
                 profiler.doWork();
                 if (history.tickCount() > added) {
                     added = history.tickCount();
-                    for (int slot = 0; slot < SLOTS; slot++) {
-                        for (final Resource resource : Resource.VALUES) {
-                            sums[slot][resource.ordinal()] += history.value(resource, slot, 0);
-                        }
-                    }
+                    writing.addLatestTick(history);
                     if (!isRecording) {
                         onTimeTicksAfter++;
                     }
                 }
             }
             assertThat(profiler.lateTickCount()).isPositive();
-            final long[] expected = new long[SLOTS];
-            for (int i = 0; i < recordsPerWriter; i++) {
-                expected[(int) (((i * 0x9E37_79B9L) >>> 7) % SLOTS)] += writers;
-            }
-            for (int slot = 0; slot < SLOTS; slot++) {
-                final double points = sums[slot][Resource.INGEST_POINTS.ordinal()];
-                assertThat(points).as("slot %d over %d ticks", slot, added).isEqualTo((double) expected[slot]);
-                assertThat(sums[slot][Resource.INGEST_BYTES.ordinal()]).isEqualTo(points * 10);
-                assertThat(sums[slot][Resource.QUERY_COST.ordinal()]).isEqualTo(points * 3);
-            }
+            writing.assertEveryRecordFoldedOnce(added);
         }
     }
 
